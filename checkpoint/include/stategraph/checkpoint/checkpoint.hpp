@@ -1,0 +1,107 @@
+#pragma once
+/// @file
+/// The checkpoint data model: what a saver stores after every superstep.
+///
+/// Follows LangGraph's `Checkpoint` / `CheckpointMetadata` / `CheckpointTuple`
+/// (langchain-ai/langgraph: libs/checkpoint/langgraph/checkpoint/base/__init__.py), with two
+/// recorded differences:
+///  - `channel_versions` holds only channels that currently have a value. LangGraph keeps a
+///    version for every channel that was ever written, so its checkpoints grow with the number
+///    of edges in the graph; ours stay as large as the live state.
+///  - Values are JSON (nlohmann::json), never msgpack or pickles: the checkpoint layer knows JSON
+///    values, not C++ state types.
+///
+/// Thread-safety: plain values; distinct objects may be used from distinct threads.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sg {
+
+/// A channel's version: a 20-digit zero-padded counter, '.', and 16 hex digits of salt
+/// ("00000000000000000007.9f3ac1d2e4b5a6c7"). Versions of one thread compare by string order;
+/// the salt keeps versions produced on two forks of a thread distinct, so a value stored by
+/// (thread, ns, channel, version) is never confused between forks.
+using ChannelVersion = std::string;
+
+/// channel name → version.
+using ChannelVersions = std::map<std::string, ChannelVersion>;
+
+/// Checkpoint metadata: a JSON object with at least
+/// `source` ("input" | "loop" | "update" | "fork"), `step` (integer; -1 for the input
+/// checkpoint of a fresh thread) and `parents` (object: checkpoint_ns → checkpoint id).
+using CheckpointMetadata = nlohmann::json;
+
+/// Current format version of Checkpoint::v.
+inline constexpr int kCheckpointFormatVersion = 1;
+
+/// A snapshot of a graph's channels after one superstep.
+struct Checkpoint {
+  int v = kCheckpointFormatVersion;  ///< format version
+  std::string id;                    ///< time-ordered UUID (see new_checkpoint_id)
+  std::string ts;                    ///< ISO-8601 UTC creation time, e.g. "2026-11-23T10:00:00.123456Z"
+  /// channel → value, for every channel in channel_versions. When passed to
+  /// BaseCheckpointSaver::put it may hold only the channels named in `new_versions`.
+  std::map<std::string, nlohmann::json> channel_values;
+  /// channel → version, for every channel that has a value.
+  ChannelVersions channel_versions;
+  /// node (or the pseudo-node "__interrupt__") → trigger channel → last version it saw.
+  std::map<std::string, ChannelVersions> versions_seen;
+
+  friend bool operator==(const Checkpoint&, const Checkpoint&) = default;
+};
+
+/// Addresses a checkpoint: (thread_id, checkpoint_ns, checkpoint_id). An empty checkpoint_id
+/// means "the latest checkpoint of the thread and namespace". The root namespace is "".
+struct CheckpointConfig {
+  std::string thread_id;
+  std::string checkpoint_ns;
+  std::optional<std::string> checkpoint_id;
+
+  friend bool operator==(const CheckpointConfig&, const CheckpointConfig&) = default;
+};
+
+/// A write that a task produced and that is not yet folded into a checkpoint. Special channels:
+/// "__error__" (the task failed; value {"id","message"}), "__interrupt__", "__resume__",
+/// "__no_writes__" (the task succeeded and wrote nothing).
+struct PendingWrite {
+  std::string task_id;
+  std::string channel;
+  nlohmann::json value;
+
+  friend bool operator==(const PendingWrite&, const PendingWrite&) = default;
+};
+
+/// A checkpoint with everything needed to resume from it.
+struct CheckpointTuple {
+  CheckpointConfig config;  ///< always with checkpoint_id set
+  Checkpoint checkpoint;    ///< channel_values complete
+  CheckpointMetadata metadata;
+  std::optional<CheckpointConfig> parent_config;  ///< the checkpoint this one followed
+  std::vector<PendingWrite> pending_writes;        ///< ordered by (task_id, idx)
+};
+
+/// A new time-ordered UUID (version 6 layout, RFC 9562): ids created later compare greater as
+/// strings, also within one process when created in the same 100 ns tick.
+/// Thread-safe.
+std::string new_checkpoint_id();
+
+/// The current UTC time as ISO-8601 with microseconds ("2026-11-23T10:00:00.123456Z").
+/// Thread-safe.
+std::string utc_now_iso8601();
+
+/// JSON forms used by savers and the CLI (stable: they are what savers persist).
+/// `{"v","id","ts","channel_values","channel_versions","versions_seen"}`.
+void to_json(nlohmann::json& j, const Checkpoint& c);
+/// @throws nlohmann::json::exception when a key is missing or has the wrong type.
+void from_json(const nlohmann::json& j, Checkpoint& c);
+/// `{"task_id","channel","value"}`.
+void to_json(nlohmann::json& j, const PendingWrite& w);
+void from_json(const nlohmann::json& j, PendingWrite& w);
+
+}  // namespace sg

@@ -1,0 +1,103 @@
+#pragma once
+/// @file
+/// The root of stategraph's exception tree and the table of stable error ids.
+///
+/// Every exception stategraph throws derives from sg::Error and carries a stable, greppable id
+/// that leads its message: `[sg.compile.101] edge "a"->"b": unknown node "b"`. The ids are
+/// grouped by the layer that raises them; an id is never reused for another meaning.
+///
+/// | id range        | class               | meaning and what to do                                          |
+/// |-----------------|---------------------|-----------------------------------------------------------------|
+/// | sg.compile.1xx  | sg::CompileError    | the graph's topology is invalid; fix the builder calls          |
+/// |   .101          |                     | an edge, join or path_map names an unknown node                 |
+/// |   .102          |                     | a node name is reserved ("__start__", "__end__") or has '|' ':' |
+/// |   .103          |                     | a node name is used twice                                       |
+/// |   .104          |                     | no edge leaves START                                            |
+/// |   .105          |                     | a node cannot be reached from START                             |
+/// |   .106          |                     | a node can never reach END (no outgoing edge at all)            |
+/// |   .107          |                     | interrupt_before/after names an unknown node                    |
+/// |   .108          |                     | an edge leaves END or enters START                              |
+/// |   .109          |                     | a node fed by edges does not take the graph's state as input    |
+/// |   .110          |                     | add_sequence was given no nodes                                 |
+/// | sg.update.2xx   | sg::InvalidUpdate   | a step produced writes that cannot be applied                   |
+/// |   .201          |                     | two writes to a last-value field in one step                    |
+/// |   .202          |                     | two Overwrite writes to one field in one step                   |
+/// |   .203          |                     | a router returned a name that is not a node                     |
+/// |   .204          |                     | a Send targets END or an unknown node, or its argument's type   |
+/// |                 |                     | is not the target node's input type                             |
+/// |   .205          |                     | a reducer threw                                                 |
+/// |   .206          |                     | a Command goto names an unknown node                            |
+/// | sg.run.3xx      | sg::RunError        | a run could not go on                                           |
+/// |   .301          | sg::NodeError       | a node threw (after its retries); names node, step and cause    |
+/// |   .302          | sg::GraphRecursionError | the recursion limit was reached                             |
+/// |   .303          | sg::ConfigError     | thread_id missing although a checkpointer is set                |
+/// |   .304          | sg::ConfigError     | no input and nothing to resume                                  |
+/// |   .305          | sg::Cancelled       | the run was cancelled through its CancellationToken             |
+/// |   .306          | sg::ConfigError     | an invalid run option (recursion_limit < 1, max_concurrency 0)  |
+/// |   .307          | sg::ConfigError     | the checkpoint named by checkpoint_id does not exist            |
+/// |   .308          | sg::ConfigError     | get_state/get_state_history called without a checkpointer       |
+/// | sg.saver.4xx    | sg::SaverError      | a checkpoint saver failed                                       |
+/// |   .401          | sg::SaverUnavailable| the store cannot be reached (retryable)                         |
+/// |   .402          | sg::SaverCorrupt    | stored data does not parse or refers to missing data            |
+/// |   .403          | sg::SaverError      | a call's arguments are invalid (e.g. put without thread_id)     |
+/// | sg.state.5xx    | sg::StateError      | a state value cannot be (de)serialised                          |
+/// |   .501          |                     | a stored field value does not convert to the field's C++ type   |
+/// |   .502          |                     | a pending write names an unknown channel                        |
+///
+/// Expected outcomes are values, not exceptions: an interrupted run returns its interrupts, a
+/// missing checkpoint is an empty std::optional.
+///
+/// Thread-safety: exception objects are immutable after construction.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace sg {
+
+/// Base of every stategraph exception. `id()` is the stable id ("sg.compile.101"); `what()` is
+/// "[id] message". `retryable()` tells a retry policy whether trying again may succeed.
+class Error : public std::runtime_error {
+ public:
+  /// @param id stable id from the table above, without brackets.
+  /// @param message human-readable text: what happened, with which names, and the fix.
+  Error(std::string id, std::string_view message, bool retryable = false);
+
+  /// The stable id, e.g. "sg.update.201".
+  [[nodiscard]] const std::string& id() const noexcept { return id_; }
+  /// The message without the "[id] " prefix.
+  [[nodiscard]] std::string_view message() const noexcept;
+  /// True when the same operation may succeed if tried again (a dropped connection).
+  [[nodiscard]] bool retryable() const noexcept { return retryable_; }
+
+ private:
+  std::string id_;
+  bool retryable_;
+};
+
+/// A checkpoint saver failed (sg.saver.4xx). Carries the backend's own code when there is one
+/// (an SQLite result code as text, a Postgres SQLSTATE), else an empty string.
+class SaverError : public Error {
+ public:
+  SaverError(std::string id, std::string_view message, std::string backend_code = {},
+             bool retryable = false);
+  [[nodiscard]] const std::string& backend_code() const noexcept { return backend_code_; }
+
+ private:
+  std::string backend_code_;
+};
+
+/// The store could not be reached or the connection broke (sg.saver.401). Retryable.
+class SaverUnavailable : public SaverError {
+ public:
+  explicit SaverUnavailable(std::string_view message, std::string backend_code = {});
+};
+
+/// Stored data is damaged: a row that does not parse, a value a checkpoint refers to that is
+/// missing (sg.saver.402). Nothing is modified when this is thrown.
+class SaverCorrupt : public SaverError {
+ public:
+  explicit SaverCorrupt(std::string_view message, std::string backend_code = {});
+};
+
+}  // namespace sg

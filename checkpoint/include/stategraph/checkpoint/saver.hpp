@@ -1,0 +1,102 @@
+#pragma once
+/// @file
+/// The checkpoint saver interface (LangGraph's `BaseCheckpointSaver`,
+/// langchain-ai/langgraph: libs/checkpoint/langgraph/checkpoint/base/__init__.py).
+///
+/// A saver stores checkpoints addressed by (thread_id, checkpoint_ns, checkpoint_id) and the
+/// pending writes of each checkpoint's tasks. Every implementation must pass the conformance
+/// suite in tests/checkpoint/.
+///
+/// Thread-safety: every member function of every saver may be called concurrently from any
+/// number of threads.
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "stategraph/checkpoint/checkpoint.hpp"
+
+namespace sg {
+
+/// Options of BaseCheckpointSaver::list.
+struct ListOptions {
+  /// Keep checkpoints whose metadata contains every top-level key of this object with an equal
+  /// value (JSON equality). A null or empty object keeps everything.
+  nlohmann::json filter = nlohmann::json::object();
+  /// Keep only checkpoints created before this one (checkpoint_id strictly smaller).
+  std::optional<std::string> before;
+  /// At most this many results.
+  std::optional<std::size_t> limit;
+};
+
+/// What BaseCheckpointSaver::prune removes.
+struct PruneOptions {
+  /// Keep the newest N checkpoints of each namespace of the thread; delete older ones.
+  std::optional<std::size_t> keep_last;
+  /// Delete checkpoints older than this checkpoint id (strictly smaller).
+  std::optional<std::string> before;
+};
+
+class BaseCheckpointSaver {
+ public:
+  virtual ~BaseCheckpointSaver() = default;
+  BaseCheckpointSaver() = default;
+  BaseCheckpointSaver(const BaseCheckpointSaver&) = delete;
+  BaseCheckpointSaver& operator=(const BaseCheckpointSaver&) = delete;
+
+  /// The checkpoint named by `config` (thread_id, checkpoint_ns, checkpoint_id), or the latest of
+  /// that thread and namespace when checkpoint_id is empty. Empty optional when there is none.
+  /// The tuple's channel_values are complete and its pending writes are ordered by
+  /// (task_id, idx).
+  /// @throws SaverError (sg.saver.4xx) when the store fails or a row is damaged.
+  virtual std::optional<CheckpointTuple> get_tuple(const CheckpointConfig& config) = 0;
+
+  /// Checkpoints of `config.thread_id` (all threads when thread_id is empty) in
+  /// `config.checkpoint_ns`, newest first (checkpoint_id descending). When config.checkpoint_id
+  /// is set, only that checkpoint. Pending writes are included.
+  /// @throws SaverError.
+  virtual std::vector<CheckpointTuple> list(const CheckpointConfig& config,
+                                            const ListOptions& options = {}) = 0;
+
+  /// Stores `checkpoint` with `metadata` as a child of config.checkpoint_id (the parent; empty for
+  /// the first checkpoint of a thread). `new_versions` names the channels whose value changed
+  /// since the parent: only their values are read from checkpoint.channel_values, and each is
+  /// stored once per (thread, ns, channel, version). Other channels of channel_versions must have
+  /// been stored by an earlier put of the same thread and namespace.
+  /// Returns the config of the stored checkpoint (checkpoint_id = checkpoint.id).
+  /// Atomic: the checkpoint and its values are stored together or not at all.
+  /// @throws SaverError (sg.saver.403 when thread_id is empty).
+  virtual CheckpointConfig put(const CheckpointConfig& config, const Checkpoint& checkpoint,
+                               const CheckpointMetadata& metadata,
+                               const ChannelVersions& new_versions) = 0;
+
+  /// Stores the writes of task `task_id` against checkpoint `config.checkpoint_id`. Idempotent per
+  /// (task_id, index in `writes`): a second call for the same task keeps the first values, except
+  /// for the special channels "__error__", "__interrupt__" and "__resume__", which are replaced.
+  /// @throws SaverError.
+  virtual void put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
+                          std::string_view task_id) = 0;
+
+  /// Deletes every checkpoint, value and write of the thread, in all namespaces. A thread that
+  /// does not exist is a no-op.
+  /// @throws SaverError.
+  virtual void delete_thread(std::string_view thread_id) = 0;
+
+  /// Deletes old checkpoints of a thread (all namespaces) per `options`, with their writes and
+  /// the values no remaining checkpoint refers to. The newest checkpoint of each namespace is
+  /// never deleted. Returns the number of checkpoints deleted.
+  /// @throws SaverError.
+  virtual std::size_t prune(std::string_view thread_id, const PruneOptions& options) = 0;
+
+  /// Copies every checkpoint, value and write of thread `from` to thread `to` (which must not
+  /// exist yet; otherwise sg.saver.403). Checkpoint ids are kept.
+  /// @throws SaverError.
+  virtual void copy_thread(std::string_view from, std::string_view to) = 0;
+};
+
+}  // namespace sg
