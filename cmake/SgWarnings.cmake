@@ -4,7 +4,7 @@ add_library(sg_warnings INTERFACE)
 add_library(stategraph::warnings ALIAS sg_warnings)
 target_compile_options(sg_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Woverloaded-virtual -Wimplicit-fallthrough
   $<$<BOOL:${SG_WARNINGS_AS_ERRORS}>:-Werror>)
 # nlohmann_json: implicit conversions off in our build, so state access stays explicit.
 target_compile_definitions(sg_warnings INTERFACE JSON_USE_IMPLICIT_CONVERSIONS=0)

@@ -1,0 +1,23 @@
+# Install rules and the exported package: find_package(stategraph) gives stategraph::checkpoint
+# and stategraph::engine (plus stategraph::warnings, an empty-for-consumers flags target).
+include(CMakePackageConfigHelpers)
+
+set(SG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/stategraph")
+
+install(TARGETS sg_warnings sg_checkpoint sg_engine
+        EXPORT stategraphTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY checkpoint/include/ engine/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
+install(EXPORT stategraphTargets NAMESPACE stategraph:: DESTINATION ${SG_INSTALL_CMAKEDIR})
+configure_package_config_file(cmake/stategraphConfig.cmake.in
+  "${CMAKE_CURRENT_BINARY_DIR}/stategraphConfig.cmake"
+  INSTALL_DESTINATION ${SG_INSTALL_CMAKEDIR})
+write_basic_package_version_file("${CMAKE_CURRENT_BINARY_DIR}/stategraphConfigVersion.cmake"
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
+install(FILES "${CMAKE_CURRENT_BINARY_DIR}/stategraphConfig.cmake"
+              "${CMAKE_CURRENT_BINARY_DIR}/stategraphConfigVersion.cmake"
+        DESTINATION ${SG_INSTALL_CMAKEDIR})

@@ -1,0 +1,36 @@
+#pragma once
+/// @file
+/// sg::Command: a node's update together with where to go next, or a run input that resumes an
+/// interrupt. LangGraph: langgraph/types.py `Command`; semantics reference §3.5.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "stategraph/send.hpp"
+#include "stategraph/update.hpp"
+
+namespace sg {
+
+/// Returned by a node: apply `update`, then also run `goto_` nodes and `sends` in the next
+/// superstep (the node's static edges fire too; sg::END in goto_ is ignored).
+/// Passed to invoke: `update` and `goto_` are applied before the next step, and `resume` answers
+/// the pending interrupt (`resume_map` answers several, by Interrupt::id).
+///
+/// @code{.cpp}
+/// return sg::Command<S>{.update = {sg::set<&S::count>(1)}, .goto_ = {"review"}};
+/// graph.invoke(sg::Command<S>{.resume = "approved"}, cfg);
+/// @endcode
+template <class S>
+struct Command {
+  Update<S> update;
+  std::vector<std::string> goto_;
+  std::vector<Send> sends;
+  std::optional<nlohmann::json> resume;
+  std::map<std::string, nlohmann::json> resume_map;
+};
+
+}  // namespace sg

@@ -1,0 +1,221 @@
+#pragma once
+/// @file
+/// sg::CompiledGraph<S>: the immutable runner made by StateGraph<S>::compile().
+///
+/// Runs LangGraph's Pregel loop (semantics reference §3): supersteps of plan → execute (all tasks
+/// in parallel on the graph's thread pool, each reading the step's state) → update (writes applied
+/// in a deterministic order through the reducers) → checkpoint.
+///
+/// Thread-safety: every member function is thread-safe; many threads may run many thread_ids on
+/// one CompiledGraph at once. Two concurrent runs on the same thread_id are not serialised here
+/// (the savers' single-writer rule is documented with each saver).
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "stategraph/command.hpp"
+#include "stategraph/detail/engine.hpp"
+#include "stategraph/detail/stream_run.hpp"
+#include "stategraph/errors.hpp"
+#include "stategraph/state_snapshot.hpp"
+#include "stategraph/stream.hpp"
+#include "stategraph/update.hpp"
+
+namespace sg {
+
+template <class S>
+class EventStream;
+
+template <class S>
+class CompiledGraph {
+ public:
+  using Callback = std::function<void(const StreamEvent<S>&)>;
+
+  explicit CompiledGraph(std::shared_ptr<const detail::Engine> engine) : engine_(std::move(engine)) {}
+
+  /// Runs the graph with `input` applied as the first superstep's writes and returns the final
+  /// state (or the state at the interrupt, with `interrupts` set).
+  /// @throws NodeError (sg.run.301), GraphRecursionError (302), ConfigError (303/304/306/307),
+  ///         Cancelled (305), InvalidUpdate (sg.update.2xx), SaverError (sg.saver.4xx).
+  RunResult<S> invoke(Update<S> input, const RunConfig& config = {}) const {
+    return finish(detail::run(*engine_, writes_input(std::move(input)), config, {}, {}));
+  }
+  /// Resumes the thread from its latest (or config.checkpoint_id) checkpoint without new input:
+  /// continues after a static interrupt, retries a failed step, replays from an old checkpoint.
+  RunResult<S> invoke(std::nullopt_t, const RunConfig& config = {}) const {
+    return finish(detail::run(*engine_, {}, config, {}, {}));
+  }
+  /// Runs with a Command: resume an interrupt, and/or apply an update and goto.
+  RunResult<S> invoke(Command<S> command, const RunConfig& config = {}) const {
+    return finish(detail::run(*engine_, command_input(std::move(command)), config, {}, {}));
+  }
+
+  /// Like invoke, calling `callback` for each event of `modes`. The callback runs on the
+  /// engine's threads, never two at once; an exception it throws ends the run.
+  RunResult<S> stream(Update<S> input, const RunConfig& config, StreamModes modes,
+                      const Callback& callback) const {
+    return finish(detail::run(*engine_, writes_input(std::move(input)), config, modes, sink(callback)));
+  }
+  RunResult<S> stream(std::nullopt_t, const RunConfig& config, StreamModes modes,
+                      const Callback& callback) const {
+    return finish(detail::run(*engine_, {}, config, modes, sink(callback)));
+  }
+  RunResult<S> stream(Command<S> command, const RunConfig& config, StreamModes modes,
+                      const Callback& callback) const {
+    return finish(detail::run(*engine_, command_input(std::move(command)), config, modes, sink(callback)));
+  }
+
+  /// The same run as a range: `for (const auto& event : graph.stream(input, cfg, modes))`.
+  /// The run happens on a background thread; leaving the loop early cancels it. The run's
+  /// exception, if any, is thrown from the iteration that reaches the end.
+  EventStream<S> stream(Update<S> input, const RunConfig& config,
+                        StreamModes modes = StreamMode::values) const {
+    return EventStream<S>(engine_, writes_input(std::move(input)), config, modes);
+  }
+  EventStream<S> stream(std::nullopt_t, const RunConfig& config,
+                        StreamModes modes = StreamMode::values) const {
+    return EventStream<S>(engine_, {}, config, modes);
+  }
+
+  /// The thread's state at its latest checkpoint (or config.checkpoint_id); nullopt when the
+  /// thread has none. Without a checkpoint_id, writes of tasks that finished in an unfinished
+  /// step are applied to `values` and `next` (as LangGraph does).
+  /// @throws ConfigError (sg.run.303 no thread_id, 308 no checkpointer), SaverError.
+  std::optional<StateSnapshot<S>> get_state(const RunConfig& config) const {
+    auto raw = detail::get_state(*engine_, config);
+    if (!raw) return std::nullopt;
+    return to_snapshot(std::move(*raw));
+  }
+
+  /// The thread's checkpoints, newest first (see BaseCheckpointSaver::list for the options).
+  std::vector<StateSnapshot<S>> get_state_history(const RunConfig& config,
+                                                  const ListOptions& options = {}) const {
+    std::vector<StateSnapshot<S>> out;
+    for (auto& raw : detail::get_state_history(*engine_, config, options))
+      out.push_back(to_snapshot(std::move(raw)));
+    return out;
+  }
+
+  /// The graph as a Mermaid flowchart (dashed edges are conditional).
+  [[nodiscard]] std::string draw_mermaid() const { return detail::draw_mermaid(*engine_); }
+  /// The graph in Graphviz DOT.
+  [[nodiscard]] std::string to_dot() const { return detail::to_dot(*engine_); }
+  /// The checkpointer given to compile (may be null).
+  [[nodiscard]] const std::shared_ptr<BaseCheckpointSaver>& checkpointer() const {
+    return detail::checkpointer(*engine_);
+  }
+
+ private:
+  static detail::RunInput writes_input(Update<S> input) {
+    detail::RunInput in;
+    in.kind = detail::RunInput::Kind::writes;
+    in.writes = std::move(input).writes();
+    return in;
+  }
+  static detail::RunInput command_input(Command<S> c) {
+    detail::RunInput in;
+    in.kind = detail::RunInput::Kind::command;
+    in.writes = std::move(c.update).writes();
+    in.goto_ = std::move(c.goto_);
+    in.sends = std::move(c.sends);
+    in.resume = std::move(c.resume);
+    in.resume_map = std::move(c.resume_map);
+    return in;
+  }
+  static detail::EventSink sink(const Callback& callback) {
+    if (!callback) return {};
+    return [&callback](detail::RawEvent&& e) { callback(convert_event<S>(std::move(e))); };
+  }
+  static RunResult<S> finish(detail::RawResult raw) {
+    RunResult<S> r;
+    r.values = std::move(*static_cast<S*>(raw.values.get()));
+    r.interrupts = std::move(raw.interrupts);
+    r.config = std::move(raw.config);
+    return r;
+  }
+  static StateSnapshot<S> to_snapshot(detail::RawSnapshot raw) {
+    StateSnapshot<S> s;
+    s.values = std::move(*static_cast<S*>(raw.values.get()));
+    s.next = std::move(raw.next);
+    s.config = std::move(raw.config);
+    s.metadata = std::move(raw.metadata);
+    s.created_at = std::move(raw.created_at);
+    s.parent_config = std::move(raw.parent_config);
+    s.tasks = std::move(raw.tasks);
+    s.interrupts = std::move(raw.interrupts);
+    return s;
+  }
+
+ public:
+  /// For EventStream: an erased event as a typed one.
+  template <class T>
+  static StreamEvent<T> convert_event(detail::RawEvent&& e) {
+    StreamEvent<T> out;
+    out.mode = e.mode;
+    out.step = e.step;
+    out.node = std::move(e.node);
+    out.values = std::static_pointer_cast<const T>(std::move(e.values));
+    out.data = std::move(e.data);
+    return out;
+  }
+
+ private:
+  std::shared_ptr<const detail::Engine> engine_;
+};
+
+/// A single-pass input range over a run's events (see CompiledGraph::stream).
+/// Thread-safety: use from one thread.
+template <class S>
+class EventStream {
+ public:
+  class iterator {
+   public:
+    using value_type = StreamEvent<S>;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    explicit iterator(EventStream* s) : stream_(s) { advance(); }
+    const StreamEvent<S>& operator*() const { return current_; }
+    const StreamEvent<S>* operator->() const { return &current_; }
+    iterator& operator++() {
+      advance();
+      return *this;
+    }
+    void operator++(int) { advance(); }
+    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.stream_ == nullptr; }
+
+   private:
+    void advance() {
+      auto e = stream_->run_->next();
+      if (!e) {
+        stream_ = nullptr;
+        return;
+      }
+      current_ = CompiledGraph<S>::template convert_event<S>(std::move(*e));
+    }
+    EventStream* stream_ = nullptr;
+    StreamEvent<S> current_;
+  };
+
+  EventStream(std::shared_ptr<const detail::Engine> engine, detail::RunInput input, RunConfig config,
+              StreamModes modes) {
+    CancellationToken token = config.cancel;
+    run_ = std::make_unique<detail::StreamRun>(
+        [engine = std::move(engine), input = std::move(input), config = std::move(config), modes](
+            const detail::EventSink& sink, CancellationToken) mutable {
+          detail::run(*engine, std::move(input), config, modes, sink);
+        },
+        token);
+  }
+
+  iterator begin() { return iterator(this); }
+  std::default_sentinel_t end() { return {}; }
+
+ private:
+  std::unique_ptr<detail::StreamRun> run_;
+};
+
+}  // namespace sg

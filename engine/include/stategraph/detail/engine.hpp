@@ -1,0 +1,71 @@
+#pragma once
+/// @file
+/// Internal: the compiled, type-erased engine behind CompiledGraph<S>. Not part of the public API.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "stategraph/checkpoint/saver.hpp"
+#include "stategraph/compile_options.hpp"
+#include "stategraph/detail/graph_spec.hpp"
+#include "stategraph/state_snapshot.hpp"
+#include "stategraph/stream.hpp"
+
+namespace sg::detail {
+
+class Engine;
+
+struct RunInput {
+  enum class Kind { none, writes, command } kind = Kind::none;
+  std::vector<ErasedWrite> writes;
+  std::vector<std::string> goto_;
+  std::vector<Send> sends;
+  std::optional<nlohmann::json> resume;
+  std::map<std::string, nlohmann::json> resume_map;
+};
+
+struct RawEvent {
+  StreamMode mode = StreamMode::values;
+  std::int64_t step = 0;
+  std::string node;
+  std::shared_ptr<const void> values;
+  nlohmann::json data;
+};
+using EventSink = std::function<void(RawEvent&&)>;
+
+struct RawResult {
+  std::shared_ptr<void> values;
+  std::vector<Interrupt> interrupts;
+  std::optional<CheckpointConfig> config;
+};
+
+struct RawSnapshot {
+  std::shared_ptr<void> values;
+  std::vector<std::string> next;
+  CheckpointConfig config;
+  CheckpointMetadata metadata;
+  std::string created_at;
+  std::optional<CheckpointConfig> parent_config;
+  std::vector<TaskInfo> tasks;
+  std::vector<Interrupt> interrupts;
+};
+
+/// Validates and compiles; throws sg::CompileError listing every problem.
+std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions options);
+/// Runs to the end, an interrupt, an error or a cancel. `sink` may be empty.
+RawResult run(const Engine& engine, RunInput input, const RunConfig& config, StreamModes modes,
+              const EventSink& sink);
+std::optional<RawSnapshot> get_state(const Engine& engine, const RunConfig& config);
+std::vector<RawSnapshot> get_state_history(const Engine& engine, const RunConfig& config,
+                                           const ListOptions& options);
+std::string draw_mermaid(const Engine& engine);
+std::string to_dot(const Engine& engine);
+const std::shared_ptr<BaseCheckpointSaver>& checkpointer(const Engine& engine);
+
+}  // namespace sg::detail

@@ -1,0 +1,155 @@
+#pragma once
+/// @file
+/// Internal: the type-erased operations the engine performs on a state type S, generated once per
+/// S from its state_schema. Not part of the public API.
+
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "stategraph/update.hpp"
+
+namespace sg::detail {
+
+/// Throws sg::StateError [sg.state.501] naming the field; defined in the engine library.
+[[noreturn]] void throw_field_decode_error(std::string_view field, std::string_view what);
+/// Throws sg::StateError [sg.state.501] for a value that does not serialise.
+[[noreturn]] void throw_field_encode_error(std::string_view field, std::string_view what);
+
+/// Operations on one field, erased.
+struct FieldOps {
+  std::string name;
+  bool last_value = false;
+  /// Folds `writes` (kind value or overwrite, already validated) into the field, in order.
+  void (*apply)(void* state, std::span<const ErasedWrite* const> writes) = nullptr;
+  nlohmann::json (*encode)(const void* state) = nullptr;
+  void (*decode)(void* state, const nlohmann::json& j) = nullptr;
+  /// A write's JSON: the update value, or {"__overwrite__": value}.
+  nlohmann::json (*encode_write)(const ErasedWrite& w) = nullptr;
+  ErasedWrite (*decode_write)(std::uint32_t index, const nlohmann::json& j) = nullptr;
+};
+
+/// Operations on a whole state, erased.
+struct StateOps {
+  std::type_index type = typeid(void);
+  std::vector<FieldOps> fields;
+  std::shared_ptr<void> (*make)() = nullptr;
+  std::shared_ptr<void> (*copy)(const void* state) = nullptr;
+};
+
+template <class T>
+nlohmann::json to_json_value(std::string_view field, const T& v) {
+  try {
+    return nlohmann::json(v);
+  } catch (const std::exception& e) {
+    throw_field_encode_error(field, e.what());
+  }
+}
+
+template <class T>
+T from_json_value(std::string_view field, const nlohmann::json& j) {
+  try {
+    return j.template get<T>();
+  } catch (const std::exception& e) {
+    throw_field_decode_error(field, e.what());
+  }
+}
+
+template <class S, std::size_t I>
+FieldOps make_field_ops() {
+  using F = field_t<S, I>;
+  using T = typename F::value_type;
+  using U = typename F::update_type;
+  FieldOps ops;
+  ops.name = std::get<I>(state_schema<S>::fields).name;
+  ops.last_value = is_last_value_v<typename F::reducer_type>;
+  ops.apply = [](void* state, std::span<const ErasedWrite* const> writes) {
+    T& cur = static_cast<S*>(state)->*(F::member);
+    const auto& reducer = std::get<I>(state_schema<S>::fields).reducer;
+    const ErasedWrite* over = nullptr;
+    for (const ErasedWrite* w : writes)
+      if (w->kind == WriteKind::overwrite) over = w;
+    if (over != nullptr) {
+      cur = *static_cast<const T*>(over->value.get());
+      return;
+    }
+    for (const ErasedWrite* w : writes) {
+      // Each write value is immutable and shared with stream events; copy it into the reducer.
+      U u = *static_cast<const U*>(w->value.get());
+      reducer.template reduce<T>(cur, std::move(u));
+    }
+  };
+  ops.encode = [](const void* state) {
+    return to_json_value(std::get<I>(state_schema<S>::fields).name,
+                         static_cast<const S*>(state)->*(F::member));
+  };
+  ops.decode = [](void* state, const nlohmann::json& j) {
+    static_cast<S*>(state)->*(F::member) = from_json_value<T>(std::get<I>(state_schema<S>::fields).name, j);
+  };
+  ops.encode_write = [](const ErasedWrite& w) {
+    const char* name = std::get<I>(state_schema<S>::fields).name;
+    if (w.kind == WriteKind::overwrite)
+      return nlohmann::json{{"__overwrite__", to_json_value(name, *static_cast<const T*>(w.value.get()))}};
+    return to_json_value(name, *static_cast<const U*>(w.value.get()));
+  };
+  ops.decode_write = [](std::uint32_t index, const nlohmann::json& j) {
+    const char* name = std::get<I>(state_schema<S>::fields).name;
+    ErasedWrite w;
+    w.channel = index;
+    if (j.is_object() && j.size() == 1 && j.contains("__overwrite__")) {
+      w.kind = WriteKind::overwrite;
+      w.value = std::make_shared<T>(from_json_value<T>(name, j["__overwrite__"]));
+    } else {
+      w.kind = WriteKind::value;
+      w.value = std::make_shared<U>(from_json_value<U>(name, j));
+    }
+    return w;
+  };
+  return ops;
+}
+
+template <class S>
+std::shared_ptr<const StateOps> make_state_ops() {
+  static const std::shared_ptr<const StateOps> ops = [] {
+    auto o = std::make_shared<StateOps>();
+    o->type = typeid(S);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (o->fields.push_back(make_field_ops<S, I>()), ...);
+    }(std::make_index_sequence<field_count_v<S>>{});
+    o->make = [] { return std::static_pointer_cast<void>(std::make_shared<S>()); };
+    o->copy = [](const void* s) {
+      return std::static_pointer_cast<void>(std::make_shared<S>(*static_cast<const S*>(s)));
+    };
+    return o;
+  }();
+  return ops;
+}
+
+/// A state as a JSON object {field: value} (every field).
+template <class S>
+nlohmann::json encode_state(const S& s) {
+  const auto& ops = *make_state_ops<S>();
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& f : ops.fields) j[f.name] = f.encode(&s);
+  return j;
+}
+
+/// A state from a JSON object; missing fields keep their defaults.
+template <class S>
+S decode_state(const nlohmann::json& j) {
+  const auto& ops = *make_state_ops<S>();
+  S s{};
+  for (const auto& f : ops.fields)
+    if (auto it = j.find(f.name); it != j.end()) f.decode(&s, *it);
+  return s;
+}
+
+}  // namespace sg::detail

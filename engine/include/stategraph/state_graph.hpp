@@ -1,0 +1,246 @@
+#pragma once
+/// @file
+/// sg::StateGraph<S>: the mutable builder of a graph over the typed state S.
+///
+/// @code{.cpp}
+/// sg::StateGraph<State> g;
+/// g.add_node("model", [](const State& s, sg::RunContext&) { return sg::Update<State>{...}; });
+/// g.add_edge(sg::START, "model");
+/// g.add_edge("model", sg::END);
+/// auto app = g.compile({.checkpointer = std::make_shared<sg::InMemorySaver>()});
+/// @endcode
+///
+/// Follows LangGraph's StateGraph (langchain-ai/langgraph: libs/langgraph/langgraph/graph/state.py
+/// add_node / add_edge / add_conditional_edges / add_sequence / compile). Mistakes are collected
+/// and reported together by compile() as one sg::CompileError.
+///
+/// Thread-safety: a builder is used from one thread; compile() may be called several times and
+/// each result is independent.
+
+#include <concepts>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "stategraph/command.hpp"
+#include "stategraph/compile_options.hpp"
+#include "stategraph/compiled_graph.hpp"
+#include "stategraph/constants.hpp"
+#include "stategraph/detail/engine.hpp"
+
+namespace sg {
+
+/// Options of add_node.
+struct NodeOptions {
+  /// How the node is retried when it throws; none = the graph's default (CompileOptions), else
+  /// no retry.
+  std::optional<RetryPolicy> retry;
+  /// Run only when nothing else is left to run (fan-in of branches of unequal length).
+  /// LangGraph's `defer=True`.
+  bool defer = false;
+  /// Nodes this node may send to with Command::goto_ (LangGraph's `destinations`): drawn as
+  /// edges and counted by compile()'s reachability check.
+  std::vector<std::string> destinations;
+};
+
+namespace detail {
+
+template <class F, class S>
+concept StateNode =
+    std::is_invocable_v<const F&, const S&, RunContext&> || std::is_invocable_v<const F&, const S&>;
+
+template <class F>
+struct first_arg : first_arg<decltype(&std::decay_t<F>::operator())> {};
+template <class C, class R, class A, class... Rest>
+struct first_arg<R (C::*)(A, Rest...) const> {
+  using type = std::remove_cvref_t<A>;
+};
+template <class C, class R, class A, class... Rest>
+struct first_arg<R (C::*)(A, Rest...)> {
+  using type = std::remove_cvref_t<A>;
+};
+template <class R, class A, class... Rest>
+struct first_arg<R (*)(A, Rest...)> {
+  using type = std::remove_cvref_t<A>;
+};
+
+template <class I, class F>
+decltype(auto) call_node(const F& f, const I& input, RunContext& ctx) {
+  if constexpr (std::is_invocable_v<const F&, const I&, RunContext&>) {
+    return f(input, ctx);
+  } else {
+    return f(input);
+  }
+}
+
+template <class S, class R>
+NodeOutput to_node_output(R&& r) {
+  using T = std::remove_cvref_t<R>;
+  NodeOutput out;
+  if constexpr (std::is_same_v<T, Update<S>>) {
+    out.writes = std::forward<R>(r).writes();
+  } else if constexpr (std::is_same_v<T, FieldWrite<S>>) {
+    out.writes.push_back(std::forward<R>(r).write);
+  } else if constexpr (std::is_same_v<T, Command<S>>) {
+    out.writes = std::move(r.update).writes();
+    out.goto_ = std::move(r.goto_);
+    out.sends = std::move(r.sends);
+  } else {
+    static_assert(sizeof(T) == 0,
+                  "a node must return void, sg::Update<S>, sg::FieldWrite<S> (sg::set) or sg::Command<S>");
+  }
+  return out;
+}
+
+template <class R>
+RouteOutput to_route_output(R&& r) {
+  using T = std::remove_cvref_t<R>;
+  RouteOutput out;
+  if constexpr (std::is_convertible_v<R, std::string>) {
+    out.keys.emplace_back(std::forward<R>(r));
+  } else if constexpr (std::is_same_v<T, Send>) {
+    out.sends.push_back(std::forward<R>(r));
+  } else if constexpr (std::is_same_v<T, std::vector<Send>>) {
+    out.sends = std::forward<R>(r);
+  } else if constexpr (std::is_same_v<T, RouteOutput>) {
+    out = std::forward<R>(r);
+  } else {
+    static_assert(std::is_constructible_v<std::vector<std::string>, R>,
+                  "a router must return a node name, several names, sg::Send or std::vector<sg::Send>");
+    out.keys = std::vector<std::string>(std::forward<R>(r));
+  }
+  return out;
+}
+
+}  // namespace detail
+
+template <class S>
+class StateGraph {
+  static_assert(State<S>, "StateGraph<S>: S needs an sg::state_schema<S> specialisation with `fields`, "
+                          "a default constructor and a copy constructor");
+  static_assert(validate_schema<S>());
+
+ public:
+  StateGraph() { spec_.state = detail::make_state_ops<S>(); }
+
+  /// Adds a node. `fn` is called concurrently when several tasks of the node run in one superstep
+  /// (Send fan-out), so it must be safe to call from several threads at once. It is called as fn(const S&, RunContext&) or fn(const S&) and returns void,
+  /// sg::Update<S>, sg::set<...>(...) or sg::Command<S>. A node whose first parameter is another
+  /// type I (with to_json/from_json) runs only through sg::Send with an I argument.
+  /// Problems (reserved or duplicate name) are reported by compile().
+  template <class F>
+  StateGraph& add_node(std::string name, F fn, NodeOptions options = {}) {
+    detail::NodeSpec node;
+    node.name = std::move(name);
+    node.retry = std::move(options.retry);
+    node.defer = options.defer;
+    node.destinations = std::move(options.destinations);
+    if constexpr (detail::StateNode<F, S>) {
+      node.input = state_input();
+      node.fn = wrap_node<S>(std::move(fn));
+    } else {
+      using I = typename detail::first_arg<F>::type;
+      node.input = detail::InputOps{
+          typeid(I),
+          [](const nlohmann::json& j) -> std::shared_ptr<const void> {
+            return std::make_shared<const I>(j.template get<I>());
+          },
+          [](const void* p) { return nlohmann::json(*static_cast<const I*>(p)); }};
+      node.fn = wrap_node<I>(std::move(fn));
+    }
+    spec_.nodes.push_back(std::move(node));
+    return *this;
+  }
+
+  /// Runs `to` after `from` (sg::START for the entry point; `to` may be sg::END).
+  StateGraph& add_edge(std::string from, std::string to) {
+    spec_.edges.emplace_back(std::move(from), std::move(to));
+    return *this;
+  }
+  /// Join: runs `to` once after every node in `from` has run since `to` last ran, possibly in
+  /// different supersteps (LangGraph's `add_edge([a, b], c)`, channel join:a+b:c).
+  StateGraph& add_edge(std::initializer_list<std::string> from, std::string to) {
+    return add_edge(std::vector<std::string>(from), std::move(to));
+  }
+  StateGraph& add_edge(const std::vector<std::string>& from, std::string to) {
+    if (from.size() == 1) return add_edge(from.front(), std::move(to));
+    spec_.joins.emplace_back(from, std::move(to));
+    return *this;
+  }
+
+  /// After `source`, calls `router(state, ctx)` on the state with source's own writes applied and
+  /// runs what it returns: a key/node name, several, sg::END, or sg::Send(s). With `path_map`
+  /// the returned keys are mapped to node names (and drawn as edge labels); without it they are
+  /// node names, checked when the router returns (sg.update.203).
+  template <class F>
+  StateGraph& add_conditional_edges(std::string source, F router,
+                                    std::optional<std::map<std::string, std::string>> path_map = std::nullopt) {
+    detail::BranchSpec b;
+    b.source = std::move(source);
+    b.path_map = std::move(path_map);
+    b.router = [r = std::move(router)](const void* state, RunContext& ctx) {
+      return detail::to_route_output(detail::call_node<S>(r, *static_cast<const S*>(state), ctx));
+    };
+    spec_.branches.push_back(std::move(b));
+    return *this;
+  }
+  /// Same, with the possible destinations listed (key = node name).
+  template <class F>
+  StateGraph& add_conditional_edges(std::string source, F router, const std::vector<std::string>& destinations) {
+    std::map<std::string, std::string> m;
+    for (const auto& d : destinations) m.emplace(d, d);
+    return add_conditional_edges(std::move(source), std::move(router), std::move(m));
+  }
+
+  /// Adds the nodes in order and chains them with edges (LangGraph's add_sequence).
+  template <class F>
+  StateGraph& add_sequence(std::vector<std::pair<std::string, F>> nodes) {
+    if (nodes.empty()) spec_.problems.push_back("[sg.compile.110] add_sequence: no nodes given");
+    std::string prev;
+    for (auto& [name, fn] : nodes) {
+      add_node(name, std::move(fn));
+      if (!prev.empty()) add_edge(prev, name);
+      prev = name;
+    }
+    return *this;
+  }
+
+  /// Validates the topology (reporting every problem at once) and returns the immutable runner.
+  /// @throws CompileError (sg.compile.1xx).
+  [[nodiscard]] CompiledGraph<S> compile(CompileOptions options = {}) const {
+    return CompiledGraph<S>(detail::compile_engine(spec_, std::move(options)));
+  }
+
+ private:
+  static detail::InputOps state_input() {
+    return detail::InputOps{
+        typeid(S),
+        [](const nlohmann::json& j) -> std::shared_ptr<const void> {
+          return std::make_shared<const S>(detail::decode_state<S>(j));
+        },
+        [](const void* p) { return detail::encode_state(*static_cast<const S*>(p)); }};
+  }
+
+  template <class I, class F>
+  static detail::NodeFn wrap_node(F fn) {
+    return [f = std::move(fn)](const void* input, RunContext& ctx) -> detail::NodeOutput {
+      const I& in = *static_cast<const I*>(input);
+      using R = decltype(detail::call_node<I>(f, in, ctx));
+      if constexpr (std::is_void_v<R>) {
+        detail::call_node<I>(f, in, ctx);
+        return {};
+      } else {
+        return detail::to_node_output<S>(detail::call_node<I>(f, in, ctx));
+      }
+    };
+  }
+
+  detail::GraphSpec spec_;
+};
+
+}  // namespace sg

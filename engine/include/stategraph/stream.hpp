@@ -1,0 +1,56 @@
+#pragma once
+/// @file
+/// Stream modes and events (LangGraph: langgraph/types.py `StreamMode`, pregel/_loop.py `_emit`).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace sg {
+
+/// What a stream yields. Combine with `|`.
+enum class StreamMode : unsigned {
+  values = 1U << 0,    ///< the whole state after every superstep that changed it
+  updates = 1U << 1,   ///< each task's writes as it finishes: data = {field: value}
+  custom = 1U << 2,    ///< whatever nodes pass to RunContext::write_custom
+  messages = 1U << 3,  ///< chat-model chunks emitted by nodes while they run
+  debug = 1U << 4,     ///< task start/result and checkpoint records
+};
+
+/// A set of StreamModes.
+struct StreamModes {
+  unsigned bits = 0;
+  constexpr StreamModes() = default;
+  constexpr StreamModes(StreamMode m) : bits(static_cast<unsigned>(m)) {}  // NOLINT(implicit)
+  [[nodiscard]] constexpr bool has(StreamMode m) const { return (bits & static_cast<unsigned>(m)) != 0; }
+  [[nodiscard]] constexpr bool empty() const { return bits == 0; }
+};
+constexpr StreamModes operator|(StreamModes a, StreamModes b) {
+  StreamModes r;
+  r.bits = a.bits | b.bits;
+  return r;
+}
+constexpr StreamModes operator|(StreamMode a, StreamMode b) { return StreamModes(a) | StreamModes(b); }
+
+/// The mode's name as LangGraph spells it ("values", "updates", ...).
+const char* to_string(StreamMode mode) noexcept;
+
+/// One streamed event of a run on a graph with state S.
+/// - values:   `values` holds the state; `data` is null.
+/// - updates:  `node` and `data` = {field: written value} (several writes to one field → a JSON
+///             array of them); for an interrupt, node = "__interrupt__" and data = [interrupts].
+/// - custom:   `node` and `data` = the payload.
+/// - messages: `node` and `data` = {"chunk": ..., "metadata": {...}}.
+/// - debug:    `data` = {"type": "task"|"task_result"|"checkpoint", "step", "timestamp", "payload"}.
+template <class S>
+struct StreamEvent {
+  StreamMode mode = StreamMode::values;
+  std::int64_t step = 0;
+  std::string node;
+  std::shared_ptr<const S> values;
+  nlohmann::json data;
+};
+
+}  // namespace sg

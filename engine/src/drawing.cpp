@@ -1,0 +1,94 @@
+// draw_mermaid / to_dot: the compiled graph as a picture (LangGraph: pregel/_draw.py,
+// langchain-core Graph.draw_mermaid). Solid edges are static, dashed ones conditional
+// (labelled with the router's key when it differs from the node name).
+
+#include <set>
+#include <sstream>
+
+#include "engine_impl.hpp"
+#include "stategraph/constants.hpp"
+
+namespace sg::detail {
+
+namespace {
+
+struct DrawEdge {
+  std::string from, to, label;
+  bool conditional = false;
+};
+
+std::vector<DrawEdge> edges_of(const Engine& e) {
+  std::vector<DrawEdge> out;
+  std::set<std::tuple<std::string, std::string, bool>> seen;
+  auto add = [&](DrawEdge d) {
+    if (seen.emplace(d.from, d.to, d.conditional).second) out.push_back(std::move(d));
+  };
+  for (const auto& [from, to] : e.static_edges) add({from, to, "", false});
+  for (std::size_t b = 0; b < e.branches.size(); ++b) {
+    const auto& source = e.branch_targets[b].first;
+    if (e.branches[b].path_map) {
+      for (const auto& [key, node] : *e.branches[b].path_map) add({source, node, key == node ? "" : key, true});
+    } else {
+      for (std::size_t i = 1; i < e.nodes.size(); ++i) add({source, e.nodes[i].name, "", true});
+      add({source, END, "", true});
+    }
+  }
+  for (std::size_t i = 1; i < e.nodes.size(); ++i) {
+    for (const auto& d : e.nodes[i].destinations) add({e.nodes[i].name, d, "", true});
+    bool has_out = !e.nodes[i].edges.empty() || !e.nodes[i].joins.empty() || !e.nodes[i].branches.empty() ||
+                   !e.nodes[i].destinations.empty();
+    for (const auto& [from, to] : e.static_edges) has_out = has_out || from == e.nodes[i].name;
+    if (!has_out) add({e.nodes[i].name, END, "", false});
+  }
+  return out;
+}
+
+std::string mermaid_id(const std::string& n) {
+  std::string s;
+  for (char c : n) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '_') ? c : '_';
+  return s;
+}
+
+}  // namespace
+
+std::string draw_mermaid(const Engine& e) {
+  std::ostringstream o;
+  o << "---\nconfig:\n  flowchart:\n    curve: linear\n---\ngraph TD;\n";
+  o << "\t" << START << "([<p>" << START << "</p>]):::first\n";
+  for (std::size_t i = 1; i < e.nodes.size(); ++i)
+    o << "\t" << mermaid_id(e.nodes[i].name) << "(" << e.nodes[i].name << ")\n";
+  o << "\t" << END << "([<p>" << END << "</p>]):::last\n";
+  for (const auto& d : edges_of(e)) {
+    o << "\t" << mermaid_id(d.from);
+    if (d.conditional)
+      o << (d.label.empty() ? " -.-> " : " -. &nbsp;" + d.label + "&nbsp; .-> ");
+    else
+      o << " --> ";
+    o << mermaid_id(d.to) << ";\n";
+  }
+  o << "\tclassDef default fill:#f2f0ff,line-height:1.2\n"
+       "\tclassDef first fill-opacity:0\n"
+       "\tclassDef last fill:#bfb6fc\n";
+  return o.str();
+}
+
+std::string to_dot(const Engine& e) {
+  std::ostringstream o;
+  o << "digraph \"" << e.name << "\" {\n  rankdir=TB;\n";
+  o << "  \"" << START << "\" [shape=oval];\n";
+  for (std::size_t i = 1; i < e.nodes.size(); ++i) o << "  \"" << e.nodes[i].name << "\" [shape=box];\n";
+  o << "  \"" << END << "\" [shape=oval];\n";
+  for (const auto& d : edges_of(e)) {
+    o << "  \"" << d.from << "\" -> \"" << d.to << "\"";
+    if (d.conditional) {
+      o << " [style=dashed";
+      if (!d.label.empty()) o << ", label=\"" << d.label << "\"";
+      o << "]";
+    }
+    o << ";\n";
+  }
+  o << "}\n";
+  return o.str();
+}
+
+}  // namespace sg::detail

@@ -1,0 +1,629 @@
+#include "loop_state.hpp"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <random>
+
+#include <xxhash.h>
+
+#include "stategraph/constants.hpp"
+#include "stategraph/errors.hpp"
+
+namespace sg::detail {
+
+// ---------------------------------------------------------------- versions and ids
+
+Version parse_version(const std::string& s) {
+  Version v;
+  v.s = s;
+  for (char c : s) {
+    if (c < '0' || c > '9') break;
+    v.n = v.n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  if (v.n == 0) v.n = 1;  // a foreign version string still counts as "has a value"
+  return v;
+}
+
+std::string format_version(std::uint64_t n) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%020" PRIu64 ".%016" PRIx64, n, rng());
+  return buf;
+}
+
+namespace {
+
+std::string hex128(const XXH128_hash_t& h, bool dashed) {
+  const auto hi = static_cast<std::uint64_t>(h.high64);
+  const auto lo = static_cast<std::uint64_t>(h.low64);
+  char buf[40];
+  if (dashed) {
+    std::snprintf(buf, sizeof buf, "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64, hi >> 32,
+                  (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48, lo & std::uint64_t{0xffffffffffff});
+  } else {
+    std::snprintf(buf, sizeof buf, "%016" PRIx64 "%016" PRIx64, hi, lo);
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::string task_id(const std::string& checkpoint_id, const std::string& ns, std::int64_t step,
+                    const std::string& node, bool push, const std::string& detail) {
+  std::string key;
+  key.reserve(checkpoint_id.size() + ns.size() + node.size() + detail.size() + 40);
+  key.append(checkpoint_id).push_back('\0');
+  key.append(ns).push_back('\0');
+  key.append(std::to_string(step)).push_back('\0');
+  key.append(node).push_back('\0');
+  key.append(push ? "__pregel_push" : "__pregel_pull").push_back('\0');
+  key.append(detail);
+  return hex128(XXH3_128bits(key.data(), key.size()), true);
+}
+
+std::string interrupt_id(const std::string& ns, const std::string& node, const std::string& task) {
+  std::string key = ns.empty() ? node + ":" + task : ns + "|" + node + ":" + task;
+  return hex128(XXH3_128bits(key.data(), key.size()), false);
+}
+
+// ---------------------------------------------------------------- LoopState
+
+LoopState::LoopState(const Engine& engine)
+    : engine_(&engine),
+      state_(engine.state->make()),
+      slots_(engine.channels.size()),
+      seen_(engine.nodes.size()),
+      dirty_(engine.channels.size(), false) {
+  for (std::uint32_t c = 0; c < engine.channels.size(); ++c)
+    if (engine.channels[c].kind == ChannelKind::join)
+      slots_[c].seen_sources.assign(engine.channels[c].sources.size(), false);
+}
+
+bool LoopState::available(std::uint32_t ch) const {
+  const Slot& s = slots_[ch];
+  if (!s.version.has()) return false;
+  const ChannelInfo& info = engine_->channels[ch];
+  switch (info.kind) {
+    case ChannelKind::join:
+      if (!std::all_of(s.seen_sources.begin(), s.seen_sources.end(), [](bool b) { return b; })) return false;
+      return !info.deferred || s.finished;
+    case ChannelKind::branch:
+      return !info.deferred || s.finished;
+    default:
+      return true;
+  }
+}
+
+const Version* LoopState::seen(std::uint32_t node, std::uint32_t ch) const {
+  for (const auto& [c, v] : seen_[node])
+    if (c == ch) return &v;
+  return nullptr;
+}
+
+void LoopState::set_seen(std::uint32_t node, std::uint32_t ch, const Version& v) {
+  for (auto& [c, old] : seen_[node])
+    if (c == ch) {
+      old = v;
+      return;
+    }
+  seen_[node].emplace_back(ch, v);
+}
+
+Version LoopState::next_version() const {
+  Version v;
+  v.n = max_n_ + 1;
+  v.s = format_version(v.n);
+  return v;
+}
+
+void LoopState::bump(std::uint32_t ch, const Version& v, std::vector<std::uint32_t>& updated) {
+  slots_[ch].version = v;
+  dirty_[ch] = true;
+  updated.push_back(ch);
+}
+
+void LoopState::clear(std::uint32_t ch) {
+  Slot& s = slots_[ch];
+  s.version = Version{};
+  s.finished = false;
+  std::fill(s.seen_sources.begin(), s.seen_sources.end(), false);
+  const auto kind = engine_->channels[ch].kind;
+  if (kind == ChannelKind::start) start_writes_.clear();
+  if (kind == ChannelKind::tasks) sends_.clear();
+}
+
+void LoopState::prune_seen() {
+  auto stale = [&](const std::pair<std::uint32_t, Version>& e) { return !slots_[e.first].version.has(); };
+  for (auto& s : seen_) s.erase(std::remove_if(s.begin(), s.end(), stale), s.end());
+  interrupt_seen_.erase(std::remove_if(interrupt_seen_.begin(), interrupt_seen_.end(), stale),
+                        interrupt_seen_.end());
+}
+
+// ---- (de)serialisation of channels and writes
+
+nlohmann::json LoopState::encode_channel(std::uint32_t ch) const {
+  const ChannelInfo& info = engine_->channels[ch];
+  switch (info.kind) {
+    case ChannelKind::field:
+      return engine_->state->fields[info.field].encode(state_.get());
+    case ChannelKind::start: {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& w : start_writes_)
+        a.push_back({{"channel", engine_->state->fields[w.channel].name},
+                     {"value", engine_->state->fields[w.channel].encode_write(w)}});
+      return a;
+    }
+    case ChannelKind::tasks: {
+      nlohmann::json a = nlohmann::json::array();
+      for (const auto& s : sends_) a.push_back({{"node", s.node()}, {"arg", s.arg_json()}});
+      return a;
+    }
+    case ChannelKind::branch:
+      return {{"finished", slots_[ch].finished}};
+    case ChannelKind::join: {
+      nlohmann::json a = nlohmann::json::array();
+      for (std::size_t i = 0; i < info.sources.size(); ++i)
+        if (slots_[ch].seen_sources[i]) a.push_back(engine_->nodes[info.sources[i]].name);
+      return {{"seen", a}, {"finished", slots_[ch].finished}};
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+Send decode_send(const Engine& e, const nlohmann::json& j) {
+  const std::string node = j.at("node").get<std::string>();
+  auto idx = e.find_node(node);
+  if (!idx || *idx == kStartNode)
+    throw StateError("sg.state.502", "a stored Send targets unknown node \"" + node + "\"");
+  const InputOps& in = e.nodes[*idx].input;
+  return Send::from_erased(node, in.decode(j.at("arg")), in.type, in.encode);
+}
+}  // namespace
+
+void LoopState::decode_channel(std::uint32_t ch, const nlohmann::json& j) {
+  const ChannelInfo& info = engine_->channels[ch];
+  try {
+    switch (info.kind) {
+      case ChannelKind::field:
+        engine_->state->fields[info.field].decode(state_.get(), j);
+        break;
+      case ChannelKind::start:
+        start_writes_.clear();
+        for (const auto& w : j) start_writes_.push_back(decode_write({"", w.at("channel").get<std::string>(), w.at("value")}));
+        break;
+      case ChannelKind::tasks:
+        sends_.clear();
+        for (const auto& s : j) sends_.push_back(decode_send(*engine_, s));
+        break;
+      case ChannelKind::branch:
+        slots_[ch].finished = j.is_object() && j.value("finished", false);
+        break;
+      case ChannelKind::join:
+        for (const auto& name : j.at("seen")) {
+          auto idx = engine_->find_node(name.get<std::string>());
+          for (std::size_t i = 0; i < info.sources.size(); ++i)
+            if (idx && info.sources[i] == *idx) slots_[ch].seen_sources[i] = true;
+        }
+        slots_[ch].finished = j.value("finished", false);
+        break;
+    }
+  } catch (const sg::Error&) {
+    throw;
+  } catch (const std::exception& ex) {
+    throw StateError("sg.state.501", "stored value of channel \"" + info.name + "\" does not load: " + ex.what());
+  }
+}
+
+PendingWrite LoopState::encode_write(const std::string& tid, const ErasedWrite& w) const {
+  switch (w.kind) {
+    case WriteKind::value:
+    case WriteKind::overwrite:
+      return {tid, engine_->state->fields[w.channel].name, engine_->state->fields[w.channel].encode_write(w)};
+    case WriteKind::trigger:
+      return {tid, engine_->channels[w.channel].name, nullptr};
+    case WriteKind::barrier: {
+      const ChannelInfo& info = engine_->channels[w.channel];
+      return {tid, info.name, engine_->nodes[info.sources[w.aux]].name};
+    }
+    case WriteKind::send: {
+      const auto& s = *static_cast<const Send*>(w.value.get());
+      return {tid, "__pregel_tasks", {{"node", s.node()}, {"arg", s.arg_json()}}};
+    }
+  }
+  return {};
+}
+
+ErasedWrite LoopState::decode_write(const PendingWrite& pw) const {
+  auto it = engine_->channel_index.find(pw.channel);
+  if (it == engine_->channel_index.end())
+    throw StateError("sg.state.502", "a saved write names unknown channel \"" + pw.channel +
+                                         "\"; was the graph changed since it was saved?");
+  const ChannelInfo& info = engine_->channels[it->second];
+  ErasedWrite w;
+  w.channel = it->second;
+  switch (info.kind) {
+    case ChannelKind::field:
+      return engine_->state->fields[info.field].decode_write(info.field, pw.value);
+    case ChannelKind::branch:
+      w.kind = WriteKind::trigger;
+      return w;
+    case ChannelKind::join: {
+      w.kind = WriteKind::barrier;
+      auto idx = engine_->find_node(pw.value.get<std::string>());
+      for (std::uint32_t i = 0; i < info.sources.size(); ++i)
+        if (idx && info.sources[i] == *idx) w.aux = i;
+      return w;
+    }
+    case ChannelKind::tasks:
+      w.kind = WriteKind::send;
+      w.value = std::make_shared<const Send>(decode_send(*engine_, pw.value));
+      return w;
+    case ChannelKind::start:
+      break;
+  }
+  throw StateError("sg.state.502", "a saved write names channel \"" + pw.channel + "\", which tasks cannot write");
+}
+
+nlohmann::json LoopState::updates_json(const std::vector<ErasedWrite>& writes) const {
+  // {field: value}; several writes to one field become a JSON array of them.
+  std::vector<std::vector<nlohmann::json>> per_field(engine_->field_count());
+  for (const auto& w : writes)
+    if (w.kind == WriteKind::value || w.kind == WriteKind::overwrite)
+      per_field[w.channel].push_back(engine_->state->fields[w.channel].encode_write(w));
+  nlohmann::json j = nlohmann::json::object();
+  for (std::uint32_t f = 0; f < per_field.size(); ++f) {
+    if (per_field[f].empty()) continue;
+    const auto& name = engine_->state->fields[f].name;
+    j[name] = per_field[f].size() == 1 ? std::move(per_field[f][0]) : nlohmann::json(std::move(per_field[f]));
+  }
+  return j;
+}
+
+// ---- load / checkpoint
+
+void LoopState::load(const Checkpoint& cp) {
+  for (const auto& [name, ver] : cp.channel_versions) {
+    auto it = engine_->channel_index.find(name);
+    if (it == engine_->channel_index.end()) continue;  // a channel of an older graph: ignored
+    Version v = parse_version(ver);
+    slots_[it->second].version = v;
+    max_n_ = std::max(max_n_, v.n);
+    if (auto val = cp.channel_values.find(name); val != cp.channel_values.end())
+      decode_channel(it->second, val->second);
+  }
+  for (const auto& [node, chans] : cp.versions_seen) {
+    std::vector<std::pair<std::uint32_t, Version>>* target = nullptr;
+    if (node == "__interrupt__") {
+      target = &interrupt_seen_;
+    } else if (auto idx = engine_->find_node(node)) {
+      target = &seen_[*idx];
+    } else {
+      continue;
+    }
+    for (const auto& [ch, ver] : chans) {
+      auto it = engine_->channel_index.find(ch);
+      if (it == engine_->channel_index.end()) continue;
+      Version v = parse_version(ver);
+      max_n_ = std::max(max_n_, v.n);
+      target->emplace_back(it->second, std::move(v));
+    }
+  }
+  std::fill(dirty_.begin(), dirty_.end(), false);
+}
+
+Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
+  Checkpoint cp;
+  cp.id = new_checkpoint_id();
+  cp.ts = utc_now_iso8601();
+  for (std::uint32_t c = 0; c < slots_.size(); ++c) {
+    if (!slots_[c].version.has()) {
+      dirty_[c] = false;
+      continue;
+    }
+    const std::string& name = engine_->channels[c].name;
+    cp.channel_versions.emplace(name, slots_[c].version.s);
+    if (dirty_[c]) {
+      new_versions.emplace(name, slots_[c].version.s);
+      cp.channel_values.emplace(name, encode_channel(c));
+      dirty_[c] = false;
+    }
+  }
+  for (std::uint32_t n = 0; n < seen_.size(); ++n) {
+    if (seen_[n].empty()) continue;
+    auto& m = cp.versions_seen[engine_->nodes[n].name];
+    for (const auto& [c, v] : seen_[n]) m.emplace(engine_->channels[c].name, v.s);
+  }
+  if (!interrupt_seen_.empty()) {
+    auto& m = cp.versions_seen["__interrupt__"];
+    for (const auto& [c, v] : interrupt_seen_) m.emplace(engine_->channels[c].name, v.s);
+  }
+  return cp;
+}
+
+void LoopState::mark_all_dirty() {
+  for (std::uint32_t c = 0; c < slots_.size(); ++c) dirty_[c] = slots_[c].version.has();
+}
+
+// ---- plan
+
+std::vector<Task> LoopState::plan(const std::string& checkpoint_id, const std::string& ns, std::int64_t step,
+                                  const std::vector<std::uint32_t>* updated) const {
+  std::vector<Task> tasks;
+  std::vector<std::uint32_t> candidates;
+  if (updated != nullptr) {
+    for (auto ch : *updated)
+      for (auto n : engine_->trigger_to_nodes[ch]) candidates.push_back(n);
+    std::sort(candidates.begin(), candidates.end(),
+              [&](auto a, auto b) { return engine_->nodes[a].name < engine_->nodes[b].name; });
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  } else {
+    candidates.push_back(kStartNode);
+    candidates.insert(candidates.end(), engine_->nodes_by_name.begin(), engine_->nodes_by_name.end());
+    std::sort(candidates.begin(), candidates.end(),
+              [&](auto a, auto b) { return engine_->nodes[a].name < engine_->nodes[b].name; });
+  }
+  for (auto n : candidates) {
+    const NodeInfo& node = engine_->nodes[n];
+    Task t;
+    t.node = n;
+    std::string trig_names;
+    for (auto ch : node.triggers) {
+      if (!available(ch)) continue;
+      const Version* s = seen(n, ch);
+      if (s != nullptr && s->n >= slots_[ch].version.n) continue;
+      t.triggers.push_back(ch);
+      if (!trig_names.empty()) trig_names += ',';
+      trig_names += engine_->channels[ch].name;
+    }
+    if (t.triggers.empty()) continue;
+    t.id = task_id(checkpoint_id, ns, step, node.name, false, trig_names);
+    tasks.push_back(std::move(t));
+  }
+  if (available(engine_->tasks_channel)) {
+    for (std::uint32_t i = 0; i < sends_.size(); ++i) {
+      Task t;
+      t.node = *engine_->find_node(sends_[i].node());
+      t.push = true;
+      t.push_index = i;
+      t.input = sends_[i].arg_ptr();
+      t.id = task_id(checkpoint_id, ns, step, sends_[i].node(), true, std::to_string(i));
+      tasks.push_back(std::move(t));
+    }
+  }
+  return tasks;
+}
+
+// ---- apply
+
+std::uint32_t LoopState::set_input(std::vector<ErasedWrite> writes) {
+  std::vector<std::uint32_t> updated;
+  start_writes_ = std::move(writes);
+  Version v = next_version();
+  max_n_ = v.n;
+  bump(engine_->start_channel, v, updated);
+  return engine_->start_channel;
+}
+
+void LoopState::discard(const std::vector<Task>& tasks) {
+  for (const auto& t : tasks) {
+    if (t.push) continue;
+    for (auto ch : t.triggers) set_seen(t.node, ch, slots_[ch].version);
+    for (auto ch : t.triggers)
+      if (engine_->channels[ch].kind == ChannelKind::join ||
+          (engine_->channels[ch].kind == ChannelKind::branch && engine_->channels[ch].deferred))
+        clear(ch);
+  }
+  for (std::uint32_t c = 0; c < slots_.size(); ++c) {
+    const auto& info = engine_->channels[c];
+    if (!slots_[c].version.has()) continue;
+    if ((info.kind == ChannelKind::branch && !info.deferred) || info.kind == ChannelKind::tasks ||
+        info.kind == ChannelKind::start)
+      clear(c);
+  }
+  prune_seen();
+}
+
+std::shared_ptr<const void> LoopState::local_state(const std::vector<ErasedWrite>& writes) const {
+  std::vector<std::vector<const ErasedWrite*>> per_field(engine_->field_count());
+  bool any = false;
+  for (const auto& w : writes)
+    if (w.kind == WriteKind::value || w.kind == WriteKind::overwrite) {
+      per_field[w.channel].push_back(&w);
+      any = true;
+    }
+  if (!any) return std::shared_ptr<const void>(state_, state_.get());
+  auto copy = engine_->state->copy(state_.get());
+  for (std::uint32_t f = 0; f < per_field.size(); ++f)
+    if (!per_field[f].empty()) engine_->state->fields[f].apply(copy.get(), per_field[f]);
+  return copy;
+}
+
+namespace {
+std::string names_of(const std::vector<std::string>& v) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s;
+}
+}  // namespace
+
+std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std::int64_t step) {
+  const Engine& e = *engine_;
+  std::vector<std::uint32_t> updated;
+  const Version next = next_version();
+
+  // 1) versions seen, 2) consume triggers
+  std::vector<bool> consumed(slots_.size(), false);
+  for (const Task* t : tasks) {
+    if (t->push) {
+      consumed[e.tasks_channel] = true;
+      continue;
+    }
+    for (auto ch : t->triggers) {
+      set_seen(t->node, ch, slots_[ch].version);
+      consumed[ch] = true;
+    }
+  }
+  for (std::uint32_t c = 0; c < slots_.size(); ++c)
+    if (consumed[c] && (e.channels[c].kind == ChannelKind::join ||
+                        (e.channels[c].kind == ChannelKind::branch && e.channels[c].deferred)))
+      clear(c);
+
+  // 3) group writes per channel, in task order
+  const std::size_t nf = e.field_count();
+  std::vector<std::vector<const ErasedWrite*>> field_writes(nf);
+  std::vector<std::vector<std::string>> field_writers(nf);
+  std::vector<bool> written(slots_.size(), false);
+  std::vector<Send> new_sends;
+  for (const Task* t : tasks) {
+    for (const auto& w : t->writes) {
+      switch (w.kind) {
+        case WriteKind::value:
+        case WriteKind::overwrite:
+          field_writes[w.channel].push_back(&w);
+          field_writers[w.channel].push_back(e.nodes[t->node].name);
+          break;
+        case WriteKind::trigger:
+          written[w.channel] = true;
+          break;
+        case WriteKind::barrier:
+          written[w.channel] = true;
+          slots_[w.channel].seen_sources[w.aux] = true;
+          break;
+        case WriteKind::send:
+          written[e.tasks_channel] = true;
+          new_sends.push_back(*static_cast<const Send*>(w.value.get()));
+          break;
+      }
+    }
+  }
+
+  // 4) fields through their reducers
+  for (std::uint32_t f = 0; f < nf; ++f) {
+    auto& ws = field_writes[f];
+    if (ws.empty()) continue;
+    const auto& ops = e.state->fields[f];
+    std::size_t overwrites = 0;
+    for (const auto* w : ws) overwrites += w->kind == WriteKind::overwrite ? 1 : 0;
+    if (overwrites > 1)
+      throw InvalidUpdate("sg.update.202", "field \"" + ops.name + "\" got " + std::to_string(overwrites) +
+                                               " Overwrite writes in step " + std::to_string(step) + " (from " +
+                                               names_of(field_writers[f]) + "); at most one per step");
+    if (ops.last_value && overwrites == 0 && ws.size() > 1)
+      throw InvalidUpdate("sg.update.201",
+                          "field \"" + ops.name + "\" was written " + std::to_string(ws.size()) + " times in step " +
+                              std::to_string(step) + " (by " + names_of(field_writers[f]) +
+                              ") but keeps only one value per step; give it a reducer in sg::state_schema "
+                              "(e.g. sg::append) or write it from one node");
+    try {
+      ops.apply(state_.get(), ws);
+    } catch (const sg::Error&) {
+      throw;
+    } catch (const std::exception& ex) {
+      throw InvalidUpdate("sg.update.205", "the reducer of field \"" + ops.name + "\" threw in step " +
+                                               std::to_string(step) + " (writes from " + names_of(field_writers[f]) +
+                                               "): " + ex.what());
+    }
+    bump(f, next, updated);  // field f is channel f
+  }
+
+  // 5) triggers: written ones get the new version; ephemeral ones not written are cleared
+  for (std::uint32_t c = static_cast<std::uint32_t>(nf); c < slots_.size(); ++c) {
+    const ChannelInfo& info = e.channels[c];
+    if (written[c]) {
+      if (info.kind == ChannelKind::tasks) sends_ = std::move(new_sends);
+      if (info.kind == ChannelKind::branch) slots_[c].finished = false;
+      bump(c, next, updated);
+    } else if (slots_[c].version.has() &&
+               ((info.kind == ChannelKind::branch && !info.deferred) || info.kind == ChannelKind::tasks ||
+                info.kind == ChannelKind::start)) {
+      clear(c);
+      dirty_[c] = true;
+    }
+  }
+
+  // 6) finish: when no updated channel triggers a node, deferred nodes may run
+  bool triggers_any = false;
+  for (auto c : updated)
+    if (!e.trigger_to_nodes[c].empty() || c == e.tasks_channel) triggers_any = true;
+  if (!triggers_any) {
+    for (std::uint32_t c = static_cast<std::uint32_t>(nf); c < slots_.size(); ++c) {
+      const ChannelInfo& info = e.channels[c];
+      if (!info.deferred || slots_[c].finished || !slots_[c].version.has()) continue;
+      if (info.kind == ChannelKind::join &&
+          !std::all_of(slots_[c].seen_sources.begin(), slots_[c].seen_sources.end(), [](bool b) { return b; }))
+        continue;
+      slots_[c].finished = true;
+      bump(c, next, updated);
+    }
+  }
+
+  if (!updated.empty()) max_n_ = next.n;
+  prune_seen();
+  return updated;
+}
+
+std::vector<std::uint32_t> LoopState::apply_external(const std::vector<ErasedWrite>& writes) {
+  std::vector<std::uint32_t> updated;
+  const Version next = next_version();
+  std::vector<std::vector<const ErasedWrite*>> per_field(engine_->field_count());
+  for (const auto& w : writes) {
+    switch (w.kind) {
+      case WriteKind::value:
+      case WriteKind::overwrite:
+        per_field[w.channel].push_back(&w);
+        break;
+      case WriteKind::trigger:
+        bump(w.channel, next, updated);
+        break;
+      case WriteKind::barrier:
+        slots_[w.channel].seen_sources[w.aux] = true;
+        bump(w.channel, next, updated);
+        break;
+      case WriteKind::send:
+        sends_.push_back(*static_cast<const Send*>(w.value.get()));
+        bump(engine_->tasks_channel, next, updated);
+        break;
+    }
+  }
+  for (std::uint32_t f = 0; f < per_field.size(); ++f) {
+    if (per_field[f].empty()) continue;
+    const auto& ops = engine_->state->fields[f];
+    if (ops.last_value && per_field[f].size() > 1)
+      throw InvalidUpdate("sg.update.201", "field \"" + ops.name + "\" was written " +
+                                               std::to_string(per_field[f].size()) +
+                                               " times by one Command update but keeps only one value");
+    ops.apply(state_.get(), per_field[f]);
+    bump(f, next, updated);
+  }
+  if (!updated.empty()) max_n_ = next.n;
+  return updated;
+}
+
+void LoopState::mark_interrupts_seen() {
+  interrupt_seen_.clear();
+  for (std::uint32_t c = 0; c < slots_.size(); ++c)
+    if (slots_[c].version.has()) interrupt_seen_.emplace_back(c, slots_[c].version);
+}
+
+bool LoopState::should_interrupt(const std::vector<bool>& marks, const std::vector<Task>& tasks) const {
+  bool any_marked = false;
+  for (const auto& t : tasks) any_marked = any_marked || marks[t.node];
+  if (!any_marked) return false;
+  for (std::uint32_t c = 0; c < slots_.size(); ++c) {
+    if (!slots_[c].version.has()) continue;
+    const Version* s = nullptr;
+    for (const auto& [ch, v] : interrupt_seen_)
+      if (ch == c) s = &v;
+    if (s == nullptr || s->n < slots_[c].version.n) return true;
+  }
+  return false;
+}
+
+bool LoopState::any_field_changed(const std::vector<std::uint32_t>& updated) const {
+  return std::any_of(updated.begin(), updated.end(),
+                     [&](auto c) { return engine_->channels[c].kind == ChannelKind::field; });
+}
+
+}  // namespace sg::detail

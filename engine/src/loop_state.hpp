@@ -1,0 +1,142 @@
+#pragma once
+// LoopState: the channels of one thread between supersteps — the state struct, channel versions,
+// versions seen per node — and the three things the Pregel loop does with them: plan the next
+// tasks, apply a step's writes, and turn the whole into a Checkpoint (LangGraph:
+// pregel/_algo.py prepare_next_tasks / apply_writes, pregel/_checkpoint.py create_checkpoint).
+
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine_impl.hpp"
+
+namespace sg::detail {
+
+/// A channel version: counter `n` (0 = the channel has no value) and its checkpoint string.
+struct Version {
+  std::uint64_t n = 0;
+  std::string s;
+  [[nodiscard]] bool has() const noexcept { return n != 0; }
+};
+Version parse_version(const std::string& s);
+std::string format_version(std::uint64_t n);
+
+struct Slot {
+  Version version;
+  bool finished = false;          // deferred channels: finish() happened
+  std::vector<bool> seen_sources;  // join channels
+};
+
+/// One planned task and, after it ran (or its saved writes were found), its outcome.
+struct Task {
+  std::uint32_t node = 0;
+  bool push = false;
+  std::uint32_t push_index = 0;
+  std::string id;
+  std::vector<std::uint32_t> triggers;  // pull tasks
+  std::shared_ptr<const void> input;    // push tasks: the Send argument
+  // outcome
+  bool has_result = false;             // ran (or found saved) successfully
+  std::vector<ErasedWrite> writes;
+  std::exception_ptr error;
+  std::optional<std::string> error_text;
+  std::vector<Interrupt> interrupts;
+  std::vector<nlohmann::json> resume;  // resume values for RunContext::interrupt
+};
+
+/// The null task id of writes that come from a Command input rather than from a task.
+inline constexpr const char* kNullTaskId = "00000000-0000-0000-0000-000000000000";
+
+class LoopState {
+ public:
+  explicit LoopState(const Engine& engine);
+
+  /// Restores from a checkpoint (fields missing from it keep their defaults).
+  /// @throws StateError when a stored value does not convert.
+  void load(const Checkpoint& checkpoint);
+
+  /// The tasks of the next superstep, pull tasks by node name then push tasks by Send index.
+  /// `updated` limits candidate nodes to those subscribed to these channels (all when null).
+  std::vector<Task> plan(const std::string& checkpoint_id, const std::string& ns, std::int64_t step,
+                         const std::vector<std::uint32_t>* updated) const;
+
+  /// Applies the tasks' writes (tasks in plan order) as one superstep: marks triggers seen,
+  /// consumes them, folds writes through the reducers, clears ephemeral channels, calls finish
+  /// when nothing else would run. Returns the channels that got a new value.
+  /// @throws InvalidUpdate (sg.update.201/202/205); the state is then unusable.
+  std::vector<std::uint32_t> apply(const std::vector<Task*>& tasks, std::int64_t step);
+
+  /// Applies writes that come from outside a task (Command input): no triggers are consumed and
+  /// no other channel is cleared.
+  std::vector<std::uint32_t> apply_external(const std::vector<ErasedWrite>& writes);
+
+  /// Sets the input channel (a new run's input); returns its channel.
+  std::uint32_t set_input(std::vector<ErasedWrite> writes);
+
+  /// Marks the triggers of `tasks` as seen without running them (a new input discards the
+  /// unfinished tasks of the previous run), and clears ephemeral channels.
+  void discard(const std::vector<Task>& tasks);
+
+  /// The state with a task's own field writes applied on a copy (what its routers read).
+  std::shared_ptr<const void> local_state(const std::vector<ErasedWrite>& writes) const;
+
+  /// A checkpoint of the current channels with a new id. `new_versions` receives the channels
+  /// changed since the last call of take_dirty (their values are the only ones encoded).
+  Checkpoint checkpoint(ChannelVersions& new_versions);
+  /// Marks every channel with a value dirty (the next checkpoint stores all values).
+  void mark_all_dirty();
+
+  /// Pending-write JSON of a write, and back.
+  [[nodiscard]] PendingWrite encode_write(const std::string& task_id, const ErasedWrite& w) const;
+  /// @throws StateError (sg.state.501/502).
+  [[nodiscard]] ErasedWrite decode_write(const PendingWrite& w) const;
+
+  /// {field: value} of the field writes (for stream mode updates).
+  [[nodiscard]] nlohmann::json updates_json(const std::vector<ErasedWrite>& writes) const;
+
+  /// Sets versions_seen["__interrupt__"] to the current versions (a resumed run does not pause
+  /// again on the interrupt it resumes from).
+  void mark_interrupts_seen();
+  /// LangGraph's should_interrupt: some channel changed since the last interrupt and a task's
+  /// node is marked.
+  [[nodiscard]] bool should_interrupt(const std::vector<bool>& marks, const std::vector<Task>& tasks) const;
+
+  [[nodiscard]] const void* state() const noexcept { return state_.get(); }
+  /// The writes held by the input channel "__start__" (what the __start__ task applies).
+  [[nodiscard]] const std::vector<ErasedWrite>& start_writes() const noexcept { return start_writes_; }
+  [[nodiscard]] std::shared_ptr<void> copy_state() const { return engine_->state->copy(state_.get()); }
+  [[nodiscard]] bool any_field_changed(const std::vector<std::uint32_t>& updated) const;
+
+ private:
+  [[nodiscard]] bool available(std::uint32_t ch) const;
+  [[nodiscard]] const Version* seen(std::uint32_t node, std::uint32_t ch) const;
+  void set_seen(std::uint32_t node, std::uint32_t ch, const Version& v);
+  [[nodiscard]] nlohmann::json encode_channel(std::uint32_t ch) const;
+  void decode_channel(std::uint32_t ch, const nlohmann::json& j);
+  void bump(std::uint32_t ch, const Version& v, std::vector<std::uint32_t>& updated);
+  void clear(std::uint32_t ch);
+  [[nodiscard]] Version next_version() const;
+  void prune_seen();
+
+  const Engine* engine_;
+  std::shared_ptr<void> state_;
+  std::vector<Slot> slots_;
+  std::vector<std::vector<std::pair<std::uint32_t, Version>>> seen_;  // node → (channel, version)
+  std::vector<std::pair<std::uint32_t, Version>> interrupt_seen_;
+  std::vector<ErasedWrite> start_writes_;
+  std::vector<Send> sends_;
+  std::uint64_t max_n_ = 0;
+  std::vector<bool> dirty_;
+};
+
+/// Deterministic task id: xxh3-128 of (checkpoint id, ns, step, node, kind, triggers or index),
+/// formatted 8-4-4-4-12 (LangGraph: pregel/_algo.py `_xxhash_str`).
+std::string task_id(const std::string& checkpoint_id, const std::string& ns, std::int64_t step,
+                    const std::string& node, bool push, const std::string& detail);
+/// Interrupt id: xxh3-128 hex of the task's namespace string.
+std::string interrupt_id(const std::string& ns, const std::string& node, const std::string& task_id);
+
+}  // namespace sg::detail

@@ -1,0 +1,54 @@
+#include "stategraph/run_context.hpp"
+
+#include "task_scope.hpp"
+
+namespace sg {
+
+const std::string& RunContext::node() const noexcept {
+  return scope_->run->engine->nodes[scope_->task->node].name;
+}
+std::int64_t RunContext::step() const noexcept { return scope_->step; }
+const std::string& RunContext::task_id() const noexcept { return scope_->task->id; }
+const std::string& RunContext::thread_id() const noexcept { return scope_->run->config->thread_id; }
+const std::string& RunContext::checkpoint_ns() const noexcept { return scope_->run->config->checkpoint_ns; }
+int RunContext::attempt() const noexcept { return scope_->attempt; }
+bool RunContext::cancelled() const noexcept { return scope_->run->config->cancel.cancelled(); }
+bool RunContext::streams(StreamMode mode) const noexcept {
+  return scope_->run->sink != nullptr && *scope_->run->sink && scope_->run->modes.has(mode);
+}
+
+void RunContext::write_custom(nlohmann::json payload) const { emit(StreamMode::custom, std::move(payload)); }
+
+void RunContext::emit(StreamMode mode, nlohmann::json data) const {
+  if (!streams(mode)) return;
+  detail::RawEvent e;
+  e.mode = mode;
+  e.step = scope_->step;
+  e.node = node();
+  e.data = std::move(data);
+  scope_->run->emit(std::move(e));
+}
+
+nlohmann::json RunContext::interrupt(nlohmann::json value) const {
+  auto& task = *scope_->task;
+  const std::size_t idx = scope_->interrupt_index++;
+  if (idx < task.resume.size()) return task.resume[idx];
+  auto& run = *scope_->run;
+  const std::string id = detail::interrupt_id(run.config->checkpoint_ns, node(), task.id);
+  {
+    std::lock_guard lock(run.resume_mutex);
+    if (auto it = run.resume_map.find(id); it != run.resume_map.end()) {
+      task.resume.push_back(it->second);
+      run.resume_map.erase(it);
+      return task.resume.back();
+    }
+    if (run.null_resume) {
+      task.resume.push_back(std::move(*run.null_resume));
+      run.null_resume.reset();
+      return task.resume.back();
+    }
+  }
+  throw detail::GraphInterruptSignal{Interrupt{id, std::move(value), node(), "during"}};
+}
+
+}  // namespace sg
