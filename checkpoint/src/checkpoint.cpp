@@ -1,0 +1,119 @@
+#include "stategraph/checkpoint/checkpoint.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <functional>
+#include <random>
+#include <thread>
+
+namespace sg {
+
+namespace {
+
+// 100 ns intervals between the Gregorian epoch (1582-10-15) and the Unix epoch.
+constexpr std::uint64_t kGregorianOffset = 0x01B21DD213814000ULL;
+
+// The last timestamp handed out; ids take max(now, last + 1) so they never repeat or go back.
+std::atomic<std::uint64_t> g_last_timestamp{0};
+
+std::uint64_t next_timestamp() {
+  using Ticks = std::chrono::duration<std::uint64_t, std::ratio<1, 10'000'000>>;
+  const std::uint64_t now =
+      std::chrono::duration_cast<Ticks>(std::chrono::system_clock::now().time_since_epoch())
+          .count() +
+      kGregorianOffset;
+  std::uint64_t prev = g_last_timestamp.load(std::memory_order_relaxed);
+  std::uint64_t next = 0;
+  do {
+    next = now > prev ? now : prev + 1;
+  } while (!g_last_timestamp.compare_exchange_weak(prev, next, std::memory_order_relaxed));
+  return next;
+}
+
+std::uint64_t random_bits() {
+  thread_local std::mt19937_64 rng = [] {
+    std::random_device rd;
+    const std::uint64_t seed = (std::uint64_t{rd()} << 32) ^ rd() ^
+                               std::hash<std::thread::id>{}(std::this_thread::get_id());
+    return std::mt19937_64(seed);
+  }();
+  return rng();
+}
+
+// Writes the low `digits` hex digits of `value` at `out`, most significant first.
+char* put_hex(char* out, std::uint64_t value, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = digits - 1; i >= 0; --i) {
+    out[i] = kHex[value & 0xF];
+    value >>= 4;
+  }
+  return out + digits;
+}
+
+}  // namespace
+
+std::string new_checkpoint_id() {
+  // RFC 9562 UUIDv6: the 60-bit timestamp high bits first, so string order = time order.
+  const std::uint64_t ts = next_timestamp() & 0x0FFF'FFFF'FFFF'FFFFULL;
+  const std::uint64_t rnd = random_bits();
+  const std::uint64_t time_high = ts >> 28;                      // 32 bits
+  const std::uint64_t time_mid = (ts >> 12) & 0xFFFF;            // 16 bits
+  const std::uint64_t ver_time_low = 0x6000 | (ts & 0x0FFF);     // version 6 + 12 bits
+  const std::uint64_t clock_seq = 0x8000 | (rnd & 0x3FFF);       // variant 10 + 14 bits
+  const std::uint64_t node = rnd >> 16;                          // 48 bits
+
+  std::string id(36, '-');
+  char* p = id.data();
+  p = put_hex(p, time_high, 8) + 1;
+  p = put_hex(p, time_mid, 4) + 1;
+  p = put_hex(p, ver_time_low, 4) + 1;
+  p = put_hex(p, clock_seq, 4) + 1;
+  put_hex(p, node, 12);
+  return id;
+}
+
+std::string utc_now_iso8601() {
+  const auto now = std::chrono::system_clock::now();
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(micros / 1'000'000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];  // roomy enough for any int the compiler imagines
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(micros % 1'000'000));
+  return buf;
+}
+
+void to_json(nlohmann::json& j, const Checkpoint& c) {
+  j = nlohmann::json{{"v", c.v},
+                     {"id", c.id},
+                     {"ts", c.ts},
+                     {"channel_values", c.channel_values},
+                     {"channel_versions", c.channel_versions},
+                     {"versions_seen", c.versions_seen}};
+}
+
+void from_json(const nlohmann::json& j, Checkpoint& c) {
+  j.at("v").get_to(c.v);
+  j.at("id").get_to(c.id);
+  j.at("ts").get_to(c.ts);
+  j.at("channel_values").get_to(c.channel_values);
+  j.at("channel_versions").get_to(c.channel_versions);
+  j.at("versions_seen").get_to(c.versions_seen);
+}
+
+void to_json(nlohmann::json& j, const PendingWrite& w) {
+  j = nlohmann::json{{"task_id", w.task_id}, {"channel", w.channel}, {"value", w.value}};
+}
+
+void from_json(const nlohmann::json& j, PendingWrite& w) {
+  j.at("task_id").get_to(w.task_id);
+  j.at("channel").get_to(w.channel);
+  w.value = j.at("value");
+}
+
+}  // namespace sg

@@ -1,0 +1,447 @@
+#include "stategraph/checkpoint/memory_saver.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "stategraph/checkpoint/error.hpp"
+
+namespace sg {
+
+namespace {
+
+// Write index of the special channels (LangGraph's WRITES_IDX_MAP); they replace earlier writes.
+int special_write_index(std::string_view channel) {
+  if (channel == "__error__") return -1;
+  if (channel == "__interrupt__") return -3;
+  if (channel == "__resume__") return -4;
+  return 0;
+}
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+
+template <class V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+// channel_versions and versions_seen of a stored checkpoint, packed into one string so that a
+// checkpoint costs one allocation for them rather than a map node and a heap string per entry.
+// Layout: a string is a u32 length and its bytes; a list is a u32 count and its items.
+// channel_versions is a list of (channel, version); versions_seen a list of (node, list).
+class PackedVersions {
+ public:
+  PackedVersions() = default;
+  PackedVersions(const ChannelVersions& channel_versions,
+                 const std::map<std::string, ChannelVersions>& versions_seen) {
+    std::size_t size = list_size(channel_versions) + 4;
+    for (const auto& [node, seen] : versions_seen) size += 4 + node.size() + list_size(seen);
+    data_.reserve(size);
+    put_list(channel_versions);
+    put_u32(versions_seen.size());
+    for (const auto& [node, seen] : versions_seen) {
+      put_string(node);
+      put_list(seen);
+    }
+  }
+
+  // Calls fn(channel, version) for every entry of channel_versions, in channel order.
+  template <class Fn>
+  void for_each_channel(Fn&& fn) const {
+    Reader r{data_};
+    for (std::uint32_t n = r.u32(); n > 0; --n) {
+      const std::string_view channel = r.string();
+      fn(channel, r.string());
+    }
+  }
+
+  [[nodiscard]] ChannelVersions channel_versions() const {
+    Reader r{data_};
+    return r.list();
+  }
+
+  [[nodiscard]] std::map<std::string, ChannelVersions> versions_seen() const {
+    Reader r{data_};
+    for (std::uint32_t n = r.u32(); n > 0; --n) {  // skip channel_versions
+      r.string();
+      r.string();
+    }
+    std::map<std::string, ChannelVersions> seen;
+    for (std::uint32_t n = r.u32(); n > 0; --n) {
+      std::string node(r.string());
+      seen.emplace_hint(seen.end(), std::move(node), r.list());
+    }
+    return seen;
+  }
+
+ private:
+  struct Reader {
+    std::string_view data;
+    std::size_t pos = 0;
+    std::uint32_t u32() {
+      std::uint32_t v = 0;
+      std::memcpy(&v, data.data() + pos, sizeof v);
+      pos += sizeof v;
+      return v;
+    }
+    std::string_view string() {
+      const std::uint32_t n = u32();
+      pos += n;
+      return data.substr(pos - n, n);
+    }
+    ChannelVersions list() {
+      ChannelVersions out;
+      for (std::uint32_t n = u32(); n > 0; --n) {
+        std::string channel(string());
+        out.emplace_hint(out.end(), std::move(channel), string());
+      }
+      return out;
+    }
+  };
+
+  static std::size_t list_size(const ChannelVersions& list) {
+    std::size_t size = 4;
+    for (const auto& [channel, version] : list) size += 8 + channel.size() + version.size();
+    return size;
+  }
+  void put_u32(std::size_t v) {
+    const auto u = static_cast<std::uint32_t>(v);
+    data_.append(reinterpret_cast<const char*>(&u), sizeof u);
+  }
+  void put_string(const std::string& s) {
+    put_u32(s.size());
+    data_.append(s);
+  }
+  void put_list(const ChannelVersions& list) {
+    put_u32(list.size());
+    for (const auto& [channel, version] : list) {
+      put_string(channel);
+      put_string(version);
+    }
+  }
+
+  std::string data_;
+};
+
+// A checkpoint as stored, without its values (they live in NsData::blobs); the id is the key.
+struct Stored {
+  int v = kCheckpointFormatVersion;
+  std::string ts;
+  PackedVersions versions;
+  CheckpointMetadata metadata;
+  std::string parent_id;  // empty for the first checkpoint
+};
+
+// Pending writes of one checkpoint, ordered by (task_id, idx).
+using WriteMap = std::map<std::pair<std::string, int>, PendingWrite>;
+
+struct NsData {
+  std::map<std::string, Stored> checkpoints;    // id → checkpoint; ids are time-ordered
+  StringMap<StringMap<nlohmann::json>> blobs;   // channel → version → value
+  std::map<std::string, WriteMap> writes;       // checkpoint id → writes
+};
+
+struct ThreadData {
+  std::map<std::string, NsData> namespaces;
+};
+
+// The checkpoint id a config names; an empty string counts as none.
+const std::string* named_id(const CheckpointConfig& config) {
+  return config.checkpoint_id && !config.checkpoint_id->empty() ? &*config.checkpoint_id : nullptr;
+}
+
+SaverError invalid_argument(std::string_view message) {
+  return SaverError("sg.saver.403", message);
+}
+
+bool metadata_matches(const nlohmann::json& metadata, const nlohmann::json& filter) {
+  for (const auto& [key, value] : filter.items()) {
+    const auto it = metadata.find(key);
+    if (it == metadata.end() || *it != value) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct InMemorySaver::Impl {
+  mutable std::mutex mutex;
+  StringMap<ThreadData> threads;
+
+  // Assembles the tuple of a stored checkpoint; throws SaverCorrupt when a value is missing.
+  static CheckpointTuple make_tuple(const std::string& thread_id, const std::string& ns,
+                                    const NsData& data,
+                                    std::map<std::string, Stored>::const_iterator it) {
+    const Stored& stored = it->second;
+    CheckpointTuple tuple;
+    tuple.config = CheckpointConfig{thread_id, ns, it->first};
+    Checkpoint& checkpoint = tuple.checkpoint;
+    checkpoint.v = stored.v;
+    checkpoint.id = it->first;
+    checkpoint.ts = stored.ts;
+    checkpoint.channel_versions = stored.versions.channel_versions();
+    checkpoint.versions_seen = stored.versions.versions_seen();
+    auto& values = checkpoint.channel_values;
+    for (const auto& [channel, version] : checkpoint.channel_versions) {
+      const nlohmann::json* value = nullptr;
+      if (const auto ch = data.blobs.find(channel); ch != data.blobs.end()) {
+        if (const auto v = ch->second.find(version); v != ch->second.end()) value = &v->second;
+      }
+      if (value == nullptr) {
+        throw SaverCorrupt("checkpoint \"" + it->first + "\" of thread \"" + thread_id +
+                           "\" (namespace \"" + ns + "\") refers to channel \"" + channel +
+                           "\" at version \"" + version + "\", which is not stored");
+      }
+      values.emplace_hint(values.end(), channel, *value);
+    }
+    tuple.metadata = stored.metadata;
+    if (!stored.parent_id.empty()) {
+      tuple.parent_config = CheckpointConfig{thread_id, ns, stored.parent_id};
+    }
+    if (const auto w = data.writes.find(it->first); w != data.writes.end()) {
+      tuple.pending_writes.reserve(w->second.size());
+      for (const auto& [key, write] : w->second) tuple.pending_writes.push_back(write);
+    }
+    return tuple;
+  }
+
+  // Deletes the given checkpoints of a namespace, their writes and the values left unreferenced.
+  static void erase_checkpoints(NsData& data, const std::vector<std::string>& ids) {
+    for (const auto& id : ids) {
+      data.checkpoints.erase(id);
+      data.writes.erase(id);
+    }
+    std::unordered_map<std::string_view, std::unordered_set<std::string_view>> referenced;
+    for (const auto& [id, stored] : data.checkpoints) {
+      stored.versions.for_each_channel([&](std::string_view channel, std::string_view version) {
+        referenced[channel].insert(version);
+      });
+    }
+    for (auto ch = data.blobs.begin(); ch != data.blobs.end();) {
+      const auto ref = referenced.find(ch->first);
+      if (ref == referenced.end()) {
+        ch = data.blobs.erase(ch);
+        continue;
+      }
+      std::erase_if(ch->second, [&](const auto& entry) { return !ref->second.contains(entry.first); });
+      ch = ch->second.empty() ? data.blobs.erase(ch) : std::next(ch);
+    }
+  }
+};
+
+InMemorySaver::InMemorySaver() : impl_(std::make_unique<Impl>()) {}
+
+InMemorySaver::~InMemorySaver() = default;
+
+std::optional<CheckpointTuple> InMemorySaver::get_tuple(const CheckpointConfig& config) {
+  const std::lock_guard lock(impl_->mutex);
+  const auto thread = impl_->threads.find(config.thread_id);
+  if (thread == impl_->threads.end()) return std::nullopt;
+  const auto ns = thread->second.namespaces.find(config.checkpoint_ns);
+  if (ns == thread->second.namespaces.end()) return std::nullopt;
+  const auto& checkpoints = ns->second.checkpoints;
+  auto it = checkpoints.end();
+  if (const std::string* id = named_id(config)) {
+    it = checkpoints.find(*id);
+  } else if (!checkpoints.empty()) {
+    it = std::prev(checkpoints.end());
+  }
+  if (it == checkpoints.end()) return std::nullopt;
+  return Impl::make_tuple(thread->first, ns->first, ns->second, it);
+}
+
+std::vector<CheckpointTuple> InMemorySaver::list(const CheckpointConfig& config,
+                                                 const ListOptions& options) {
+  if (!options.filter.is_null() && !options.filter.is_object()) {
+    throw invalid_argument("list: filter must be a JSON object, got " + options.filter.dump());
+  }
+  const bool filtered = options.filter.is_object() && !options.filter.empty();
+  const std::size_t limit = options.limit.value_or(static_cast<std::size_t>(-1));
+  std::vector<CheckpointTuple> result;
+  if (limit == 0) return result;
+
+  struct Candidate {
+    const std::string* thread_id;
+    const NsData* data;
+    std::map<std::string, Stored>::const_iterator it;
+  };
+  const std::lock_guard lock(impl_->mutex);
+  std::vector<Candidate> candidates;
+  auto collect = [&](const std::string& thread_id, const ThreadData& thread) {
+    const auto ns = thread.namespaces.find(config.checkpoint_ns);
+    if (ns == thread.namespaces.end()) return;
+    const auto& checkpoints = ns->second.checkpoints;
+    // Newest first: walk down from the end (or from `before`).
+    auto end = options.before ? checkpoints.lower_bound(*options.before) : checkpoints.end();
+    auto begin = checkpoints.begin();
+    if (const std::string* id = named_id(config)) {
+      begin = checkpoints.find(*id);
+      if (begin == checkpoints.end() || (options.before && !(begin->first < *options.before))) {
+        return;
+      }
+      end = std::next(begin);
+    }
+    // One thread yields at most `limit` results, so the walk can stop early.
+    std::size_t taken = 0;
+    for (auto it = end; it != begin && taken < limit;) {
+      --it;
+      if (filtered && !metadata_matches(it->second.metadata, options.filter)) continue;
+      candidates.push_back({&thread_id, &ns->second, it});
+      ++taken;
+    }
+  };
+  if (config.thread_id.empty()) {
+    for (const auto& [thread_id, thread] : impl_->threads) collect(thread_id, thread);
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Candidate& a, const Candidate& b) { return a.it->first > b.it->first; });
+  } else if (const auto thread = impl_->threads.find(config.thread_id);
+             thread != impl_->threads.end()) {
+    collect(thread->first, thread->second);
+  }
+  const std::size_t n = std::min(limit, candidates.size());
+  result.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Candidate& c = candidates[i];
+    result.push_back(Impl::make_tuple(*c.thread_id, config.checkpoint_ns, *c.data, c.it));
+  }
+  return result;
+}
+
+CheckpointConfig InMemorySaver::put(const CheckpointConfig& config, const Checkpoint& checkpoint,
+                                    const CheckpointMetadata& metadata,
+                                    const ChannelVersions& new_versions) {
+  if (config.thread_id.empty()) {
+    throw invalid_argument("put: config.thread_id is empty; every checkpoint belongs to a thread");
+  }
+  if (checkpoint.id.empty()) {
+    throw invalid_argument("put: checkpoint.id is empty; create it with sg::new_checkpoint_id()");
+  }
+  // Validate before touching anything, so a failed put stores nothing.
+  std::vector<std::pair<const ChannelVersions::value_type*, const nlohmann::json*>> changed;
+  changed.reserve(new_versions.size());
+  for (const auto& entry : new_versions) {
+    const auto& [channel, version] = entry;
+    const auto current = checkpoint.channel_versions.find(channel);
+    if (current == checkpoint.channel_versions.end()) continue;  // channel now has no value
+    if (current->second != version) {
+      throw invalid_argument("put: new_versions gives channel \"" + channel + "\" version \"" +
+                             version + "\" but channel_versions has \"" + current->second + "\"");
+    }
+    const auto value = checkpoint.channel_values.find(channel);
+    if (value == checkpoint.channel_values.end()) {
+      throw invalid_argument("put: channel \"" + channel +
+                             "\" is in new_versions but has no entry in channel_values");
+    }
+    changed.emplace_back(&entry, &value->second);
+  }
+
+  Stored stored;
+  stored.v = checkpoint.v;
+  stored.ts = checkpoint.ts;
+  stored.versions = PackedVersions(checkpoint.channel_versions, checkpoint.versions_seen);
+  stored.metadata = metadata;
+  if (const std::string* parent = named_id(config)) stored.parent_id = *parent;
+
+  const std::lock_guard lock(impl_->mutex);
+  NsData& data = impl_->threads[config.thread_id].namespaces[config.checkpoint_ns];
+  for (const auto& [entry, value] : changed) {
+    auto& versions = data.blobs[entry->first];
+    // A value already stored for this version is kept (values are immutable per version).
+    versions.try_emplace(entry->second, *value);
+  }
+  data.checkpoints.insert_or_assign(data.checkpoints.end(), checkpoint.id, std::move(stored));
+  return CheckpointConfig{config.thread_id, config.checkpoint_ns, checkpoint.id};
+}
+
+void InMemorySaver::put_writes(const CheckpointConfig& config,
+                               std::span<const PendingWrite> writes, std::string_view task_id) {
+  if (config.thread_id.empty()) throw invalid_argument("put_writes: config.thread_id is empty");
+  const std::string* checkpoint_id = named_id(config);
+  if (checkpoint_id == nullptr) {
+    throw invalid_argument("put_writes: config.checkpoint_id is empty; writes belong to a checkpoint");
+  }
+  if (writes.empty()) return;
+  const std::string task(task_id);
+  const std::lock_guard lock(impl_->mutex);
+  WriteMap& stored =
+      impl_->threads[config.thread_id].namespaces[config.checkpoint_ns].writes[*checkpoint_id];
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const PendingWrite& w = writes[i];
+    const int special = special_write_index(w.channel);
+    const int idx = special != 0 ? special : static_cast<int>(i);
+    PendingWrite entry{task, w.channel, w.value};
+    if (special != 0) {
+      stored.insert_or_assign({task, idx}, std::move(entry));
+    } else {
+      stored.try_emplace({task, idx}, std::move(entry));
+    }
+  }
+}
+
+void InMemorySaver::delete_thread(std::string_view thread_id) {
+  const std::lock_guard lock(impl_->mutex);
+  if (const auto it = impl_->threads.find(thread_id); it != impl_->threads.end()) {
+    impl_->threads.erase(it);
+  }
+}
+
+std::size_t InMemorySaver::prune(std::string_view thread_id, const PruneOptions& options) {
+  if (!options.keep_last && !options.before) return 0;
+  const std::lock_guard lock(impl_->mutex);
+  const auto thread = impl_->threads.find(thread_id);
+  if (thread == impl_->threads.end()) return 0;
+  std::size_t deleted = 0;
+  for (auto& [ns, data] : thread->second.namespaces) {
+    const std::size_t count = data.checkpoints.size();
+    if (count <= 1) continue;
+    // A checkpoint goes when either rule says so; the newest always stays.
+    const std::size_t keep = std::max<std::size_t>(options.keep_last.value_or(count), 1);
+    std::vector<std::string> doomed;
+    std::size_t position = 0;  // 0 = oldest
+    for (auto it = data.checkpoints.begin(); position + 1 < count; ++it, ++position) {
+      const bool too_old = count - position > keep;
+      const bool before = options.before && it->first < *options.before;
+      if (too_old || before) doomed.push_back(it->first);
+    }
+    if (doomed.empty()) continue;
+    deleted += doomed.size();
+    Impl::erase_checkpoints(data, doomed);
+  }
+  return deleted;
+}
+
+void InMemorySaver::copy_thread(std::string_view from, std::string_view to) {
+  if (from.empty() || to.empty()) throw invalid_argument("copy_thread: thread ids must not be empty");
+  const std::lock_guard lock(impl_->mutex);
+  if (impl_->threads.find(to) != impl_->threads.end()) {
+    throw invalid_argument("copy_thread: destination thread \"" + std::string(to) +
+                           "\" already exists; delete it first or pick another id");
+  }
+  const auto source = impl_->threads.find(from);
+  if (source == impl_->threads.end()) return;
+  impl_->threads.emplace(std::string(to), source->second);
+}
+
+std::size_t InMemorySaver::value_count() const {
+  const std::lock_guard lock(impl_->mutex);
+  std::size_t n = 0;
+  for (const auto& [thread_id, thread] : impl_->threads) {
+    for (const auto& [ns, data] : thread.namespaces) {
+      for (const auto& [channel, versions] : data.blobs) n += versions.size();
+    }
+  }
+  return n;
+}
+
+}  // namespace sg
