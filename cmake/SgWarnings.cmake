@@ -5,6 +5,7 @@ add_library(stategraph::warnings ALIAS sg_warnings)
 target_compile_options(sg_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
   -Woverloaded-virtual -Wimplicit-fallthrough
+  -Wno-missing-field-initializers  # g++ 12 flags designated initializers that omit members
   $<$<BOOL:${SG_WARNINGS_AS_ERRORS}>:-Werror>)
 # nlohmann_json: implicit conversions off in our build, so state access stays explicit.
 target_compile_definitions(sg_warnings INTERFACE JSON_USE_IMPLICIT_CONVERSIONS=0)

@@ -543,10 +543,13 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
     }
   }
 
-  // 6) finish: when no updated channel triggers a node, deferred nodes may run
+  // 6) finish: when nothing would run next, deferred nodes may. LangGraph tests "no updated
+  // channel triggers a node"; we test "no updated channel is available to a subscriber", so a
+  // write into a deferred node's own (not yet finished) trigger does not keep it waiting forever.
   bool triggers_any = false;
   for (auto c : updated)
-    if (!e.trigger_to_nodes[c].empty() || c == e.tasks_channel) triggers_any = true;
+    if ((c == e.tasks_channel && !sends_.empty()) || (!e.trigger_to_nodes[c].empty() && available(c)))
+      triggers_any = true;
   if (!triggers_any) {
     for (std::uint32_t c = static_cast<std::uint32_t>(nf); c < slots_.size(); ++c) {
       const ChannelInfo& info = e.channels[c];

@@ -175,9 +175,11 @@ class Loop {
 
     for (;;) {
       if (config_.cancel.cancelled()) throw Cancelled(step_);
+      // LangGraph checks the limit before planning: a run needing more than recursion_limit
+      // supersteps runs limit+1 of them and then fails (semantics reference §3.3).
+      if (step_ > stop_) throw GraphRecursionError(config_.recursion_limit, last_nodes_);
       auto tasks = state_.plan(checkpoint_id_, config_.checkpoint_ns, step_, plan_from);
       if (tasks.empty()) break;
-      if (step_ > stop_) throw GraphRecursionError(config_.recursion_limit, last_nodes_);
       attach_pending(tasks);
 
       const auto& before = config_.interrupt_before ? marks(*config_.interrupt_before) : e_.interrupt_before;

@@ -11,6 +11,7 @@
 /// (the savers' single-writer rule is documented with each saver).
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,10 @@ class CompiledGraph {
   RunResult<S> invoke(Update<S> input, const RunConfig& config = {}) const {
     return finish(detail::run(*engine_, writes_input(std::move(input)), config, {}, {}));
   }
+  /// `graph.invoke({sg::set<&S::a>(1), ...}, cfg)`: the writes as the input.
+  RunResult<S> invoke(std::initializer_list<FieldWrite<S>> input, const RunConfig& config = {}) const {
+    return invoke(Update<S>(input), config);
+  }
   /// Resumes the thread from its latest (or config.checkpoint_id) checkpoint without new input:
   /// continues after a static interrupt, retries a failed step, replays from an old checkpoint.
   RunResult<S> invoke(std::nullopt_t, const RunConfig& config = {}) const {
@@ -60,6 +65,10 @@ class CompiledGraph {
                       const Callback& callback) const {
     return finish(detail::run(*engine_, writes_input(std::move(input)), config, modes, sink(callback)));
   }
+  RunResult<S> stream(std::initializer_list<FieldWrite<S>> input, const RunConfig& config, StreamModes modes,
+                      const Callback& callback) const {
+    return stream(Update<S>(input), config, modes, callback);
+  }
   RunResult<S> stream(std::nullopt_t, const RunConfig& config, StreamModes modes,
                       const Callback& callback) const {
     return finish(detail::run(*engine_, {}, config, modes, sink(callback)));
@@ -75,6 +84,10 @@ class CompiledGraph {
   EventStream<S> stream(Update<S> input, const RunConfig& config,
                         StreamModes modes = StreamMode::values) const {
     return EventStream<S>(engine_, writes_input(std::move(input)), config, modes);
+  }
+  EventStream<S> stream(std::initializer_list<FieldWrite<S>> input, const RunConfig& config,
+                        StreamModes modes = StreamMode::values) const {
+    return stream(Update<S>(input), config, modes);
   }
   EventStream<S> stream(std::nullopt_t, const RunConfig& config,
                         StreamModes modes = StreamMode::values) const {

@@ -154,7 +154,7 @@ constexpr std::size_t field_index() {
     std::size_t found = field_count_v<S>;
     ((found = (found == field_count_v<S> && [] {
                  using F = field_t<S, I>;
-                 if constexpr (std::is_same_v<decltype(F::member), decltype(Member)>) {
+                 if constexpr (std::is_same_v<std::remove_cv_t<decltype(F::member)>, decltype(Member)>) {
                    return F::member == Member;
                  } else {
                    return false;
