@@ -4,12 +4,15 @@ include(CMakePackageConfigHelpers)
 
 set(SG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/stategraph")
 
+# Exported under the name the docs use (stategraph::warnings); it is only a LINK_ONLY dependency
+# of the static libraries, so none of its flags reach consumers of stategraph::engine.
+set_target_properties(sg_warnings PROPERTIES EXPORT_NAME warnings)
+
 install(TARGETS sg_warnings sg_checkpoint sg_engine
         EXPORT stategraphTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
-        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
-        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+        RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY checkpoint/include/ engine/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 install(EXPORT stategraphTargets NAMESPACE stategraph:: DESTINATION ${SG_INSTALL_CMAKEDIR})

@@ -251,9 +251,9 @@ struct Bounded {
 
 template <>
 struct sg::state_schema<Bounded> {
-  static constexpr auto fields = sg::fields(sg::field<&Bounded::level>("level", [](int cur, int add) {
-    if (cur + add > 10) throw std::out_of_range("level would exceed 10");
-    return cur + add;
+  static constexpr auto fields = sg::fields(sg::field<&Bounded::level>("level", [](int cur, int delta) {
+    if (cur + delta > 10) throw std::out_of_range("level would exceed 10");
+    return cur + delta;
   }));
 };
 
