@@ -163,7 +163,6 @@ class Loop {
                                                        "\" has no checkpoint to resume; pass an input"
                                                  : "no input was given and the graph has no checkpointer to resume "
                                                    "from; pass an input");
-      state_.mark_interrupts_seen();
       if (!replay) load_pending(*tuple);
       if (replay) {
         // Time travel: the run continues on a new branch whose root is a copy of that checkpoint.
@@ -171,6 +170,9 @@ class Loop {
         save_checkpoint("fork", /*same_step=*/true);
       }
       if (input.kind == RunInput::Kind::command) apply_command(std::move(input));
+      // Resuming continues past the interrupt it stopped at, even when a Command changed the
+      // state (LangGraph marks them seen before applying the Command's writes, which pauses again).
+      state_.mark_interrupts_seen();
     }
 
     for (;;) {
