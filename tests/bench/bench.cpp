@@ -1,0 +1,44 @@
+#include "bench.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <stdexcept>
+
+namespace sg_bench {
+
+std::shared_ptr<sg::BaseCheckpointSaver> make_saver(const Options& options) {
+  if (options.saver == "memory") return std::make_shared<sg::InMemorySaver>();
+  return nullptr;
+}
+
+sg::RunConfig fresh_config(const Options& options) {
+  static std::atomic<long> next{0};
+  sg::RunConfig config;
+  config.thread_id = "bench-" + std::to_string(next++);
+  if (options.durability == "sync") config.durability = sg::Durability::sync;
+  if (options.durability == "exit") config.durability = sg::Durability::exit;
+  return config;
+}
+
+std::vector<double> time_invocations(const Options& options, const std::function<void()>& invoke) {
+  for (int i = 0; i < options.warmup; ++i) invoke();
+  std::vector<double> us;
+  us.reserve(static_cast<std::size_t>(options.repeat));
+  for (int i = 0; i < options.repeat; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    invoke();
+    const auto stop = std::chrono::steady_clock::now();
+    us.push_back(std::chrono::duration<double, std::micro>(stop - start).count());
+  }
+  return us;
+}
+
+double median(std::vector<double> samples) {
+  if (samples.empty()) throw std::invalid_argument("median of no samples");
+  std::sort(samples.begin(), samples.end());
+  const std::size_t mid = samples.size() / 2;
+  return samples.size() % 2 == 1 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
+}
+
+}  // namespace sg_bench

@@ -1,0 +1,41 @@
+#pragma once
+// Shared pieces of sg-bench: options, the timing loop, the saver choice.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <stategraph/stategraph.hpp>
+
+namespace sg_bench {
+
+/// Options common to every benchmark.
+struct Options {
+  std::string saver = "memory";  ///< "none" or "memory"
+  int repeat = 20;               ///< measured invocations
+  int warmup = 3;                ///< unmeasured invocations before them
+  std::size_t threads = 0;       ///< CompileOptions::threads (0 = hardware concurrency)
+  std::string durability = "async";
+};
+
+/// The checkpointer named by options.saver (null for "none").
+std::shared_ptr<sg::BaseCheckpointSaver> make_saver(const Options& options);
+
+/// RunConfig for one invocation: a fresh thread_id each call, durability from options.
+sg::RunConfig fresh_config(const Options& options);
+
+/// Calls `invoke` options.warmup times unmeasured, then options.repeat times, and returns the
+/// wall time of each measured call in microseconds (std::chrono::steady_clock).
+std::vector<double> time_invocations(const Options& options, const std::function<void()>& invoke);
+
+/// The median of `samples` (mean of the middle two for an even count).
+double median(std::vector<double> samples);
+
+/// Runs `linear` (START → n0 → … → n{N-1} → END) and prints its JSON line.
+void run_linear(int n, const Options& options);
+/// Runs `fanout` (START → K parallel nodes → join → END) and prints its JSON line.
+void run_fanout(int k, const Options& options);
+
+}  // namespace sg_bench

@@ -1,0 +1,51 @@
+// sg-bench: `sg-bench linear --n 100 --saver memory`, `sg-bench fanout --k 50 --saver none`.
+// Prints one JSON object per line; figures are medians over --repeat measured invocations.
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "bench.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"sg-bench: micro-benchmarks of the stategraph engine (one JSON line per run)"};
+  app.require_subcommand(1);
+
+  sg_bench::Options options;
+  auto add_common = [&options](CLI::App* sub) {
+    sub->add_option("--saver", options.saver, "checkpointer: none or memory")
+        ->check(CLI::IsMember({"none", "memory"}))
+        ->capture_default_str();
+    sub->add_option("--repeat", options.repeat, "measured invocations (median reported)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    sub->add_option("--warmup", options.warmup, "unmeasured invocations first")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    sub->add_option("--threads", options.threads, "CompileOptions::threads (0 = hardware concurrency)")
+        ->capture_default_str();
+    sub->add_option("--durability", options.durability, "sync, async or exit")
+        ->check(CLI::IsMember({"sync", "async", "exit"}))
+        ->capture_default_str();
+  };
+
+  int n = 100;
+  auto* linear = app.add_subcommand("linear", "a chain of N nodes, each adding 1 to an int (reports us_per_node_step)");
+  linear->add_option("--n", n, "number of nodes")->check(CLI::PositiveNumber)->capture_default_str();
+  add_common(linear);
+
+  int k = 50;
+  auto* fanout = app.add_subcommand("fanout", "START → K parallel nodes → a join of all K (reports ms_per_invoke)");
+  fanout->add_option("--k", k, "number of parallel nodes")->check(CLI::Range(2, 100000))->capture_default_str();
+  add_common(fanout);
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*linear) sg_bench::run_linear(n, options);
+    if (*fanout) sg_bench::run_fanout(k, options);
+  } catch (const std::exception& e) {
+    std::cerr << "sg-bench: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
