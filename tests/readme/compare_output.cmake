@@ -1,0 +1,10 @@
+# Runs EXE and fails unless its standard output equals the file EXPECTED.
+execute_process(COMMAND "${EXE}" OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+file(READ "${EXPECTED}" expected)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${EXE} exited with ${rc}")
+endif()
+if(NOT out STREQUAL expected)
+  message(FATAL_ERROR "output differs from the README.\n--- expected\n${expected}--- got\n${out}")
+endif()
+message(STATUS "output matches the README")
