@@ -46,7 +46,7 @@ int main() {
   // The router runs on the state after "classify" wrote; it returns a key of the path_map.
   auto parity = [](const S& s) -> std::string { return s.number % 2 == 0 ? "even" : "odd"; };
   graph.add_conditional_edges("classify", parity,
-                              std::map<std::string, std::string>{{"even", "handle_even"}, {"odd", "handle_odd"}});
+                              {{"even", "handle_even"}, {"odd", "handle_odd"}});
   graph.add_edge("handle_even", sg::END);
   graph.add_edge("handle_odd", sg::END);
 

@@ -39,7 +39,7 @@ int main() {
   // The router sees the state after increment's write: loop again, or stop.
   graph.add_conditional_edges(
       "increment", [](const State& s) -> std::string { return s.count < N ? "increment" : sg::END; },
-      std::vector<std::string>{"increment", sg::END});
+      sg::PathMap(std::vector<std::string>{"increment", sg::END}));
 
   auto app = graph.compile();
 

@@ -61,7 +61,7 @@ int main() {
       sends.emplace_back("generate_joke", Subject{s.subjects[i], static_cast<int>(i)});
     return sends;
   };
-  graph.add_conditional_edges(sg::START, continue_to_jokes, std::vector<std::string>{"generate_joke"});
+  graph.add_conditional_edges(sg::START, continue_to_jokes, sg::PathMap(std::vector<std::string>{"generate_joke"}));
   graph.add_edge("generate_joke", "summarize");
   graph.add_edge("summarize", sg::END);
 

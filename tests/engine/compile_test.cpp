@@ -97,7 +97,7 @@ TEST_CASE("draw_mermaid and to_dot show nodes, static and conditional edges") {
   g.add_node("agent", test::step("agent")).add_node("tools", test::step("tools"));
   g.add_edge(sg::START, "agent").add_edge("tools", "agent");
   g.add_conditional_edges("agent", [](const Counter&) { return std::string("end"); },
-                          std::map<std::string, std::string>{{"continue", "tools"}, {"end", sg::END}});
+                          {{"continue", "tools"}, {"end", sg::END}});
   auto app = g.compile();
   const auto m = app.draw_mermaid();
   CHECK(m.find("__start__ --> agent;") != std::string::npos);
@@ -107,4 +107,15 @@ TEST_CASE("draw_mermaid and to_dot show nodes, static and conditional edges") {
   const auto d = app.to_dot();
   CHECK(d.find("\"agent\" -> \"tools\" [style=dashed, label=\"continue\"];") != std::string::npos);
   CHECK(d.find("\"__start__\" -> \"agent\";") != std::string::npos);
+}
+
+TEST_CASE("a braced path map always means key -> node") {
+  sg::StateGraph<Counter> g;
+  g.add_node("a", test::step("a")).add_node("b", test::step("b"));
+  g.add_edge(sg::START, "a");
+  g.add_conditional_edges("a", [](const Counter& s) { return s.value > 1 ? "x" : "y"; }, {{"x", "b"}, {"y", sg::END}});
+  g.add_conditional_edges("b", [](const Counter&) { return "done"; }, {{"done", sg::END}});
+  auto app = g.compile();
+  CHECK(app.invoke({sg::set<&Counter::value>(5)}).values.log == std::vector<std::string>{"a", "b"});
+  CHECK(app.invoke({}).values.log == std::vector<std::string>{"a"});
 }

@@ -257,7 +257,7 @@ TEST_CASE("a failed Send task resumes alone, with its argument restored from the
   g.add_edge(sg::START, "fan");
   g.add_conditional_edges("fan", [](const Counter&) {
     return std::vector<sg::Send>{sg::Send("work", Item{1}), sg::Send("work", Item{2}), sg::Send("work", Item{3})};
-  }, std::vector<std::string>{"work"});
+  }, sg::PathMap(std::vector<std::string>{"work"}));
   auto app = g.compile({.checkpointer = saver});
   CHECK_THROWS_AS(app.invoke({}, test::thread("s")), sg::NodeError);
   CHECK(calls == 3);

@@ -27,7 +27,7 @@ TEST_CASE("conditional edges: a router picks the next node from the state includ
   g.add_edge(sg::START, "decide");
   // decide's own write (+5) is visible to the router: 0 + 5 > 3 → "big".
   g.add_conditional_edges("decide", [](const Counter& s) { return s.value > 3 ? "large" : "tiny"; },
-                          std::map<std::string, std::string>{{"large", "big"}, {"tiny", "small"}});
+                          {{"large", "big"}, {"tiny", "small"}});
   g.add_edge("big", sg::END).add_edge("small", sg::END);
   auto app = g.compile();
   CHECK(app.invoke({}).values.log == std::vector<std::string>{"decide", "big"});
@@ -122,7 +122,7 @@ TEST_CASE("Send: map-reduce over a node with its own input type") {
   g.add_conditional_edges("plan", [](const Counter&) {
     return std::vector<sg::Send>{sg::Send("joke", Topic{"cats"}), sg::Send("joke", Topic{"dogs"}),
                                  sg::Send("joke", Topic{"owls"})};
-  }, std::vector<std::string>{"joke"});
+  }, sg::PathMap(std::vector<std::string>{"joke"}));
   g.add_edge("joke", "collect");
   auto out = g.compile().invoke({});
   CHECK(out.values.log ==
@@ -139,7 +139,7 @@ TEST_CASE("Send with the state as argument runs the node on that state") {
     a.value = 1;
     b.value = 2;
     return std::vector<sg::Send>{sg::Send("worker", a), sg::Send("worker", b)};
-  }, std::vector<std::string>{"worker"});
+  }, sg::PathMap(std::vector<std::string>{"worker"}));
   auto out = g.compile().invoke({});
   CHECK(out.values.value == 1 + 100 + 200);
 }
@@ -219,7 +219,7 @@ TEST_CASE("Send to END, to an unknown node, or with the wrong argument type: sg.
       if (variant == 0) return std::vector<sg::Send>{sg::Send(sg::END, Topic{"x"})};
       if (variant == 1) return std::vector<sg::Send>{sg::Send("ghost", Topic{"x"})};
       return std::vector<sg::Send>{sg::Send("t", 42)};
-    }, std::vector<std::string>{"t"});
+    }, sg::PathMap(std::vector<std::string>{"t"}));
     auto app = g.compile();
     CHECK_THROWS_WITH_AS(app.invoke({}), doctest::Contains("sg.update.204"), sg::InvalidUpdate);
   }

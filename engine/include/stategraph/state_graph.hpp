@@ -32,6 +32,7 @@
 #include "stategraph/compiled_graph.hpp"
 #include "stategraph/constants.hpp"
 #include "stategraph/detail/engine.hpp"
+#include "stategraph/path_map.hpp"
 
 namespace sg {
 
@@ -173,28 +174,20 @@ class StateGraph {
     return *this;
   }
 
-  /// After `source`, calls `router(state, ctx)` on the state with source's own writes applied and
-  /// runs what it returns: a key/node name, several, sg::END, or sg::Send(s). With `path_map`
-  /// the returned keys are mapped to node names (and drawn as edge labels); without it they are
-  /// node names, checked when the router returns (sg.update.203).
+  /// After `source`, calls `router(state, ctx)` (or `router(state)`) on the state with source's own
+  /// writes applied and runs what it returns: a node name, several (std::vector<std::string>),
+  /// sg::END, an sg::Send or std::vector<sg::Send>. Without a path map the returned names are
+  /// node names, checked when the router returns (sg.update.203) and drawn as edges to every node.
   template <class F>
-  StateGraph& add_conditional_edges(std::string source, F router,
-                                    std::optional<std::map<std::string, std::string>> path_map = std::nullopt) {
-    detail::BranchSpec b;
-    b.source = std::move(source);
-    b.path_map = std::move(path_map);
-    b.router = [r = std::move(router)](const void* state, RunContext& ctx) {
-      return detail::to_route_output(detail::call_node<S>(r, *static_cast<const S*>(state), ctx));
-    };
-    spec_.branches.push_back(std::move(b));
-    return *this;
+  StateGraph& add_conditional_edges(std::string source, F router) {
+    return add_branch(std::move(source), std::move(router), std::nullopt);
   }
-  /// Same, with the possible destinations listed (key = node name).
+  /// Same, with the router's keys mapped to nodes (and drawn as labelled edges):
+  /// `{{"continue", "tools"}, {"end", sg::END}}`, or sg::PathMap(std::vector<std::string>{...})
+  /// to list the possible destinations.
   template <class F>
-  StateGraph& add_conditional_edges(std::string source, F router, const std::vector<std::string>& destinations) {
-    std::map<std::string, std::string> m;
-    for (const auto& d : destinations) m.emplace(d, d);
-    return add_conditional_edges(std::move(source), std::move(router), std::move(m));
+  StateGraph& add_conditional_edges(std::string source, F router, PathMap path_map) {
+    return add_branch(std::move(source), std::move(router), std::move(path_map).map());
   }
 
   /// Adds the nodes in order and chains them with edges (LangGraph's add_sequence).
@@ -238,6 +231,18 @@ class StateGraph {
         return detail::to_node_output<S>(detail::call_node<I>(f, in, ctx));
       }
     };
+  }
+
+  template <class F>
+  StateGraph& add_branch(std::string source, F router, std::optional<std::map<std::string, std::string>> path_map) {
+    detail::BranchSpec b;
+    b.source = std::move(source);
+    b.path_map = std::move(path_map);
+    b.router = [r = std::move(router)](const void* state, RunContext& ctx) {
+      return detail::to_route_output(detail::call_node<S>(r, *static_cast<const S*>(state), ctx));
+    };
+    spec_.branches.push_back(std::move(b));
+    return *this;
   }
 
   detail::GraphSpec spec_;

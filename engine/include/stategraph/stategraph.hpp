@@ -10,6 +10,7 @@
 #include "stategraph/compiled_graph.hpp"
 #include "stategraph/constants.hpp"
 #include "stategraph/errors.hpp"
+#include "stategraph/path_map.hpp"
 #include "stategraph/reducers.hpp"
 #include "stategraph/retry_policy.hpp"
 #include "stategraph/run_config.hpp"
