@@ -1,0 +1,23 @@
+#pragma once
+// The state every compile_fail case starts from: `count` and `log` are in the schema.
+
+#include <string>
+#include <vector>
+
+#include <stategraph/stategraph.hpp>
+
+namespace cf {
+
+struct S {
+  int count = 0;
+  std::vector<std::string> log;
+  std::string undeclared;  // deliberately missing from sg::state_schema<S>
+};
+
+}  // namespace cf
+
+template <>
+struct sg::state_schema<cf::S> {
+  static constexpr auto fields = sg::fields(sg::field<&cf::S::count>("count", sg::add),
+                                            sg::field<&cf::S::log>("log", sg::append));
+};
