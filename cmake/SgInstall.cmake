@@ -1,14 +1,11 @@
 # Install rules and the exported package: find_package(stategraph) gives stategraph::checkpoint
-# and stategraph::engine (plus stategraph::warnings, an empty-for-consumers flags target).
+# and stategraph::engine. The flags target sg_warnings is linked as $<BUILD_INTERFACE:...> only,
+# so it is neither exported nor seen by consumers.
 include(CMakePackageConfigHelpers)
 
 set(SG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/stategraph")
 
-# Exported under the name the docs use (stategraph::warnings); it is only a LINK_ONLY dependency
-# of the static libraries, so none of its flags reach consumers of stategraph::engine.
-set_target_properties(sg_warnings PROPERTIES EXPORT_NAME warnings)
-
-install(TARGETS sg_warnings sg_checkpoint sg_engine
+install(TARGETS sg_checkpoint sg_engine
         EXPORT stategraphTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command: configure, build and run every CTest test.
+# The project's test command: install the build dependencies, configure, build and run every
+# CTest test.
 #
 #   cmake/run-tests.sh [extra cmake configure arguments...]
 #
@@ -30,6 +31,9 @@ step() {
 }
 
 status=0
+step bash cmake/install-deps.sh || status=$?
+if [[ $status -ne 0 ]]; then summary "$status" "installing dependencies failed"; exit "$status"; fi
+
 step cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "$@" || status=$?
 if [[ $status -ne 0 ]]; then summary "$status" "configure failed"; exit "$status"; fi
 

@@ -79,13 +79,25 @@ std::string utc_now_iso8601() {
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
   const std::time_t secs = static_cast<std::time_t>(micros / 1'000'000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];  // roomy enough for any int the compiler imagines
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(micros % 1'000'000));
-  return buf;
+  // The "YYYY-MM-DDTHH:MM:SS." prefix changes once a second; each thread keeps its last one
+  // (this runs for every checkpoint).
+  thread_local std::time_t cached_secs = -1;
+  thread_local std::string cached_prefix;
+  if (secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[96];  // roomy enough for any int the compiler imagines
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_prefix = buf;
+    cached_secs = secs;
+  }
+  std::string out = cached_prefix;
+  out.resize(cached_prefix.size() + 7);
+  auto frac = static_cast<int>(micros % 1'000'000);
+  for (std::size_t i = 0; i < 6; ++i, frac /= 10) out[cached_prefix.size() + 5 - i] = static_cast<char>('0' + frac % 10);
+  out.back() = 'Z';
+  return out;
 }
 
 void to_json(nlohmann::json& j, const Checkpoint& c) {

@@ -144,7 +144,10 @@ struct Stored {
 };
 
 // Pending writes of one checkpoint, ordered by (task_id, idx).
-using WriteMap = std::map<std::pair<std::string, int>, PendingWrite>;
+/// A checkpoint's pending writes: task id → write index → (channel, value); iterating it yields
+/// them in (task_id, idx) order. One task-id string per task, not one per write.
+using TaskWrites = std::map<int, std::pair<std::string, nlohmann::json>>;
+using WriteMap = std::map<std::string, TaskWrites, std::less<>>;
 
 struct NsData {
   std::map<std::string, Stored> checkpoints;    // id → checkpoint; ids are time-ordered
@@ -210,8 +213,8 @@ struct InMemorySaver::Impl {
       tuple.parent_config = CheckpointConfig{thread_id, ns, stored.parent_id};
     }
     if (const auto w = data.writes.find(it->first); w != data.writes.end()) {
-      tuple.pending_writes.reserve(w->second.size());
-      for (const auto& [key, write] : w->second) tuple.pending_writes.push_back(write);
+      for (const auto& [task, by_idx] : w->second)
+        for (const auto& [idx, write] : by_idx) tuple.pending_writes.push_back({task, write.first, write.second});
     }
     return tuple;
   }
@@ -372,19 +375,19 @@ void InMemorySaver::put_writes(const CheckpointConfig& config,
     throw invalid_argument("put_writes: config.checkpoint_id is empty; writes belong to a checkpoint");
   }
   if (writes.empty()) return;
-  const std::string task(task_id);
   const std::lock_guard lock(impl_->mutex);
   WriteMap& stored =
       impl_->threads[config.thread_id].namespaces[config.checkpoint_ns].writes[*checkpoint_id];
+  auto task = stored.find(task_id);
+  if (task == stored.end()) task = stored.emplace(std::string(task_id), TaskWrites{}).first;
   for (std::size_t i = 0; i < writes.size(); ++i) {
     const PendingWrite& w = writes[i];
     const int special = special_write_index(w.channel);
     const int idx = special != 0 ? special : static_cast<int>(i);
-    PendingWrite entry{task, w.channel, w.value};
     if (special != 0) {
-      stored.insert_or_assign({task, idx}, std::move(entry));
+      task->second.insert_or_assign(idx, std::pair{w.channel, w.value});
     } else {
-      stored.try_emplace({task, idx}, std::move(entry));
+      task->second.try_emplace(idx, w.channel, w.value);
     }
   }
 }

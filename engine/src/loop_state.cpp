@@ -1,8 +1,6 @@
 #include "loop_state.hpp"
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
 #include <random>
 
 #include <xxhash.h>
@@ -25,11 +23,24 @@ Version parse_version(const std::string& s) {
   return v;
 }
 
+namespace {
+
+/// Writes `digits` lowercase hex digits of v (most significant first) at out.
+void put_hex(char* out, std::uint64_t v, int digits) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = digits - 1; i >= 0; --i, v >>= 4) out[i] = kHex[v & 0xf];
+}
+
+}  // namespace
+
 std::string format_version(std::uint64_t n) {
+  // "%020u.%016x" without snprintf: this runs for every changed channel of every step.
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%020" PRIu64 ".%016" PRIx64, n, rng());
-  return buf;
+  std::string s(37, '0');
+  for (int i = 19; i >= 0 && n != 0; --i, n /= 10) s[static_cast<std::size_t>(i)] = static_cast<char>('0' + n % 10);
+  s[20] = '.';
+  put_hex(s.data() + 21, rng(), 16);
+  return s;
 }
 
 namespace {
@@ -37,14 +48,19 @@ namespace {
 std::string hex128(const XXH128_hash_t& h, bool dashed) {
   const auto hi = static_cast<std::uint64_t>(h.high64);
   const auto lo = static_cast<std::uint64_t>(h.low64);
-  char buf[40];
-  if (dashed) {
-    std::snprintf(buf, sizeof buf, "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64, hi >> 32,
-                  (hi >> 16) & 0xffff, hi & 0xffff, lo >> 48, lo & std::uint64_t{0xffffffffffff});
-  } else {
-    std::snprintf(buf, sizeof buf, "%016" PRIx64 "%016" PRIx64, hi, lo);
+  if (!dashed) {
+    std::string s(32, '0');
+    put_hex(s.data(), hi, 16);
+    put_hex(s.data() + 16, lo, 16);
+    return s;
   }
-  return buf;
+  std::string s(36, '-');  // 8-4-4-4-12
+  put_hex(s.data(), hi >> 32, 8);
+  put_hex(s.data() + 9, (hi >> 16) & 0xffff, 4);
+  put_hex(s.data() + 14, hi & 0xffff, 4);
+  put_hex(s.data() + 19, lo >> 48, 4);
+  put_hex(s.data() + 24, lo & std::uint64_t{0xffffffffffff}, 12);
+  return s;
 }
 
 }  // namespace
@@ -74,7 +90,9 @@ LoopState::LoopState(const Engine& engine)
       state_(engine.state->make()),
       slots_(engine.channels.size()),
       seen_(engine.nodes.size()),
-      dirty_(engine.channels.size(), false) {
+      live_pos_(engine.channels.size(), -1),
+      is_dirty_(engine.channels.size(), 0),
+      scratch_(engine.channels.size(), 0) {
   for (std::uint32_t c = 0; c < engine.channels.size(); ++c)
     if (engine.channels[c].kind == ChannelKind::join)
       slots_[c].seen_sources.assign(engine.channels[c].sources.size(), false);
@@ -117,27 +135,59 @@ Version LoopState::next_version() const {
   return v;
 }
 
+void LoopState::mark_dirty(std::uint32_t ch) {
+  if (is_dirty_[ch] == 0) {
+    is_dirty_[ch] = 1;
+    dirty_.push_back(ch);
+  }
+}
+
+void LoopState::set_live(std::uint32_t ch, bool live) {
+  if (engine_->channels[ch].kind == ChannelKind::field) return;
+  if (live && live_pos_[ch] < 0) {
+    live_pos_[ch] = static_cast<std::int32_t>(live_.size());
+    live_.push_back(ch);
+  } else if (!live && live_pos_[ch] >= 0) {
+    const auto pos = static_cast<std::size_t>(live_pos_[ch]);
+    live_pos_[live_.back()] = static_cast<std::int32_t>(pos);
+    live_[pos] = live_.back();
+    live_.pop_back();
+    live_pos_[ch] = -1;
+  }
+}
+
 void LoopState::bump(std::uint32_t ch, const Version& v, std::vector<std::uint32_t>& updated) {
   slots_[ch].version = v;
-  dirty_[ch] = true;
+  mark_dirty(ch);
+  set_live(ch, true);
   updated.push_back(ch);
 }
 
 void LoopState::clear(std::uint32_t ch) {
   Slot& s = slots_[ch];
+  if (s.version.has()) cleared_.push_back(ch);
   s.version = Version{};
   s.finished = false;
   std::fill(s.seen_sources.begin(), s.seen_sources.end(), false);
+  set_live(ch, false);
   const auto kind = engine_->channels[ch].kind;
   if (kind == ChannelKind::start) start_writes_.clear();
   if (kind == ChannelKind::tasks) sends_.clear();
 }
 
 void LoopState::prune_seen() {
+  if (cleared_.empty()) return;
   auto stale = [&](const std::pair<std::uint32_t, Version>& e) { return !slots_[e.first].version.has(); };
-  for (auto& s : seen_) s.erase(std::remove_if(s.begin(), s.end(), stale), s.end());
+  for (auto ch : cleared_) {
+    if (slots_[ch].version.has()) continue;  // written again since
+    for (auto n : engine_->trigger_to_nodes[ch]) {
+      auto& s = seen_[n];
+      s.erase(std::remove_if(s.begin(), s.end(), stale), s.end());
+    }
+  }
   interrupt_seen_.erase(std::remove_if(interrupt_seen_.begin(), interrupt_seen_.end(), stale),
                         interrupt_seen_.end());
+  cleared_.clear();
 }
 
 // ---- (de)serialisation of channels and writes
@@ -160,7 +210,7 @@ nlohmann::json LoopState::encode_channel(std::uint32_t ch) const {
       return a;
     }
     case ChannelKind::branch:
-      return {{"finished", slots_[ch].finished}};
+      return slots_[ch].finished;  // a bool: allocation-free, and only deferred nodes use it
     case ChannelKind::join: {
       nlohmann::json a = nlohmann::json::array();
       for (std::size_t i = 0; i < info.sources.size(); ++i)
@@ -198,7 +248,7 @@ void LoopState::decode_channel(std::uint32_t ch, const nlohmann::json& j) {
         for (const auto& s : j) sends_.push_back(decode_send(*engine_, s));
         break;
       case ChannelKind::branch:
-        slots_[ch].finished = j.is_object() && j.value("finished", false);
+        slots_[ch].finished = j.is_boolean() && j.get<bool>();
         break;
       case ChannelKind::join:
         for (const auto& name : j.at("seen")) {
@@ -289,6 +339,7 @@ void LoopState::load(const Checkpoint& cp) {
     if (it == engine_->channel_index.end()) continue;  // a channel of an older graph: ignored
     Version v = parse_version(ver);
     slots_[it->second].version = v;
+    set_live(it->second, true);
     max_n_ = std::max(max_n_, v.n);
     if (auto val = cp.channel_values.find(name); val != cp.channel_values.end())
       decode_channel(it->second, val->second);
@@ -310,26 +361,27 @@ void LoopState::load(const Checkpoint& cp) {
       target->emplace_back(it->second, std::move(v));
     }
   }
-  std::fill(dirty_.begin(), dirty_.end(), false);
+  for (auto c : dirty_) is_dirty_[c] = 0;
+  dirty_.clear();
 }
 
 Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
   Checkpoint cp;
   cp.id = new_checkpoint_id();
   cp.ts = utc_now_iso8601();
-  for (std::uint32_t c = 0; c < slots_.size(); ++c) {
-    if (!slots_[c].version.has()) {
-      dirty_[c] = false;
-      continue;
-    }
+  auto add = [&](std::uint32_t c) {
+    if (slots_[c].version.has()) cp.channel_versions.emplace(engine_->channels[c].name, slots_[c].version.s);
+  };
+  for (std::uint32_t f = 0; f < engine_->field_count(); ++f) add(f);
+  for (auto c : live_) add(c);
+  for (auto c : dirty_) {
+    is_dirty_[c] = 0;
+    if (!slots_[c].version.has()) continue;
     const std::string& name = engine_->channels[c].name;
-    cp.channel_versions.emplace(name, slots_[c].version.s);
-    if (dirty_[c]) {
-      new_versions.emplace(name, slots_[c].version.s);
-      cp.channel_values.emplace(name, encode_channel(c));
-      dirty_[c] = false;
-    }
+    new_versions.emplace(name, slots_[c].version.s);
+    cp.channel_values.emplace(name, encode_channel(c));
   }
+  dirty_.clear();
   for (std::uint32_t n = 0; n < seen_.size(); ++n) {
     if (seen_[n].empty()) continue;
     auto& m = cp.versions_seen[engine_->nodes[n].name];
@@ -343,7 +395,9 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
 }
 
 void LoopState::mark_all_dirty() {
-  for (std::uint32_t c = 0; c < slots_.size(); ++c) dirty_[c] = slots_[c].version.has();
+  for (std::uint32_t f = 0; f < engine_->field_count(); ++f)
+    if (slots_[f].version.has()) mark_dirty(f);
+  for (auto c : live_) mark_dirty(c);
 }
 
 // ---- plan
@@ -415,12 +469,14 @@ void LoopState::discard(const std::vector<Task>& tasks) {
           (engine_->channels[ch].kind == ChannelKind::branch && engine_->channels[ch].deferred))
         clear(ch);
   }
-  for (std::uint32_t c = 0; c < slots_.size(); ++c) {
+  const std::vector<std::uint32_t> live = live_;
+  for (auto c : live) {
     const auto& info = engine_->channels[c];
-    if (!slots_[c].version.has()) continue;
     if ((info.kind == ChannelKind::branch && !info.deferred) || info.kind == ChannelKind::tasks ||
-        info.kind == ChannelKind::start)
+        info.kind == ChannelKind::start) {
       clear(c);
+      mark_dirty(c);
+    }
   }
   prune_seen();
 }
@@ -452,68 +508,80 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
   const Engine& e = *engine_;
   std::vector<std::uint32_t> updated;
   const Version next = next_version();
+  constexpr std::uint8_t kConsumed = 1;
+  constexpr std::uint8_t kWritten = 2;
+  std::vector<std::uint32_t> touched;  // channels whose scratch_ flags are set
 
   // 1) versions seen, 2) consume triggers
-  std::vector<bool> consumed(slots_.size(), false);
+  auto flag = [&](std::uint32_t c, std::uint8_t f) {
+    if (scratch_[c] == 0) touched.push_back(c);
+    scratch_[c] |= f;
+  };
   for (const Task* t : tasks) {
     if (t->push) {
-      consumed[e.tasks_channel] = true;
+      flag(e.tasks_channel, kConsumed);
       continue;
     }
     for (auto ch : t->triggers) {
       set_seen(t->node, ch, slots_[ch].version);
-      consumed[ch] = true;
+      flag(ch, kConsumed);
     }
   }
-  for (std::uint32_t c = 0; c < slots_.size(); ++c)
-    if (consumed[c] && (e.channels[c].kind == ChannelKind::join ||
-                        (e.channels[c].kind == ChannelKind::branch && e.channels[c].deferred)))
+  for (auto c : touched)
+    if (e.channels[c].kind == ChannelKind::join || (e.channels[c].kind == ChannelKind::branch && e.channels[c].deferred))
       clear(c);
 
   // 3) group writes per channel, in task order
   const std::size_t nf = e.field_count();
+  std::vector<std::uint32_t> written_fields;
   std::vector<std::vector<const ErasedWrite*>> field_writes(nf);
-  std::vector<std::vector<std::string>> field_writers(nf);
-  std::vector<bool> written(slots_.size(), false);
   std::vector<Send> new_sends;
   for (const Task* t : tasks) {
     for (const auto& w : t->writes) {
       switch (w.kind) {
         case WriteKind::value:
         case WriteKind::overwrite:
+          if (field_writes[w.channel].empty()) written_fields.push_back(w.channel);
           field_writes[w.channel].push_back(&w);
-          field_writers[w.channel].push_back(e.nodes[t->node].name);
           break;
         case WriteKind::trigger:
-          written[w.channel] = true;
+          flag(w.channel, kWritten);
           break;
         case WriteKind::barrier:
-          written[w.channel] = true;
+          flag(w.channel, kWritten);
           slots_[w.channel].seen_sources[w.aux] = true;
           break;
         case WriteKind::send:
-          written[e.tasks_channel] = true;
+          flag(e.tasks_channel, kWritten);
           new_sends.push_back(*static_cast<const Send*>(w.value.get()));
           break;
       }
     }
   }
 
-  // 4) fields through their reducers
-  for (std::uint32_t f = 0; f < nf; ++f) {
+  // 4) fields through their reducers, in field order
+  std::sort(written_fields.begin(), written_fields.end());
+  for (auto f : written_fields) {
     auto& ws = field_writes[f];
-    if (ws.empty()) continue;
     const auto& ops = e.state->fields[f];
+    auto writers = [&] {
+      std::vector<std::string> names;
+      for (const Task* t : tasks)
+        for (const auto& w : t->writes)
+          if ((w.kind == WriteKind::value || w.kind == WriteKind::overwrite) && w.channel == f)
+            names.push_back(e.nodes[t->node].name);
+      return names_of(names);
+    };
     std::size_t overwrites = 0;
     for (const auto* w : ws) overwrites += w->kind == WriteKind::overwrite ? 1 : 0;
     if (overwrites > 1)
       throw InvalidUpdate("sg.update.202", "field \"" + ops.name + "\" got " + std::to_string(overwrites) +
                                                " Overwrite writes in step " + std::to_string(step) + " (from " +
-                                               names_of(field_writers[f]) + "); at most one per step");
+                                               writers() + "); at most one per step");
     if (ops.last_value && overwrites == 0 && ws.size() > 1)
       throw InvalidUpdate("sg.update.201",
                           "field \"" + ops.name + "\" was written " + std::to_string(ws.size()) + " times in step " +
-                              std::to_string(step) + " (by " + names_of(field_writers[f]) +
+                              std::to_string(step) + " (by " + writers() +
                               ") but keeps only one value per step; give it a reducer in sg::state_schema "
                               "(e.g. sg::append) or write it from one node");
     try {
@@ -522,26 +590,30 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
       throw;
     } catch (const std::exception& ex) {
       throw InvalidUpdate("sg.update.205", "the reducer of field \"" + ops.name + "\" threw in step " +
-                                               std::to_string(step) + " (writes from " + names_of(field_writers[f]) +
-                                               "): " + ex.what());
+                                               std::to_string(step) + " (writes from " + writers() + "): " + ex.what());
     }
     bump(f, next, updated);  // field f is channel f
   }
 
   // 5) triggers: written ones get the new version; ephemeral ones not written are cleared
-  for (std::uint32_t c = static_cast<std::uint32_t>(nf); c < slots_.size(); ++c) {
+  for (auto c : touched) {
+    if ((scratch_[c] & kWritten) == 0) continue;
     const ChannelInfo& info = e.channels[c];
-    if (written[c]) {
-      if (info.kind == ChannelKind::tasks) sends_ = std::move(new_sends);
-      if (info.kind == ChannelKind::branch) slots_[c].finished = false;
-      bump(c, next, updated);
-    } else if (slots_[c].version.has() &&
-               ((info.kind == ChannelKind::branch && !info.deferred) || info.kind == ChannelKind::tasks ||
-                info.kind == ChannelKind::start)) {
+    if (info.kind == ChannelKind::tasks) sends_ = std::move(new_sends);
+    if (info.kind == ChannelKind::branch) slots_[c].finished = false;
+    bump(c, next, updated);
+  }
+  const std::vector<std::uint32_t> live = live_;
+  for (auto c : live) {
+    if ((scratch_[c] & kWritten) != 0) continue;
+    const ChannelInfo& info = e.channels[c];
+    if ((info.kind == ChannelKind::branch && !info.deferred) || info.kind == ChannelKind::tasks ||
+        info.kind == ChannelKind::start) {
       clear(c);
-      dirty_[c] = true;
+      mark_dirty(c);
     }
   }
+  for (auto c : touched) scratch_[c] = 0;
 
   // 6) finish: when nothing would run next, deferred nodes may. LangGraph tests "no updated
   // channel triggers a node"; we test "no updated channel is available to a subscriber", so a
@@ -551,9 +623,10 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
     if ((c == e.tasks_channel && !sends_.empty()) || (!e.trigger_to_nodes[c].empty() && available(c)))
       triggers_any = true;
   if (!triggers_any) {
-    for (std::uint32_t c = static_cast<std::uint32_t>(nf); c < slots_.size(); ++c) {
+    const std::vector<std::uint32_t> candidates = live_;
+    for (auto c : candidates) {
       const ChannelInfo& info = e.channels[c];
-      if (!info.deferred || slots_[c].finished || !slots_[c].version.has()) continue;
+      if (!info.deferred || slots_[c].finished) continue;
       if (info.kind == ChannelKind::join &&
           !std::all_of(slots_[c].seen_sources.begin(), slots_[c].seen_sources.end(), [](bool b) { return b; }))
         continue;
@@ -606,22 +679,24 @@ std::vector<std::uint32_t> LoopState::apply_external(const std::vector<ErasedWri
 
 void LoopState::mark_interrupts_seen() {
   interrupt_seen_.clear();
-  for (std::uint32_t c = 0; c < slots_.size(); ++c)
-    if (slots_[c].version.has()) interrupt_seen_.emplace_back(c, slots_[c].version);
+  for (std::uint32_t f = 0; f < engine_->field_count(); ++f)
+    if (slots_[f].version.has()) interrupt_seen_.emplace_back(f, slots_[f].version);
+  for (auto c : live_) interrupt_seen_.emplace_back(c, slots_[c].version);
 }
 
 bool LoopState::should_interrupt(const std::vector<bool>& marks, const std::vector<Task>& tasks) const {
   bool any_marked = false;
   for (const auto& t : tasks) any_marked = any_marked || marks[t.node];
   if (!any_marked) return false;
-  for (std::uint32_t c = 0; c < slots_.size(); ++c) {
-    if (!slots_[c].version.has()) continue;
-    const Version* s = nullptr;
+  auto newer = [&](std::uint32_t c) {
+    if (!slots_[c].version.has()) return false;
     for (const auto& [ch, v] : interrupt_seen_)
-      if (ch == c) s = &v;
-    if (s == nullptr || s->n < slots_[c].version.n) return true;
-  }
-  return false;
+      if (ch == c) return v.n < slots_[c].version.n;
+    return true;
+  };
+  for (std::uint32_t f = 0; f < engine_->field_count(); ++f)
+    if (newer(f)) return true;
+  return std::any_of(live_.begin(), live_.end(), newer);
 }
 
 bool LoopState::any_field_changed(const std::vector<std::uint32_t>& updated) const {

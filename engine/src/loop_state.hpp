@@ -119,7 +119,10 @@ class LoopState {
   void bump(std::uint32_t ch, const Version& v, std::vector<std::uint32_t>& updated);
   void clear(std::uint32_t ch);
   [[nodiscard]] Version next_version() const;
+  /// Drops versions_seen entries of channels cleared since the last call.
   void prune_seen();
+  void mark_dirty(std::uint32_t ch);
+  void set_live(std::uint32_t ch, bool live);
 
   const Engine* engine_;
   std::shared_ptr<void> state_;
@@ -129,7 +132,14 @@ class LoopState {
   std::vector<ErasedWrite> start_writes_;
   std::vector<Send> sends_;
   std::uint64_t max_n_ = 0;
-  std::vector<bool> dirty_;
+  // Every pass over channels walks only these lists, so a step costs what it touches, not the
+  // size of the graph (a chain of 1,000 nodes has 1,000 branch channels, two of them live).
+  std::vector<std::uint32_t> live_;      // non-field channels that have a value
+  std::vector<std::int32_t> live_pos_;   // channel → index in live_, or -1
+  std::vector<std::uint32_t> dirty_;     // channels changed since the last checkpoint
+  std::vector<std::uint8_t> is_dirty_;
+  std::vector<std::uint32_t> cleared_;   // channels cleared since the last prune_seen
+  std::vector<std::uint8_t> scratch_;    // per-channel flags for apply(), all 0 between calls
 };
 
 /// Deterministic task id: xxh3-128 of (checkpoint id, ns, step, node, kind, triggers or index),

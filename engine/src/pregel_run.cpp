@@ -111,7 +111,10 @@ class Loop {
     shared_.config = &config;
     shared_.modes = modes;
     shared_.sink = &sink;
-    if (e.saver) writer_.emplace(*e.saver, config.durability == Durability::async, *e.pool);
+    if (e.saver)
+      writer_.emplace(*e.saver, config.durability == Durability::async && !e.saver->in_process(), *e.pool);
+    if (config.interrupt_before) before_override_ = marks(*config.interrupt_before);
+    if (config.interrupt_after) after_override_ = marks(*config.interrupt_after);
   }
 
   RawResult run(RunInput input) {
@@ -184,7 +187,7 @@ class Loop {
       if (tasks.empty()) break;
       attach_pending(tasks);
 
-      const auto& before = config_.interrupt_before ? marks(*config_.interrupt_before) : e_.interrupt_before;
+      const auto& before = config_.interrupt_before ? before_override_ : e_.interrupt_before;
       if (state_.should_interrupt(before, tasks)) return interrupted(static_interrupts(tasks, before, "before"));
 
       execute(tasks);
@@ -200,7 +203,7 @@ class Loop {
       emit_values(updated);
       save_checkpoint("loop");
 
-      const auto& after = config_.interrupt_after ? marks(*config_.interrupt_after) : e_.interrupt_after;
+      const auto& after = config_.interrupt_after ? after_override_ : e_.interrupt_after;
       if (state_.should_interrupt(after, tasks)) {
         ++step_;
         return interrupted(static_interrupts(tasks, after, "after"));
@@ -509,16 +512,18 @@ class Loop {
   }
 
   void save_checkpoint(const char* source, bool same_step = false) {
+    if (!e_.saver) {
+      // Nothing is stored; only the id moves on (task ids are derived from it).
+      if (source == std::string("input")) ++step_;
+      checkpoint_id_ = new_checkpoint_id();
+      return;
+    }
     metadata_ = config_.metadata.is_object() ? config_.metadata : nlohmann::json::object();
     metadata_["source"] = source;
     // input: step_ (then the loop starts one later); loop: step_; fork: the replayed step.
     metadata_["step"] = same_step ? step_ - 1 : step_;
     metadata_["parents"] = nlohmann::json::object();
     if (source == std::string("input")) ++step_;
-    if (!e_.saver) {
-      checkpoint_id_ = new_checkpoint_id();
-      return;
-    }
     if (config_.durability == Durability::exit) {
       // Only the id moves on; the checkpoint is built and stored once, when the run ends.
       checkpoint_id_ = new_checkpoint_id();
@@ -585,6 +590,8 @@ class Loop {
   std::int64_t step_ = -1;
   std::int64_t stop_ = 0;
   std::vector<std::string> last_nodes_;
+  std::vector<bool> before_override_;
+  std::vector<bool> after_override_;
   std::map<std::string, std::vector<PendingWrite>> pending_;
   bool exit_pending_ = false;
   std::mutex exit_mutex_;

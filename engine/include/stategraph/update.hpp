@@ -63,20 +63,24 @@ FieldWrite<typename detail::member_traits<decltype(Member)>::class_type> set(V&&
   constexpr std::size_t index = detail::field_index<S, Member>();
   static_assert(index < detail::field_count_v<S>,
                 "sg::set<&S::member>: this member is not declared in sg::state_schema<S>");
-  using F = detail::field_t<S, index>;
-  using T = typename F::value_type;
-  using R = typename F::reducer_type;
-  using U = typename F::update_type;
   detail::ErasedWrite w;
-  w.channel = static_cast<std::uint32_t>(index);
-  if constexpr (std::is_same_v<std::remove_cvref_t<V>, Overwrite<T>>) {
-    w.kind = detail::WriteKind::overwrite;
-    w.value = std::make_shared<T>(std::forward<V>(value).value);
-  } else {
-    static_assert(detail::Accepts<R, T, V>,
-                  "sg::set<&S::member>(value): the field's reducer does not accept this value type");
-    w.kind = detail::WriteKind::value;
-    w.value = std::make_shared<U>(R::template accept<T>(std::forward<V>(value)));
+  if constexpr (index < detail::field_count_v<S>) {  // keeps the static_assert above the only error
+    using F = detail::field_t<S, index>;
+    using T = typename F::value_type;
+    using R = typename F::reducer_type;
+    using U = typename F::update_type;
+    w.channel = static_cast<std::uint32_t>(index);
+    if constexpr (std::is_same_v<std::remove_cvref_t<V>, Overwrite<T>>) {
+      w.kind = detail::WriteKind::overwrite;
+      w.value = std::make_shared<T>(std::forward<V>(value).value);
+    } else {
+      static_assert(detail::Accepts<R, T, V>,
+                    "sg::set<&S::member>(value): the field's reducer does not accept this value type");
+      if constexpr (detail::Accepts<R, T, V>) {
+        w.kind = detail::WriteKind::value;
+        w.value = std::make_shared<U>(R::template accept<T>(std::forward<V>(value)));
+      }
+    }
   }
   return FieldWrite<S>{std::move(w)};
 }

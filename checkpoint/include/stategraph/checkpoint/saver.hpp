@@ -93,6 +93,11 @@ class BaseCheckpointSaver {
   /// @throws SaverError.
   virtual std::size_t prune(std::string_view thread_id, const PruneOptions& options) = 0;
 
+  /// True when every call completes in process memory without I/O. The engine then makes even
+  /// `async` durability calls inline: handing such a call to another thread costs more than the
+  /// call. Default false.
+  [[nodiscard]] virtual bool in_process() const noexcept { return false; }
+
   /// Copies every checkpoint, value and write of thread `from` to thread `to` (which must not
   /// exist yet; otherwise sg.saver.403). Checkpoint ids are kept.
   /// @throws SaverError.

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the build and the tests need (idempotent: apt is only called
+# when something is missing). Needs root or sudo. Used by .ci/run, run-main.sh and run-tests.sh.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config ca-certificates git
+  # libraries (see DESIGN.md §2)
+  libboost-dev libboost-graph-dev nlohmann-json3-dev doctest-dev libcli11-dev libxxhash-dev
+  libsqlite3-dev libpqxx-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev libedit-dev
+  libbenchmark-dev
+  # a real server for the Postgres saver tests
+  postgresql
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then
+  if command -v sudo >/dev/null 2>&1; then as_root=(sudo -E); else
+    echo "install-deps: missing ${missing[*]}; run as root (or install sudo) to install them" >&2
+    exit 1
+  fi
+fi
+echo "install-deps: installing ${missing[*]}"
+"${as_root[@]}" apt-get -o Acquire::Retries=3 update
+"${as_root[@]}" apt-get -o Acquire::Retries=3 install -y --no-install-recommends "${missing[@]}"
