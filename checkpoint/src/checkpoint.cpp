@@ -8,6 +8,8 @@
 #include <random>
 #include <thread>
 
+#include "stategraph/checkpoint/error.hpp"
+
 namespace sg {
 
 namespace {
@@ -126,6 +128,28 @@ void from_json(const nlohmann::json& j, PendingWrite& w) {
   j.at("task_id").get_to(w.task_id);
   j.at("channel").get_to(w.channel);
   w.value = j.at("value");
+}
+
+void to_json(nlohmann::json& j, const ChannelDelta& d) {
+  j = nlohmann::json{{"base", d.base}, {"keep", d.keep}, {"append", d.append}};
+}
+
+void from_json(const nlohmann::json& j, ChannelDelta& d) {
+  d.base = j.at("base").get<std::string>();
+  d.keep = j.at("keep").get<std::size_t>();
+  d.append = j.at("append");
+  if (!d.append.is_array()) throw nlohmann::json::type_error::create(302, "delta append is not an array", &j);
+}
+
+nlohmann::json apply_delta(const nlohmann::json& base_value, const ChannelDelta& delta) {
+  if (!base_value.is_array() || base_value.size() < delta.keep)
+    throw SaverCorrupt("a stored delta keeps " + std::to_string(delta.keep) + " elements of version " + delta.base +
+                       ", which is not an array of at least that many");
+  nlohmann::json out = nlohmann::json::array();
+  out.get_ref<nlohmann::json::array_t&>().reserve(delta.keep + delta.append.size());
+  for (std::size_t i = 0; i < delta.keep; ++i) out.push_back(base_value[i]);
+  for (const auto& v : delta.append) out.push_back(v);
+  return out;
 }
 
 }  // namespace sg

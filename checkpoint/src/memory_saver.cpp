@@ -7,6 +7,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -149,9 +150,15 @@ struct Stored {
 using TaskWrites = std::map<int, std::pair<std::string, nlohmann::json>>;
 using WriteMap = std::map<std::string, TaskWrites, std::less<>>;
 
+/// A stored channel value: the value itself, or a delta against an older version of the channel.
+struct Blob {
+  nlohmann::json value;
+  std::optional<ChannelDelta> delta;
+};
+
 struct NsData {
   std::map<std::string, Stored> checkpoints;    // id → checkpoint; ids are time-ordered
-  StringMap<StringMap<nlohmann::json>> blobs;   // channel → version → value
+  StringMap<StringMap<Blob>> blobs;             // channel → version → value or delta
   std::map<std::string, WriteMap> writes;       // checkpoint id → writes
 };
 
@@ -196,18 +203,8 @@ struct InMemorySaver::Impl {
     checkpoint.channel_versions = stored.versions.channel_versions();
     checkpoint.versions_seen = stored.versions.versions_seen();
     auto& values = checkpoint.channel_values;
-    for (const auto& [channel, version] : checkpoint.channel_versions) {
-      const nlohmann::json* value = nullptr;
-      if (const auto ch = data.blobs.find(channel); ch != data.blobs.end()) {
-        if (const auto v = ch->second.find(version); v != ch->second.end()) value = &v->second;
-      }
-      if (value == nullptr) {
-        throw SaverCorrupt("checkpoint \"" + it->first + "\" of thread \"" + thread_id +
-                           "\" (namespace \"" + ns + "\") refers to channel \"" + channel +
-                           "\" at version \"" + version + "\", which is not stored");
-      }
-      values.emplace_hint(values.end(), channel, *value);
-    }
+    for (const auto& [channel, version] : checkpoint.channel_versions)
+      values.emplace_hint(values.end(), channel, resolve(thread_id, ns, it->first, data, channel, version));
     tuple.metadata = stored.metadata;
     if (!stored.parent_id.empty()) {
       tuple.parent_config = CheckpointConfig{thread_id, ns, stored.parent_id};
@@ -219,6 +216,30 @@ struct InMemorySaver::Impl {
     return tuple;
   }
 
+  // The value of `channel` at `version`, following delta bases; throws SaverCorrupt when a value
+  // or a base is missing.
+  static nlohmann::json resolve(const std::string& thread_id, const std::string& ns, const std::string& checkpoint,
+                                const NsData& data, const std::string& channel, std::string_view version) {
+    const auto ch = data.blobs.find(channel);
+    std::vector<const ChannelDelta*> chain;
+    for (std::string_view v = version;;) {
+      const Blob* blob = nullptr;
+      if (ch != data.blobs.end())
+        if (const auto b = ch->second.find(v); b != ch->second.end()) blob = &b->second;
+      if (blob == nullptr)
+        throw SaverCorrupt("checkpoint \"" + checkpoint + "\" of thread \"" + thread_id + "\" (namespace \"" + ns +
+                           "\") refers to channel \"" + channel + "\" at version \"" + std::string(v) +
+                           "\", which is not stored");
+      if (!blob->delta) {
+        nlohmann::json value = blob->value;
+        for (auto d = chain.rbegin(); d != chain.rend(); ++d) value = apply_delta(value, **d);
+        return value;
+      }
+      chain.push_back(&*blob->delta);
+      v = blob->delta->base;
+    }
+  }
+
   // Deletes the given checkpoints of a namespace, their writes and the values left unreferenced.
   static void erase_checkpoints(NsData& data, const std::vector<std::string>& ids) {
     for (const auto& id : ids) {
@@ -228,7 +249,13 @@ struct InMemorySaver::Impl {
     std::unordered_map<std::string_view, std::unordered_set<std::string_view>> referenced;
     for (const auto& [id, stored] : data.checkpoints) {
       stored.versions.for_each_channel([&](std::string_view channel, std::string_view version) {
-        referenced[channel].insert(version);
+        // A referenced value keeps the bases of its delta chain too.
+        const auto ch = data.blobs.find(channel);
+        for (std::string_view v = version; referenced[channel].insert(v).second && ch != data.blobs.end();) {
+          const auto b = ch->second.find(v);
+          if (b == ch->second.end() || !b->second.delta) break;
+          v = b->second.delta->base;
+        }
       });
     }
     for (auto ch = data.blobs.begin(); ch != data.blobs.end();) {
@@ -331,7 +358,7 @@ CheckpointConfig InMemorySaver::put(const CheckpointConfig& config, const Checkp
     throw invalid_argument("put: checkpoint.id is empty; create it with sg::new_checkpoint_id()");
   }
   // Validate before touching anything, so a failed put stores nothing.
-  std::vector<std::pair<const ChannelVersions::value_type*, const nlohmann::json*>> changed;
+  std::vector<std::pair<const ChannelVersions::value_type*, Blob>> changed;
   changed.reserve(new_versions.size());
   for (const auto& entry : new_versions) {
     const auto& [channel, version] = entry;
@@ -341,12 +368,16 @@ CheckpointConfig InMemorySaver::put(const CheckpointConfig& config, const Checkp
       throw invalid_argument("put: new_versions gives channel \"" + channel + "\" version \"" +
                              version + "\" but channel_versions has \"" + current->second + "\"");
     }
-    const auto value = checkpoint.channel_values.find(channel);
-    if (value == checkpoint.channel_values.end()) {
+    Blob blob;
+    if (const auto value = checkpoint.channel_values.find(channel); value != checkpoint.channel_values.end()) {
+      blob.value = value->second;
+    } else if (const auto delta = checkpoint.channel_deltas.find(channel); delta != checkpoint.channel_deltas.end()) {
+      blob.delta = delta->second;
+    } else {
       throw invalid_argument("put: channel \"" + channel +
-                             "\" is in new_versions but has no entry in channel_values");
+                             "\" is in new_versions but has no entry in channel_values or channel_deltas");
     }
-    changed.emplace_back(&entry, &value->second);
+    changed.emplace_back(&entry, std::move(blob));
   }
 
   Stored stored;
@@ -358,10 +389,10 @@ CheckpointConfig InMemorySaver::put(const CheckpointConfig& config, const Checkp
 
   const std::lock_guard lock(impl_->mutex);
   NsData& data = impl_->threads[config.thread_id].namespaces[config.checkpoint_ns];
-  for (const auto& [entry, value] : changed) {
+  for (auto& [entry, blob] : changed) {
     auto& versions = data.blobs[entry->first];
     // A value already stored for this version is kept (values are immutable per version).
-    versions.try_emplace(entry->second, *value);
+    versions.try_emplace(entry->second, std::move(blob));
   }
   data.checkpoints.insert_or_assign(data.checkpoints.end(), checkpoint.id, std::move(stored));
   return CheckpointConfig{config.thread_id, config.checkpoint_ns, checkpoint.id};

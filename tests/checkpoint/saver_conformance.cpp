@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "helpers.hpp"
+#include "saver_factories.hpp"
 #include "stategraph/checkpoint/error.hpp"
 #include "stategraph/checkpoint/memory_saver.hpp"
 
@@ -24,10 +25,6 @@ namespace {
 
 using nlohmann::json;
 using sgtest::Run;
-
-struct MemoryFactory {
-  std::unique_ptr<sg::BaseCheckpointSaver> make() { return std::make_unique<sg::InMemorySaver>(); }
-};
 
 // One saver per test, made by factory F.
 template <class F>
@@ -67,7 +64,6 @@ sg::Checkpoint put_plain(sg::BaseCheckpointSaver& saver, const sg::CheckpointCon
 
 TYPE_TO_STRING(MemoryFactory);
 
-#define SG_SAVER_FACTORIES MemoryFactory
 #define SAVER_TEST(name) TEST_CASE_TEMPLATE("saver " name, F, SG_SAVER_FACTORIES)
 
 // ---------------------------------------------------------------------------------------- put

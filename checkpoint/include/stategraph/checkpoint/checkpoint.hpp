@@ -13,6 +13,7 @@
 ///
 /// Thread-safety: plain values; distinct objects may be used from distinct threads.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -40,6 +41,18 @@ using CheckpointMetadata = nlohmann::json;
 /// Current format version of Checkpoint::v.
 inline constexpr int kCheckpointFormatVersion = 1;
 
+/// A channel's new value given as a change to an earlier version of the same channel, so that a
+/// growing list (a conversation) is stored by what each step added, not again in full.
+/// The value it stands for is: the first `keep` elements of the value at version `base` (a JSON
+/// array), followed by the elements of `append`.
+struct ChannelDelta {
+  ChannelVersion base;  ///< a version of this channel stored earlier on the same thread and namespace
+  std::size_t keep = 0;
+  nlohmann::json append = nlohmann::json::array();
+
+  friend bool operator==(const ChannelDelta&, const ChannelDelta&) = default;
+};
+
 /// A snapshot of a graph's channels after one superstep.
 struct Checkpoint {
   int v = kCheckpointFormatVersion;  ///< format version
@@ -52,6 +65,10 @@ struct Checkpoint {
   ChannelVersions channel_versions;
   /// node (or the pseudo-node "__interrupt__") → trigger channel → last version it saw.
   std::map<std::string, ChannelVersions> versions_seen;
+  /// Only in BaseCheckpointSaver::put: channels of `new_versions` whose value is given as a
+  /// delta instead of in channel_values. Savers resolve deltas on read; a CheckpointTuple's
+  /// checkpoint never has any.
+  std::map<std::string, ChannelDelta> channel_deltas;
 
   friend bool operator==(const Checkpoint&, const Checkpoint&) = default;
 };
@@ -100,6 +117,12 @@ std::string utc_now_iso8601();
 void to_json(nlohmann::json& j, const Checkpoint& c);
 /// @throws nlohmann::json::exception when a key is missing or has the wrong type.
 void from_json(const nlohmann::json& j, Checkpoint& c);
+/// `{"base","keep","append"}`.
+void to_json(nlohmann::json& j, const ChannelDelta& d);
+void from_json(const nlohmann::json& j, ChannelDelta& d);
+/// Applies a delta to the value at its base version. @throws SaverCorrupt when `base_value` is
+/// not an array or is shorter than `keep`.
+nlohmann::json apply_delta(const nlohmann::json& base_value, const ChannelDelta& delta);
 /// `{"task_id","channel","value"}`.
 void to_json(nlohmann::json& j, const PendingWrite& w);
 void from_json(const nlohmann::json& j, PendingWrite& w);

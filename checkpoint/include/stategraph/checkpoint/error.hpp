@@ -40,6 +40,7 @@
 /// |   .401          | sg::SaverUnavailable| the store cannot be reached (retryable)                         |
 /// |   .402          | sg::SaverCorrupt    | stored data does not parse or refers to missing data            |
 /// |   .403          | sg::SaverError      | a call's arguments are invalid (e.g. put without thread_id)     |
+/// |   .404          | sg::SaverError      | thread busy: another run holds the thread past the wait         |
 /// | sg.state.5xx    | sg::StateError      | a state value cannot be (de)serialised                          |
 /// |   .501          |                     | a stored field value does not convert to the field's C++ type   |
 /// |   .502          |                     | a pending write names an unknown channel                        |

@@ -10,7 +10,9 @@
 /// Thread-safety: every member function of every saver may be called concurrently from any
 /// number of threads.
 
+#include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,12 +44,25 @@ struct PruneOptions {
   std::optional<std::string> before;
 };
 
+/// Exclusive right to run one thread_id, held while a run writes it (see
+/// BaseCheckpointSaver::lock_thread). Released when destroyed.
+class ThreadLock {
+ public:
+  virtual ~ThreadLock() = default;
+};
+
 class BaseCheckpointSaver {
  public:
   virtual ~BaseCheckpointSaver() = default;
-  BaseCheckpointSaver() = default;
+  BaseCheckpointSaver();
   BaseCheckpointSaver(const BaseCheckpointSaver&) = delete;
   BaseCheckpointSaver& operator=(const BaseCheckpointSaver&) = delete;
+
+ private:
+  struct LocalLocks;
+  std::shared_ptr<LocalLocks> local_locks_;
+
+ public:
 
   /// The checkpoint named by `config` (thread_id, checkpoint_ns, checkpoint_id), or the latest of
   /// that thread and namespace when checkpoint_id is empty. Empty optional when there is none.
@@ -65,9 +80,10 @@ class BaseCheckpointSaver {
 
   /// Stores `checkpoint` with `metadata` as a child of config.checkpoint_id (the parent; empty for
   /// the first checkpoint of a thread). `new_versions` names the channels whose value changed
-  /// since the parent: only their values are read from checkpoint.channel_values, and each is
-  /// stored once per (thread, ns, channel, version). Other channels of channel_versions must have
-  /// been stored by an earlier put of the same thread and namespace.
+  /// since the parent: their values are read from checkpoint.channel_values or, for channels
+  /// listed there, checkpoint.channel_deltas (stored as the delta and resolved on read), and each
+  /// is stored once per (thread, ns, channel, version). Other channels of channel_versions must
+  /// have been stored by an earlier put of the same thread and namespace.
   /// Returns the config of the stored checkpoint (checkpoint_id = checkpoint.id).
   /// Atomic: the checkpoint and its values are stored together or not at all.
   /// @throws SaverError (sg.saver.403 when thread_id is empty).
@@ -92,6 +108,19 @@ class BaseCheckpointSaver {
   /// never deleted. Returns the number of checkpoints deleted.
   /// @throws SaverError.
   virtual std::size_t prune(std::string_view thread_id, const PruneOptions& options) = 0;
+
+  /// The id of the latest checkpoint of (thread_id, checkpoint_ns), or nullopt when there is
+  /// none; much cheaper than get_tuple (the engine calls it to reuse a state it already holds).
+  /// The default calls get_tuple.
+  /// @throws SaverError.
+  virtual std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config);
+
+  /// Waits up to `wait` for the exclusive right to run `thread_id` (across threads and, for the
+  /// SQLite and Postgres savers, across processes) and returns it; the engine holds it for the
+  /// whole run, so two runs on one thread never fork its history.
+  /// @throws SaverError [sg.saver.404] "thread busy" when `wait` passes first.
+  /// The default implementation locks within this process only.
+  virtual std::unique_ptr<ThreadLock> lock_thread(std::string_view thread_id, std::chrono::milliseconds wait);
 
   /// True when every call completes in process memory without I/O. The engine then makes even
   /// `async` durability calls inline: handing such a call to another thread costs more than the
