@@ -92,7 +92,8 @@ LoopState::LoopState(const Engine& engine)
       seen_(engine.nodes.size()),
       live_pos_(engine.channels.size(), -1),
       is_dirty_(engine.channels.size(), 0),
-      scratch_(engine.channels.size(), 0) {
+      scratch_(engine.channels.size(), 0),
+      delta_(engine.field_count()) {
   for (std::uint32_t c = 0; c < engine.channels.size(); ++c)
     if (engine.channels[c].kind == ChannelKind::join)
       slots_[c].seen_sources.assign(engine.channels[c].sources.size(), false);
@@ -343,6 +344,11 @@ void LoopState::load(const Checkpoint& cp) {
     max_n_ = std::max(max_n_, v.n);
     if (auto val = cp.channel_values.find(name); val != cp.channel_values.end())
       decode_channel(it->second, val->second);
+    if (it->second < delta_.size() && engine_->state->fields[it->second].tracked) {
+      auto& d = delta_[it->second];
+      d.base = ver;
+      d.stable = engine_->state->fields[it->second].size(state_.get());
+    }
   }
   for (const auto& [node, chans] : cp.versions_seen) {
     std::vector<std::pair<std::uint32_t, Version>>* target = nullptr;
@@ -379,6 +385,30 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
     if (!slots_[c].version.has()) continue;
     const std::string& name = engine_->channels[c].name;
     new_versions.emplace(name, slots_[c].version.s);
+    if (c < delta_.size() && engine_->state->fields[c].tracked) {
+      // A list field: store what changed since its last stored version, unless a full value is
+      // due. A full value is due when the deltas since the last one add up to its size (so all
+      // values together stay within twice the list) or after 256 deltas (so reads stay short).
+      const auto& ops = engine_->state->fields[c];
+      auto& d = delta_[c];
+      const std::size_t size = ops.size(state_.get());
+      const std::size_t tail = size - std::min(d.stable, size);
+      const bool delta_ok = !d.base.empty() && d.base != slots_[c].version.s && d.stable > 0 && d.chain < 256 &&
+                            d.appended + tail < std::max<std::size_t>(d.full_size, 16);
+      if (delta_ok) {
+        cp.channel_deltas.emplace(name, ChannelDelta{d.base, d.stable, ops.encode_tail(state_.get(), d.stable)});
+        ++d.chain;
+        d.appended += tail;
+      } else {
+        cp.channel_values.emplace(name, encode_channel(c));
+        d.chain = 0;
+        d.full_size = size;
+        d.appended = 0;
+      }
+      d.base = slots_[c].version.s;
+      d.stable = size;
+      continue;
+    }
     cp.channel_values.emplace(name, encode_channel(c));
   }
   dirty_.clear();
@@ -394,7 +424,34 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
   return cp;
 }
 
+void LoopState::note_applied(std::uint32_t field, std::size_t stable) {
+  auto& d = delta_[field];
+  d.stable = std::min(d.stable, stable);
+}
+
+nlohmann::json LoopState::delta_chains() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (std::uint32_t f = 0; f < delta_.size(); ++f)
+    if (engine_->state->fields[f].tracked && !delta_[f].base.empty())
+      j[engine_->state->fields[f].name] = {
+          {"chain", delta_[f].chain}, {"full_size", delta_[f].full_size}, {"appended", delta_[f].appended}};
+  return j;
+}
+
+void LoopState::load_delta_chains(const nlohmann::json& metadata) {
+  auto it = metadata.find("delta_chain");
+  if (it == metadata.end() || !it->is_object()) return;
+  for (std::uint32_t f = 0; f < delta_.size(); ++f) {
+    auto e = it->find(engine_->state->fields[f].name);
+    if (e == it->end() || !e->is_object()) continue;
+    delta_[f].chain = e->value("chain", std::size_t{0});
+    delta_[f].full_size = e->value("full_size", std::size_t{0});
+    delta_[f].appended = e->value("appended", std::size_t{0});
+  }
+}
+
 void LoopState::mark_all_dirty() {
+  for (auto& d : delta_) d.base.clear();  // a copy is stored in full
   for (std::uint32_t f = 0; f < engine_->field_count(); ++f)
     if (slots_[f].version.has()) mark_dirty(f);
   for (auto c : live_) mark_dirty(c);
@@ -585,7 +642,7 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
                               ") but keeps only one value per step; give it a reducer in sg::state_schema "
                               "(e.g. sg::append) or write it from one node");
     try {
-      ops.apply(state_.get(), ws);
+      note_applied(f, ops.apply(state_.get(), ws));
     } catch (const sg::Error&) {
       throw;
     } catch (const std::exception& ex) {
@@ -670,7 +727,7 @@ std::vector<std::uint32_t> LoopState::apply_external(const std::vector<ErasedWri
       throw InvalidUpdate("sg.update.201", "field \"" + ops.name + "\" was written " +
                                                std::to_string(per_field[f].size()) +
                                                " times by one Command update but keeps only one value");
-    ops.apply(state_.get(), per_field[f]);
+    note_applied(f, ops.apply(state_.get(), per_field[f]));
     bump(f, next, updated);
   }
   if (!updated.empty()) max_n_ = next.n;

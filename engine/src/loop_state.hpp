@@ -86,8 +86,13 @@ class LoopState {
   /// A checkpoint of the current channels with a new id. `new_versions` receives the channels
   /// changed since the last call of take_dirty (their values are the only ones encoded).
   Checkpoint checkpoint(ChannelVersions& new_versions);
-  /// Marks every channel with a value dirty (the next checkpoint stores all values).
+  /// Marks every channel with a value dirty (the next checkpoint stores all values, in full).
   void mark_all_dirty();
+
+  /// Delta bookkeeping of list fields, kept in checkpoint metadata under "delta_chain" so the
+  /// next run continues it: {field: {"chain", "full_size", "appended"}}.
+  [[nodiscard]] nlohmann::json delta_chains() const;
+  void load_delta_chains(const nlohmann::json& metadata);
 
   /// Pending-write JSON of a write, and back.
   [[nodiscard]] PendingWrite encode_write(const std::string& task_id, const ErasedWrite& w) const;
@@ -140,6 +145,17 @@ class LoopState {
   std::vector<std::uint8_t> is_dirty_;
   std::vector<std::uint32_t> cleared_;   // channels cleared since the last prune_seen
   std::vector<std::uint8_t> scratch_;    // per-channel flags for apply(), all 0 between calls
+
+  /// Per tracked list field: what the next checkpoint may store as a ChannelDelta.
+  struct DeltaTrack {
+    std::string base;             // version of the field's last stored value ("" = none known)
+    std::size_t stable = 0;       // elements unchanged since then
+    std::size_t chain = 0;        // deltas stored since the last full value
+    std::size_t full_size = 0;    // elements of that full value
+    std::size_t appended = 0;     // elements stored in deltas since then
+  };
+  std::vector<DeltaTrack> delta_;  // by field index
+  void note_applied(std::uint32_t field, std::size_t stable);
 };
 
 /// Deterministic task id: xxh3-128 of (checkpoint id, ns, step, node, kind, triggers or index),

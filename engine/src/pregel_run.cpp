@@ -143,6 +143,7 @@ class Loop {
     std::int64_t last_step = -2;
     if (tuple) {
       state_.load(tuple->checkpoint);
+      state_.load_delta_chains(tuple->metadata);
       checkpoint_id_ = tuple->checkpoint.id;
       parent_ = tuple->config;
       if (tuple->metadata.contains("step") && tuple->metadata["step"].is_number_integer())
@@ -534,6 +535,7 @@ class Loop {
     }
     ChannelVersions nv;
     Checkpoint cp = state_.checkpoint(nv);
+    if (auto chains = state_.delta_chains(); !chains.empty()) metadata_["delta_chain"] = std::move(chains);
     CheckpointConfig parent = current_config();
     checkpoint_id_ = cp.id;
     emit_checkpoint_debug(cp);
@@ -546,6 +548,7 @@ class Loop {
     ChannelVersions nv;
     Checkpoint cp = state_.checkpoint(nv);
     cp.id = checkpoint_id_;
+    if (auto chains = state_.delta_chains(); !chains.empty()) metadata_["delta_chain"] = std::move(chains);
     writer_->put(parent_ ? *parent_ : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},
                  cp, metadata_, std::move(nv));
     std::lock_guard lock(exit_mutex_);

@@ -4,7 +4,9 @@
 /// S from its state_schema. Not part of the public API.
 
 #include <cstddef>
+#include <algorithm>
 #include <exception>
+#include <iterator>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,8 +30,16 @@ namespace sg::detail {
 struct FieldOps {
   std::string name;
   bool last_value = false;
+  /// The field is a sequence whose JSON is an array and whose reducer reports what it changed:
+  /// it may be checkpointed as a ChannelDelta.
+  bool tracked = false;
   /// Folds `writes` (kind value or overwrite, already validated) into the field, in order.
-  void (*apply)(void* state, std::span<const ErasedWrite* const> writes) = nullptr;
+  /// Returns the length of the prefix the writes left unchanged (0 when unknown).
+  std::size_t (*apply)(void* state, std::span<const ErasedWrite* const> writes) = nullptr;
+  /// Number of elements (tracked fields only).
+  std::size_t (*size)(const void* state) = nullptr;
+  /// JSON array of the elements from index `from` on (tracked fields only).
+  nlohmann::json (*encode_tail)(const void* state, std::size_t from) = nullptr;
   nlohmann::json (*encode)(const void* state) = nullptr;
   void (*decode)(void* state, const nlohmann::json& j) = nullptr;
   /// A write's JSON: the update value, or {"__overwrite__": value}.
@@ -44,6 +54,15 @@ struct StateOps {
   std::shared_ptr<void> (*make)() = nullptr;
   std::shared_ptr<void> (*copy)(const void* state) = nullptr;
 };
+
+/// A sequence whose nlohmann JSON form is an array (vector, deque, list; not strings or maps).
+template <class T>
+concept SequenceLike = requires(const T& t) {
+  typename T::value_type;
+  t.size();
+  t.begin();
+  t.end();
+} && !requires { typename T::key_type; } && !std::is_convertible_v<T, std::string_view>;
 
 template <class T>
 nlohmann::json to_json_value(std::string_view field, const T& v) {
@@ -71,7 +90,7 @@ FieldOps make_field_ops() {
   FieldOps ops;
   ops.name = std::get<I>(state_schema<S>::fields).name;
   ops.last_value = is_last_value_v<typename F::reducer_type>;
-  ops.apply = [](void* state, std::span<const ErasedWrite* const> writes) {
+  ops.apply = [](void* state, std::span<const ErasedWrite* const> writes) -> std::size_t {
     T& cur = static_cast<S*>(state)->*(F::member);
     const auto& reducer = std::get<I>(state_schema<S>::fields).reducer;
     const ErasedWrite* over = nullptr;
@@ -79,14 +98,33 @@ FieldOps make_field_ops() {
       if (w->kind == WriteKind::overwrite) over = w;
     if (over != nullptr) {
       cur = *static_cast<const T*>(over->value.get());
-      return;
+      return 0;
     }
+    std::size_t stable = static_cast<std::size_t>(-1);
     for (const ErasedWrite* w : writes) {
       // Each write value is immutable and shared with stream events; copy it into the reducer.
       U u = *static_cast<const U*>(w->value.get());
-      reducer.template reduce<T>(cur, std::move(u));
+      if constexpr (TracksPrefix<typename F::reducer_type, T>) {
+        stable = std::min(stable, static_cast<std::size_t>(reducer.template reduce_tracked<T>(cur, std::move(u))));
+      } else {
+        reducer.template reduce<T>(cur, std::move(u));
+        stable = 0;
+      }
     }
+    return stable == static_cast<std::size_t>(-1) ? 0 : stable;
   };
+  if constexpr (TracksPrefix<typename F::reducer_type, T> && SequenceLike<T>) {
+    ops.tracked = true;
+    ops.size = [](const void* state) -> std::size_t { return (static_cast<const S*>(state)->*(F::member)).size(); };
+    ops.encode_tail = [](const void* state, std::size_t from) {
+      const T& v = static_cast<const S*>(state)->*(F::member);
+      nlohmann::json a = nlohmann::json::array();
+      auto it = v.begin();
+      std::advance(it, static_cast<std::ptrdiff_t>(std::min(from, v.size())));
+      for (; it != v.end(); ++it) a.push_back(to_json_value(std::get<I>(state_schema<S>::fields).name, *it));
+      return a;
+    };
+  }
   ops.encode = [](const void* state) {
     return to_json_value(std::get<I>(state_schema<S>::fields).name,
                          static_cast<const S*>(state)->*(F::member));
