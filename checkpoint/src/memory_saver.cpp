@@ -274,6 +274,15 @@ InMemorySaver::InMemorySaver() : impl_(std::make_unique<Impl>()) {}
 
 InMemorySaver::~InMemorySaver() = default;
 
+std::optional<std::string> InMemorySaver::latest_checkpoint_id(const CheckpointConfig& config) {
+  const std::lock_guard lock(impl_->mutex);
+  const auto t = impl_->threads.find(config.thread_id);
+  if (t == impl_->threads.end()) return std::nullopt;
+  const auto ns = t->second.namespaces.find(config.checkpoint_ns);
+  if (ns == t->second.namespaces.end() || ns->second.checkpoints.empty()) return std::nullopt;
+  return ns->second.checkpoints.rbegin()->first;
+}
+
 std::optional<CheckpointTuple> InMemorySaver::get_tuple(const CheckpointConfig& config) {
   const std::lock_guard lock(impl_->mutex);
   const auto thread = impl_->threads.find(config.thread_id);

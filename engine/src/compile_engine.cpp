@@ -262,9 +262,37 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
   e->default_retry = std::move(options.retry_policy);
   e->threads = options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
   e->pool = std::make_unique<boost::asio::thread_pool>(e->threads);
+  e->cache = std::make_unique<StateCache>(e->saver ? options.state_cache : 0);
   return e;
 }
 
 const std::shared_ptr<BaseCheckpointSaver>& checkpointer(const Engine& engine) { return engine.saver; }
+
+std::optional<CachedState> StateCache::take(const std::string& key, const std::string& checkpoint_id) {
+  std::lock_guard lock(mutex_);
+  auto it = index_.find(key);
+  if (it == index_.end()) return std::nullopt;
+  auto node = it->second;
+  index_.erase(it);
+  CachedState entry = std::move(node->second);
+  lru_.erase(node);
+  if (entry.checkpoint_id != checkpoint_id) return std::nullopt;  // someone else wrote since
+  return entry;
+}
+
+void StateCache::put(const std::string& key, CachedState entry) {
+  if (capacity_ == 0) return;
+  std::lock_guard lock(mutex_);
+  if (auto it = index_.find(key); it != index_.end()) {
+    lru_.erase(it->second);
+    index_.erase(it);
+  }
+  lru_.emplace_front(key, std::move(entry));
+  index_.emplace(key, lru_.begin());
+  while (lru_.size() > capacity_) {
+    index_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+}
 
 }  // namespace sg::detail

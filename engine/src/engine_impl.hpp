@@ -3,7 +3,9 @@
 // compile_engine and read-only afterwards (so many runs share one Engine without locking).
 
 #include <cstdint>
+#include <list>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +56,32 @@ struct NodeInfo {
 
 inline constexpr std::uint32_t kStartNode = 0;  // nodes[0] is "__start__"
 
+class LoopState;
+
+/// A thread's state after a clean run, kept to skip the next run's load.
+struct CachedState {
+  std::string checkpoint_id;
+  CheckpointConfig config;
+  std::int64_t step = 0;
+  std::shared_ptr<LoopState> state;
+};
+
+/// Least-recently-used cache of CachedState by (thread_id, checkpoint_ns). Thread-safe.
+class StateCache {
+ public:
+  explicit StateCache(std::size_t capacity) : capacity_(capacity) {}
+  /// Removes and returns the entry when it is for `checkpoint_id`.
+  std::optional<CachedState> take(const std::string& key, const std::string& checkpoint_id);
+  void put(const std::string& key, CachedState entry);
+  [[nodiscard]] bool enabled() const noexcept { return capacity_ != 0; }
+
+ private:
+  std::size_t capacity_;
+  std::mutex mutex_;
+  std::list<std::pair<std::string, CachedState>> lru_;  // most recent first
+  std::unordered_map<std::string, std::list<std::pair<std::string, CachedState>>::iterator> index_;
+};
+
 class Engine {
  public:
   std::string name;
@@ -76,6 +104,7 @@ class Engine {
   std::optional<RetryPolicy> default_retry;
   std::size_t threads = 1;
   std::unique_ptr<boost::asio::thread_pool> pool;
+  std::unique_ptr<StateCache> cache;
 
   [[nodiscard]] std::size_t field_count() const { return state->fields.size(); }
   [[nodiscard]] std::optional<std::uint32_t> find_node(const std::string& n) const {

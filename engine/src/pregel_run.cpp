@@ -135,12 +135,27 @@ class Loop {
   // ------------------------------------------------------------------ setup
   RawResult run_inner(RunInput input) {
     std::optional<CheckpointTuple> tuple;
-    if (e_.saver)
-      tuple = e_.saver->get_tuple({config_.thread_id, config_.checkpoint_ns, config_.checkpoint_id});
+    std::int64_t last_step = -2;
+    bool cached = false;
+    if (e_.saver) {
+      thread_lock_ = e_.saver->lock_thread(config_.thread_id, config_.thread_lock_wait);
+      // A new input on a thread this graph ran last: reuse the state it kept, if the saver's
+      // latest checkpoint is still the one it wrote.
+      if (input.kind == RunInput::Kind::writes && !config_.checkpoint_id && e_.cache->enabled()) {
+        if (auto latest = e_.saver->latest_checkpoint_id({config_.thread_id, config_.checkpoint_ns, std::nullopt}))
+          if (auto hit = e_.cache->take(cache_key(), *latest)) {
+            state_ = std::move(*hit->state);
+            checkpoint_id_ = hit->checkpoint_id;
+            parent_ = hit->config;
+            last_step = hit->step;
+            cached = true;
+          }
+      }
+      if (!cached) tuple = e_.saver->get_tuple({config_.thread_id, config_.checkpoint_ns, config_.checkpoint_id});
+    }
     if (config_.checkpoint_id && !tuple)
       throw ConfigError("sg.run.307", "thread \"" + config_.thread_id + "\" has no checkpoint \"" +
                                           *config_.checkpoint_id + "\"");
-    std::int64_t last_step = -2;
     if (tuple) {
       state_.load(tuple->checkpoint);
       state_.load_delta_chains(tuple->metadata);
@@ -156,7 +171,7 @@ class Loop {
     const std::vector<std::uint32_t>* plan_from = nullptr;  // all nodes
 
     if (input.kind == RunInput::Kind::writes) {
-      if (tuple) state_.discard(state_.plan(checkpoint_id_, config_.checkpoint_ns, step_, nullptr));
+      if (tuple || cached) state_.discard(state_.plan(checkpoint_id_, config_.checkpoint_ns, step_, nullptr));
       updated.push_back(state_.set_input(std::move(input.writes)));
       plan_from = &updated;
       save_checkpoint("input");
@@ -211,8 +226,16 @@ class Loop {
       }
       ++step_;
     }
-    return finish({});
+    RawResult r = finish({});
+    if (e_.saver && e_.cache->enabled() && !checkpoint_id_.empty()) {
+      // Keep the state for the next run on this thread (a clean finish has no pending writes).
+      e_.cache->put(cache_key(), CachedState{checkpoint_id_, current_config(), metadata_.value("step", step_ - 1),
+                                             std::make_shared<LoopState>(std::move(state_))});
+    }
+    return r;
   }
+
+  std::string cache_key() const { return config_.thread_id + '\0' + config_.checkpoint_ns; }
 
   std::vector<bool> marks(const std::vector<std::string>& names) {
     std::vector<std::string> unknown;
@@ -584,6 +607,7 @@ class Loop {
 
   const Engine& e_;
   const RunConfig& config_;
+  std::unique_ptr<ThreadLock> thread_lock_;  // released last, after the writer has flushed
   LoopState state_;
   RunShared shared_;
   std::optional<CheckpointWriter> writer_;

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "test_states.hpp"
 
@@ -265,4 +267,42 @@ TEST_CASE("a failed Send task resumes alone, with its argument restored from the
   auto out = app.invoke(std::nullopt, test::thread("s"));
   CHECK(calls == 4);
   CHECK(out.values.value == 1 + 10 + 20 + 30);
+}
+
+TEST_CASE("runs on one thread_id are serialised; past thread_lock_wait the second fails with sg.saver.404") {
+  auto saver = std::make_shared<sg::InMemorySaver>();
+  std::atomic<bool> release{false};
+  sg::StateGraph<Counter> g;
+  g.add_node("slow", [&](const Counter&) {
+    for (int i = 0; i < 5000 && !release; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return sg::Update<Counter>{sg::set<&Counter::value>(1)};
+  });
+  g.add_edge(sg::START, "slow");
+  auto app = g.compile({.checkpointer = saver});
+
+  std::thread first([&] { app.invoke({}, test::thread("busy")); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  sg::RunConfig impatient = test::thread("busy");
+  impatient.thread_lock_wait = std::chrono::milliseconds(20);
+  CHECK_THROWS_WITH_AS(app.invoke({}, impatient), doctest::Contains("sg.saver.404"), sg::SaverError);
+  // A patient run waits for the first and then runs on top of its result.
+  std::thread second([&] { app.invoke({}, test::thread("busy")); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  release = true;
+  first.join();
+  second.join();
+  CHECK(app.get_state(test::thread("busy"))->values.value == 2);
+  // Other threads were never blocked.
+  CHECK(app.invoke({}, test::thread("free")).values.value == 1);
+}
+
+TEST_CASE("the state kept between runs never hides another writer's checkpoints") {
+  auto saver = std::make_shared<sg::InMemorySaver>();
+  auto one = chain(saver);
+  auto two = chain(saver);  // another graph (think: another process) on the same saver
+  CHECK(one.invoke({sg::set<&Counter::value>(1)}, test::thread("shared")).values.value == 3);
+  CHECK(two.invoke({sg::set<&Counter::value>(1)}, test::thread("shared")).values.value == 6);
+  CHECK(one.invoke({sg::set<&Counter::value>(1)}, test::thread("shared")).values.value == 9);  // not 6
+  CHECK(one.invoke({sg::set<&Counter::value>(1)}, test::thread("shared")).values.value == 12);
+  CHECK(one.get_state(test::thread("shared"))->values.log.size() == 8);
 }

@@ -26,6 +26,10 @@ struct CompileOptions {
   std::size_t threads = 0;
   /// Retry policy of nodes that have none of their own.
   std::optional<RetryPolicy> retry_policy;
+  /// Threads whose latest state the graph keeps in memory after a run, so the next run on the
+  /// thread skips loading and decoding it (checked against the saver's latest checkpoint id, so
+  /// another process's writes are never missed). 0 disables. Least recently used go first.
+  std::size_t state_cache = 64;
   /// Shown in drawings and debug events.
   std::string name = "StateGraph";
 };

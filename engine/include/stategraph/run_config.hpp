@@ -5,6 +5,7 @@
 /// `max_concurrency`, and `durability`; langgraph/pregel/main.py).
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -57,6 +58,10 @@ struct RunConfig {
   /// Replace the compiled interrupt_before / interrupt_after for this call when set.
   std::optional<std::vector<std::string>> interrupt_before;
   std::optional<std::vector<std::string>> interrupt_after;
+  /// How long a run waits for another run on the same thread_id (in this or another process) to
+  /// finish before failing with [sg.saver.404] "thread busy". Runs on one thread are serialised
+  /// so that they never fork its history.
+  std::chrono::milliseconds thread_lock_wait{30000};
   /// Merged into the metadata of every checkpoint this call writes (keys source/step/parents win).
   nlohmann::json metadata = nlohmann::json::object();
   CancellationToken cancel;

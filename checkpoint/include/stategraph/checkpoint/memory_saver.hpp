@@ -31,6 +31,8 @@ class InMemorySaver final : public BaseCheckpointSaver {
   void delete_thread(std::string_view thread_id) override;
   std::size_t prune(std::string_view thread_id, const PruneOptions& options) override;
   void copy_thread(std::string_view from, std::string_view to) override;
+  /// O(log n): no value is read.
+  std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config) override;
   /// True: the engine writes to this saver inline even in async durability.
   [[nodiscard]] bool in_process() const noexcept override { return true; }
 
