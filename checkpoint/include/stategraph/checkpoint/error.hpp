@@ -41,9 +41,14 @@
 /// |   .402          | sg::SaverCorrupt    | stored data does not parse or refers to missing data            |
 /// |   .403          | sg::SaverError      | a call's arguments are invalid (e.g. put without thread_id)     |
 /// |   .404          | sg::SaverError      | thread busy: another run holds the thread past the wait         |
+/// |   .405          | sg::SaverError      | the database's schema is from a newer release of stategraph     |
+/// |   .406          | sg::SaverError      | the file or database is not a stategraph checkpoint store       |
 /// | sg.state.5xx    | sg::StateError      | a state value cannot be (de)serialised                          |
 /// |   .501          |                     | a stored field value does not convert to the field's C++ type   |
 /// |   .502          |                     | a pending write names an unknown channel                        |
+/// | sg.nodes.6xx    | (nodes/errors.hpp)  | chat layer: messages, prompts, models, tools                    |
+/// |   .601          |                     | trim_messages options that cannot be combined                   |
+/// |   .602          |                     | a prompt template variable has no value                         |
 ///
 /// Expected outcomes are values, not exceptions: an interrupted run returns its interrupts, a
 /// missing checkpoint is an empty std::optional.
