@@ -1,0 +1,157 @@
+#pragma once
+/// @file
+/// SqliteSaver: a durable checkpoint saver in one SQLite database file (target
+/// stategraph::sqlite). The embedded default: nothing to run, survives crashes, shared safely by
+/// threads and processes.
+///
+/// Follows LangGraph's SqliteSaver (langchain-ai/langgraph:
+/// libs/checkpoint-sqlite/langgraph/checkpoint/sqlite/__init__.py) for the interface, but stores
+/// like its Postgres saver and beyond it (semantics reference §5.3–§5.5):
+///  - a channel value is stored once per (thread, ns, channel, version); unchanged channels are
+///    never rewritten; a ChannelDelta is stored as the delta (what a step appended) and resolved
+///    on read, so a conversation costs per turn what the turn added, not the whole history;
+///  - a versioned schema with a migrations table (`sg_migrations`), so later releases can change
+///    it without losing data; the file is marked with `PRAGMA application_id` 0x53475350 ("SGSP").
+///
+/// Storage (schema version 1):
+///  - `sg_checkpoints(thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint,
+///    metadata)`: `checkpoint` is CBOR of {v, ts, channel_versions, versions_seen} (no values);
+///    `metadata` is JSON text, so `list` filters run inside SQLite (json_extract) and the sqlite3
+///    shell can read it.
+///  - `sg_blobs(thread_id, checkpoint_ns, channel, version, base, keep, data)`: `data` is CBOR of
+///    the value, or, when `base` is not NULL, of the appended array of a delta.
+///  - `sg_writes(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value)`: CBOR.
+///  Values are CBOR (nlohmann::json::to_cbor) rather than JSON text: measured on chat message
+///  lists, CBOR is ~9% smaller, encodes 2.3x and decodes 1.5x faster (a 20-message list: 8 µs vs
+///  19 µs to encode, 32 µs vs 48 µs to decode), and loading long conversations is decode-bound.
+///
+/// Durability: WAL journal, `synchronous=NORMAL` by default: a committed put survives a crash of
+/// the process (SIGKILL included); after a power loss the database is intact but the last
+/// commits may be missing. SqliteSynchronous::full also fsyncs every commit (power-loss durable,
+/// ~ms per put on ordinary disks). Every put, put_writes, delete_thread, prune and copy_thread is
+/// one transaction: committed entirely or not at all.
+///
+/// Concurrency: many threads and processes may use one file. Each thread of use borrows its own
+/// connection from a small pool (a connection is used by one thread at a time); readers never
+/// block writers (WAL); writers take turns, each waiting up to `busy_timeout`.
+///
+/// Thread-safety: every member function may be called concurrently from any number of threads.
+/// The saver must outlive the calls in flight; ThreadLock objects may outlive it.
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stategraph/checkpoint/saver.hpp"
+
+namespace sg {
+
+/// SQLite's `PRAGMA synchronous` for the saver's connections (see the file comment).
+enum class SqliteSynchronous {
+  normal,  ///< fsync at WAL checkpoints only: survives process crashes; the default
+  full,    ///< fsync at every commit: also survives power loss; slower puts
+};
+
+/// Options of SqliteSaver.
+struct SqliteSaverOptions {
+  /// How long one statement waits for another connection's write lock before the call fails
+  /// with SaverUnavailable [sg.saver.401] (SQLite busy timeout).
+  std::chrono::milliseconds busy_timeout{5000};
+  /// Durability of commits.
+  SqliteSynchronous synchronous = SqliteSynchronous::normal;
+  /// lock_thread polls a busy thread lock with a back-off that starts at 1 ms and doubles up to
+  /// this interval.
+  std::chrono::milliseconds lock_poll_interval{25};
+  /// Directory of the per-thread lock files of lock_thread; empty means "<path>.locks" next to
+  /// the database. Must be on a local file system (flock).
+  std::filesystem::path lock_directory;
+  /// Idle connections kept open for reuse; a thread that finds none opens a new one.
+  std::size_t max_idle_connections = 8;
+};
+
+/// A checkpoint saver that stores everything in one SQLite file. See the file comment for the
+/// storage layout and durability.
+class SqliteSaver final : public BaseCheckpointSaver {
+ public:
+  /// The newest schema version this build reads and writes.
+  static constexpr int kSchemaVersion = 1;
+
+  /// Opens (creating when missing) the database at `path`, checks that it is a stategraph
+  /// database, switches it to WAL and applies pending schema migrations (in one transaction,
+  /// safe against other processes doing the same). A file that is not ours is never modified.
+  /// @param path a file path; ":memory:" and URIs are not supported (sg.saver.403).
+  /// @throws SaverUnavailable [sg.saver.401] when the file cannot be opened or read (the message
+  ///         names the path and gives SQLite's message; backend_code is the SQLite result code);
+  ///         SaverError [sg.saver.405] when the schema is newer than kSchemaVersion (written by a
+  ///         newer release); SaverError [sg.saver.406] when the file is not an SQLite database or
+  ///         is another application's database; SaverCorrupt [sg.saver.402] when a stategraph
+  ///         database lacks its migrations table; SaverError [sg.saver.403] for an invalid path.
+  explicit SqliteSaver(std::filesystem::path path, SqliteSaverOptions options = {});
+  /// Closes the pooled connections. No call may be in flight.
+  ~SqliteSaver() override;
+
+  /// See BaseCheckpointSaver::get_tuple. Reads in one transaction (a consistent snapshot).
+  /// @throws SaverCorrupt [sg.saver.402] naming thread, namespace, checkpoint (and channel and
+  ///         version) when a row does not decode or a value it refers to is missing;
+  ///         SaverUnavailable [sg.saver.401] on I/O errors or when busy past busy_timeout.
+  std::optional<CheckpointTuple> get_tuple(const CheckpointConfig& config) override;
+  /// See BaseCheckpointSaver::list. Metadata filters run in SQL (json_extract) and are then
+  /// checked with JSON equality. Errors as get_tuple; sg.saver.403 when the filter is not an
+  /// object.
+  std::vector<CheckpointTuple> list(const CheckpointConfig& config,
+                                    const ListOptions& options = {}) override;
+  /// See BaseCheckpointSaver::put. One transaction: the checkpoint row and the rows of its
+  /// changed values. A value for a (thread, ns, channel, version) that is already stored is kept.
+  /// @throws SaverError [sg.saver.403] when thread_id or checkpoint.id is empty, new_versions
+  ///         disagrees with channel_versions, a changed channel has neither a value nor a delta, a
+  ///         delta's base version is not stored for the thread and namespace, or a string is not
+  ///         valid UTF-8; SaverUnavailable [sg.saver.401] on I/O errors or busy past busy_timeout.
+  CheckpointConfig put(const CheckpointConfig& config, const Checkpoint& checkpoint,
+                       const CheckpointMetadata& metadata,
+                       const ChannelVersions& new_versions) override;
+  /// See BaseCheckpointSaver::put_writes. One transaction.
+  /// @throws SaverError [sg.saver.403] when thread_id or checkpoint_id is empty.
+  void put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
+                  std::string_view task_id) override;
+  /// See BaseCheckpointSaver::delete_thread. One transaction.
+  void delete_thread(std::string_view thread_id) override;
+  /// See BaseCheckpointSaver::prune. One transaction; values still referenced by a remaining
+  /// checkpoint, directly or as the base of a delta, are kept. Does not shrink the file (SQLite
+  /// reuses the freed pages; run VACUUM to return them to the file system).
+  /// @throws SaverCorrupt [sg.saver.402] when a remaining checkpoint row does not decode
+  ///         (nothing is deleted then).
+  std::size_t prune(std::string_view thread_id, const PruneOptions& options) override;
+  /// See BaseCheckpointSaver::copy_thread. One transaction.
+  /// @throws SaverError [sg.saver.403] when `to` already has rows or an id is empty.
+  void copy_thread(std::string_view from, std::string_view to) override;
+  /// One indexed query (no values are read).
+  std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config) override;
+
+  /// Exclusive right to run `thread_id`, across threads and processes: an flock(2) on the file
+  /// "<lock_directory>/<hex of thread_id>.lock", one open file description per holder. The kernel
+  /// drops the lock when the holder's process dies, even by SIGKILL, so a crashed run never
+  /// leaves a thread locked; the holder deletes the file when it releases the lock. A second
+  /// run on a busy thread WAITS, polling, up to `wait` (0: one attempt) and then throws.
+  /// Not recursive: the same thread asking twice waits for itself. Thread ids longer than 100
+  /// bytes are hashed (64-bit), so two such ids may share a lock (a spurious wait, never a fork).
+  /// @throws SaverError [sg.saver.404] "thread busy" (naming the holder's pid when known) when
+  ///         `wait` passes first; SaverUnavailable [sg.saver.401] when the lock directory or file
+  ///         cannot be created.
+  std::unique_ptr<ThreadLock> lock_thread(std::string_view thread_id,
+                                          std::chrono::milliseconds wait) override;
+
+  /// The database file this saver opened.
+  [[nodiscard]] const std::filesystem::path& path() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sg

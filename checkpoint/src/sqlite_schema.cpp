@@ -1,0 +1,150 @@
+#include "sqlite_schema.hpp"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "stategraph/checkpoint/error.hpp"
+
+namespace sg::sqlite_detail {
+
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// Each release appends migrations; a migration is never edited once released. Version 0 (the
+// migrations table itself and the application id) is applied with the first one.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE sg_checkpoints (
+  thread_id            TEXT NOT NULL,
+  checkpoint_ns        TEXT NOT NULL,
+  checkpoint_id        TEXT NOT NULL,
+  parent_checkpoint_id TEXT,               -- NULL for the first checkpoint of a thread
+  metadata             TEXT NOT NULL,      -- JSON text
+  checkpoint           BLOB NOT NULL,      -- CBOR {v, ts, channel_versions, versions_seen}
+  PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id)
+);
+-- list() across threads: newest first within a namespace.
+CREATE INDEX sg_checkpoints_by_ns ON sg_checkpoints (checkpoint_ns, checkpoint_id);
+CREATE TABLE sg_blobs (
+  thread_id     TEXT NOT NULL,
+  checkpoint_ns TEXT NOT NULL,
+  channel       TEXT NOT NULL,
+  version       TEXT NOT NULL,
+  base          TEXT,                      -- NULL: data is the value; else a delta on version base
+  keep          INTEGER NOT NULL DEFAULT 0, -- delta: elements of base kept before data's elements
+  data          BLOB NOT NULL,             -- CBOR: the value, or the appended array of a delta
+  PRIMARY KEY (thread_id, checkpoint_ns, channel, version)
+);
+CREATE TABLE sg_writes (
+  thread_id     TEXT NOT NULL,
+  checkpoint_ns TEXT NOT NULL,
+  checkpoint_id TEXT NOT NULL,
+  task_id       TEXT NOT NULL,
+  idx           INTEGER NOT NULL,          -- position in the task's writes; -1 -3 -4 special channels
+  channel       TEXT NOT NULL,
+  value         BLOB NOT NULL,             -- CBOR
+  PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
+);
+)sql"},
+};
+
+static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
+              "kSchemaVersion must be the number of migrations");
+
+// What the file holds, read without writing anything.
+struct Inspection {
+  std::int32_t application_id = 0;
+  std::vector<std::string> tables;  // user tables
+  bool has_migrations = false;
+  int version = 0;  // max(v) of sg_migrations
+};
+
+Inspection inspect(Connection& c) {
+  Inspection in;
+  {
+    auto s = c.prepare("PRAGMA application_id");
+    if (s.step()) in.application_id = static_cast<std::int32_t>(s.int64(0));
+  }
+  {
+    auto s = c.prepare(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+        "ORDER BY name");
+    while (s.step()) {
+      in.tables.emplace_back(s.text(0));
+      if (in.tables.back() == "sg_migrations") in.has_migrations = true;
+    }
+  }
+  if (in.has_migrations) {
+    auto s = c.prepare("SELECT coalesce(max(v), 0) FROM sg_migrations");
+    if (s.step()) in.version = static_cast<int>(s.int64(0));
+  }
+  return in;
+}
+
+std::string hex32(std::int32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", static_cast<unsigned>(v));
+  return buf;
+}
+
+// Throws unless the file is ours (or empty) with a schema this build can use.
+void check(const Inspection& in, const std::string& path) {
+  if (in.application_id != kApplicationId) {
+    if (in.application_id == 0 && in.tables.empty()) return;  // a new or empty database
+    std::string what = "not a stategraph database: \"" + path + "\" is another application's SQLite database (";
+    if (in.application_id != 0) what += "application_id " + hex32(in.application_id) + ", ";
+    what += "tables:";
+    for (std::size_t i = 0; i < in.tables.size() && i < 5; ++i) what += " " + in.tables[i];
+    if (in.tables.size() > 5) what += " ...";
+    what += "); stategraph only opens files it created (application_id " + hex32(kApplicationId) +
+            ") or empty ones: give SqliteSaver a path of its own";
+    throw SaverError("sg.saver.406", what);
+  }
+  if (!in.has_migrations)
+    throw SaverCorrupt("\"" + path + "\" is marked as a stategraph database but has no sg_migrations table; "
+                       "it was damaged or edited by hand");
+  if (in.version > kSchemaVersion)
+    throw SaverError("sg.saver.405", "schema from a newer release: \"" + path + "\" has schema version " +
+                                         std::to_string(in.version) + " but this build of stategraph supports up to " +
+                                         std::to_string(kSchemaVersion) +
+                                         "; open it with the release that wrote it or a newer one");
+}
+
+}  // namespace
+
+void prepare_schema(Connection& c) {
+  const Inspection first = inspect(c);
+  check(first, c.path());
+  // WAL is a property of the file; once set this is a no-op. Not inside a transaction.
+  {
+    auto s = c.prepare("PRAGMA journal_mode=WAL");
+    while (s.step()) {
+    }
+  }
+  if (first.version == kSchemaVersion) return;
+
+  Transaction tx(c, Transaction::Mode::write);
+  const Inspection in = inspect(c);  // another process may have migrated meanwhile
+  check(in, c.path());
+  if (in.version == kSchemaVersion) return;
+  if (!in.has_migrations) {
+    c.exec("CREATE TABLE sg_migrations (v INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+           "creating the migrations table");
+    c.exec(("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str(), "marking the database");
+  }
+  for (const Migration& m : kMigrations) {
+    if (m.version <= in.version) continue;
+    c.exec(m.sql, "applying schema migration " + std::to_string(m.version));
+    c.prepare("INSERT INTO sg_migrations (v, applied_at) VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+        .bind(1, std::int64_t{m.version})
+        .run();
+  }
+  tx.commit();
+}
+
+}  // namespace sg::sqlite_detail
