@@ -11,6 +11,14 @@ install(TARGETS sg_checkpoint sg_engine
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY checkpoint/include/ engine/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# stategraph::postgres (checkpoint/postgres.cmake) links libpqxx privately (PkgConfig::PQXX).
+if(TARGET sg_postgres)
+  install(TARGETS sg_postgres
+          EXPORT stategraphTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 
 install(EXPORT stategraphTargets NAMESPACE stategraph:: DESTINATION ${SG_INSTALL_CMAKEDIR})
 configure_package_config_file(cmake/stategraphConfig.cmake.in

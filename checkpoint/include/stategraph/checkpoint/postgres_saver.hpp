@@ -1,0 +1,150 @@
+#pragma once
+/// @file
+/// PostgresSaver: a checkpoint saver that keeps every thread's checkpoints in PostgreSQL.
+///
+/// Follows LangGraph's PostgresSaver (langchain-ai/langgraph:
+/// libs/checkpoint-postgres/langgraph/checkpoint/postgres/{base.py,__init__.py}) with these
+/// recorded differences:
+///  - Values are stored once per (thread, ns, channel, version) like LangGraph's
+///    checkpoint_blobs, but a value given as a ChannelDelta is stored as the delta (what a step
+///    appended) and resolved on read, so a growing conversation costs what each step added.
+///  - Values and pending writes are stored as `json` (exact text, so any JSON value, "\u0000"
+///    included, round-trips byte for byte); metadata as `jsonb` (list filters run in SQL).
+///    Postgres `jsonb` cannot hold the character U+0000: like LangGraph, NUL characters are
+///    removed from metadata strings and keys.
+///  - Every call is one SQL statement (one round trip over prepared statements) and therefore one
+///    transaction, except prune, copy_thread and setup, which run in one explicit transaction.
+///  - Beyond LangGraph: prune, copy_thread, latest_checkpoint_id and a cross-process
+///    lock_thread (a session advisory lock).
+///
+/// Tables (in PostgresSaverOptions::schema): sg_migrations(v), sg_checkpoints,
+/// sg_blobs (values and deltas), sg_writes (pending writes); see postgres_schema.cpp.
+///
+/// No libpq or libpqxx header is included here: users of this header link
+/// stategraph::postgres and nothing else.
+///
+/// Thread-safety: every member function may be called concurrently from any number of threads.
+/// Each database connection is used by one thread at a time (a pool of
+/// PostgresSaverOptions::pool_size connections with checkout and return).
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "stategraph/checkpoint/saver.hpp"
+
+namespace sg {
+
+/// How PostgresSaver connects, waits and retries. Plain values; copy freely.
+struct PostgresSaverOptions {
+  /// Schema holding the saver's tables; created by setup() when missing. Several savers (or
+  /// test cases) share a database by using distinct schemas. Any name; it is quoted in SQL.
+  std::string schema = "public";
+  /// Most connections open at once for ordinary calls (lock_thread uses its own connections).
+  /// A call waits for a free connection when all are busy. Must be ≥ 1.
+  std::size_t pool_size = 4;
+  /// Longest wait for the server to accept a connection (libpq connect_timeout, whole seconds;
+  /// libpq treats 1 as 2). Zero waits indefinitely.
+  std::chrono::seconds connect_timeout{5};
+  /// Longest run of one SQL statement (Postgres statement_timeout) before it is cancelled and
+  /// the call throws SaverUnavailable with SQLSTATE 57014. Zero means no limit.
+  std::chrono::milliseconds statement_timeout{30'000};
+  /// How many times a call is tried again after a transient failure: a broken connection (the
+  /// server restarted, the backend was terminated, SQLSTATE class 08, 57P01-57P03), a
+  /// serialization failure (40001) or a deadlock (40P01). A broken connection is replaced by a
+  /// new one first. Every call is idempotent, so retrying is safe. Zero disables retries.
+  int retries = 1;
+  /// Run setup() (create or migrate the schema) in the constructor. When false the constructor
+  /// only checks that the schema is at the supported version.
+  bool migrate = true;
+  /// application_name of the saver's connections (shown in pg_stat_activity).
+  std::string application_name = "stategraph";
+  /// Receives one line for every retry ("postgres saver: connection broken (...); reconnected,
+  /// retrying put (1 of 1)"). Empty: the line goes to std::cerr. Called on the failing thread.
+  std::function<void(std::string_view)> log;
+};
+
+/// Counters of what a PostgresSaver did; for tests, logs and monitoring.
+struct PostgresSaverStats {
+  std::uint64_t connections_opened = 0;  ///< including reconnects and lock connections
+  std::uint64_t reconnects = 0;          ///< broken connections replaced during a call
+  std::uint64_t retries = 0;             ///< calls tried again after a transient failure
+};
+
+/// A checkpoint saver on PostgreSQL 11 or newer (tested on 15) through libpqxx 6.4.
+///
+/// Errors (all derive from sg::SaverError; backend_code() holds the SQLSTATE when the server
+/// sent one):
+///  - [sg.saver.401] SaverUnavailable: the server cannot be reached, refused the login, the
+///    connection broke and the retries (PostgresSaverOptions::retries) failed too, or a statement
+///    timed out. Retryable.
+///  - [sg.saver.402] SaverCorrupt: a stored row does not parse or refers to a value that is not
+///    stored. Nothing is modified.
+///  - [sg.saver.403] invalid arguments (see BaseCheckpointSaver), or copy_thread onto a thread
+///    that exists.
+///  - [sg.saver.404] lock_thread: the thread stayed busy for the whole wait.
+///  - [sg.saver.405] the schema was written by a newer stategraph (its sg_migrations version is
+///    higher than kSchemaVersion); upgrade stategraph, or use another schema.
+///  - [sg.saver.406] the schema holds tables named like ours (sg_migrations, sg_checkpoints,
+///    sg_blobs, sg_writes) that do not have our shape: not a stategraph schema.
+///  - [sg.saver.407] the server rejected a statement for another reason (permissions, disk
+///    full, a table dropped behind our back); the message has the server's text.
+///  - [sg.saver.408] migrate is false and the schema is missing or older than kSchemaVersion;
+///    call setup() (or construct with migrate = true) first.
+class PostgresSaver final : public BaseCheckpointSaver {
+ public:
+  /// Version of the table layout this release reads and writes (rows of sg_migrations).
+  static constexpr int kSchemaVersion = 1;
+
+  /// Connects to `uri` (a libpq URI "postgresql://user@host:port/db?..." or a key=value
+  /// connection string), then runs setup() when options.migrate is set, else checks the
+  /// schema's version. The options' connect_timeout, statement_timeout and application_name
+  /// override those of the URI.
+  /// @throws SaverUnavailable (401) when the server cannot be reached within connect_timeout;
+  ///         SaverError 403 when pool_size is 0; 405, 406, 407 or 408 (see the class comment).
+  explicit PostgresSaver(std::string uri, PostgresSaverOptions options = {});
+  /// Closes every pooled connection. ThreadLocks still held stay valid until destroyed.
+  ~PostgresSaver() override;
+
+  /// Creates the schema and the tables, or migrates them to kSchemaVersion, in one transaction
+  /// serialised by an advisory lock, so several processes may start at once. Idempotent.
+  /// @throws 401, 405, 406 or 407 (see the class comment).
+  void setup();
+
+  std::optional<CheckpointTuple> get_tuple(const CheckpointConfig& config) override;
+  std::vector<CheckpointTuple> list(const CheckpointConfig& config,
+                                    const ListOptions& options = {}) override;
+  CheckpointConfig put(const CheckpointConfig& config, const Checkpoint& checkpoint,
+                       const CheckpointMetadata& metadata,
+                       const ChannelVersions& new_versions) override;
+  void put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
+                  std::string_view task_id) override;
+  void delete_thread(std::string_view thread_id) override;
+  std::size_t prune(std::string_view thread_id, const PruneOptions& options) override;
+  void copy_thread(std::string_view from, std::string_view to) override;
+  /// One indexed query (the primary key, newest first).
+  std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config) override;
+  /// Holds a session advisory lock on (schema, thread_id) on a connection of its own, so it
+  /// excludes other threads and other processes using the same database and schema. Polls
+  /// pg_try_advisory_lock until `wait` has passed (a zero wait tries once). The lock goes when
+  /// the returned object is destroyed or its process dies. If its connection breaks while held,
+  /// the lock is lost (the server releases it).
+  /// @throws SaverError [sg.saver.404] when the thread stays busy; SaverUnavailable (401).
+  std::unique_ptr<ThreadLock> lock_thread(std::string_view thread_id,
+                                          std::chrono::milliseconds wait) override;
+
+  /// The schema the tables live in (PostgresSaverOptions::schema).
+  [[nodiscard]] const std::string& schema() const noexcept;
+  /// A snapshot of the counters. Thread-safe.
+  [[nodiscard]] PostgresSaverStats stats() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sg
