@@ -1,7 +1,9 @@
 #include "stategraph/checkpoint/sqlite_saver.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -64,12 +66,24 @@ std::string where(std::string_view thread, std::string_view ns, std::string_view
   return s;
 }
 
-Bytes encode(const json& value) { return json::to_cbor(value); }
+// Stored values are self-described CBOR (RFC 8949 §3.4.6): the tag 55799 (bytes d9 d9 f7) and
+// the value. The 3-byte mark lets a read tell damaged or foreign bytes from a value: plain CBOR
+// would accept most text ("garbage" is a valid CBOR string) as some value.
+constexpr std::uint8_t kCborMark[] = {0xd9, 0xd9, 0xf7};
 
-// Decodes CBOR; nullopt when the bytes are not exactly one CBOR value.
+Bytes encode(const json& value) {
+  Bytes out(std::begin(kCborMark), std::end(kCborMark));
+  json::to_cbor(value, out);
+  return out;
+}
+
+// Decodes a stored value; nullopt when the bytes are not the mark and exactly one CBOR value.
 std::optional<json> decode(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() <= sizeof kCborMark || !std::equal(std::begin(kCborMark), std::end(kCborMark), bytes.begin()))
+    return std::nullopt;
   try {
-    json j = json::from_cbor(bytes.data(), bytes.data() + bytes.size(), /*strict=*/true, /*allow_exceptions=*/false);
+    json j = json::from_cbor(bytes.data() + sizeof kCborMark, bytes.data() + bytes.size(), /*strict=*/true,
+                             /*allow_exceptions=*/false);
     if (j.is_discarded()) return std::nullopt;
     return j;
   } catch (const json::exception&) {

@@ -1,2 +1,12 @@
-# SqliteSaver tests. The conformance suite picks up SqliteFactory (sqlite_factory.hpp) by itself.
-target_link_libraries(test_checkpoint PRIVATE stategraph::sqlite)
+# SqliteSaver tests. The conformance suite picks up SqliteFactory (sqlite_factory.hpp) by itself;
+# this adds the SQLite-specific cases (bad input, damaged rows, schema versions, storage) and the
+# multi-process cases, which run the helper sg_sqlite_child (lock holder, crash victim).
+find_package(SQLite3 REQUIRED)  # the tests edit databases directly to damage them
+
+add_executable(sg_sqlite_child sqlite_child.cpp)
+target_link_libraries(sg_sqlite_child PRIVATE stategraph::sqlite sg_warnings)
+
+target_sources(test_checkpoint PRIVATE sqlite_saver.cpp sqlite_processes.cpp)
+target_link_libraries(test_checkpoint PRIVATE stategraph::sqlite SQLite::SQLite3)
+target_compile_definitions(test_checkpoint PRIVATE SG_SQLITE_CHILD="$<TARGET_FILE:sg_sqlite_child>")
+add_dependencies(test_checkpoint sg_sqlite_child)
