@@ -5,12 +5,12 @@ include(CMakePackageConfigHelpers)
 
 set(SG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/stategraph")
 
-install(TARGETS sg_checkpoint sg_engine
+install(TARGETS sg_checkpoint sg_engine sg_nodes
         EXPORT stategraphTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY checkpoint/include/ engine/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY checkpoint/include/ engine/include/ nodes/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 # stategraph::postgres (checkpoint/postgres.cmake) links libpqxx privately (PkgConfig::PQXX).
 if(TARGET sg_postgres)
   install(TARGETS sg_postgres
