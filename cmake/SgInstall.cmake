@@ -19,6 +19,14 @@ if(TARGET sg_postgres)
           LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
           RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
+# stategraph::sqlite (checkpoint/sqlite.cmake) links libsqlite3 privately (SQLite::SQLite3).
+if(TARGET sg_sqlite)
+  install(TARGETS sg_sqlite
+          EXPORT stategraphTargets
+          ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+          RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
 
 install(EXPORT stategraphTargets NAMESPACE stategraph:: DESTINATION ${SG_INSTALL_CMAKEDIR})
 configure_package_config_file(cmake/stategraphConfig.cmake.in

@@ -143,8 +143,9 @@ struct BlobRow {
 };
 
 // Resolves channel values of one (thread, namespace) in one read transaction, following delta
-// chains. With `remember`, decoded rows and resolved values are kept for later checkpoints of
-// the same call (list): a value shared by many checkpoints is read once, a chain walked once.
+// chains. With `remember` (list), decoded rows are kept for the later checkpoints of the call,
+// so each row is read and decoded once however many chains pass through it, and a value that
+// was already returned (see note()) is copied from the tuple that holds it.
 class Resolver {
  public:
   Resolver(Connection& c, std::string thread, std::string ns, bool remember)
@@ -155,7 +156,7 @@ class Resolver {
     key += '\0';
     key += version;
     if (remember_)
-      if (const auto it = values_.find(key); it != values_.end()) return it->second;
+      if (const auto it = values_.find(key); it != values_.end()) return *it->second;
     owned_.clear();
     std::vector<const BlobRow*> chain;
     std::unordered_set<std::string> seen;  // only for long chains: a cycle means damaged data
@@ -183,8 +184,17 @@ class Resolver {
       array.reserve(array.size() + delta.data.size());
       for (const auto& element : delta.data) array.push_back(element);
     }
-    if (remember_) values_.emplace(std::move(key), result);
     return result;
+  }
+
+  // Records where the value of (channel, version) now lives (a node of a tuple's
+  // channel_values, which stays put while the tuple is moved), for later checkpoints to copy.
+  void note(const std::string& channel, const std::string& version, const json* value) {
+    if (!remember_) return;
+    std::string key = channel;
+    key += '\0';
+    key += version;
+    values_.emplace(std::move(key), value);
   }
 
  private:
@@ -224,7 +234,7 @@ class Resolver {
   std::string ns_;
   bool remember_;
   std::unordered_map<std::string, BlobRow> rows_;  // remember_: channel '\0' version → row
-  std::unordered_map<std::string, json> values_;   // remember_: resolved values
+  std::unordered_map<std::string, const json*> values_;  // remember_: values already returned
   std::deque<BlobRow> owned_;                      // !remember_: rows of the current chain
 };
 
@@ -266,9 +276,11 @@ CheckpointTuple make_tuple(Connection& c, Resolver& resolver, const std::string&
   Checkpoint& checkpoint = tuple.checkpoint;
   checkpoint.id = row.checkpoint_id;
   decode_header(row.header, checkpoint, at);
-  for (const auto& [channel, version] : checkpoint.channel_versions)
-    checkpoint.channel_values.emplace_hint(checkpoint.channel_values.end(), channel,
-                                           resolver.value(row.checkpoint_id, channel, version));
+  for (const auto& [channel, version] : checkpoint.channel_versions) {
+    const auto it = checkpoint.channel_values.emplace_hint(checkpoint.channel_values.end(), channel,
+                                                           resolver.value(row.checkpoint_id, channel, version));
+    resolver.note(channel, version, &it->second);
+  }
   tuple.metadata = std::move(row.metadata);
   if (row.parent_id) tuple.parent_config = CheckpointConfig{row.thread_id, ns, std::move(*row.parent_id)};
   tuple.pending_writes = load_writes(c, row.thread_id, ns, row.checkpoint_id);
@@ -502,20 +514,25 @@ std::vector<CheckpointTuple> SqliteSaver::list(const CheckpointConfig& config, c
 
   auto c = impl_->lease();
   Transaction tx(*c, Transaction::Mode::read);
+  // Tuples are built in a deque: the resolvers point into earlier tuples' values, and a deque
+  // never moves its elements when it grows.
+  std::deque<CheckpointTuple> built;
   {
     auto s = c->prepare(sql);
     bind_all(s, params);
     std::map<std::string, Resolver, std::less<>> resolvers;  // one per thread (list of all threads)
-    while (result.size() < limit && s.step()) {
+    while (built.size() < limit && s.step()) {
       CheckpointRow row = read_row(s, config.checkpoint_ns);
       if (filtered && !metadata_matches(row.metadata, options.filter)) continue;
       auto r = resolvers.find(row.thread_id);
       if (r == resolvers.end())
         r = resolvers.try_emplace(row.thread_id, *c, row.thread_id, config.checkpoint_ns, /*remember=*/true).first;
-      result.push_back(make_tuple(*c, r->second, config.checkpoint_ns, std::move(row)));
+      built.push_back(make_tuple(*c, r->second, config.checkpoint_ns, std::move(row)));
     }
   }  // the statement is reset before the transaction ends
   tx.commit();
+  result.reserve(built.size());
+  for (auto& t : built) result.push_back(std::move(t));
   return result;
 }
 
