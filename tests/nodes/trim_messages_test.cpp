@@ -139,6 +139,13 @@ TEST_CASE("trim_messages: last, include_system, allow_partial keeps the end of a
   CHECK(kept[3].id == "fourth");
 }
 
+TEST_CASE("trim_messages: last, include_system, allow_partial with no part that fits keeps whole messages") {
+  auto kept = sg::trim_messages(to_trim(), {.max_tokens = 30, .token_counter = dummy_token_counter,
+                                            .strategy = sg::TrimStrategy::last, .allow_partial = true,
+                                            .include_system = true});
+  CHECK(kept == sg::Messages{to_trim()[0], to_trim()[3], to_trim()[4]});
+}
+
 TEST_CASE("trim_messages: last, allow_partial, start_on human drops the partial ai message") {
   auto kept = sg::trim_messages(to_trim(), {.max_tokens = 30, .token_counter = dummy_token_counter,
                                             .strategy = sg::TrimStrategy::last, .allow_partial = true,

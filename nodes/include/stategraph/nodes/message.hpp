@@ -110,11 +110,24 @@ struct Message {
   /// True for an ai message with at least one tool call.
   [[nodiscard]] bool has_tool_calls() const noexcept { return type == MessageType::ai && !tool_calls.empty(); }
 
-  /// Fluent setters for literals: `sg::HumanMessage("hi").with_id("1").with_name("bob")`.
-  Message&& with_id(std::string v) && { id = std::move(v); return std::move(*this); }
-  Message&& with_name(std::string v) && { name = std::move(v); return std::move(*this); }
-  Message&& with_usage(UsageMetadata v) && { usage = v; return std::move(*this); }
-  Message&& with_status(ToolStatus v) && { status = v; return std::move(*this); }
+  /// Fluent setters on temporaries: `sg::HumanMessage("hi").with_id("1").with_name("bob")`.
+  /// Each returns the message moved into a new value.
+  [[nodiscard]] Message with_id(std::string v) && {
+    id = std::move(v);
+    return std::move(*this);
+  }
+  [[nodiscard]] Message with_name(std::string v) && {
+    name = std::move(v);
+    return std::move(*this);
+  }
+  [[nodiscard]] Message with_usage(UsageMetadata v) && {
+    usage = v;
+    return std::move(*this);
+  }
+  [[nodiscard]] Message with_status(ToolStatus v) && {
+    status = v;
+    return std::move(*this);
+  }
 
   friend bool operator==(const Message&, const Message&) = default;
 };
@@ -170,8 +183,10 @@ void from_json(const nlohmann::json& j, UsageMetadata& u);
 
 /// The message as LangChain's `pretty_repr` prints it (messages/base.py BaseMessage.pretty_repr,
 /// messages/ai.py AIMessage.pretty_repr): the title bar, "Name: x" when named, a blank line and
-/// the text; an ai message's tool calls follow as "Tool Calls:" with "  name (id)",
-/// " Call ID: id", "  Args:" and "    key: value" lines.
+/// the content (a list of parts shown as Python's repr of the list, as LangChain does); an ai
+/// message's tool calls follow as "Tool Calls:" with "  name (id)", " Call ID: id", "  Args:"
+/// and "    key: value" lines (values as Python's str(); keys in sorted order, where Python
+/// keeps the model's order). An ai message's text is right-stripped, as LangChain strips it.
 [[nodiscard]] std::string pretty_repr(const Message& m);
 
 /// Writes pretty_repr(m) and a newline to `out` (std::cout by default).
