@@ -231,8 +231,14 @@ struct InMemorySaver::Impl {
                            "\") refers to channel \"" + channel + "\" at version \"" + std::string(v) +
                            "\", which is not stored");
       if (!blob->delta) {
+        // Oldest delta first, in place: linear in the result, however long the chain.
         nlohmann::json value = blob->value;
-        for (auto d = chain.rbegin(); d != chain.rend(); ++d) value = apply_delta(value, **d);
+        for (auto d = chain.rbegin(); d != chain.rend(); ++d) {
+          if (!value.is_array() || value.size() < (*d)->keep) value = apply_delta(value, **d);  // throws
+          auto& array = value.get_ref<nlohmann::json::array_t&>();
+          array.erase(array.begin() + static_cast<std::ptrdiff_t>((*d)->keep), array.end());
+          array.insert(array.end(), (*d)->append.begin(), (*d)->append.end());
+        }
         return value;
       }
       chain.push_back(&*blob->delta);

@@ -46,12 +46,29 @@ RawSnapshot snapshot(const Engine& e, const CheckpointTuple& tuple, bool apply_p
   }
 
   RawSnapshot s;
+  bool applied = false;
   if (apply_pending) {
     std::vector<Task*> done;
     for (auto& t : tasks)
       if (t.has_result) done.push_back(&t);
-    if (!done.empty()) state.apply(done, step);
+    if (!done.empty()) {
+      // Writes that cannot be applied (the reducer rejected them: the run failed on them) are
+      // not shown; the snapshot is the checkpoint as stored, with the error on those tasks.
+      LoopState trial(e);
+      trial.load(tuple.checkpoint);
+      try {
+        trial.apply(done, step);
+        state = std::move(trial);
+        applied = true;
+      } catch (const InvalidUpdate& ex) {
+        for (auto* t : done) {
+          t->has_result = false;
+          t->error_text = ex.what();
+        }
+      }
+    }
   }
+  apply_pending = applied;
   s.values = state.copy_state();
   for (const auto& t : tasks) {
     if (apply_pending && t.has_result) continue;

@@ -19,6 +19,7 @@ struct FakeChatModel::Shared {
   std::size_t next = 0;   // next scripted reply
   std::size_t calls = 0;  // calls so far
   std::vector<Messages> received;
+  bool keep_received = true;
   std::map<std::size_t, std::exception_ptr> faults;
   std::chrono::milliseconds delay{0};
 };
@@ -57,13 +58,19 @@ void FakeChatModel::set_delay(std::chrono::milliseconds delay) {
 
 std::string FakeChatModel::do_name() const { return shared_->name; }
 
+void FakeChatModel::keep_received(bool keep) {
+  std::lock_guard lock(shared_->mutex);
+  shared_->keep_received = keep;
+  if (!keep) shared_->received.clear();
+}
+
 Message FakeChatModel::next_reply(const Messages& messages) const {
   Message reply;
   Responder responder;
   {
     std::lock_guard lock(shared_->mutex);
     const std::size_t call = ++shared_->calls;
-    shared_->received.push_back(messages);
+    if (shared_->keep_received) shared_->received.push_back(messages);
     if (auto f = shared_->faults.find(call); f != shared_->faults.end()) {
       if (f->second) std::rethrow_exception(f->second);
       throw ModelError("sg.nodes.621", "fault injected into " + shared_->name + " on call " + std::to_string(call));

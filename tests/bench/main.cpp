@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bench.hpp"
+#include "chat.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"sg-bench: micro-benchmarks of the stategraph engine (one JSON line per run)"};
@@ -39,10 +40,19 @@ int main(int argc, char** argv) {
   fanout->add_option("--k", k, "number of parallel nodes")->check(CLI::Range(2, 100000))->capture_default_str();
   add_common(fanout);
 
+  sg_bench::ChatOptions chat_options;
+  auto* chat = app.add_subcommand("chat", "the tutorial chatbot graph for T turns on one thread (per-turn cost, storage, reads)");
+  chat->add_option("--saver", chat_options.saver, "memory, sqlite or postgres")
+      ->check(CLI::IsMember({"memory", "sqlite", "postgres"}))
+      ->capture_default_str();
+  chat->add_option("--turns", chat_options.turns, "conversation turns")->check(CLI::Range(2, 1000000))->capture_default_str();
+  chat->add_option("--postgres", chat_options.postgres, "Postgres URI (default: $SG_TEST_POSTGRES_URI)");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*linear) sg_bench::run_linear(n, options);
     if (*fanout) sg_bench::run_fanout(k, options);
+    if (*chat) sg_bench::run_chat(chat_options);
   } catch (const std::exception& e) {
     std::cerr << "sg-bench: " << e.what() << "\n";
     return 1;

@@ -306,3 +306,22 @@ TEST_CASE("the state kept between runs never hides another writer's checkpoints"
   CHECK(one.invoke({sg::set<&Counter::value>(1)}, test::thread("shared")).values.value == 12);
   CHECK(one.get_state(test::thread("shared"))->values.log.size() == 8);
 }
+
+TEST_CASE("get_state still answers after a run failed on writes its reducer rejected") {
+  auto saver = std::make_shared<sg::InMemorySaver>();
+  sg::StateGraph<Counter> g;
+  g.add_node("a", test::step("a"));
+  g.add_node("b", test::step("b"));
+  g.add_edge(sg::START, "a").add_edge(sg::START, "b");
+  auto app = g.compile({.checkpointer = saver});
+  app.invoke({sg::set<&Counter::value>(1)}, test::thread("rej"));
+  // `last` keeps one value per step: two writes in the input are rejected (sg.update.201).
+  CHECK_THROWS_WITH_AS(app.invoke({sg::set<&Counter::last>("x"), sg::set<&Counter::last>("y")}, test::thread("rej")),
+                       doctest::Contains("sg.update.201"), sg::InvalidUpdate);
+  auto state = app.get_state(test::thread("rej"));
+  REQUIRE(state.has_value());
+  CHECK(state->values.value == 3);
+  CHECK(state->values.last.empty());
+  // the next input runs normally
+  CHECK(app.invoke({sg::set<&Counter::value>(1)}, test::thread("rej")).values.value == 6);
+}

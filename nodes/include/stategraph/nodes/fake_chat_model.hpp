@@ -39,8 +39,11 @@ class FakeChatModel : public ChatModel {
 
   /// Number of invoke/stream calls so far (all copies together), faulted calls included.
   [[nodiscard]] std::size_t calls() const;
-  /// The conversation each call received, in call order.
+  /// The conversation each call received, in call order (empty after keep_received(false)).
   [[nodiscard]] std::vector<Messages> received() const;
+  /// Whether calls keep a copy of their input for received() (default true). Turn it off for
+  /// long runs: each copy costs the whole conversation.
+  void keep_received(bool keep);
   /// Makes the `call`-th call (1-based, counted over all copies) throw `error` (or
   /// sg::ModelError [sg.nodes.621] when null) before replying. A faulted call still consumes
   /// nothing from the script.

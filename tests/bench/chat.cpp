@@ -1,0 +1,189 @@
+// `sg-bench chat`: the tutorial chatbot graph (MessagesState with add_messages, one model node
+// with a fake model that answers a fixed 40-word reply at once) on one thread for T turns of a
+// 20-word human message, on a memory, SQLite or Postgres saver. Measures per-turn wall time
+// (medians of the first and last 50 turns), storage added per turn (read from the database),
+// get_state and get_state_history over the whole thread.
+#include "chat.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <pqxx/pqxx>
+#include <sqlite3.h>
+
+#include <stategraph/checkpoint/postgres_saver.hpp>
+#include <stategraph/checkpoint/sqlite_saver.hpp>
+#include <stategraph/nodes/add_messages.hpp>
+#include <stategraph/nodes/fake_chat_model.hpp>
+
+namespace sg_bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+std::string words(int n, int seed) {
+  static const char* vocab[] = {"the", "graph", "runs", "every", "node", "once", "per", "step",
+                                "and", "saves", "a", "checkpoint", "so", "any", "thread", "resumes"};
+  std::string s;
+  for (int i = 0; i < n; ++i) s += (i ? " " : "") + std::string(vocab[(i * 7 + seed) % 16]);
+  return s;
+}
+
+/// The Postgres URI: --postgres, else SG_TEST_POSTGRES_URI (a URI, or a file holding one, as the
+/// test fixture writes it).
+std::string postgres_uri(const ChatOptions& o) {
+  if (!o.postgres.empty()) return o.postgres;
+  const char* env = std::getenv("SG_TEST_POSTGRES_URI");
+  if (env == nullptr || *env == '\0')
+    throw std::runtime_error("--saver postgres needs --postgres URI or SG_TEST_POSTGRES_URI");
+  std::string v = env;
+  if (v.rfind("postgres", 0) == 0) return v;
+  std::ifstream f(v);
+  std::string uri;
+  std::getline(f, uri);
+  if (uri.empty()) throw std::runtime_error("SG_TEST_POSTGRES_URI names " + v + ", which holds no URI");
+  return uri;
+}
+
+/// Bytes the saver's data occupies now.
+struct StorageMeter {
+  virtual ~StorageMeter() = default;
+  virtual std::optional<std::uint64_t> bytes() = 0;
+};
+
+struct SqliteMeter final : StorageMeter {
+  std::filesystem::path path;
+  std::optional<std::uint64_t> bytes() override {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+      sqlite3_close(db);
+      return std::nullopt;
+    }
+    sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+    auto pragma = [&](const char* sql) -> std::uint64_t {
+      sqlite3_stmt* st = nullptr;
+      std::uint64_t v = 0;
+      if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = static_cast<std::uint64_t>(sqlite3_column_int64(st, 0));
+      sqlite3_finalize(st);
+      return v;
+    };
+    const auto used = (pragma("PRAGMA page_count") - pragma("PRAGMA freelist_count")) * pragma("PRAGMA page_size");
+    sqlite3_close(db);
+    return used;
+  }
+};
+
+struct PostgresMeter final : StorageMeter {
+  std::string uri, schema;
+  std::optional<std::uint64_t> bytes() override {
+    pqxx::connection c(uri);
+    pqxx::work w(c);
+    auto r = w.exec_params(
+        "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'",
+        schema);
+    return r[0][0].as<std::uint64_t>();
+  }
+};
+
+double median_of(std::vector<double> v) { return median(std::move(v)); }
+
+}  // namespace
+
+void run_chat(const ChatOptions& o) {
+  const std::string reply_text = words(40, 3);
+  auto model = std::make_shared<sg::ScriptedFakeChatModel>(std::vector<sg::Message>{sg::AIMessage(reply_text)},
+                                                           /*cycle=*/true);
+  model->keep_received(false);
+  sg::StateGraph<sg::MessagesState> g;
+  g.add_node("model", [model](const sg::MessagesState& s) {
+    return sg::Update<sg::MessagesState>{sg::set<&sg::MessagesState::messages>(model->invoke(s.messages))};
+  });
+  g.add_edge(sg::START, "model");
+
+  std::shared_ptr<sg::BaseCheckpointSaver> saver;
+  std::unique_ptr<StorageMeter> meter;
+  std::filesystem::path tmpdir;
+  std::string pg_schema;
+  if (o.saver == "memory") {
+    saver = std::make_shared<sg::InMemorySaver>();
+  } else if (o.saver == "sqlite") {
+    tmpdir = std::filesystem::temp_directory_path() / ("sg-bench-chat-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(tmpdir);
+    auto m = std::make_unique<SqliteMeter>();
+    m->path = tmpdir / "chat.db";
+    saver = std::make_shared<sg::SqliteSaver>(m->path);
+    meter = std::move(m);
+  } else {
+    auto m = std::make_unique<PostgresMeter>();
+    m->uri = postgres_uri(o);
+    m->schema = pg_schema = "sg_bench_" + std::to_string(::getpid());
+    sg::PostgresSaverOptions po;
+    po.schema = pg_schema;
+    saver = std::make_shared<sg::PostgresSaver>(m->uri, po);
+    meter = std::move(m);
+  }
+  auto app = g.compile({.checkpointer = saver});
+  sg::RunConfig cfg;
+  cfg.thread_id = "bench";
+
+  std::vector<double> turn_ms;
+  std::optional<std::uint64_t> after_first;
+  for (int t = 0; t < o.turns; ++t) {
+    auto t0 = Clock::now();
+    auto out = app.invoke({sg::set<&sg::MessagesState::messages>(sg::HumanMessage(words(20, t)))}, cfg);
+    turn_ms.push_back(ms_since(t0));
+    if (out.values.messages.size() != static_cast<std::size_t>(2 * (t + 1)))
+      throw std::runtime_error("turn " + std::to_string(t) + ": wrong number of messages");
+    if (t == 0 && meter) after_first = meter->bytes();
+  }
+  std::optional<std::uint64_t> total = meter ? meter->bytes() : std::nullopt;
+
+  auto t0 = Clock::now();
+  auto state = app.get_state(cfg);
+  const double get_state_ms = ms_since(t0);
+  if (!state || state->values.messages.size() != static_cast<std::size_t>(2 * o.turns))
+    throw std::runtime_error("get_state returned the wrong conversation");
+  t0 = Clock::now();
+  auto history = app.get_state_history(cfg);
+  const double history_ms = ms_since(t0);
+
+  const std::size_t window = std::min<std::size_t>(50, turn_ms.size());
+  nlohmann::json j{{"bench", "chat"},
+                   {"saver", o.saver},
+                   {"turns", o.turns},
+                   {"ms_per_turn_first50", median_of({turn_ms.begin(), turn_ms.begin() + static_cast<std::ptrdiff_t>(window)})},
+                   {"ms_per_turn_last50", median_of({turn_ms.end() - static_cast<std::ptrdiff_t>(window), turn_ms.end()})},
+                   {"get_state_ms", get_state_ms},
+                   {"history_ms", history_ms},
+                   {"checkpoints", history.size()}};
+  if (total.has_value() && after_first.has_value() && o.turns > 1) {
+    const std::uint64_t end_bytes = total.value();
+    j["bytes_per_turn"] = static_cast<double>(end_bytes - after_first.value()) / (o.turns - 1);
+    j["total_bytes"] = end_bytes;
+  } else {
+    j["bytes_per_turn"] = nullptr;  // the memory saver has no database to measure
+    j["total_bytes"] = nullptr;
+  }
+  std::cout << j.dump() << std::endl;
+
+  app = g.compile();  // drop the saver before removing its storage
+  saver.reset();
+  if (!tmpdir.empty()) std::filesystem::remove_all(tmpdir);
+  if (!pg_schema.empty()) {
+    pqxx::connection c(postgres_uri(o));
+    pqxx::work w(c);
+    w.exec("DROP SCHEMA IF EXISTS " + w.quote_name(pg_schema) + " CASCADE");
+    w.commit();
+  }
+}
+
+}  // namespace sg_bench

@@ -1,0 +1,19 @@
+#pragma once
+// `sg-bench chat`: the tutorial chatbot graph over a memory, SQLite or Postgres saver.
+
+#include <string>
+
+#include "bench.hpp"
+
+namespace sg_bench {
+
+struct ChatOptions {
+  std::string saver = "sqlite";  ///< memory, sqlite or postgres
+  int turns = 500;
+  std::string postgres;          ///< URI; empty = SG_TEST_POSTGRES_URI
+};
+
+/// Runs the chat benchmark and prints its JSON line.
+void run_chat(const ChatOptions& options);
+
+}  // namespace sg_bench
