@@ -17,7 +17,9 @@
 # Postgres refuses to run as root. Run as root (as CI does), the cluster belongs to the
 # unprivileged user SG_POSTGRES_FIXTURE_USER (default: postgres, created by Debian's postgresql
 # package) and every server command runs through `runuser -u USER --`; DIR is chowned to it.
-# Otherwise the cluster belongs to the current user.
+# Otherwise the cluster belongs to the current user. When that user cannot reach DIR (a build
+# tree under /root, mode 700), the data directory and socket go to a fresh /tmp/sg-pg-cluster.*
+# directory instead, whose path DIR/cluster-home records for `stop` and for the next `start`.
 #
 # The server is tuned for throwaway test data: fsync, synchronous_commit and full_page_writes
 # off; authentication "trust" on loopback and the socket only; superuser "postgres".
@@ -47,8 +49,11 @@ if [[ $(id -u) -eq 0 ]]; then
   run_as=(runuser -u "$owner" --)
 fi
 
-data=$dir/data
-log=$dir/server.log
+# Where the cluster lives: DIR, or the /tmp directory recorded in DIR/cluster-home.
+home=$dir
+if [[ -f $dir/cluster-home ]]; then home=$(cat "$dir/cluster-home"); fi
+data=$home/data
+log=$home/server.log
 
 pg_ctl_stop() {  # $1 = mode
   [[ -f $data/PG_VERSION ]] || return 0
@@ -74,23 +79,33 @@ case $action in
     # A stale cluster from an aborted run: stop it (immediately: its data is throwaway) and start
     # from nothing.
     pg_ctl_stop immediate
+    if [[ $home != "$dir" && $home == /tmp/sg-pg-cluster.* ]]; then rm -rf "$home"; fi
     rm -rf "$dir"
-    mkdir -p "$dir/sock"
+    mkdir -p "$dir"
+    home=$dir
+    if [[ ${#run_as[@]} -gt 0 ]]; then
+      chown "$owner" "$dir"
+      if ! "${run_as[@]}" test -w "$dir"; then
+        home=$(mktemp -d /tmp/sg-pg-cluster.XXXXXX)
+        chown "$owner" "$home"
+        echo "$home" >"$dir/cluster-home"
+        echo "postgres-fixture: user '$owner' cannot reach $dir (a parent directory is private); cluster in $home"
+      fi
+    fi
+    data=$home/data
+    log=$home/server.log
+    mkdir -p "$home/sock"
     # The socket path must fit in sun_path (107 bytes) with "/.s.PGSQL.NNNNN" appended.
-    sock=$(cd "$dir/sock" && pwd)
+    sock=$(cd "$home/sock" && pwd)
     if (( ${#sock} > 85 )); then
       sock=$(mktemp -d /tmp/sg-pg-sock.XXXXXX)
       echo "postgres-fixture: build path too long for a Unix socket; socket in $sock"
     fi
-    if [[ ${#run_as[@]} -gt 0 ]]; then
-      chown -R "$owner" "$dir" "$sock"
-      "${run_as[@]}" test -w "$dir" ||
-        die "user '$owner' cannot write $dir (a parent directory is not searchable by it?)"
-    fi
+    if [[ ${#run_as[@]} -gt 0 ]]; then chown -R "$owner" "$home" "$sock"; fi
 
     "${run_as[@]}" "$bindir/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 \
-      --locale=C --no-sync --no-instructions >"$dir/initdb.log" 2>&1 ||
-      { cat "$dir/initdb.log" >&2; die "initdb failed (log above)"; }
+      --locale=C --no-sync --no-instructions >"$home/initdb.log" 2>&1 ||
+      { cat "$home/initdb.log" >&2; die "initdb failed (log above)"; }
 
     cat >>"$data/postgresql.conf" <<EOF
 

@@ -66,8 +66,11 @@ std::string build_conninfo(const std::string& uri, const PostgresSaverOptions& o
   }
   params.emplace_back("application_name", options.application_name);
   // statement_timeout 0 = none, which is also the server default; set it anyway so that a
-  // server-side default does not apply to us unnoticed.
-  params.emplace_back("options", "-c statement_timeout=" + std::to_string(options.statement_timeout.count()));
+  // server-side default does not apply to us unnoticed. JIT off: our statements are short index
+  // probes, but the recursive walk's row estimates can push their cost over jit_above_cost, and
+  // compiling then takes 10-40 ms for a statement that runs in 1.
+  params.emplace_back("options",
+                      "-c statement_timeout=" + std::to_string(options.statement_timeout.count()) + " -c jit=off");
 
   std::string out = uri;
   if (is_uri(uri)) {
@@ -107,10 +110,11 @@ Failure classify_current_exception() {
   try {
     throw;
   } catch (const pqxx::broken_connection& e) {
-    return {FailureKind::broken, "08006", tidy(e.what())};
+    // libpqxx's own text is often about a symptom ("Could not obtain client encoding").
+    return {FailureKind::broken, "08006", "the connection to the server was lost (" + tidy(e.what()) + ")"};
   } catch (const pqxx::in_doubt_error& e) {
     // The connection broke while committing. Every saver call is idempotent: retry it.
-    return {FailureKind::broken, "08007", tidy(e.what())};
+    return {FailureKind::broken, "08007", "the connection was lost while committing (" + tidy(e.what()) + ")"};
   } catch (const pqxx::sql_error& e) {
     const std::string& state = e.sqlstate();
     FailureKind kind = FailureKind::other;

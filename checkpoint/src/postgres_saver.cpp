@@ -5,7 +5,6 @@
 #include "stategraph/checkpoint/postgres_saver.hpp"
 
 #include <algorithm>
-#include <array>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -108,6 +107,9 @@ std::string list_statement_name(unsigned flags) { return "sg_list_" + std::to_st
 //   0: thread_id, checkpoint_id, parent_checkpoint_id, ts, v, channel_versions, versions_seen, metadata
 //   1: thread_id, channel, version, base, keep, value
 //   2: thread_id, checkpoint_id, task_id, channel, idx, value
+// Every lookup is a LATERAL subquery on a primary key, kept from being flattened into a join by
+// LIMIT 1 / OFFSET 0, so each is an index probe whatever the planner thinks of the tables' sizes
+// (a hash join would read the rows of every thread).
 // Values reached through delta bases are collected by a recursive walk; UNION visits each
 // (thread, channel, version) once however many checkpoints share it. A damaged channel_versions
 // (not an object) is passed over here so that the row reaches the decoder, which reports it as
@@ -134,18 +136,19 @@ std::string list_sql(const std::string& s, unsigned flags) {
          "  SELECT c.thread_id, e.key COLLATE \"C\", e.value COLLATE \"C\" FROM c, json_each_text(CASE WHEN "
          "json_typeof(c.channel_versions) = 'object' THEN c.channel_versions ELSE '{}' END) e\n"
          "  UNION\n"
-         "  SELECT b.thread_id, b.channel, b.base FROM k JOIN " + s + ".sg_blobs b ON b.thread_id = k.thread_id AND "
-         "b.checkpoint_ns = " + ns + " AND b.channel = k.channel AND b.version = k.version WHERE b.base IS NOT NULL)\n"
+         "  SELECT k.thread_id, k.channel, b.base FROM k, LATERAL (SELECT base FROM " + s + ".sg_blobs b WHERE "
+         "b.thread_id = k.thread_id AND b.checkpoint_ns = " + ns + " AND b.channel = k.channel AND b.version = k.version LIMIT 1) b "
+         "WHERE b.base IS NOT NULL)\n"
          "SELECT 0 AS kind, c.thread_id, c.checkpoint_id, c.parent_checkpoint_id, c.ts, c.v::bigint, "
          "c.channel_versions::text, c.versions_seen::text, c.metadata::text FROM c\n"
          "UNION ALL\n"
-         "SELECT 1, b.thread_id, b.channel, b.version, b.base, b.keep, b.value::text, NULL, NULL FROM k JOIN " + s +
-         ".sg_blobs b ON b.thread_id = k.thread_id AND b.checkpoint_ns = " + ns +
-         " AND b.channel = k.channel AND b.version = k.version\n"
+         "SELECT 1, k.thread_id, k.channel, k.version, b.base, b.keep, b.value, NULL, NULL FROM k, LATERAL (SELECT base, "
+         "keep, value::text FROM " + s + ".sg_blobs b WHERE b.thread_id = k.thread_id AND b.checkpoint_ns = " + ns +
+         " AND b.channel = k.channel AND b.version = k.version LIMIT 1) b\n"
          "UNION ALL\n"
-         "SELECT 2, w.thread_id, w.checkpoint_id, w.task_id, w.channel, w.idx::bigint, w.value::text, NULL, NULL "
-         "FROM c JOIN " + s + ".sg_writes w ON w.thread_id = c.thread_id AND w.checkpoint_ns = " + ns +
-         " AND w.checkpoint_id = c.checkpoint_id";
+         "SELECT 2, c.thread_id, c.checkpoint_id, w.task_id, w.channel, w.idx::bigint, w.value, NULL, NULL FROM c, "
+         "LATERAL (SELECT task_id, channel, idx, value::text FROM " + s + ".sg_writes w WHERE w.thread_id = c.thread_id "
+         "AND w.checkpoint_ns = " + ns + " AND w.checkpoint_id = c.checkpoint_id OFFSET 0) w";
 }
 
 std::vector<std::pair<std::string, std::string>> statements(const std::string& s) {
@@ -266,6 +269,7 @@ class ListDecoder {
       return a.id != b.id ? a.id > b.id : a.thread < b.thread;
     });
 
+    keep_results_ = checkpoints.size() > 1;
     std::vector<CheckpointTuple> out;
     out.reserve(checkpoints.size());
     for (const CheckpointRow& row : checkpoints) {
@@ -329,52 +333,54 @@ class ListDecoder {
     }
   }
 
-  // The value of `channel` at `version` on the current thread, following delta bases (each
-  // resolved value is kept: checkpoints of one list share most of them).
-  const json& resolve(const std::string& channel, std::string_view version) {
-    if (const auto it = resolved_.find(key_of(thread_, channel, version)); it != resolved_.end()) return it->second;
-    std::vector<std::pair<std::string_view, const Blob*>> chain;  // newest first
-    const json* base_value = nullptr;
+  // The value of `channel` at `version` on the current thread. A delta chain is applied in place
+  // on one copy of its base (truncate to `keep`, then append), never copying the growing list
+  // once per delta. Parsed values, and the results when a list decodes several checkpoints (which
+  // share most versions), are kept for the next lookup.
+  json resolve(const std::string& channel, std::string_view version) {
+    std::vector<std::pair<std::string_view, const Blob*>> chain;  // deltas, newest first
+    json value;
     for (std::string_view v = version;;) {
-      if (const auto it = resolved_.find(key_of(thread_, channel, v)); it != resolved_.end()) {
-        base_value = &it->second;
+      const std::string key = key_of(thread_, channel, v);
+      if (const auto it = resolved_.find(key); it != resolved_.end()) {
+        value = it->second;
         break;
       }
-      const auto b = blobs_.find(key_of(thread_, channel, v));
+      const auto b = blobs_.find(key);
       if (b == blobs_.end()) {
-        throw corrupt("channel \"" + channel + "\" refers to version \"" + std::string(v) +
+        throw corrupt("channel \"" + channel + "\" refers to version \"" + std::string(v) + "\"" +
                       (v == version ? std::string() : " (a delta base of version \"" + std::string(version) + "\")") +
-                      "\", which is not stored");
+                      ", which is not stored");
       }
-      if (chain.size() > blobs_.size()) throw corrupt("the deltas of channel \"" + channel + "\" form a cycle");
       if (!b->second.has_base) {
-        json value = parse(b->second.value, "the value of channel \"" + channel + "\"");
-        base_value = &resolved_.insert_or_assign(key_of(thread_, channel, v), std::move(value)).first->second;
+        value = parse(b->second.value, "the value of channel \"" + channel + "\"");
+        if (!chain.empty() || keep_results_) resolved_.emplace(key, value);
         break;
       }
+      if (chain.size() >= blobs_.size()) throw corrupt("the deltas of channel \"" + channel + "\" form a cycle");
       chain.emplace_back(v, &b->second);
       v = b->second.base;
     }
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
       const Blob& blob = *it->second;
-      ChannelDelta delta;
-      delta.base = std::string(blob.base);
-      delta.keep = static_cast<std::size_t>(blob.keep < 0 ? 0 : blob.keep);
-      delta.append = parse(blob.value, "a delta of channel \"" + channel + "\"");
-      if (!delta.append.is_array() || blob.keep < 0) {
+      json append = parse(blob.value, "a delta of channel \"" + channel + "\"");
+      if (!append.is_array() || blob.keep < 0) {
         throw corrupt("the delta of channel \"" + channel + "\" at version \"" + std::string(it->first) +
                       "\" is not {keep >= 0, append: array}");
       }
-      json value;
-      try {
-        value = apply_delta(*base_value, delta);
-      } catch (const SaverCorrupt& e) {
-        throw corrupt("channel \"" + channel + "\" at version \"" + std::string(it->first) + "\": " +
-                      std::string(e.message()));
+      const auto keep = static_cast<std::size_t>(blob.keep);
+      if (!value.is_array() || value.size() < keep) {
+        throw corrupt("the delta of channel \"" + channel + "\" at version \"" + std::string(it->first) + "\" keeps " +
+                      std::to_string(keep) + " elements of version \"" + std::string(blob.base) +
+                      "\", which is not an array of at least that many");
       }
-      base_value = &resolved_.insert_or_assign(key_of(thread_, channel, it->first), std::move(value)).first->second;
+      auto& array = value.get_ref<json::array_t&>();
+      array.erase(array.begin() + static_cast<std::ptrdiff_t>(keep), array.end());
+      auto& added = append.get_ref<json::array_t&>();
+      array.insert(array.end(), std::make_move_iterator(added.begin()), std::make_move_iterator(added.end()));
     }
-    return *base_value;
+    if (keep_results_ && !chain.empty()) resolved_.emplace(key_of(thread_, channel, version), value);
+    return value;
   }
 
   const std::string& schema_;
@@ -382,6 +388,7 @@ class ListDecoder {
   std::unordered_map<std::string, Blob> blobs_;
   std::unordered_map<std::string, std::vector<WriteRow>> writes_;
   std::unordered_map<std::string, json> resolved_;
+  bool keep_results_ = false;
   std::string_view thread_, checkpoint_;
 };
 
@@ -564,7 +571,7 @@ CheckpointConfig PostgresSaver::put(const CheckpointConfig& config, const Checkp
   }
   const std::string channel_versions = dump_value(json(checkpoint.channel_versions), "put: channel_versions");
   const std::string versions_seen = dump_value(json(checkpoint.versions_seen), "put: versions_seen");
-  std::string meta = dump_value(metadata.is_null() ? json::object() : metadata, "put: metadata");
+  std::string meta = dump_value(metadata, "put: metadata");
   if (meta.find("\\u0000") != std::string::npos) meta = without_nul(metadata).dump();
   const std::string* parent = named_id(config);
   const std::string a_channels = channels.finish(), a_versions = versions.finish(), a_bases = bases.finish(),

@@ -6,7 +6,7 @@
 // "messages" channel (a ChannelDelta, with a full snapshot every 50 steps), then puts one pending
 // write. Prints median and 90th percentile of put, put_writes, get_tuple (latest),
 // latest_checkpoint_id and list (whole thread) in microseconds. Works in a schema of its own,
-// dropped at the end. Also prints the storage used per step.
+// dropped at the end (kept when SG_LATENCY_KEEP is set). Also prints the storage used per step.
 
 #include <algorithm>
 #include <chrono>
@@ -114,6 +114,10 @@ int main(int argc, char** argv) {
   const auto bytes = tx.exec("SELECT pg_total_relation_size('" + s + ".sg_checkpoints') + pg_total_relation_size('" +
                              s + ".sg_blobs') + pg_total_relation_size('" + s + ".sg_writes')")[0][0].as<long long>();
   std::printf("storage: %lld bytes in all, %lld bytes per step (tables, indexes, TOAST)\n", bytes, bytes / steps);
-  tx.exec("DROP SCHEMA " + s + " CASCADE");
+  if (std::getenv("SG_LATENCY_KEEP") == nullptr) {
+    tx.exec("DROP SCHEMA " + s + " CASCADE");
+  } else {
+    std::printf("kept schema %s\n", s.c_str());
+  }
   return 0;
 }

@@ -430,6 +430,7 @@ TEST_CASE("PostgresSaver reconnects once after its connection is killed, visibly
   CHECK(saver.stats().retries == 1);
   REQUIRE(log.size() == 1);
   CHECK_MESSAGE(log[0].find("reconnecting") != std::string::npos, log[0]);
+  MESSAGE("logged: " << log[0]);
   CHECK_MESSAGE(log[0].find("get_tuple") != std::string::npos, log[0]);
   run.step({{"a", 2}});  // and the new connection works for writes too
   CHECK(saver.get_tuple({"t", "", std::nullopt})->checkpoint == run.history[1]);

@@ -14,6 +14,7 @@
 ///    removed from metadata strings and keys.
 ///  - Every call is one SQL statement (one round trip over prepared statements) and therefore one
 ///    transaction, except prune, copy_thread and setup, which run in one explicit transaction.
+///    JIT is off for the saver's sessions (short statements; compiling would cost more).
 ///  - Beyond LangGraph: prune, copy_thread, latest_checkpoint_id and a cross-process
 ///    lock_thread (a session advisory lock).
 ///
@@ -64,7 +65,8 @@ struct PostgresSaverOptions {
   /// application_name of the saver's connections (shown in pg_stat_activity).
   std::string application_name = "stategraph";
   /// Receives one line for every retry ("postgres saver: connection broken (...); reconnected,
-  /// retrying put (1 of 1)"). Empty: the line goes to std::cerr. Called on the failing thread.
+  /// retrying put (1 of 1)"). Empty: the line goes to std::cerr. Called on the failing thread,
+  /// possibly from several threads at once.
   std::function<void(std::string_view)> log;
 };
 
@@ -103,7 +105,7 @@ class PostgresSaver final : public BaseCheckpointSaver {
   /// Connects to `uri` (a libpq URI "postgresql://user@host:port/db?..." or a key=value
   /// connection string), then runs setup() when options.migrate is set, else checks the
   /// schema's version. The options' connect_timeout, statement_timeout and application_name
-  /// override those of the URI.
+  /// override those of the URI. Error messages show the URI with its password replaced by ***.
   /// @throws SaverUnavailable (401) when the server cannot be reached within connect_timeout;
   ///         SaverError 403 when pool_size is 0; 405, 406, 407 or 408 (see the class comment).
   explicit PostgresSaver(std::string uri, PostgresSaverOptions options = {});
@@ -115,16 +117,35 @@ class PostgresSaver final : public BaseCheckpointSaver {
   /// @throws 401, 405, 406 or 407 (see the class comment).
   void setup();
 
+  // The calls of BaseCheckpointSaver (see saver.hpp for their contracts). Each is one SQL
+  // statement, so one round trip and one transaction (after the first use of the statement on a
+  // connection, which prepares it), except prune and copy_thread: one transaction of two
+  // statements each. All throw 401 when the server cannot be reached (after the retries), 407
+  // when it rejects a statement, and the reads 402 when a stored row is damaged.
+
+  /// The checkpoint, every value it refers to (deltas resolved) and its pending writes, in one
+  /// statement.
   std::optional<CheckpointTuple> get_tuple(const CheckpointConfig& config) override;
+  /// One statement for the whole page; values shared by several checkpoints are read once.
+  /// `options.filter` compares top-level metadata keys with jsonb equality (1 equals 1.0).
   std::vector<CheckpointTuple> list(const CheckpointConfig& config,
                                     const ListOptions& options = {}) override;
+  /// Stores the checkpoint row and the changed values (a ChannelDelta as the delta) in one
+  /// statement: all or nothing. A value already stored for its (thread, ns, channel, version)
+  /// is kept; a checkpoint stored again under its id is replaced.
   CheckpointConfig put(const CheckpointConfig& config, const Checkpoint& checkpoint,
                        const CheckpointMetadata& metadata,
                        const ChannelVersions& new_versions) override;
+  /// One statement: insert-if-absent per (task_id, index); the special channels upsert.
   void put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
                   std::string_view task_id) override;
+  /// One statement over the three tables.
   void delete_thread(std::string_view thread_id) override;
+  /// One transaction: deletes the checkpoints and their writes, then the values no remaining
+  /// checkpoint refers to, directly or as the base of a delta it needs.
   std::size_t prune(std::string_view thread_id, const PruneOptions& options) override;
+  /// One transaction; 403 when `to` has any row already (also when another caller copies onto
+  /// it at the same time).
   void copy_thread(std::string_view from, std::string_view to) override;
   /// One indexed query (the primary key, newest first).
   std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config) override;
@@ -132,7 +153,8 @@ class PostgresSaver final : public BaseCheckpointSaver {
   /// excludes other threads and other processes using the same database and schema. Polls
   /// pg_try_advisory_lock until `wait` has passed (a zero wait tries once). The lock goes when
   /// the returned object is destroyed or its process dies. If its connection breaks while held,
-  /// the lock is lost (the server releases it).
+  /// the lock is lost (the server releases it). The lock key is a 64-bit hash of (schema,
+  /// thread_id): two threads whose hashes collide share one lock, so one may wait for the other.
   /// @throws SaverError [sg.saver.404] when the thread stays busy; SaverUnavailable (401).
   std::unique_ptr<ThreadLock> lock_thread(std::string_view thread_id,
                                           std::chrono::milliseconds wait) override;
