@@ -19,6 +19,7 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)  # the mock-llm fixture of the OpenAIChatModel tests (npm ci)
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-deps: all ${#packages[@]} packages present"
   exit 0

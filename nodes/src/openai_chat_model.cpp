@@ -272,7 +272,7 @@ struct Attempt {
     if (j.is_discarded())
       throw ModelError("sg.nodes.622", impl.redact(impl.where() + ": malformed stream chunk " +
                                                    std::to_string(delivered + 1) + " (not JSON): " +
-                                                   e.data.substr(0, 200)));
+                                                   nd::text_excerpt(e.data, 200)));
     if (e.type == "error")
       throw ModelError("sg.nodes.630", impl.redact(impl.where() + ": the server reported an error in the stream: " +
                                                    nd::openai_error_message(e.data)));

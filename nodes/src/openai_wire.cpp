@@ -16,23 +16,8 @@ namespace {
 
 using nlohmann::json;
 
-/// At most `n` characters of `s` for an error message (whole UTF-8 sequences), "..." when cut.
-std::string excerpt(std::string_view s, std::size_t n = 200) {
-  std::size_t chars = 0;
-  std::size_t i = 0;
-  for (; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0U) != 0x80U) {
-      if (chars == n) break;
-      ++chars;
-    }
-  }
-  std::string out(s.substr(0, i));
-  if (i < s.size()) out += "...";
-  return out;
-}
-
 [[noreturn]] void malformed(const std::string& what, const json& j) {
-  throw ModelError("sg.nodes.622", "malformed chat-completions " + what + ": " + excerpt(j.dump()));
+  throw ModelError("sg.nodes.622", "malformed chat-completions " + what + ": " + text_excerpt(j.dump(), 200));
 }
 
 /// The server reported an error in a 200 body or inside a stream.
@@ -292,28 +277,65 @@ std::string openai_error_message(std::string_view body) {
         details += (details.empty() ? "" : ", ") + std::string(key) + " " +
                    (it->is_string() ? it->get<std::string>() : it->dump());
       }
-      return details.empty() ? s : s + " (" + details + ")";
+      return text_excerpt(details.empty() ? s : s + " (" + details + ")", 1000);
     }
-    if (err != j.end() && err->is_string()) return err->get<std::string>();
-    if (auto it = j.find("message"); it != j.end() && it->is_string()) return it->get<std::string>();
+    if (err != j.end() && err->is_string()) return text_excerpt(err->get<std::string>(), 1000);
+    if (auto it = j.find("message"); it != j.end() && it->is_string()) return text_excerpt(it->get<std::string>(), 1000);
     if (auto it = j.find("detail"); it != j.end() && !it->is_null())
-      return it->is_string() ? it->get<std::string>() : excerpt(it->dump(), 300);
+      return text_excerpt(it->is_string() ? it->get<std::string>() : it->dump(), 1000);
   }
   // Not an error object (an HTML page from a proxy, plain text): its first 300 characters.
-  std::string flat;
-  bool space = false;
-  for (char ch : body) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (u < 0x20 || u == 0x7F || ch == ' ') {
-      space = !flat.empty();
+  std::string text = text_excerpt(body, 300);
+  return text.empty() ? "(empty body)" : text;
+}
+
+std::string text_excerpt(std::string_view s, std::size_t max_chars) {
+  std::string out;
+  std::size_t chars = 0;
+  bool space = false;  // whitespace or control characters pending (collapsed into one space)
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7F || c == ' ') {
+      space = true;
+      ++i;
       continue;
     }
-    if (space) flat.push_back(' ');
+    // The length of a valid UTF-8 sequence starting here (RFC 3629), or 0.
+    std::size_t len = 0;
+    if (c < 0x80) len = 1;
+    else if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4;
+    if (len > 1) {
+      if (i + len > s.size()) len = 0;
+      for (std::size_t k = 1; k < len; ++k)
+        if ((static_cast<unsigned char>(s[i + k]) & 0xC0U) != 0x80U) len = 0;
+      if (len > 0) {
+        const auto c1 = static_cast<unsigned char>(s[i + 1]);
+        if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))
+          len = 0;  // overlong, surrogate or beyond U+10FFFF
+      }
+    }
+    if (chars + (space && !out.empty() ? 1 : 0) >= max_chars) {
+      out += "...";
+      return out;
+    }
+    if (space && !out.empty()) {
+      out.push_back(' ');
+      ++chars;
+    }
     space = false;
-    flat.push_back(ch);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not UTF-8
+      i += 1;
+    } else {
+      out.append(s.substr(i, len));
+      i += len;
+    }
+    ++chars;
   }
-  if (flat.empty()) return "(empty body)";
-  return excerpt(flat, 300);
+  return out;
 }
 
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view retry_after_ms, std::string_view retry_after,

@@ -79,6 +79,11 @@ struct OpenAIRequestParams {
 [[nodiscard]] std::chrono::milliseconds retry_backoff(int retry, std::chrono::milliseconds initial, double factor,
                                                       std::chrono::milliseconds cap, double jitter);
 
+/// At most `max_chars` characters of `s`, safe to put in an error message (and in JSON): runs of
+/// whitespace and control characters become one space (none at the ends), bytes that are not
+/// UTF-8 become U+FFFD, and "..." marks a cut.
+[[nodiscard]] std::string text_excerpt(std::string_view s, std::size_t max_chars);
+
 /// `text` with every occurrence of `secret` replaced by "[redacted]" (no-op for an empty secret).
 [[nodiscard]] std::string redact(std::string text, std::string_view secret);
 

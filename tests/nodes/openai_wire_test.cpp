@@ -190,3 +190,13 @@ TEST_CASE("openai wire: redact") {
   CHECK(nd::redact("key sk-123 and sk-123", "sk-123") == "key [redacted] and [redacted]");
   CHECK(nd::redact("nothing", "") == "nothing");
 }
+
+TEST_CASE("openai wire: text excerpts for error messages are valid UTF-8 without control characters") {
+  CHECK(nd::text_excerpt("  a\r\n\tb  ", 10) == "a b");
+  CHECK(nd::text_excerpt("h\xC3\xA9llo", 10) == "h\xC3\xA9llo");
+  CHECK(nd::text_excerpt("h\xC3\xA9llo", 2) == "h\xC3\xA9...");
+  CHECK(nd::text_excerpt("bad \xFF\xC3 bytes \xED\xA0\x80", 50) == "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(nd::text_excerpt("", 5).empty());
+  CHECK(nd::openai_error_message("\x01\x02") == "(empty body)");
+  CHECK_NOTHROW((void)json(nd::openai_error_message("<html>\xFE\xFF garbage</html>")).dump());
+}

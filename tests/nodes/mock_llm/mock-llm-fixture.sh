@@ -56,6 +56,10 @@ case $action in
       die "npm not found: the mock-llm tests install @dwmkerr/mock-llm with npm; on Debian: apt-get install npm (cmake/install-deps.sh does this when npm is missing)"
     stop_server  # a stale server from an aborted run
     mkdir -p "$dir"
+    # npm keeps its cache under $HOME; without a writable one (some CI sandboxes), use the build tree.
+    if [[ -z ${HOME:-} || ! -w ${HOME:-/nonexistent} ]] && [[ -z ${npm_config_cache:-} ]]; then
+      export npm_config_cache=$dir/npm-cache
+    fi
 
     if ! cmp -s "$src/package.json" "$dir/package.json" || ! cmp -s "$src/package-lock.json" "$dir/package-lock.json" ||
        [[ ! -f $main_js ]]; then

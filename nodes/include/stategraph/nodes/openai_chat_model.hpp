@@ -110,6 +110,8 @@ class OpenAIChatModel final : public ChatModel {
   /// @throws ModelError [sg.nodes.634] for an empty model, a base URL that is not http(s), a
   ///         negative timeout or retry setting, or a header with CR/LF.
   explicit OpenAIChatModel(OpenAIChatModelOptions options);
+  /// Copies share the configuration and the key (cheap). A moved-from model may only be
+  /// destroyed or assigned to.
   OpenAIChatModel(const OpenAIChatModel&);
   OpenAIChatModel& operator=(const OpenAIChatModel&);
   OpenAIChatModel(OpenAIChatModel&&) noexcept;
@@ -140,6 +142,7 @@ class OpenAIChatModel final : public ChatModel {
 /// and 5xx.
 class ModelStatusError : public ModelError {
  public:
+  /// @param status the HTTP status; @param message the whole text (without the "[id] " prefix).
   ModelStatusError(int status, std::string_view message);
   /// The HTTP status, e.g. 400, 429, 502.
   [[nodiscard]] int status() const noexcept { return status_; }
