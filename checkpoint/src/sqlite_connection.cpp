@@ -184,7 +184,7 @@ bool Connection::autocommit() const noexcept { return sqlite3_get_autocommit(db_
 // ------------------------------------------------------------------------------- Transaction
 
 Transaction::Transaction(Connection& connection, Mode mode) : connection_(connection) {
-  connection_.exec(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN", "starting a transaction");
+  connection_.prepare(mode == Mode::write ? "BEGIN IMMEDIATE" : "BEGIN").run();
 }
 
 Transaction::~Transaction() {
@@ -193,7 +193,7 @@ Transaction::~Transaction() {
 }
 
 void Transaction::commit() {
-  connection_.exec("COMMIT", "committing");
+  connection_.prepare("COMMIT").run();
   open_ = false;
 }
 
