@@ -111,8 +111,9 @@ class SqliteSaver final : public BaseCheckpointSaver {
   /// changed values. A value for a (thread, ns, channel, version) that is already stored is kept.
   /// @throws SaverError [sg.saver.403] when thread_id or checkpoint.id is empty, new_versions
   ///         disagrees with channel_versions, a changed channel has neither a value nor a delta, a
-  ///         delta's base version is not stored for the thread and namespace, or a string is not
-  ///         valid UTF-8; SaverUnavailable [sg.saver.401] on I/O errors or busy past busy_timeout.
+  ///         delta's base version is not stored for the thread and namespace (InMemorySaver does
+  ///         not check this), or a metadata string is not valid UTF-8 (metadata is stored as JSON
+  ///         text); SaverUnavailable [sg.saver.401] on I/O errors or busy past busy_timeout.
   CheckpointConfig put(const CheckpointConfig& config, const Checkpoint& checkpoint,
                        const CheckpointMetadata& metadata,
                        const ChannelVersions& new_versions) override;
