@@ -269,11 +269,13 @@ class ListDecoder {
       return a.id != b.id ? a.id > b.id : a.thread < b.thread;
     });
 
-    keep_results_ = checkpoints.size() > 1;
-    std::vector<CheckpointTuple> out;
-    out.reserve(checkpoints.size());
-    for (const CheckpointRow& row : checkpoints) {
-      CheckpointTuple t;
+    // Built oldest first, so that a value is copied from the tuple that already holds it (or its
+    // delta base) rather than rebuilt: one copy per tuple, as the result needs anyway. `out` is
+    // sized up front; the addresses of its values stay valid while it fills.
+    std::vector<CheckpointTuple> out(checkpoints.size());
+    for (std::size_t i = checkpoints.size(); i-- > 0;) {
+      const CheckpointRow& row = checkpoints[i];
+      CheckpointTuple& t = out[i];
       t.config = CheckpointConfig{std::string(row.thread), ns_, std::string(row.id)};
       Checkpoint& c = t.checkpoint;
       c.id = row.id;
@@ -289,7 +291,8 @@ class ListDecoder {
         throw corrupt(std::string("its channel_versions or versions_seen has the wrong shape: ") + e.what());
       }
       for (const auto& [channel, version] : c.channel_versions) {
-        c.channel_values.emplace_hint(c.channel_values.end(), channel, resolve(channel, version));
+        const auto value = c.channel_values.emplace_hint(c.channel_values.end(), channel, resolve(channel, version));
+        built_.insert_or_assign(key_of(thread_, channel, version), &value->second);
       }
       if (row.has_parent) t.parent_config = CheckpointConfig{std::string(row.thread), ns_, std::string(row.parent)};
       if (const auto w = writes_.find(key_of(row.thread, row.id)); w != writes_.end()) {
@@ -302,7 +305,6 @@ class ListDecoder {
           t.pending_writes.push_back({std::string(wr.task), std::string(wr.channel), parse(wr.value, "a pending write")});
         }
       }
-      out.push_back(std::move(t));
     }
     return out;
   }
@@ -333,17 +335,16 @@ class ListDecoder {
     }
   }
 
-  // The value of `channel` at `version` on the current thread. A delta chain is applied in place
-  // on one copy of its base (truncate to `keep`, then append), never copying the growing list
-  // once per delta. Parsed values, and the results when a list decodes several checkpoints (which
-  // share most versions), are kept for the next lookup.
+  // The value of `channel` at `version` on the current thread: a copy of a value an older tuple
+  // already holds, or the stored value, with the deltas on top applied in place (truncate to
+  // `keep`, then append) — the growing list is never copied once per delta.
   json resolve(const std::string& channel, std::string_view version) {
     std::vector<std::pair<std::string_view, const Blob*>> chain;  // deltas, newest first
     json value;
     for (std::string_view v = version;;) {
       const std::string key = key_of(thread_, channel, v);
-      if (const auto it = resolved_.find(key); it != resolved_.end()) {
-        value = it->second;
+      if (const auto it = built_.find(key); it != built_.end()) {
+        value = *it->second;
         break;
       }
       const auto b = blobs_.find(key);
@@ -354,7 +355,6 @@ class ListDecoder {
       }
       if (!b->second.has_base) {
         value = parse(b->second.value, "the value of channel \"" + channel + "\"");
-        if (!chain.empty() || keep_results_) resolved_.emplace(key, value);
         break;
       }
       if (chain.size() >= blobs_.size()) throw corrupt("the deltas of channel \"" + channel + "\" form a cycle");
@@ -379,7 +379,6 @@ class ListDecoder {
       auto& added = append.get_ref<json::array_t&>();
       array.insert(array.end(), std::make_move_iterator(added.begin()), std::make_move_iterator(added.end()));
     }
-    if (keep_results_ && !chain.empty()) resolved_.emplace(key_of(thread_, channel, version), value);
     return value;
   }
 
@@ -387,8 +386,8 @@ class ListDecoder {
   const std::string& ns_;
   std::unordered_map<std::string, Blob> blobs_;
   std::unordered_map<std::string, std::vector<WriteRow>> writes_;
-  std::unordered_map<std::string, json> resolved_;
-  bool keep_results_ = false;
+  // (thread, channel, version) → the value in a tuple built already.
+  std::unordered_map<std::string, const json*> built_;
   std::string_view thread_, checkpoint_;
 };
 

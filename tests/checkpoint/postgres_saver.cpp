@@ -97,6 +97,16 @@ TEST_CASE("PostgresSaver stores a ChannelDelta as a delta and resolves it on rea
   const auto all = saver.list({"t", "", std::nullopt});
   REQUIRE(all.size() == 8);
   for (std::size_t i = 0; i < all.size(); ++i) CHECK(all[i].checkpoint.channel_values.at("messages") == run.expected[7 - i]);
+  // Pages whose delta bases lie outside the page.
+  for (const std::size_t newest : {5U, 3U}) {
+    sg::ListOptions page;
+    page.before = run.puts[newest + 1].id;
+    page.limit = 2;
+    const auto l = saver.list({"t", "", std::nullopt}, page);
+    REQUIRE(l.size() == 2);
+    CHECK(l[0].checkpoint.channel_values.at("messages") == run.expected[newest]);
+    CHECK(l[1].checkpoint.channel_values.at("messages") == run.expected[newest - 1]);
+  }
 
   // Stored as written: step 3 holds only what it appended, on top of version 3.
   const auto row = sgtest::postgres_exec("SELECT base, keep, value::text FROM " + s +
