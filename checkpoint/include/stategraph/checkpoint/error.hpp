@@ -43,6 +43,8 @@
 /// |   .404          | sg::SaverError      | thread busy: another run holds the thread past the wait         |
 /// |   .405          | sg::SaverError      | the database's schema is from a newer release of stategraph     |
 /// |   .406          | sg::SaverError      | the file or database is not a stategraph checkpoint store       |
+/// |   .407          | sg::SaverError      | the server rejected a statement (permissions, disk full, ...)   |
+/// |   .408          | sg::SaverError      | migrations are off and the schema is missing or too old         |
 /// | sg.state.5xx    | sg::StateError      | a state value cannot be (de)serialised                          |
 /// |   .501          |                     | a stored field value does not convert to the field's C++ type   |
 /// |   .502          |                     | a pending write names an unknown channel                        |
