@@ -121,7 +121,15 @@ void check(const Inspection& in, const std::string& path) {
 }  // namespace
 
 void prepare_schema(Connection& c) {
-  const Inspection first = inspect(c);
+  // One read transaction, so application_id and the table list come from one snapshot: read
+  // apart, a saver creating the file at the same moment could be seen half done (its tables
+  // without its application_id) and the file taken for another application's.
+  Inspection first;
+  {
+    Transaction read(c, Transaction::Mode::read);
+    first = inspect(c);
+    read.commit();
+  }
   check(first, c.path());
   // WAL is a property of the file; once set this is a no-op. Not inside a transaction.
   {

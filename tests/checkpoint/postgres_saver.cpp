@@ -323,7 +323,7 @@ TEST_CASE("PostgresSaver refuses tables of another shape (406) and leaves them a
   }
 }
 
-TEST_CASE("PostgresSaver without migrations needs a current schema (408); setup() makes it") {
+TEST_CASE("PostgresSaver without migrations needs a current schema (408), setup() makes it") {
   sgtest::SchemaGuard schema("nomig");
   auto options = sgtest::postgres_options(schema.name);
   options.migrate = false;

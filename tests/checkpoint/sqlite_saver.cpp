@@ -13,6 +13,7 @@
 #include <functional>
 #include <iterator>
 #include <string>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -233,7 +234,7 @@ TEST_CASE("sqlite a stategraph database without its migrations table throws sg.s
   CHECK(contains(t.message, "sg_migrations"));
 }
 
-TEST_CASE("sqlite a new database gets the schema once; reopening keeps the data") {
+TEST_CASE("sqlite a new database gets the schema once, reopening keeps the data") {
   sgtest::TempDir dir;
   const auto path = dir.path() / "fresh.db";
   std::ofstream(path).close();  // an empty file counts as a new database
@@ -263,6 +264,8 @@ TEST_CASE("sqlite savers opening one new file at once all succeed") {
   sgtest::TempDir dir;
   const auto path = dir.path() / "race.db";
   std::atomic<int> failures{0};
+  std::mutex errors_mutex;
+  std::string errors;
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&, i] {
@@ -270,12 +273,15 @@ TEST_CASE("sqlite savers opening one new file at once all succeed") {
         sg::SqliteSaver saver(path);
         sgtest::Run run(saver, "t" + std::to_string(i));
         run.step({{"a", i}});
-      } catch (...) {
+      } catch (const std::exception& e) {
+        std::lock_guard lock(errors_mutex);
+        errors += std::string(e.what()) + "\n";
         ++failures;
       }
     });
   }
   for (auto& t : threads) t.join();
+  INFO(errors);
   CHECK(failures.load() == 0);
   RawDb raw(path);
   CHECK(raw.rows("SELECT v FROM sg_migrations") == std::vector<std::string>{"1"});

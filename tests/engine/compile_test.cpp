@@ -39,7 +39,7 @@ TEST_CASE("reserved and duplicate node names: sg.compile.102 / 103") {
   CHECK(has(ps, "[sg.compile.102] node name \"ns|x\""));
 }
 
-TEST_CASE("no edge from START: sg.compile.104; every problem is reported at once") {
+TEST_CASE("no edge from START: sg.compile.104, every problem is reported at once") {
   sg::StateGraph<Counter> g;
   g.add_node("a", test::step("a"));
   g.add_edge("a", "ghost");
@@ -55,7 +55,7 @@ TEST_CASE("no edge from START: sg.compile.104; every problem is reported at once
   }
 }
 
-TEST_CASE("unreachable node: sg.compile.105; a cycle without exit: sg.compile.106") {
+TEST_CASE("unreachable node: sg.compile.105, a cycle without exit: sg.compile.106") {
   sg::StateGraph<Counter> g;
   g.add_node("a", test::step("a")).add_node("island", test::step("i"));
   g.add_node("p", test::step("p")).add_node("q", test::step("q"));

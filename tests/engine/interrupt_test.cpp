@@ -16,7 +16,7 @@ sg::StateGraph<Counter> abc() {
 }
 }  // namespace
 
-TEST_CASE("interrupt_before pauses before the node; invoking with no input continues") {
+TEST_CASE("interrupt_before pauses before the node, invoking with no input continues") {
   auto app = abc().compile({.checkpointer = std::make_shared<sg::InMemorySaver>(), .interrupt_before = {"b"}});
   auto first = app.invoke({}, test::thread("i"));
   REQUIRE(first.interrupted());
@@ -36,7 +36,7 @@ TEST_CASE("interrupt_before pauses before the node; invoking with no input conti
   CHECK(third.interrupted());
 }
 
-TEST_CASE("interrupt_after pauses after the node; per-call override") {
+TEST_CASE("interrupt_after pauses after the node, per-call override") {
   auto app = abc().compile({.checkpointer = std::make_shared<sg::InMemorySaver>(), .interrupt_after = {"a"}});
   auto first = app.invoke({}, test::thread("j"));
   REQUIRE(first.interrupted());
@@ -49,7 +49,7 @@ TEST_CASE("interrupt_after pauses after the node; per-call override") {
   CHECK_FALSE(app.invoke({}, none).interrupted());
 }
 
-TEST_CASE("RunContext::interrupt pauses a node; Command resume answers it and siblings are not re-run") {
+TEST_CASE("RunContext::interrupt pauses a node, Command resume answers it and siblings are not re-run") {
   std::atomic<int> sibling_calls{0};
   std::atomic<int> ask_calls{0};
   sg::StateGraph<Counter> g;
@@ -83,7 +83,7 @@ TEST_CASE("RunContext::interrupt pauses a node; Command resume answers it and si
   CHECK(ask_calls == 2);
 }
 
-TEST_CASE("a node may ask twice; each resume answers the next question") {
+TEST_CASE("a node may ask twice, each resume answers the next question") {
   sg::StateGraph<Counter> g;
   g.add_node("form", [](const Counter&, sg::RunContext& ctx) {
     auto name = ctx.interrupt("name?").get<std::string>();

@@ -100,7 +100,7 @@ TEST_CASE("values are stored once per (channel, version): unchanged fields are n
   CHECK(saver->value_count() - after_first == 4);
 }
 
-TEST_CASE("missing thread_id with a checkpointer: sg.run.303; get_state without one: sg.run.308") {
+TEST_CASE("missing thread_id with a checkpointer: sg.run.303, get_state without one: sg.run.308") {
   auto app = chain(std::make_shared<sg::InMemorySaver>());
   CHECK_THROWS_WITH_AS(app.invoke({}), doctest::Contains("sg.run.303"), sg::ConfigError);
   sg::StateGraph<Counter> g;
@@ -188,7 +188,7 @@ TEST_CASE("a failed step resumes without re-running its successful tasks") {
   }
 }
 
-TEST_CASE("durability exit stores one checkpoint per run; sync and async store every step") {
+TEST_CASE("durability exit stores one checkpoint per run, sync and async store every step") {
   for (auto [durability, expected] : {std::pair{sg::Durability::sync, std::size_t{4}},
                                       std::pair{sg::Durability::async, std::size_t{4}},
                                       std::pair{sg::Durability::exit, std::size_t{1}}}) {
@@ -269,7 +269,7 @@ TEST_CASE("a failed Send task resumes alone, with its argument restored from the
   CHECK(out.values.value == 1 + 10 + 20 + 30);
 }
 
-TEST_CASE("runs on one thread_id are serialised; past thread_lock_wait the second fails with sg.saver.404") {
+TEST_CASE("runs on one thread_id are serialised, past thread_lock_wait the second fails with sg.saver.404") {
   auto saver = std::make_shared<sg::InMemorySaver>();
   std::atomic<bool> release{false};
   sg::StateGraph<Counter> g;

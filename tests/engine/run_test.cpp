@@ -73,7 +73,7 @@ TEST_CASE("writes are applied in node-name order whatever order tasks finish in"
   CHECK(out.values.log == std::vector<std::string>{"a_slow", "b_fast"});
 }
 
-TEST_CASE("tasks of one superstep run in parallel; max_concurrency bounds them") {
+TEST_CASE("tasks of one superstep run in parallel, max_concurrency bounds them") {
   std::atomic<int> running{0};
   std::atomic<int> peak{0};
   std::atomic<bool> met{false};
@@ -144,7 +144,7 @@ TEST_CASE("Send with the state as argument runs the node on that state") {
   CHECK(out.values.value == 1 + 100 + 200);
 }
 
-TEST_CASE("a node may return a Command with goto; its static edges fire too") {
+TEST_CASE("a node may return a Command with goto, its static edges fire too") {
   sg::StateGraph<Counter> g;
   g.add_node("a", [](const Counter&) {
     return sg::Command<Counter>{.update = {sg::set<&Counter::log>("a")}, .goto_ = {"c"}};
@@ -181,7 +181,7 @@ TEST_CASE("two writes to a last-value field in one step: sg.update.201 names fie
   }
 }
 
-TEST_CASE("Overwrite bypasses the reducer; two Overwrites in a step are rejected") {
+TEST_CASE("Overwrite bypasses the reducer, two Overwrites in a step are rejected") {
   sg::StateGraph<Counter> g;
   g.add_node("reset", [](const Counter&) {
     return sg::Update<Counter>{sg::set<&Counter::log>(sg::Overwrite{std::vector<std::string>{"fresh"}})};
@@ -257,7 +257,7 @@ struct sg::state_schema<Bounded> {
   }));
 };
 
-TEST_CASE("a user callable reducer folds writes; when it throws: sg.update.205 names the field") {
+TEST_CASE("a user callable reducer folds writes, when it throws: sg.update.205 names the field") {
   sg::StateGraph<Bounded> g;
   g.add_node("up", [](const Bounded&) { return sg::Update<Bounded>{sg::set<&Bounded::level>(4)}; });
   g.add_edge(sg::START, "up");

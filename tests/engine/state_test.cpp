@@ -18,7 +18,7 @@ TEST_CASE("sg::set converts writes to the reducer's update type") {
   CHECK(u.size() == 2);
 }
 
-TEST_CASE("state JSON round trip uses field names; missing fields keep defaults") {
+TEST_CASE("state JSON round trip uses field names, missing fields keep defaults") {
   Counter c;
   c.value = 7;
   c.log = {"a"};

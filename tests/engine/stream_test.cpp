@@ -46,7 +46,7 @@ TEST_CASE("stream with a callback: values after every step, updates per node, cu
   CHECK(custom[0]["progress"] == 50);
 }
 
-TEST_CASE("stream as a range; debug mode reports tasks and checkpoints") {
+TEST_CASE("stream as a range, debug mode reports tasks and checkpoints") {
   auto app = graph();
   std::vector<std::string> types;
   int last_value = 0;
@@ -60,7 +60,7 @@ TEST_CASE("stream as a range; debug mode reports tasks and checkpoints") {
   CHECK(std::count(types.begin(), types.end(), "checkpoint") == 4);
 }
 
-TEST_CASE("a range stream rethrows the run's error at the end; leaving early stops the run") {
+TEST_CASE("a range stream rethrows the run's error at the end, leaving early stops the run") {
   sg::StateGraph<Counter> g;
   g.add_node("a", test::step("a"));
   g.add_node("bad", [](const Counter&) -> sg::Update<Counter> { throw std::runtime_error("nope"); });
