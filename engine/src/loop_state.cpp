@@ -126,6 +126,7 @@ void LoopState::set_seen(std::uint32_t node, std::uint32_t ch, const Version& v)
       old = v;
       return;
     }
+  if (seen_[node].empty()) seen_nodes_.push_back(node);
   seen_[node].emplace_back(ch, v);
 }
 
@@ -186,6 +187,7 @@ void LoopState::prune_seen() {
       s.erase(std::remove_if(s.begin(), s.end(), stale), s.end());
     }
   }
+  std::erase_if(seen_nodes_, [&](std::uint32_t n) { return seen_[n].empty(); });
   interrupt_seen_.erase(std::remove_if(interrupt_seen_.begin(), interrupt_seen_.end(), stale),
                         interrupt_seen_.end());
   cleared_.clear();
@@ -356,6 +358,7 @@ void LoopState::load(const Checkpoint& cp) {
       target = &interrupt_seen_;
     } else if (auto idx = engine_->find_node(node)) {
       target = &seen_[*idx];
+      if (target->empty() && !chans.empty()) seen_nodes_.push_back(*idx);
     } else {
       continue;
     }
@@ -412,8 +415,7 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
     cp.channel_values.emplace(name, encode_channel(c));
   }
   dirty_.clear();
-  for (std::uint32_t n = 0; n < seen_.size(); ++n) {
-    if (seen_[n].empty()) continue;
+  for (auto n : seen_nodes_) {
     auto& m = cp.versions_seen[engine_->nodes[n].name];
     for (const auto& [c, v] : seen_[n]) m.emplace(engine_->channels[c].name, v.s);
   }

@@ -133,6 +133,7 @@ class LoopState {
   std::shared_ptr<void> state_;
   std::vector<Slot> slots_;
   std::vector<std::vector<std::pair<std::uint32_t, Version>>> seen_;  // node → (channel, version)
+  std::vector<std::uint32_t> seen_nodes_;  // nodes whose seen_ list is not empty
   std::vector<std::pair<std::uint32_t, Version>> interrupt_seen_;
   std::vector<ErasedWrite> start_writes_;
   std::vector<Send> sends_;
