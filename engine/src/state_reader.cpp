@@ -54,13 +54,12 @@ RawSnapshot snapshot(const Engine& e, const CheckpointTuple& tuple, bool apply_p
     if (!done.empty()) {
       // Writes that cannot be applied (the reducer rejected them: the run failed on them) are
       // not shown; the snapshot is the checkpoint as stored, with the error on those tasks.
-      LoopState trial(e);
-      trial.load(tuple.checkpoint);
       try {
-        trial.apply(done, step);
-        state = std::move(trial);
+        state.apply(done, step);
         applied = true;
       } catch (const InvalidUpdate& ex) {
+        state = LoopState(e);  // apply may have changed part of it: back to the stored checkpoint
+        state.load(tuple.checkpoint);
         for (auto* t : done) {
           t->has_result = false;
           t->error_text = ex.what();

@@ -87,28 +87,26 @@ std::string Message::text() const {
   return out;
 }
 
-Message SystemMessage(nlohmann::json content, std::string id) {
+namespace {
+Message text_message(MessageType type, nlohmann::json content, std::string id) {
   Message m;
-  m.type = MessageType::system;
+  m.type = type;
   m.content = checked_content(std::move(content));
   m.id = std::move(id);
   return m;
+}
+}  // namespace
+
+Message SystemMessage(nlohmann::json content, std::string id) {
+  return text_message(MessageType::system, std::move(content), std::move(id));
 }
 
 Message HumanMessage(nlohmann::json content, std::string id) {
-  Message m;
-  m.type = MessageType::human;
-  m.content = checked_content(std::move(content));
-  m.id = std::move(id);
-  return m;
+  return text_message(MessageType::human, std::move(content), std::move(id));
 }
 
 Message AIMessage(nlohmann::json content, std::string id) {
-  Message m;
-  m.type = MessageType::ai;
-  m.content = checked_content(std::move(content));
-  m.id = std::move(id);
-  return m;
+  return text_message(MessageType::ai, std::move(content), std::move(id));
 }
 
 Message AIMessage(nlohmann::json content, std::vector<ToolCall> tool_calls, std::string id) {

@@ -1,0 +1,25 @@
+#pragma once
+// Channel versions and the deterministic ids of tasks and interrupts.
+
+#include <cstdint>
+#include <string>
+
+namespace sg::detail {
+
+/// A channel version: counter `n` (0 = the channel has no value) and its checkpoint string.
+struct Version {
+  std::uint64_t n = 0;
+  std::string s;
+  [[nodiscard]] bool has() const noexcept { return n != 0; }
+};
+Version parse_version(const std::string& s);
+std::string format_version(std::uint64_t n);
+
+/// Deterministic task id: xxh3-128 of (checkpoint id, ns, step, node, kind, triggers or index),
+/// formatted 8-4-4-4-12 (LangGraph: pregel/_algo.py `_xxhash_str`).
+std::string task_id(const std::string& checkpoint_id, const std::string& ns, std::int64_t step,
+                    const std::string& node, bool push, const std::string& detail);
+/// Interrupt id: xxh3-128 hex of the task's namespace string.
+std::string interrupt_id(const std::string& ns, const std::string& node, const std::string& task_id);
+
+}  // namespace sg::detail
