@@ -1,0 +1,130 @@
+#pragma once
+/// @file
+/// sg::chatbot::Chatbot — the chatbot as a service: one compiled chatbot graph over one model and
+/// one checkpoint saver, and the operations the REPL and the HTTP server offer on threads
+/// (send a message, read a thread, list, undo, clear, delete).
+///
+/// Every conversation is a LangGraph thread: its messages, language, summary and turn count are
+/// the state of the latest checkpoint of `thread_id`, so a thread continues after a restart and
+/// its history can be inspected (sg-checkpoints), replayed or forked.
+///
+/// Failed and cancelled turns leave the thread as it was: the turn's checkpoints stay in the
+/// history as an abandoned branch, and a "fork" checkpoint copying the state before the turn
+/// becomes the head (LangGraph's update_state with as_node "__copy__").
+///
+/// Thread-safety: every member is thread-safe. Turns on different threads run in parallel; turns
+/// (and undo/clear) on one thread are serialised, in this process by a per-thread mutex and
+/// across processes by the saver's thread lock, so none is lost.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <stategraph/checkpoint/saver.hpp>
+#include <stategraph/compiled_graph.hpp>
+#include <stategraph/nodes/chat_model.hpp>
+#include <stategraph/run_config.hpp>
+
+#include "chat_state.hpp"
+#include "chatbot_graph.hpp"
+
+namespace sg::chatbot {
+
+struct ChatbotConfig {
+  std::shared_ptr<const sg::ChatModel> model;         ///< required
+  std::shared_ptr<sg::BaseCheckpointSaver> saver;     ///< required
+  ChatbotGraphOptions graph;
+  /// How long a turn waits for another turn on the same thread (e.g. in another process).
+  std::chrono::milliseconds thread_wait{std::chrono::minutes(5)};
+};
+
+/// The result of one turn.
+struct TurnResult {
+  sg::Message reply;          ///< the model's ai message, as saved
+  std::int64_t turn_count = 0;  ///< completed turns of the thread, this one included
+  std::string checkpoint_id;  ///< the thread's head after the turn
+};
+
+/// What a thread holds now (the state of its latest checkpoint).
+struct ThreadView {
+  std::string thread_id;
+  sg::Messages messages;
+  std::string language;
+  std::string summary;
+  std::int64_t turn_count = 0;
+  std::string checkpoint_id;
+  std::string updated_at;  ///< ISO-8601 UTC time of the latest checkpoint
+};
+
+/// A line of the thread list.
+struct ThreadSummary {
+  std::string thread_id;
+  std::string updated_at;  ///< ISO-8601 UTC time of the latest checkpoint
+};
+
+/// Receives each streamed piece of the reply's text, on the thread that called send().
+/// It may throw to stop the turn (the turn then fails as cancelled).
+using TokenCallback = std::function<void(std::string_view)>;
+
+class Chatbot {
+ public:
+  /// @throws ChatbotError [sg.chatbot.805] when model or saver is missing.
+  explicit Chatbot(ChatbotConfig config);
+
+  /// One turn: appends `text` as a human message to `thread_id` (created when new), runs the
+  /// graph and returns the reply; `on_token` gets its text as it streams. `language`, when set,
+  /// is stored in the thread's state and stays until changed.
+  /// @throws ChatbotError 801 (empty text), 803 (the model failed; the thread is as before),
+  ///         804 (cancelled through `cancel`; the thread is as before), 806 (thread busy past
+  ///         ChatbotConfig::thread_wait), 810 (the saver failed).
+  TurnResult send(const std::string& thread_id, const std::string& text, const TokenCallback& on_token = {},
+                  const sg::CancellationToken& cancel = {}, const std::optional<std::string>& language = std::nullopt);
+
+  /// The thread's current state, or nullopt when it has no checkpoint.
+  /// @throws ChatbotError 810.
+  [[nodiscard]] std::optional<ThreadView> thread(const std::string& thread_id) const;
+
+  /// Every thread of the saver, most recently updated first (at most `limit`).
+  /// @throws ChatbotError 810.
+  [[nodiscard]] std::vector<ThreadSummary> threads(std::size_t limit = 1000) const;
+
+  /// Continues the thread from the checkpoint before its last turn (a "fork" checkpoint copying
+  /// it becomes the head; the undone turn stays in the history). Returns false when the thread
+  /// has no turn to undo.
+  /// @throws ChatbotError 806, 810.
+  bool undo(const std::string& thread_id);
+
+  /// Empties the conversation (messages and summary; RemoveMessage of all messages) with a new
+  /// checkpoint, so /undo brings it back. Returns false when the thread does not exist.
+  /// @throws ChatbotError 806, 810.
+  bool clear(const std::string& thread_id);
+
+  /// Deletes every checkpoint of the thread. Returns false when it did not exist.
+  /// @throws ChatbotError 806, 810.
+  bool erase(const std::string& thread_id);
+
+  /// The graph as a Mermaid flowchart.
+  [[nodiscard]] std::string mermaid() const { return app_.draw_mermaid(); }
+  [[nodiscard]] const sg::ChatModel& model() const noexcept { return *config_.model; }
+  [[nodiscard]] const ChatbotConfig& config() const noexcept { return config_; }
+
+ private:
+  std::shared_ptr<std::mutex> thread_mutex(const std::string& thread_id);
+  [[nodiscard]] sg::RunConfig run_config(const std::string& thread_id) const;
+  void restore(const std::string& thread_id, const std::optional<std::string>& before);
+  void clear_locked(const std::string& thread_id);
+
+  ChatbotConfig config_;
+  sg::CompiledGraph<ChatState> app_;
+  std::mutex mutexes_guard_;
+  std::map<std::string, std::weak_ptr<std::mutex>, std::less<>> mutexes_;
+};
+
+}  // namespace sg::chatbot

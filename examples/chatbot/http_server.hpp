@@ -1,0 +1,94 @@
+#pragma once
+/// @file
+/// sg-chatbot's HTTP server (Boost.Beast): the chat API of seed 002, an OpenAI-compatible
+/// /v1/chat/completions, and a small web page at "/".
+///
+///   POST   /chat                  {session_id, message[, language]} → {session_id, response, turn_count}
+///   POST   /chat/stream           same body → text/event-stream: `data: <token>` events, then `data: [DONE]`
+///   GET    /chat/{session_id}/history → {session_id, turn_count, language, summary, messages: [{role, content, id}]}
+///   DELETE /chat/{session_id}     → {message}            (deletes the thread's checkpoints)
+///   GET    /threads               → {threads: [{thread_id, updated_at}]}
+///   POST   /v1/chat/completions   OpenAI chat-completions (stream true/false); the thread is the
+///                                 request's "user" field or the X-Thread-Id header; the last
+///                                 user message is the turn's input
+///   GET    /v1/models             the model, as OpenAI's model list
+///   GET    /                      the web chat page (web/index.html, embedded at build time)
+/// Errors are JSON `{"error": {"id": "sg.chatbot.8xx", "message": ...}}` with the status of the
+/// table in chatbot_error.hpp (empty message 400, unknown session 404, oversized body 413, model
+/// failure 502, bad token 401); under /v1 they are OpenAI's error object, which also carries the id.
+/// With a token, every route but the page needs it (the page asks for it and sends it).
+///
+/// /v1/chat/completions: the thread is the X-Thread-Id header, else "user"; the reply's
+/// X-Thread-Id header names it. Without either, a request whose only non-system message is the
+/// user's starts a new thread with a random id; one that carries earlier turns gets 400 (the
+/// server would otherwise drop the history the client sent). See openai_compat.hpp.
+///
+/// Streams: each piece of the reply is written as it arrives; the head (200) goes out with the
+/// first piece, so a turn that fails before any text gets its proper error status. A failure
+/// after that ends the stream with an error event and `data: [DONE]`. A client that goes away
+/// (a write fails or times out) cancels the turn and the thread stays as it was.
+///
+/// Concurrency: socket I/O runs on `threads` Asio threads (Beast, C++20 coroutines, one strand
+/// per connection, a timeout before every operation); turns and checkpoint reads run on a pool
+/// of `threads` worker threads, so up to `threads` turns run at once. Calls on one session
+/// (turns, DELETE) run one after another in arrival order, queued by the server without holding
+/// a worker; reads run at once.
+///
+/// Thread-safety: construct, stop, wait and the destructor from one owner thread (never from a
+/// request); port and stats from any thread.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "chatbot.hpp"
+
+namespace sg::chatbot {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  ///< address to bind (loopback unless told otherwise)
+  std::uint16_t port = 8080;       ///< 0: any free port (see HttpServer::port)
+  std::string token;               ///< when set, every request needs "Authorization: Bearer <token>"
+  std::size_t max_body_bytes = 1U << 20;  ///< larger request bodies → 413
+  std::size_t threads = 4;         ///< I/O threads, and worker threads for turns (see above)
+  /// Time limit of every socket operation: reading a request, writing a response or one piece of
+  /// a stream (a client that stops reading for this long is gone).
+  std::chrono::seconds io_timeout{30};
+};
+
+/// Counters of a running server (for monitoring and tests).
+struct ServerStats {
+  std::size_t connections = 0;    ///< open connections
+  std::size_t calls_running = 0;  ///< calls on worker threads (turns, reads, deletes)
+  std::size_t calls_waiting = 0;  ///< calls queued behind another call of their session
+  std::uint64_t requests = 0;     ///< requests read so far
+};
+
+class HttpServer {
+ public:
+  /// Binds and starts serving `bot` (which must outlive the server).
+  /// @throws ChatbotError [sg.chatbot.805] when the address cannot be bound.
+  HttpServer(Chatbot& bot, ServerOptions options);
+  /// Stops (as stop()).
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  /// The bound port (useful with port 0).
+  [[nodiscard]] std::uint16_t port() const noexcept;
+  [[nodiscard]] ServerStats stats() const;
+  /// Stops accepting, cancels running turns (their clients get 499 or a stream error event),
+  /// waits for the worker threads, closes every connection and joins the I/O threads.
+  /// Idempotent.
+  void stop();
+  /// Blocks until stop() is called or SIGINT/SIGTERM arrives.
+  void wait();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sg::chatbot

@@ -1,0 +1,41 @@
+// sg-chatbot: the tutorials' chatbot (seeds 000–002) as a terminal chat and an HTTP server.
+// See repl.hpp, http_server.hpp and README.md ("sg-chatbot").
+#include <iostream>
+
+#include <stategraph/checkpoint/error.hpp>
+
+#include "chatbot.hpp"
+#include "chatbot_error.hpp"
+#include "http_server.hpp"
+#include "repl.hpp"
+#include "saver_uri.hpp"
+#include "settings.hpp"
+
+int main(int argc, char** argv) {
+  using namespace sg::chatbot;  // NOLINT(google-build-using-namespace): a main file
+  auto parsed = parse_command_line(argc, argv);
+  if (!parsed.settings) return parsed.exit_code;
+  const Settings& settings = *parsed.settings;
+  try {
+    ModelChoice model = make_model(settings);
+    ChatbotConfig config;
+    config.model = model.model;
+    config.saver = open_saver(settings.checkpoints);
+    config.graph.system_prompt = settings.system_prompt;
+    config.graph.memory = settings.memory;
+    config.graph.max_tokens = settings.max_tokens;
+    Chatbot bot(config);
+    if (!settings.serve) return run_repl(bot, settings, model);
+    HttpServer server(bot, settings.server);
+    std::cerr << "sg-chatbot serving on http://" << settings.server.host << ":" << server.port() << "/ · checkpoints "
+              << redact_uri(settings.checkpoints) << "\nmodel: " << model.description << std::endl;
+    server.wait();
+    return 0;
+  } catch (const sg::Error& e) {
+    std::cerr << "sg-chatbot: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "sg-chatbot: [sg.chatbot.805] " << e.what() << "\n";
+    return 2;
+  }
+}

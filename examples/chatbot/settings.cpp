@@ -1,0 +1,106 @@
+#include "settings.hpp"
+
+#include <cstdlib>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <stategraph/nodes/openai_chat_model.hpp>
+
+#include "offline_chat_model.hpp"
+
+namespace sg::chatbot {
+namespace {
+
+std::string env(const std::string& name) {
+  const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+void add_common_options(CLI::App& app, Settings& s, std::string& memory, int& delay_ms) {
+  app.add_option("--thread", s.thread, "Thread (conversation) id")->capture_default_str();
+  app.add_option("--checkpoints", s.checkpoints,
+                 "Where threads are kept: sqlite:PATH, postgres://USER@HOST:PORT/DB or memory")
+      ->capture_default_str();
+  app.add_option("--model", s.model, "Model name sent to the endpoint (default gpt-4o-mini)");
+  app.add_option("--base-url", s.base_url,
+                 "OpenAI-compatible API root, e.g. https://api.openai.com/v1, http://127.0.0.1:11434/v1 "
+                 "(Ollama), http://127.0.0.1:8080/v1 (llama.cpp); default $OPENAI_BASE_URL");
+  app.add_option("--api-key-env", s.api_key_env, "Environment variable holding the API key")->capture_default_str();
+  app.add_option("--system", s.system_prompt, "System prompt; {language} is replaced by the thread's language")
+      ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--language", [&s](const std::string& l) { s.language = l; },
+         "Language the assistant answers in (kept with the thread; new threads: English)");
+  app.add_option("--max-tokens", s.max_tokens, "Token budget of the history the model sees (trim, summary)")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 10'000'000));
+  app.add_option("--memory", memory, "Memory strategy: buffer (everything), trim (newest within --max-tokens), "
+                                     "summary (older turns folded into a summary)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"buffer", "trim", "summary"}));
+  app.add_flag("--offline", s.offline, "Use the offline fake model even when an endpoint is configured");
+  app.add_option("--fake-delay-ms", delay_ms, "Offline fake model: delay before each streamed word")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10'000));
+}
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(int argc, char** argv) {
+  Settings s;
+  std::string memory = "trim";
+  int delay_ms = 0;
+  CLI::App app{
+      "sg-chatbot: the LangChain/LangGraph tutorials' chatbot on stategraph. Every thread is kept in a "
+      "checkpoint store and continues after a restart.\n"
+      "  sg-chatbot [options]          a terminal chat (reads one message per line when stdin is not a terminal)\n"
+      "  sg-chatbot serve [options]    an HTTP server: POST /chat, /chat/stream, /v1/chat/completions, web page at /",
+      "sg-chatbot"};
+  add_common_options(app, s, memory, delay_ms);
+  CLI::App* serve = app.add_subcommand("serve", "Serve the chat over HTTP (Boost.Beast)");
+  int port = 8080;
+  std::size_t max_body = s.server.max_body_bytes;
+  serve->add_option("--host", s.server.host, "Address to bind")->capture_default_str();
+  serve->add_option("--port", port, "Port (0: any free port, printed at start)")->capture_default_str()->check(CLI::Range(0, 65535));
+  serve->add_option("--token", s.server.token, "Require \"Authorization: Bearer TOKEN\" on every request");
+  serve->add_option("--max-body", max_body, "Largest request body in bytes (larger: 413)")->capture_default_str();
+  serve->add_option("--threads", s.server.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 256));
+  serve->fallthrough();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return {std::nullopt, app.exit(e)};
+  }
+  s.memory = parse_memory_strategy(memory);
+  s.fake_delay = std::chrono::milliseconds(delay_ms);
+  s.serve = serve->parsed();
+  s.server.port = static_cast<std::uint16_t>(port);
+  s.server.max_body_bytes = max_body;
+  return {s, 0};
+}
+
+ModelChoice make_model(const Settings& s) {
+  std::string base_url = s.base_url.empty() ? env("OPENAI_BASE_URL") : s.base_url;
+  const bool has_key = !env(s.api_key_env).empty();
+  if (s.offline || (base_url.empty() && !has_key)) {
+    ModelChoice choice;
+    choice.model = std::make_shared<OfflineChatModel>(s.fake_delay);
+    choice.offline = true;
+    choice.description =
+        "offline-fake-chat-model — a FAKE rule-based model, not an LLM (it knows your name and small sums). "
+        "For a real model: --base-url http://127.0.0.1:11434/v1 --model llama3.2 (Ollama), "
+        "--base-url http://127.0.0.1:8080/v1 (llama.cpp server), or export OPENAI_API_KEY=... for OpenAI.";
+    return choice;
+  }
+  sg::OpenAIChatModelOptions options;
+  options.base_url = base_url;
+  options.model = s.model.empty() ? "gpt-4o-mini" : s.model;
+  options.api_key_env = s.api_key_env;
+  auto model = std::make_shared<sg::OpenAIChatModel>(options);
+  ModelChoice choice;
+  choice.description = options.model + " at " + model->endpoint() + (model->has_api_key() ? "" : " (no API key)");
+  choice.model = std::move(model);
+  return choice;
+}
+
+}  // namespace sg::chatbot

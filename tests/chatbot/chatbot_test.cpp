@@ -1,0 +1,271 @@
+// The chatbot service (examples/chatbot/chatbot.hpp) on real SQLite files with the offline fake
+// model or scripted fakes: memory per thread, language, trimming as in the tutorial, summary
+// memory, restart, undo/clear, failures and cancellation leaving the thread as it was.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <stategraph/checkpoint/memory_saver.hpp>
+#include <stategraph/checkpoint/sqlite_saver.hpp>
+#include <stategraph/nodes/fake_chat_model.hpp>
+
+#include "chatbot.hpp"
+#include "chatbot_error.hpp"
+#include "offline_chat_model.hpp"
+#include "temp_dir.hpp"
+
+using sg::chatbot::Chatbot;
+using sg::chatbot::ChatbotConfig;
+using sg::chatbot::ChatbotError;
+using sg::chatbot::MemoryStrategy;
+using sg::chatbot::OfflineChatModel;
+
+namespace {
+
+ChatbotConfig offline_config(const std::string& db, MemoryStrategy memory = MemoryStrategy::buffer, int max_tokens = 4000) {
+  ChatbotConfig c;
+  c.model = std::make_shared<OfflineChatModel>();
+  c.saver = std::make_shared<sg::SqliteSaver>(db);
+  c.graph.memory = memory;
+  c.graph.max_tokens = max_tokens;
+  return c;
+}
+
+std::vector<std::string> texts(const sg::Messages& messages) {
+  std::vector<std::string> out;
+  for (const auto& m : messages) out.push_back(m.text());
+  return out;
+}
+
+std::string error_id(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ChatbotError& e) {
+    return e.id();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("chatbot: remembers a name on its thread and not on another") {
+  sgtest::TempDir dir;
+  Chatbot bot(offline_config(dir.file("chat.db")));
+  CHECK(bot.send("bob", "Hi! I'm Bob").reply.text() == "Hi Bob! How can I help you today?");
+  const auto second = bot.send("bob", "What's my name?");
+  CHECK(second.reply.text() == "Your name is Bob.");
+  CHECK(second.turn_count == 2);
+  CHECK(bot.send("alice", "What's my name?").reply.text().find("I don't know your name") == 0);
+  const auto view = bot.thread("bob");
+  REQUIRE(view);
+  CHECK(texts(view->messages) ==
+        std::vector<std::string>{"Hi! I'm Bob", "Hi Bob! How can I help you today?", "What's my name?", "Your name is Bob."});
+  CHECK(view->turn_count == 2);
+  CHECK_FALSE(bot.thread("nobody"));
+}
+
+TEST_CASE("chatbot: streams the reply's tokens as they are produced") {
+  sgtest::TempDir dir;
+  Chatbot bot(offline_config(dir.file("chat.db")));
+  std::vector<std::string> pieces;
+  const auto result = bot.send("t", "Hi! I'm Bob", [&](std::string_view p) { pieces.emplace_back(p); });
+  CHECK(pieces.size() > 3);  // one per word
+  std::string joined;
+  for (const auto& p : pieces) joined += p;
+  CHECK(joined == result.reply.text());
+}
+
+TEST_CASE("chatbot: the language is kept in the thread's state") {
+  sgtest::TempDir dir;
+  Chatbot bot(offline_config(dir.file("chat.db")));
+  CHECK(bot.send("es", "Hi! I'm Bob", {}, {}, std::string("Spanish")).reply.text() ==
+        "[in Spanish] Hi Bob! How can I help you today?");
+  // No language given: the thread's stays.
+  CHECK(bot.send("es", "What's my name?").reply.text() == "[in Spanish] Your name is Bob.");
+  CHECK(bot.thread("es")->language == "Spanish");
+  CHECK(bot.send("en", "What's my name?").reply.text().rfind("[in", 0) == std::string::npos);
+  CHECK(bot.thread("en")->language == "English");
+}
+
+TEST_CASE("chatbot: trim forgets the name as in the tutorial, buffer remembers it") {
+  // The tutorial's conversation (LangChain "Build a Chatbot", Managing Conversation History):
+  // with a budget of 65 tokens the model no longer sees "hi! I'm bob".
+  const std::map<std::string, std::string> script = {{"hi! I'm bob", "hi!"}, {"I like vanilla ice cream", "nice"},
+                                                     {"whats 2 + 2", "4"},    {"thanks", "no problem!"},
+                                                     {"having fun?", "yes!"}};
+  auto model = std::make_shared<sg::ScriptedFakeChatModel>([&script](const sg::Messages& messages) {
+    const auto found = script.find(messages.back().text());
+    return found != script.end() ? sg::AIMessage(found->second) : OfflineChatModel::reply_to(messages);
+  });
+  for (const auto memory : {MemoryStrategy::trim, MemoryStrategy::buffer}) {
+    CAPTURE(sg::chatbot::to_string(memory));
+    sgtest::TempDir dir;
+    ChatbotConfig c = offline_config(dir.file("chat.db"), memory, 65);
+    c.model = model;
+    c.graph.system_prompt = "you're a good assistant";
+    Chatbot bot(c);
+    for (const auto& line : {"hi! I'm bob", "I like vanilla ice cream", "whats 2 + 2", "thanks", "having fun?"})
+      bot.send("t", line);
+    const auto state = bot.thread("t");
+    REQUIRE(state);
+    const auto reply = bot.send("t", "what's my name?").reply.text();
+    if (memory == MemoryStrategy::trim) {
+      CHECK(reply.find("I don't know your name") == 0);
+      // What the model saw for that question, as in the tutorial: the system message (11
+      // tokens) and the newest messages within 65 tokens in all, starting on a human message.
+      sg::chatbot::ChatState s;
+      s.messages = state->messages;
+      s.messages.push_back(sg::HumanMessage("what's my name?"));
+      CHECK(texts(sg::chatbot::model_input(s, c.graph)) ==
+            std::vector<std::string>{"you're a good assistant", "whats 2 + 2", "4", "thanks", "no problem!",
+                                     "having fun?", "yes!", "what's my name?"});
+    } else {
+      CHECK(reply == "Your name is Bob.");
+    }
+  }
+}
+
+TEST_CASE("chatbot: summary memory folds old turns into the summary and keeps the name") {
+  sgtest::TempDir dir;
+  ChatbotConfig c = offline_config(dir.file("chat.db"), MemoryStrategy::summary, 60);
+  c.graph.summary_keep_messages = 2;
+  Chatbot bot(c);
+  bot.send("s", "Hi! I'm Bob");
+  for (int i = 0; i < 6; ++i) bot.send("s", "what is " + std::to_string(i) + " + 1?");
+  const auto view = bot.thread("s");
+  REQUIRE(view);
+  CHECK(view->summary.find("The user's name is Bob.") == 0);
+  CHECK(view->messages.size() <= 6);  // folded messages were removed (RemoveMessage)
+  CHECK(view->turn_count == 7);
+  CHECK(bot.send("s", "What's my name?").reply.text() == "Your name is Bob.");
+  CHECK(bot.thread("s")->messages.front().text() != "Hi! I'm Bob");
+}
+
+TEST_CASE("chatbot: a restarted chatbot continues the thread from the SQLite file") {
+  sgtest::TempDir dir;
+  {
+    Chatbot bot(offline_config(dir.file("chat.db")));
+    bot.send("bob", "Hi! I'm Bob");
+  }
+  Chatbot again(offline_config(dir.file("chat.db")));
+  const auto reply = again.send("bob", "What's my name?");
+  CHECK(reply.reply.text() == "Your name is Bob.");
+  CHECK(reply.turn_count == 2);
+}
+
+TEST_CASE("chatbot: undo continues from before the last turn and keeps it in the history") {
+  sgtest::TempDir dir;
+  ChatbotConfig c = offline_config(dir.file("chat.db"));
+  Chatbot bot(c);
+  bot.send("u", "Hi! I'm Bob");
+  bot.send("u", "Actually I'm Alice");
+  CHECK(bot.send("u", "What's my name?").reply.text() == "Your name is Alice.");
+  const auto checkpoints_before = c.saver->list({"u", "", std::nullopt}).size();
+  REQUIRE(bot.undo("u"));  // the question
+  REQUIRE(bot.undo("u"));  // "Actually I'm Alice"
+  auto view = bot.thread("u");
+  CHECK(texts(view->messages) == std::vector<std::string>{"Hi! I'm Bob", "Hi Bob! How can I help you today?"});
+  CHECK(view->turn_count == 1);
+  CHECK(bot.send("u", "What's my name?").reply.text() == "Your name is Bob.");
+  // Nothing was deleted: the undone turns are an abandoned branch of the history.
+  CHECK(c.saver->list({"u", "", std::nullopt}).size() > checkpoints_before);
+  // Undoing the first turn empties the thread; there is nothing before it.
+  REQUIRE(bot.undo("u"));
+  REQUIRE(bot.undo("u"));
+  CHECK(bot.thread("u")->messages.empty());
+  CHECK_FALSE(bot.undo("nobody"));
+}
+
+TEST_CASE("chatbot: clear empties the conversation and undo brings it back") {
+  sgtest::TempDir dir;
+  Chatbot bot(offline_config(dir.file("chat.db")));
+  bot.send("c", "Hi! I'm Bob");
+  REQUIRE(bot.clear("c"));
+  CHECK(bot.thread("c")->messages.empty());
+  CHECK(bot.send("c", "What's my name?").reply.text().find("I don't know") == 0);
+  REQUIRE(bot.undo("c"));  // the question
+  REQUIRE(bot.undo("c"));  // the clear
+  CHECK(bot.send("c", "What's my name?").reply.text() == "Your name is Bob.");
+  CHECK_FALSE(bot.clear("nobody"));
+}
+
+TEST_CASE("chatbot: a failing model leaves the thread as it was before the turn") {
+  sgtest::TempDir dir;
+  auto model = std::make_shared<sg::ScriptedFakeChatModel>(
+      std::vector<sg::Message>{sg::AIMessage("one"), sg::AIMessage("two")});
+  model->fail_on_call(2);
+  ChatbotConfig c = offline_config(dir.file("chat.db"));
+  c.model = model;
+  Chatbot bot(c);
+  bot.send("f", "first");
+  CHECK(error_id([&] { bot.send("f", "second"); }) == "sg.chatbot.803");
+  CHECK(texts(bot.thread("f")->messages) == std::vector<std::string>{"first", "one"});
+  CHECK(bot.send("f", "second again").reply.text() == "two");
+  CHECK(texts(bot.thread("f")->messages) == std::vector<std::string>{"first", "one", "second again", "two"});
+  // A first turn that fails leaves no thread at all.
+  model->fail_on_call(4);
+  CHECK(error_id([&] { bot.send("g", "hello"); }) == "sg.chatbot.803");
+  CHECK_FALSE(bot.thread("g"));
+}
+
+TEST_CASE("chatbot: a cancelled turn leaves the thread as it was") {
+  sgtest::TempDir dir;
+  Chatbot bot(offline_config(dir.file("chat.db")));
+  bot.send("x", "Hi! I'm Bob");
+  sg::CancellationToken cancel;
+  int pieces = 0;
+  CHECK(error_id([&] {
+          bot.send("x", "Actually I'm Alice", [&](std::string_view) {
+            if (++pieces == 2) cancel.cancel();
+          }, cancel);
+        }) == "sg.chatbot.804");
+  CHECK(bot.thread("x")->messages.size() == 2);
+  // A reader that throws (a disconnected client) stops the turn the same way.
+  CHECK(error_id([&] {
+          bot.send("x", "Actually I'm Alice", [&](std::string_view) { throw std::runtime_error("client gone"); });
+        }) == "sg.chatbot.804");
+  CHECK(bot.send("x", "What's my name?").reply.text() == "Your name is Bob.");
+}
+
+TEST_CASE("chatbot: an empty message is refused with sg.chatbot.801") {
+  sgtest::TempDir dir;
+  Chatbot bot(offline_config(dir.file("chat.db")));
+  CHECK(error_id([&] { bot.send("e", "  \n"); }) == "sg.chatbot.801");
+  CHECK_FALSE(bot.thread("e"));
+}
+
+TEST_CASE("chatbot: concurrent turns on one thread are serialised and both land") {
+  sgtest::TempDir dir;
+  Chatbot bot(offline_config(dir.file("chat.db")));
+  std::vector<std::thread> workers;
+  for (int i = 0; i < 4; ++i) workers.emplace_back([&bot, i] { bot.send("busy", "message " + std::to_string(i)); });
+  for (auto& w : workers) w.join();
+  const auto view = bot.thread("busy");
+  REQUIRE(view);
+  CHECK(view->messages.size() == 8);
+  CHECK(view->turn_count == 4);
+  for (std::size_t i = 0; i < view->messages.size(); i += 2) {  // each question followed by its answer
+    CHECK(view->messages[i].type == sg::MessageType::human);
+    CHECK(view->messages[i + 1].text().find(view->messages[i].text()) != std::string::npos);
+  }
+}
+
+TEST_CASE("chatbot: threads lists every conversation, newest first, and erase deletes one") {
+  sgtest::TempDir dir;
+  Chatbot bot(offline_config(dir.file("chat.db")));
+  bot.send("one", "hello");
+  bot.send("two", "hello");
+  const auto list = bot.threads();
+  REQUIRE(list.size() == 2);
+  CHECK(list[0].thread_id == "two");
+  CHECK(list[1].thread_id == "one");
+  CHECK(bot.erase("one"));
+  CHECK_FALSE(bot.erase("one"));
+  CHECK_FALSE(bot.thread("one"));
+  CHECK(bot.threads().size() == 1);
+}
