@@ -19,7 +19,12 @@
 /// | sg.nodes.621  | sg::ModelError   | a fault injected into a fake model (tests)                      |
 /// | sg.nodes.622  | sg::ModelError   | a model reply is malformed (not an AI message, bad chunk)       |
 /// | sg.nodes.623  | sg::ModelError   | the model call was cancelled                                    |
-/// | sg.nodes.63x  | sg::ModelError   | reserved for the OpenAI-compatible HTTP client                  |
+/// | sg.nodes.630  | sg::ModelStatusError | the server answered HTTP >= 400 (status() has it; 429 and   |
+/// |               |                  | 5xx are retryable); the message has the server's own text       |
+/// | sg.nodes.631  | sg::ModelError   | connection failed (refused, DNS, TLS, connect timeout); retryable|
+/// | sg.nodes.632  | sg::ModelError   | the total time limit of the call ran out                        |
+/// | sg.nodes.633  | sg::ModelError   | the stream ended before `data: [DONE]`; retryable               |
+/// | sg.nodes.634  | sg::ModelError   | invalid OpenAIChatModel options (see openai_chat_model.hpp)     |
 ///
 /// Inside a graph, an exception thrown by a node reaches the caller as sg::NodeError
 /// [sg.run.301] with this exception nested; one thrown by a reducer (add_messages removing an
