@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -192,7 +193,7 @@ struct InMemorySaver::Impl {
   // Assembles the tuple of a stored checkpoint; throws SaverCorrupt when a value is missing.
   static CheckpointTuple make_tuple(const std::string& thread_id, const std::string& ns,
                                     const NsData& data,
-                                    std::map<std::string, Stored>::const_iterator it) {
+                                    std::map<std::string, Stored>::const_iterator it, bool values = true) {
     const Stored& stored = it->second;
     CheckpointTuple tuple;
     tuple.config = CheckpointConfig{thread_id, ns, it->first};
@@ -202,9 +203,10 @@ struct InMemorySaver::Impl {
     checkpoint.ts = stored.ts;
     checkpoint.channel_versions = stored.versions.channel_versions();
     checkpoint.versions_seen = stored.versions.versions_seen();
-    auto& values = checkpoint.channel_values;
-    for (const auto& [channel, version] : checkpoint.channel_versions)
-      values.emplace_hint(values.end(), channel, resolve(thread_id, ns, it->first, data, channel, version));
+    auto& channel_values = checkpoint.channel_values;
+    if (values)
+      for (const auto& [channel, version] : checkpoint.channel_versions)
+        channel_values.emplace_hint(channel_values.end(), channel, resolve(thread_id, ns, it->first, data, channel, version));
     tuple.metadata = stored.metadata;
     if (!stored.parent_id.empty()) {
       tuple.parent_config = CheckpointConfig{thread_id, ns, stored.parent_id};
@@ -244,6 +246,17 @@ struct InMemorySaver::Impl {
       chain.push_back(&*blob->delta);
       v = blob->delta->base;
     }
+  }
+
+  // JSON text sizes of what is stored, for list_threads, checkpoint_bytes and storage_stats.
+  static std::uint64_t bytes_of(const Blob& blob) {
+    return blob.delta ? blob.delta->append.dump().size() : blob.value.dump().size();
+  }
+  static std::uint64_t bytes_of(const Stored& stored) { return stored.metadata.dump().size(); }
+  static std::uint64_t bytes_of(const TaskWrites& writes) {
+    std::uint64_t n = 0;
+    for (const auto& [idx, write] : writes) n += write.second.dump().size();
+    return n;
   }
 
   // Deletes the given checkpoints of a namespace, their writes and the values left unreferenced.
@@ -358,7 +371,7 @@ std::vector<CheckpointTuple> InMemorySaver::list(const CheckpointConfig& config,
   result.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     const Candidate& c = candidates[i];
-    result.push_back(Impl::make_tuple(*c.thread_id, config.checkpoint_ns, *c.data, c.it));
+    result.push_back(Impl::make_tuple(*c.thread_id, config.checkpoint_ns, *c.data, c.it, options.values));
   }
   return result;
 }
@@ -480,6 +493,99 @@ void InMemorySaver::copy_thread(std::string_view from, std::string_view to) {
   const auto source = impl_->threads.find(from);
   if (source == impl_->threads.end()) return;
   impl_->threads.emplace(std::string(to), source->second);
+}
+
+std::vector<ThreadInfo> InMemorySaver::list_threads(const ThreadListOptions& options) {
+  if (!options.filter.is_null() && !options.filter.is_object())
+    throw invalid_argument("list_threads: filter must be a JSON object, got " + options.filter.dump());
+  const bool filtered = options.filter.is_object() && !options.filter.empty();
+  const std::lock_guard lock(impl_->mutex);
+  std::vector<ThreadInfo> out;
+  auto summarise = [&](const std::string& id, const ThreadData& thread) {
+    ThreadInfo info;
+    info.thread_id = id;
+    bool match = !filtered;
+    for (const auto& [ns, data] : thread.namespaces) {
+      if (data.checkpoints.empty()) continue;
+      info.namespaces.push_back(ns);
+      info.checkpoints += data.checkpoints.size();
+      const auto& [last_id, last] = *data.checkpoints.rbegin();
+      if (last_id > info.last_checkpoint_id) {
+        info.last_checkpoint_id = last_id;
+        info.last_ts = last.ts;
+        info.last_step.reset();
+        if (const auto step = last.metadata.find("step"); step != last.metadata.end() && step->is_number_integer())
+          info.last_step = step->get<std::int64_t>();
+      }
+      for (const auto& [cid, stored] : data.checkpoints) {
+        info.bytes += Impl::bytes_of(stored);
+        if (!match && stored.metadata.is_object()) match = metadata_matches(stored.metadata, options.filter);
+      }
+      for (const auto& [channel, versions] : data.blobs)
+        for (const auto& [version, blob] : versions) info.bytes += Impl::bytes_of(blob);
+      for (const auto& [cid, tasks] : data.writes)
+        for (const auto& [task, writes] : tasks) info.bytes += Impl::bytes_of(writes);
+    }
+    if (info.checkpoints > 0 && match) out.push_back(std::move(info));
+  };
+  if (options.thread_id) {
+    if (const auto t = impl_->threads.find(*options.thread_id); t != impl_->threads.end()) summarise(t->first, t->second);
+  } else {
+    for (const auto& [id, thread] : impl_->threads) summarise(id, thread);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ThreadInfo& a, const ThreadInfo& b) { return a.last_checkpoint_id > b.last_checkpoint_id; });
+  if (options.limit && out.size() > *options.limit) out.resize(*options.limit);
+  return out;
+}
+
+std::map<std::string, std::uint64_t> InMemorySaver::checkpoint_bytes(const CheckpointConfig& config) {
+  std::map<std::string, std::uint64_t> out;
+  const std::lock_guard lock(impl_->mutex);
+  const auto thread = impl_->threads.find(config.thread_id);
+  if (thread == impl_->threads.end()) return out;
+  const auto ns = thread->second.namespaces.find(config.checkpoint_ns);
+  if (ns == thread->second.namespaces.end()) return out;
+  const NsData& data = ns->second;
+  std::set<std::pair<std::string_view, std::string_view>> counted;
+  for (const auto& [id, stored] : data.checkpoints) {  // oldest first
+    std::uint64_t bytes = Impl::bytes_of(stored);
+    if (const auto w = data.writes.find(id); w != data.writes.end())
+      for (const auto& [task, writes] : w->second) bytes += Impl::bytes_of(writes);
+    stored.versions.for_each_channel([&](std::string_view channel, std::string_view version) {
+      if (!counted.emplace(channel, version).second) return;
+      const auto ch = data.blobs.find(channel);
+      if (ch == data.blobs.end()) return;
+      if (const auto b = ch->second.find(version); b != ch->second.end()) bytes += Impl::bytes_of(b->second);
+    });
+    out.emplace(id, bytes);
+  }
+  return out;
+}
+
+StorageStats InMemorySaver::storage_stats() {
+  StorageStats stats;
+  TableStats checkpoints{"sg_checkpoints", 0, 0, std::nullopt};
+  TableStats blobs{"sg_blobs", 0, 0, std::nullopt};
+  TableStats writes{"sg_writes", 0, 0, std::nullopt};
+  const std::lock_guard lock(impl_->mutex);
+  for (const auto& [id, thread] : impl_->threads) {
+    for (const auto& [ns, data] : thread.namespaces) {
+      checkpoints.rows += data.checkpoints.size();
+      for (const auto& [cid, stored] : data.checkpoints) checkpoints.bytes += Impl::bytes_of(stored);
+      for (const auto& [channel, versions] : data.blobs) {
+        blobs.rows += versions.size();
+        for (const auto& [version, blob] : versions) blobs.bytes += Impl::bytes_of(blob);
+      }
+      for (const auto& [cid, tasks] : data.writes)
+        for (const auto& [task, w] : tasks) {
+          writes.rows += w.size();
+          writes.bytes += Impl::bytes_of(w);
+        }
+    }
+  }
+  stats.tables = {checkpoints, blobs, writes};
+  return stats;
 }
 
 std::size_t InMemorySaver::value_count() const {

@@ -69,8 +69,9 @@ std::string build_conninfo(const std::string& uri, const PostgresSaverOptions& o
   // server-side default does not apply to us unnoticed. JIT off: our statements are short index
   // probes, but the recursive walk's row estimates can push their cost over jit_above_cost, and
   // compiling then takes 10-40 ms for a statement that runs in 1.
-  params.emplace_back("options",
-                      "-c statement_timeout=" + std::to_string(options.statement_timeout.count()) + " -c jit=off");
+  params.emplace_back("options", "-c statement_timeout=" + std::to_string(options.statement_timeout.count()) +
+                                     " -c jit=off" +
+                                     (options.read_only ? " -c default_transaction_read_only=on" : ""));
 
   std::string out = uri;
   if (is_uri(uri)) {

@@ -98,7 +98,7 @@ std::string dump_value(const json& value, std::string_view what) {
 constexpr std::string_view kNoLimit = "9223372036854775807";
 
 // list() variants: one prepared statement per combination of these flags.
-enum ListFlags : unsigned { kByThread = 1, kById = 2, kBefore = 4, kFilter = 8, kListVariants = 16 };
+enum ListFlags : unsigned { kByThread = 1, kById = 2, kBefore = 4, kFilter = 8, kNoValues = 16, kListVariants = 32 };
 
 std::string list_statement_name(unsigned flags) { return "sg_list_" + std::to_string(flags); }
 
@@ -129,26 +129,33 @@ std::string list_sql(const std::string& s, unsigned flags) {
   }
   const std::string limit = param();
   const std::string order = (flags & kByThread) != 0 ? "checkpoint_id DESC" : "checkpoint_id DESC, thread_id";
-  return "WITH RECURSIVE c AS (SELECT thread_id, checkpoint_id, parent_checkpoint_id, v, ts, channel_versions, "
+  const bool values = (flags & kNoValues) == 0;
+  std::string sql = "WITH RECURSIVE c AS (SELECT thread_id, checkpoint_id, parent_checkpoint_id, v, ts, channel_versions, "
          "versions_seen, metadata FROM " + s + ".sg_checkpoints WHERE " + where + " ORDER BY " + order +
-         " LIMIT " + limit + "),\n"
+         " LIMIT " + limit + ")";
+  if (values) {
+    sql += ",\n"
          "k(thread_id, channel, version) AS (\n"
          "  SELECT c.thread_id, e.key COLLATE \"C\", e.value COLLATE \"C\" FROM c, json_each_text(CASE WHEN "
          "json_typeof(c.channel_versions) = 'object' THEN c.channel_versions ELSE '{}' END) e\n"
          "  UNION\n"
          "  SELECT k.thread_id, k.channel, b.base FROM k, LATERAL (SELECT base FROM " + s + ".sg_blobs b WHERE "
          "b.thread_id = k.thread_id AND b.checkpoint_ns = " + ns + " AND b.channel = k.channel AND b.version = k.version LIMIT 1) b "
-         "WHERE b.base IS NOT NULL)\n"
-         "SELECT 0 AS kind, c.thread_id, c.checkpoint_id, c.parent_checkpoint_id, c.ts, c.v::bigint, "
-         "c.channel_versions::text, c.versions_seen::text, c.metadata::text FROM c\n"
-         "UNION ALL\n"
+         "WHERE b.base IS NOT NULL)";
+  }
+  sql += "\nSELECT 0 AS kind, c.thread_id, c.checkpoint_id, c.parent_checkpoint_id, c.ts, c.v::bigint, "
+         "c.channel_versions::text, c.versions_seen::text, c.metadata::text FROM c\n";
+  if (values) {
+    sql += "UNION ALL\n"
          "SELECT 1, k.thread_id, k.channel, k.version, b.base, b.keep, b.value, NULL, NULL FROM k, LATERAL (SELECT base, "
          "keep, value::text FROM " + s + ".sg_blobs b WHERE b.thread_id = k.thread_id AND b.checkpoint_ns = " + ns +
-         " AND b.channel = k.channel AND b.version = k.version LIMIT 1) b\n"
-         "UNION ALL\n"
+         " AND b.channel = k.channel AND b.version = k.version LIMIT 1) b\n";
+  }
+  sql += "UNION ALL\n"
          "SELECT 2, c.thread_id, c.checkpoint_id, w.task_id, w.channel, w.idx::bigint, w.value, NULL, NULL FROM c, "
          "LATERAL (SELECT task_id, channel, idx, value::text FROM " + s + ".sg_writes w WHERE w.thread_id = c.thread_id "
          "AND w.checkpoint_ns = " + ns + " AND w.checkpoint_id = c.checkpoint_id OFFSET 0) w";
+  return sql;
 }
 
 std::vector<std::pair<std::string, std::string>> statements(const std::string& s) {
@@ -238,7 +245,8 @@ std::string key_of(std::string_view a, std::string_view b, std::string_view c = 
 // row does not parse or a referenced value is missing.
 class ListDecoder {
  public:
-  ListDecoder(const std::string& schema, const std::string& ns) : schema_(schema), ns_(ns) {}
+  ListDecoder(const std::string& schema, const std::string& ns, bool values = true)
+      : schema_(schema), ns_(ns), values_(values) {}
 
   std::vector<CheckpointTuple> decode(const pqxx::result& r) {
     struct CheckpointRow {
@@ -291,6 +299,7 @@ class ListDecoder {
         throw corrupt(std::string("its channel_versions or versions_seen has the wrong shape: ") + e.what());
       }
       for (const auto& [channel, version] : c.channel_versions) {
+        if (!values_) break;
         const auto value = c.channel_values.emplace_hint(c.channel_values.end(), channel, resolve(channel, version));
         built_.insert_or_assign(key_of(thread_, channel, version), &value->second);
       }
@@ -384,6 +393,7 @@ class ListDecoder {
 
   const std::string& schema_;
   const std::string& ns_;
+  bool values_;
   std::unordered_map<std::string, Blob> blobs_;
   std::unordered_map<std::string, std::vector<WriteRow>> writes_;
   // (thread, channel, version) → the value in a tuple built already.
@@ -461,6 +471,12 @@ struct PostgresSaver::Impl {
 
   std::shared_ptr<LockConnections> lock_connections = std::make_shared<LockConnections>(options.pool_size);
 
+  void require_writable(std::string_view call) const {
+    if (options.read_only)
+      throw SaverError("sg.saver.409", "postgres saver: " + std::string(call) + ": the saver was opened read-only "
+                                       "(PostgresSaverOptions::read_only)");
+  }
+
   std::vector<CheckpointTuple> run_list(const CheckpointConfig& config, const ListOptions& options_, std::string_view op) {
     if (!options_.filter.is_null() && !options_.filter.is_object()) {
       throw invalid_argument("list: filter must be a JSON object, got " + options_.filter.dump());
@@ -485,6 +501,7 @@ struct PostgresSaver::Impl {
       flags |= kFilter;
       args.push_back(dump_value(without_nul(options_.filter), "list: the filter"));
     }
+    if (!options_.values) flags |= kNoValues;
     const auto limit = options_.limit.value_or(std::numeric_limits<std::size_t>::max());
     args.push_back(limit >= static_cast<std::size_t>(std::numeric_limits<long long>::max()) ? std::string(kNoLimit)
                                                                                            : std::to_string(limit));
@@ -493,7 +510,7 @@ struct PostgresSaver::Impl {
       pqxx::nontransaction tx(c);
       return tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(args));
     });
-    ListDecoder decoder(options.schema, config.checkpoint_ns);
+    ListDecoder decoder(options.schema, config.checkpoint_ns, options_.values);
     return decoder.decode(r);
   }
 };
@@ -502,7 +519,7 @@ struct PostgresSaver::Impl {
 
 PostgresSaver::PostgresSaver(std::string uri, PostgresSaverOptions options) {
   if (options.pool_size == 0) throw invalid_argument("PostgresSaver: pool_size must be at least 1");
-  const bool migrate = options.migrate;
+  const bool migrate = options.migrate && !options.read_only;
   impl_ = std::make_unique<Impl>(std::move(uri), std::move(options));
   // Connects (401 when the server cannot be reached) and brings the schema up to date or checks it.
   impl_->pool.run("setup", [&](pqxx::connection& c) { pg::ensure_schema(c, impl_->options.schema, migrate); });
@@ -511,6 +528,7 @@ PostgresSaver::PostgresSaver(std::string uri, PostgresSaverOptions options) {
 PostgresSaver::~PostgresSaver() = default;
 
 void PostgresSaver::setup() {
+  impl_->require_writable("setup");
   impl_->pool.run("setup", [&](pqxx::connection& c) { pg::ensure_schema(c, impl_->options.schema, true); });
 }
 
@@ -536,6 +554,7 @@ std::vector<CheckpointTuple> PostgresSaver::list(const CheckpointConfig& config,
 
 CheckpointConfig PostgresSaver::put(const CheckpointConfig& config, const Checkpoint& checkpoint,
                                     const CheckpointMetadata& metadata, const ChannelVersions& new_versions) {
+  impl_->require_writable("put");
   if (config.thread_id.empty()) {
     throw invalid_argument("put: config.thread_id is empty; every checkpoint belongs to a thread");
   }
@@ -587,6 +606,7 @@ CheckpointConfig PostgresSaver::put(const CheckpointConfig& config, const Checkp
 
 void PostgresSaver::put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
                                std::string_view task_id) {
+  impl_->require_writable("put_writes");
   if (config.thread_id.empty()) throw invalid_argument("put_writes: config.thread_id is empty");
   const std::string* checkpoint_id = named_id(config);
   if (checkpoint_id == nullptr) {
@@ -622,6 +642,7 @@ void PostgresSaver::put_writes(const CheckpointConfig& config, std::span<const P
 }
 
 void PostgresSaver::delete_thread(std::string_view thread_id) {
+  impl_->require_writable("delete_thread");
   if (thread_id.empty()) return;
   const std::string thread(thread_id);
   impl_->pool.run("delete_thread", [&](pqxx::connection& c) {
@@ -631,6 +652,7 @@ void PostgresSaver::delete_thread(std::string_view thread_id) {
 }
 
 std::size_t PostgresSaver::prune(std::string_view thread_id, const PruneOptions& options) {
+  impl_->require_writable("prune");
   if (!options.keep_last && !options.before) return 0;
   if (thread_id.empty()) return 0;
   const std::string thread(thread_id);
@@ -648,6 +670,7 @@ std::size_t PostgresSaver::prune(std::string_view thread_id, const PruneOptions&
 }
 
 void PostgresSaver::copy_thread(std::string_view from, std::string_view to) {
+  impl_->require_writable("copy_thread");
   if (from.empty() || to.empty()) throw invalid_argument("copy_thread: thread ids must not be empty");
   const std::string source(from), destination(to);
   auto exists_error = [&] {
@@ -676,7 +699,139 @@ std::optional<std::string> PostgresSaver::latest_checkpoint_id(const CheckpointC
   });
 }
 
+// -------------------------------------------------------------------------------- inspection
+
+std::vector<ThreadInfo> PostgresSaver::list_threads(const ThreadListOptions& options) {
+  if (!options.filter.is_null() && !options.filter.is_object())
+    throw invalid_argument("list_threads: filter must be a JSON object, got " + options.filter.dump());
+  if (options.limit && *options.limit == 0) return {};
+  const std::string& q = impl_->quoted_schema;
+  const bool filtered = options.filter.is_object() && !options.filter.empty();
+  const std::string filter = filtered ? dump_value(without_nul(options.filter), "list_threads: the filter") : "";
+  const auto limit = options.limit.value_or(std::numeric_limits<std::size_t>::max());
+  const std::string limit_text =
+      limit >= static_cast<std::size_t>(std::numeric_limits<long long>::max()) ? std::string(kNoLimit) : std::to_string(limit);
+  // $1 thread or NULL, $2 filter or NULL, $3 limit.
+  const std::string sql =
+      "WITH t AS (SELECT thread_id, count(*) AS n, max(checkpoint_id) AS last, "
+      "sum(pg_column_size(metadata) + pg_column_size(channel_versions) + pg_column_size(versions_seen))::bigint AS bytes, "
+      "array_to_json(array_agg(DISTINCT checkpoint_ns))::text AS namespaces FROM " + q + ".sg_checkpoints "
+      "WHERE ($1::text IS NULL OR thread_id = $1::text) GROUP BY thread_id),\n"
+      "p AS (SELECT * FROM t WHERE $2::jsonb IS NULL OR EXISTS (SELECT 1 FROM " + q + ".sg_checkpoints m WHERE "
+      "m.thread_id = t.thread_id AND NOT EXISTS (SELECT 1 FROM jsonb_each($2::jsonb) f WHERE m.metadata -> f.key "
+      "IS DISTINCT FROM f.value)) ORDER BY last DESC, thread_id LIMIT $3::bigint)\n"
+      "SELECT p.thread_id, p.n, p.last, l.ts, l.step, p.bytes + "
+      "coalesce((SELECT sum(pg_column_size(b.value))::bigint FROM " + q + ".sg_blobs b WHERE b.thread_id = p.thread_id), 0) + "
+      "coalesce((SELECT sum(pg_column_size(w.value))::bigint FROM " + q + ".sg_writes w WHERE w.thread_id = p.thread_id), 0), "
+      "p.namespaces FROM p LEFT JOIN LATERAL (SELECT c.ts, c.metadata ->> 'step' AS step FROM " + q +
+      ".sg_checkpoints c WHERE c.thread_id = p.thread_id AND c.checkpoint_id = p.last LIMIT 1) l ON true "
+      "ORDER BY p.last DESC, p.thread_id";
+  const pqxx::result r = impl_->pool.run("list_threads", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    auto result = tx.exec_params(sql, options.thread_id ? options.thread_id->c_str() : nullptr,
+                                 filtered ? filter.c_str() : nullptr, limit_text);
+    tx.commit();
+    return result;
+  });
+  std::vector<ThreadInfo> out;
+  out.reserve(r.size());
+  for (const auto& row : r) {
+    ThreadInfo info;
+    info.thread_id = row[0].c_str();
+    info.checkpoints = row[1].as<std::size_t>();
+    info.last_checkpoint_id = row[2].c_str();
+    info.last_ts = row[3].is_null() ? "" : row[3].c_str();
+    if (!row[4].is_null()) {
+      const std::string step = row[4].c_str();
+      const json j = json::parse(step, nullptr, false);
+      if (j.is_number_integer()) info.last_step = j.get<std::int64_t>();
+    }
+    info.bytes = row[5].as<std::uint64_t>();
+    const json namespaces = json::parse(std::string_view(row[6].c_str(), row[6].size()), nullptr, false);
+    if (namespaces.is_array())
+      for (const auto& ns : namespaces)
+        if (ns.is_string()) info.namespaces.push_back(ns.get<std::string>());
+    std::sort(info.namespaces.begin(), info.namespaces.end());
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::map<std::string, std::uint64_t> PostgresSaver::checkpoint_bytes(const CheckpointConfig& config) {
+  const std::string& q = impl_->quoted_schema;
+  struct Rows {
+    pqxx::result checkpoints, blobs, writes;
+  };
+  Rows rows = impl_->pool.run("checkpoint_bytes", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    Rows out;
+    out.checkpoints = tx.exec_params(
+        "SELECT checkpoint_id, (pg_column_size(metadata) + pg_column_size(channel_versions) + "
+        "pg_column_size(versions_seen))::bigint, channel_versions::text FROM " + q + ".sg_checkpoints "
+        "WHERE thread_id = $1 AND checkpoint_ns = $2 ORDER BY checkpoint_id",
+        config.thread_id, config.checkpoint_ns);
+    out.blobs = tx.exec_params("SELECT channel, version, pg_column_size(value)::bigint FROM " + q +
+                                   ".sg_blobs WHERE thread_id = $1 AND checkpoint_ns = $2",
+                               config.thread_id, config.checkpoint_ns);
+    out.writes = tx.exec_params("SELECT checkpoint_id, sum(pg_column_size(value))::bigint FROM " + q +
+                                    ".sg_writes WHERE thread_id = $1 AND checkpoint_ns = $2 GROUP BY checkpoint_id",
+                                config.thread_id, config.checkpoint_ns);
+    tx.commit();
+    return out;
+  });
+  std::map<std::pair<std::string, std::string>, std::uint64_t> blobs;
+  for (const auto& row : rows.blobs) blobs.emplace(std::pair{row[0].c_str(), row[1].c_str()}, row[2].as<std::uint64_t>());
+  std::map<std::string, std::uint64_t> out;
+  for (const auto& row : rows.checkpoints) {
+    std::uint64_t bytes = row[1].as<std::uint64_t>();
+    const json versions = json::parse(std::string_view(row[2].c_str(), row[2].size()), nullptr, false);
+    if (!versions.is_object())
+      throw SaverCorrupt("postgres saver: checkpoint \"" + std::string(row[0].c_str()) + "\" of thread \"" +
+                         config.thread_id + "\" (namespace \"" + config.checkpoint_ns + "\", schema \"" +
+                         impl_->options.schema + "\") is damaged: its channel_versions is not an object");
+    for (const auto& [channel, version] : versions.items()) {
+      if (!version.is_string()) continue;
+      const auto b = blobs.find({channel, version.get<std::string>()});
+      if (b == blobs.end()) continue;
+      bytes += b->second;
+      blobs.erase(b);
+    }
+    out.emplace(row[0].c_str(), bytes);
+  }
+  for (const auto& row : rows.writes)
+    if (const auto it = out.find(row[0].c_str()); it != out.end()) it->second += row[1].as<std::uint64_t>();
+  return out;
+}
+
+StorageStats PostgresSaver::storage_stats() {
+  const std::string& q = impl_->quoted_schema;
+  const std::string& schema = impl_->options.schema;
+  const std::pair<const char*, std::string> tables[] = {
+      {"sg_checkpoints", "pg_column_size(metadata) + pg_column_size(channel_versions) + pg_column_size(versions_seen)"},
+      {"sg_blobs", "pg_column_size(value)"},
+      {"sg_writes", "pg_column_size(value)"}};
+  StorageStats stats;
+  impl_->pool.run("storage_stats", [&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    stats = StorageStats{};
+    std::uint64_t total = 0;
+    for (const auto& [name, size] : tables) {
+      const pqxx::row row = tx.exec_params1(
+          "SELECT count(*), coalesce(sum(" + size + "), 0)::bigint, pg_total_relation_size(format('%I.%I', $1::text, $2::text)::regclass) "
+          "FROM " + q + "." + name,
+          schema, std::string(name));
+      TableStats t{name, row[0].as<std::uint64_t>(), row[1].as<std::uint64_t>(), row[2].as<std::uint64_t>()};
+      total += *t.disk_bytes;
+      stats.tables.push_back(std::move(t));
+    }
+    stats.total_disk_bytes = total;
+    tx.commit();
+  });
+  return stats;
+}
+
 std::unique_ptr<ThreadLock> PostgresSaver::lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) {
+  impl_->require_writable("lock_thread");
   if (thread_id.empty()) throw invalid_argument("lock_thread: thread_id is empty");
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + wait;

@@ -123,10 +123,12 @@ std::int64_t Stmt::int64(int column) const { return sqlite3_column_int64(stmt_, 
 
 // -------------------------------------------------------------------------------- Connection
 
-Connection::Connection(const std::string& path, std::chrono::milliseconds busy_timeout, bool synchronous_full)
-    : path_(path), busy_timeout_(busy_timeout) {
+Connection::Connection(const std::string& path, std::chrono::milliseconds busy_timeout, bool synchronous_full,
+                       bool read_only)
+    : path_(path), busy_timeout_(busy_timeout), read_only_(read_only) {
   // NOMUTEX: the pool guarantees one thread at a time per connection.
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = "cannot open the SQLite database \"" + path + "\": ";
@@ -140,6 +142,7 @@ Connection::Connection(const std::string& path, std::chrono::milliseconds busy_t
   sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
   try {
     exec(synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", "configuring the connection");
+    if (read_only) exec("PRAGMA query_only=1", "configuring the connection");
   } catch (...) {
     sqlite3_close_v2(db_);
     throw;

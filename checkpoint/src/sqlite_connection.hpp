@@ -65,7 +65,9 @@ class Connection {
   /// Opens `path` (creating it when missing) and configures the connection: extended result
   /// codes, busy timeout, `synchronous`. Does not touch the schema.
   /// @throws SaverUnavailable [401] naming the path when SQLite cannot open it.
-  Connection(const std::string& path, std::chrono::milliseconds busy_timeout, bool synchronous_full);
+  /// `read_only`: SQLITE_OPEN_READONLY (the file must exist) and `PRAGMA query_only`.
+  Connection(const std::string& path, std::chrono::milliseconds busy_timeout, bool synchronous_full,
+             bool read_only = false);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();
@@ -80,6 +82,7 @@ class Connection {
   [[nodiscard]] sqlite3* db() const noexcept { return db_; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
   [[nodiscard]] std::chrono::milliseconds busy_timeout() const noexcept { return busy_timeout_; }
+  [[nodiscard]] bool read_only() const noexcept { return read_only_; }
 
   [[noreturn]] void fail(int rc, std::string_view context) const { throw_sqlite(rc, db_, context, path_); }
 
@@ -97,6 +100,7 @@ class Connection {
   sqlite3* db_ = nullptr;
   std::string path_;
   std::chrono::milliseconds busy_timeout_;
+  bool read_only_ = false;
   std::unordered_map<std::string, Cached, Hash, std::equal_to<>> cache_;  // nodes are stable
 };
 

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <system_error>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -269,23 +270,29 @@ struct CheckpointRow {
   Bytes header;
 };
 
-// Builds the tuple of a row: values resolved, writes attached.
-CheckpointTuple make_tuple(Connection& c, Resolver& resolver, const std::string& ns, CheckpointRow row) {
+void fill_values(Resolver& resolver, const std::string& checkpoint_id, Checkpoint& checkpoint);
+
+// Builds the tuple of a row: values resolved (unless `resolver` is null), writes attached.
+CheckpointTuple build_tuple(Connection& c, Resolver* resolver, const std::string& ns, CheckpointRow row) {
   CheckpointTuple tuple;
   const std::string at = where(row.thread_id, ns, row.checkpoint_id);
   Checkpoint& checkpoint = tuple.checkpoint;
   checkpoint.id = row.checkpoint_id;
   decode_header(row.header, checkpoint, at);
-  for (const auto& [channel, version] : checkpoint.channel_versions) {
-    const auto it = checkpoint.channel_values.emplace_hint(checkpoint.channel_values.end(), channel,
-                                                           resolver.value(row.checkpoint_id, channel, version));
-    resolver.note(channel, version, &it->second);
-  }
+  if (resolver != nullptr) fill_values(*resolver, row.checkpoint_id, checkpoint);
   tuple.metadata = std::move(row.metadata);
   if (row.parent_id) tuple.parent_config = CheckpointConfig{row.thread_id, ns, std::move(*row.parent_id)};
   tuple.pending_writes = load_writes(c, row.thread_id, ns, row.checkpoint_id);
   tuple.config = CheckpointConfig{std::move(row.thread_id), ns, std::move(row.checkpoint_id)};
   return tuple;
+}
+
+void fill_values(Resolver& resolver, const std::string& checkpoint_id, Checkpoint& checkpoint) {
+  for (const auto& [channel, version] : checkpoint.channel_versions) {
+    const auto it = checkpoint.channel_values.emplace_hint(checkpoint.channel_values.end(), channel,
+                                                           resolver.value(checkpoint_id, channel, version));
+    resolver.note(channel, version, &it->second);
+  }
 }
 
 // Reads columns (thread_id, checkpoint_id, parent_checkpoint_id, metadata, checkpoint).
@@ -398,7 +405,14 @@ struct SqliteSaver::Impl {
 
   std::unique_ptr<Connection> open() const {
     return std::make_unique<Connection>(path_string, options.busy_timeout,
-                                        options.synchronous == SqliteSynchronous::full);
+                                        options.synchronous == SqliteSynchronous::full, options.read_only);
+  }
+
+  // Writing calls on a read-only saver fail before touching the file.
+  void require_writable(std::string_view call) const {
+    if (options.read_only)
+      throw SaverError("sg.saver.409", std::string(call) + ": the SQLite database \"" + path_string +
+                                           "\" was opened read-only (SqliteSaverOptions::read_only)");
   }
 
   // A pooled connection, used by one thread until the lease ends.
@@ -479,7 +493,7 @@ std::optional<CheckpointTuple> SqliteSaver::get_tuple(const CheckpointConfig& co
     row = read_row(s, config.checkpoint_ns);
   }
   Resolver resolver(*c, config.thread_id, config.checkpoint_ns, /*remember=*/false);
-  auto tuple = make_tuple(*c, resolver, config.checkpoint_ns, std::move(*row));
+  auto tuple = build_tuple(*c, &resolver, config.checkpoint_ns, std::move(*row));
   tx.commit();
   return tuple;
 }
@@ -524,10 +538,14 @@ std::vector<CheckpointTuple> SqliteSaver::list(const CheckpointConfig& config, c
     while (built.size() < limit && s.step()) {
       CheckpointRow row = read_row(s, config.checkpoint_ns);
       if (filtered && !metadata_matches(row.metadata, options.filter)) continue;
+      if (!options.values) {
+        built.push_back(build_tuple(*c, nullptr, config.checkpoint_ns, std::move(row)));
+        continue;
+      }
       auto r = resolvers.find(row.thread_id);
       if (r == resolvers.end())
         r = resolvers.try_emplace(row.thread_id, *c, row.thread_id, config.checkpoint_ns, /*remember=*/true).first;
-      built.push_back(make_tuple(*c, r->second, config.checkpoint_ns, std::move(row)));
+      built.push_back(build_tuple(*c, &r->second, config.checkpoint_ns, std::move(row)));
     }
   }  // the statement is reset before the transaction ends
   tx.commit();
@@ -550,6 +568,7 @@ std::optional<std::string> SqliteSaver::latest_checkpoint_id(const CheckpointCon
 
 CheckpointConfig SqliteSaver::put(const CheckpointConfig& config, const Checkpoint& checkpoint,
                                   const CheckpointMetadata& metadata, const ChannelVersions& new_versions) {
+  impl_->require_writable("put");
   if (config.thread_id.empty())
     throw invalid_argument("put: config.thread_id is empty; every checkpoint belongs to a thread");
   if (checkpoint.id.empty())
@@ -632,6 +651,7 @@ CheckpointConfig SqliteSaver::put(const CheckpointConfig& config, const Checkpoi
 
 void SqliteSaver::put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
                              std::string_view task_id) {
+  impl_->require_writable("put_writes");
   if (config.thread_id.empty()) throw invalid_argument("put_writes: config.thread_id is empty");
   const std::string* checkpoint_id = named_id(config);
   if (checkpoint_id == nullptr)
@@ -660,6 +680,7 @@ void SqliteSaver::put_writes(const CheckpointConfig& config, std::span<const Pen
 }
 
 void SqliteSaver::delete_thread(std::string_view thread_id) {
+  impl_->require_writable("delete_thread");
   auto c = impl_->lease();
   Transaction tx(*c, Transaction::Mode::write);
   for (const char* sql : {"DELETE FROM sg_writes WHERE thread_id = ?", "DELETE FROM sg_blobs WHERE thread_id = ?",
@@ -670,6 +691,7 @@ void SqliteSaver::delete_thread(std::string_view thread_id) {
 }
 
 std::size_t SqliteSaver::prune(std::string_view thread_id, const PruneOptions& options) {
+  impl_->require_writable("prune");
   if (!options.keep_last && !options.before) return 0;
   auto c = impl_->lease();
   Transaction tx(*c, Transaction::Mode::write);
@@ -754,6 +776,7 @@ std::size_t SqliteSaver::prune(std::string_view thread_id, const PruneOptions& o
 }
 
 void SqliteSaver::copy_thread(std::string_view from, std::string_view to) {
+  impl_->require_writable("copy_thread");
   if (from.empty() || to.empty()) throw invalid_argument("copy_thread: thread ids must not be empty");
   auto c = impl_->lease();
   Transaction tx(*c, Transaction::Mode::write);
@@ -780,7 +803,192 @@ void SqliteSaver::copy_thread(std::string_view from, std::string_view to) {
   tx.commit();
 }
 
+// ------------------------------------------------------------------------------- inspection
+
+std::vector<ThreadInfo> SqliteSaver::list_threads(const ThreadListOptions& options) {
+  if (!options.filter.is_null() && !options.filter.is_object())
+    throw invalid_argument("list_threads: filter must be a JSON object, got " + options.filter.dump());
+  const bool filtered = options.filter.is_object() && !options.filter.empty();
+  const std::size_t limit = options.limit.value_or(std::numeric_limits<std::size_t>::max());
+  std::vector<ThreadInfo> out;
+  if (limit == 0) return out;
+  const std::string by_thread = options.thread_id ? " WHERE thread_id = ?" : "";
+
+  auto c = impl_->lease();
+  Transaction tx(*c, Transaction::Mode::read);
+  // Threads with a checkpoint whose metadata matches the filter (SQL narrows, JSON equality decides).
+  std::unordered_set<std::string> matching;
+  if (filtered) {
+    std::string sql = "SELECT thread_id, checkpoint_id, metadata FROM sg_checkpoints WHERE 1";
+    std::vector<Param> params;
+    if (options.thread_id) {
+      sql += " AND thread_id = ?";
+      params.emplace_back(*options.thread_id);
+    }
+    filter_sql(options.filter, sql, params);
+    auto s = c->prepare(sql);
+    bind_all(s, params);
+    while (s.step()) {
+      std::string thread(s.text(0));
+      if (matching.count(thread) != 0) continue;
+      const json metadata = decode_metadata(s.text(2), where(thread, "?", s.text(1)));
+      if (metadata_matches(metadata, options.filter)) matching.insert(std::move(thread));
+    }
+  }
+  // One row per thread; the bare columns come from the row with max(checkpoint_id) (SQLite's
+  // min/max bare-column rule), i.e. the thread's newest checkpoint.
+  struct Row {
+    ThreadInfo info;
+    Bytes header;
+    std::string ns;
+  };
+  std::vector<Row> rows;
+  {
+    auto s = c->prepare(
+        "SELECT thread_id, count(*), max(checkpoint_id), checkpoint_ns, checkpoint, "
+        "CASE WHEN json_valid(metadata) AND json_type(metadata, '$.step') = 'integer' "
+        "THEN json_extract(metadata, '$.step') END, "
+        "sum(length(CAST(metadata AS BLOB)) + length(checkpoint)) "
+        "FROM sg_checkpoints" + by_thread + " GROUP BY thread_id");
+    if (options.thread_id) s.bind(1, *options.thread_id);
+    while (s.step()) {
+      Row row;
+      row.info.thread_id = s.text(0);
+      if (filtered && matching.count(row.info.thread_id) == 0) continue;
+      row.info.checkpoints = static_cast<std::size_t>(s.int64(1));
+      row.info.last_checkpoint_id = s.text(2);
+      row.ns = s.text(3);
+      const auto header = s.blob(4);
+      row.header.assign(header.begin(), header.end());
+      if (!s.is_null(5)) row.info.last_step = s.int64(5);
+      row.info.bytes = static_cast<std::uint64_t>(s.int64(6));
+      rows.push_back(std::move(row));
+    }
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return a.info.last_checkpoint_id != b.info.last_checkpoint_id ? a.info.last_checkpoint_id > b.info.last_checkpoint_id
+                                                                  : a.info.thread_id < b.info.thread_id;
+  });
+  if (rows.size() > limit) rows.resize(limit);
+  std::unordered_map<std::string_view, ThreadInfo*> by_id;
+  by_id.reserve(rows.size());
+  for (Row& row : rows) by_id.emplace(row.info.thread_id, &row.info);
+  // Namespaces and the sizes of values and writes, per thread.
+  const std::pair<const char*, int> extra[] = {
+      {"SELECT thread_id, group_concat(DISTINCT checkpoint_ns) FROM sg_checkpoints", 0},
+      {"SELECT thread_id, sum(length(data)) FROM sg_blobs", 1},
+      {"SELECT thread_id, sum(length(value)) FROM sg_writes", 1}};
+  for (const auto& [select, kind] : extra) {
+    auto s = c->prepare(std::string(select) + by_thread + " GROUP BY thread_id");
+    if (options.thread_id) s.bind(1, *options.thread_id);
+    while (s.step()) {
+      const auto it = by_id.find(s.text(0));
+      if (it == by_id.end()) continue;
+      if (kind == 1) {
+        it->second->bytes += static_cast<std::uint64_t>(s.int64(1));
+        continue;
+      }
+      // group_concat joins with ','; a namespace holding ',' is split wrongly, so read them apart then.
+      const std::string_view list = s.text(1);
+      if (list.find(',') == std::string_view::npos || it->second->checkpoints < 2) {
+        it->second->namespaces = {std::string(list)};
+        continue;
+      }
+      auto n = c->prepare("SELECT DISTINCT checkpoint_ns FROM sg_checkpoints WHERE thread_id = ? ORDER BY 1");
+      n.bind(1, it->second->thread_id);
+      while (n.step()) it->second->namespaces.emplace_back(n.text(0));
+    }
+  }
+  tx.commit();
+  out.reserve(rows.size());
+  for (Row& row : rows) {
+    Checkpoint header;
+    decode_header(row.header, header, where(row.info.thread_id, row.ns, row.info.last_checkpoint_id));
+    row.info.last_ts = std::move(header.ts);
+    std::sort(row.info.namespaces.begin(), row.info.namespaces.end());
+    out.push_back(std::move(row.info));
+  }
+  return out;
+}
+
+std::map<std::string, std::uint64_t> SqliteSaver::checkpoint_bytes(const CheckpointConfig& config) {
+  std::map<std::string, std::uint64_t> out;
+  auto c = impl_->lease();
+  Transaction tx(*c, Transaction::Mode::read);
+  std::map<std::pair<std::string, std::string>, std::uint64_t> blobs;  // (channel, version) → bytes
+  {
+    auto s = c->prepare("SELECT channel, version, length(data) FROM sg_blobs WHERE thread_id = ? AND checkpoint_ns = ?");
+    s.bind(1, config.thread_id).bind(2, config.checkpoint_ns);
+    while (s.step()) blobs.emplace(std::pair{std::string(s.text(0)), std::string(s.text(1))}, s.int64(2));
+  }
+  {
+    auto s = c->prepare(
+        "SELECT checkpoint_id, length(CAST(metadata AS BLOB)) + length(checkpoint), checkpoint FROM sg_checkpoints "
+        "WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id");
+    s.bind(1, config.thread_id).bind(2, config.checkpoint_ns);
+    while (s.step()) {
+      std::string id(s.text(0));
+      auto bytes = static_cast<std::uint64_t>(s.int64(1));
+      Checkpoint header;
+      decode_header(s.blob(2), header, where(config.thread_id, config.checkpoint_ns, id));
+      for (const auto& entry : header.channel_versions) {
+        // The oldest checkpoint referring to a value is charged with it (once).
+        const auto b = blobs.find(entry);
+        if (b == blobs.end()) continue;
+        bytes += b->second;
+        blobs.erase(b);
+      }
+      out.emplace(std::move(id), bytes);
+    }
+  }
+  {
+    auto s = c->prepare(
+        "SELECT checkpoint_id, sum(length(value)) FROM sg_writes WHERE thread_id = ? AND checkpoint_ns = ? "
+        "GROUP BY checkpoint_id");
+    s.bind(1, config.thread_id).bind(2, config.checkpoint_ns);
+    while (s.step())
+      if (const auto it = out.find(std::string(s.text(0))); it != out.end()) it->second += s.int64(1);
+  }
+  tx.commit();
+  return out;
+}
+
+StorageStats SqliteSaver::storage_stats() {
+  StorageStats stats;
+  auto c = impl_->lease();
+  Transaction tx(*c, Transaction::Mode::read);
+  const std::pair<const char*, const char*> tables[] = {
+      {"sg_checkpoints", "SELECT count(*), coalesce(sum(length(CAST(metadata AS BLOB)) + length(checkpoint)), 0) "
+                         "FROM sg_checkpoints"},
+      {"sg_blobs", "SELECT count(*), coalesce(sum(length(data)), 0) FROM sg_blobs"},
+      {"sg_writes", "SELECT count(*), coalesce(sum(length(value)), 0) FROM sg_writes"}};
+  for (const auto& [name, sql] : tables) {
+    auto s = c->prepare(sql);
+    TableStats t{name, 0, 0, std::nullopt};
+    if (s.step()) {
+      t.rows = static_cast<std::uint64_t>(s.int64(0));
+      t.bytes = static_cast<std::uint64_t>(s.int64(1));
+    }
+    stats.tables.push_back(std::move(t));
+  }
+  std::int64_t page_size = 0, pages = 0, free_pages = 0;
+  for (auto [sql, target] : {std::pair{"PRAGMA page_size", &page_size}, std::pair{"PRAGMA page_count", &pages},
+                             std::pair{"PRAGMA freelist_count", &free_pages}}) {
+    auto s = c->prepare(sql);
+    if (s.step()) *target = s.int64(0);
+  }
+  tx.commit();
+  std::uint64_t disk = static_cast<std::uint64_t>(page_size * pages);
+  std::error_code ec;
+  const auto wal = std::filesystem::file_size(impl_->path_string + "-wal", ec);
+  if (!ec) disk += wal;
+  stats.total_disk_bytes = disk;
+  stats.free_bytes = static_cast<std::uint64_t>(page_size * free_pages);
+  return stats;
+}
+
 std::unique_ptr<ThreadLock> SqliteSaver::lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) {
+  impl_->require_writable("lock_thread");
   return sqlite_detail::lock_thread_file(impl_->lock_directory, thread_id, wait, impl_->options.lock_poll_interval);
 }
 

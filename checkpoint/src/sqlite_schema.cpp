@@ -131,6 +131,16 @@ void prepare_schema(Connection& c) {
     read.commit();
   }
   check(first, c.path());
+  if (c.read_only()) {
+    if (first.version < kSchemaVersion)
+      throw SaverError("sg.saver.408", "\"" + c.path() + "\" has " +
+                                           (first.version == 0 ? std::string("no stategraph schema")
+                                                               : "schema version " + std::to_string(first.version)) +
+                                           " and was opened read-only, so it cannot be created or migrated to version " +
+                                           std::to_string(kSchemaVersion) +
+                                           "; open it once with a writable SqliteSaver of this release");
+    return;
+  }
   // WAL is a property of the file; once set this is a no-op. Not inside a transaction.
   {
     auto s = c.prepare("PRAGMA journal_mode=WAL");

@@ -15,7 +15,9 @@ inline constexpr std::int32_t kApplicationId = 0x53475350;
 /// Checks that the database behind `connection` is a stategraph database (or an empty file),
 /// switches it to WAL and applies the migrations it lacks, in one write transaction that
 /// re-checks the version (another process may be migrating at the same time). A file that is
-/// not ours, or whose schema is newer than kSchemaVersion, is never written.
+/// not ours, or whose schema is newer than kSchemaVersion, is never written. On a read-only
+/// connection it only checks, and throws SaverError [sg.saver.408] unless the schema is at
+/// kSchemaVersion.
 /// @throws SaverError [sg.saver.406] not an SQLite database or another application's;
 ///         SaverError [sg.saver.405] schema newer than this build; SaverCorrupt [sg.saver.402]
 ///         marked as ours but without a migrations table; SaverUnavailable [sg.saver.401] I/O.

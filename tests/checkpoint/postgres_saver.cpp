@@ -532,3 +532,33 @@ TEST_CASE("PostgresSaver lock_thread within one process" * doctest::timeout(30))
   owned.reset();
   second.reset();
 }
+
+TEST_CASE("PostgresSaver read_only reads, refuses writes with sg.saver.409 and creates nothing") {
+  sgtest::SchemaGuard schema("ro");
+  std::vector<sg::Checkpoint> history;
+  {
+    sg::PostgresSaver writer(sgtest::postgres_uri(), sgtest::postgres_options(schema.name));
+    sgtest::Run run(writer, "t");
+    run.step({{"a", 1}});
+    run.step({{"a", 2}});
+    history = run.history;
+  }
+  auto options = sgtest::postgres_options(schema.name);
+  options.read_only = true;
+  sg::PostgresSaver saver(sgtest::postgres_uri(), options);
+  CHECK(saver.get_tuple({"t", "", std::nullopt})->checkpoint == history[1]);
+  CHECK(saver.list_threads().size() == 1);
+  CHECK(saver.storage_stats().tables.size() == 3);
+  CHECK(error_of([&] { saver.put({"t", "", history[1].id}, history[1], sgtest::metadata("loop", 5), {}); }) ==
+        "sg.saver.409");
+  CHECK(error_of([&] { saver.delete_thread("t"); }) == "sg.saver.409");
+  CHECK(error_of([&] { saver.prune("t", {.keep_last = 1, .before = std::nullopt}); }) == "sg.saver.409");
+  CHECK(error_of([&] { saver.copy_thread("t", "u"); }) == "sg.saver.409");
+  CHECK(error_of([&] { saver.setup(); }) == "sg.saver.409");
+  CHECK(saver.list({"t", "", std::nullopt}).size() == 2);
+
+  sgtest::SchemaGuard missing("ro_missing");
+  options.schema = missing.name;
+  CHECK(error_of([&] { sg::PostgresSaver none(sgtest::postgres_uri(), options); }) == "sg.saver.408");
+  CHECK(count("SELECT count(*) FROM pg_namespace WHERE nspname = '" + missing.name + "'") == 0);
+}

@@ -1003,3 +1003,198 @@ SAVER_TEST("lock_thread hands the thread to a waiter when the holder releases it
   mine.reset();
   CHECK(fx.saver.lock_thread("t", 0ms) != nullptr);
 }
+
+// ------------------------------------------------------------- inspection (sg-checkpoints)
+
+namespace {
+// n letters that do not compress (Postgres stores large values compressed).
+std::string noise(std::size_t n, unsigned seed) {
+  std::string s(n, 'a');
+  std::uint32_t x = seed * 2654435761U + 1;
+  for (auto& ch : s) {
+    x = x * 1664525U + 1013904223U;
+    ch = static_cast<char>('a' + (x >> 24) % 26);
+  }
+  return s;
+}
+}  // namespace
+
+SAVER_TEST("list with values false leaves channel_values empty and keeps the rest") {
+  Fixture<F> fx;
+  Run run(fx.saver, "t");
+  run.step({{"a", 1}, {"text", noise(2000, 120)}});
+  run.step({{"a", 2}});
+  run.step({{"b", json::array({1, 2, 3})}});
+  fx.saver.put_writes(run.config_of(2), writes({{"a", 3}}), "task-1");
+  sg::ListOptions no_values;
+  no_values.values = false;
+  const auto full = fx.saver.list(run.latest_config());
+  const auto light = fx.saver.list(run.latest_config(), no_values);
+  REQUIRE(light.size() == full.size());
+  REQUIRE(light.size() == 3);
+  for (std::size_t i = 0; i < light.size(); ++i) {
+    CHECK(light[i].checkpoint.channel_values.empty());
+    CHECK_FALSE(full[i].checkpoint.channel_values.empty());
+    CHECK(light[i].config == full[i].config);
+    CHECK(light[i].checkpoint.id == full[i].checkpoint.id);
+    CHECK(light[i].checkpoint.ts == full[i].checkpoint.ts);
+    CHECK(light[i].checkpoint.channel_versions == full[i].checkpoint.channel_versions);
+    CHECK(light[i].checkpoint.versions_seen == full[i].checkpoint.versions_seen);
+    CHECK(light[i].metadata == full[i].metadata);
+    CHECK(light[i].parent_config == full[i].parent_config);
+    CHECK(light[i].pending_writes == full[i].pending_writes);
+  }
+  CHECK(light[0].pending_writes.size() == 1);
+  // Filters, before and limit behave as with values.
+  no_values.limit = 1;
+  no_values.before = run.history[2].id;
+  const auto page = fx.saver.list(run.latest_config(), no_values);
+  REQUIRE(page.size() == 1);
+  CHECK(page[0].checkpoint.id == run.history[1].id);
+}
+
+SAVER_TEST("list with values false works across threads") {
+  Fixture<F> fx;
+  Run a(fx.saver, "a");
+  Run b(fx.saver, "b");
+  a.step({{"x", 1}});
+  b.step({{"x", 2}});
+  sg::ListOptions no_values;
+  no_values.values = false;
+  const auto all = fx.saver.list(cfg(""), no_values);
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].config.thread_id == "b");
+  CHECK(all[0].checkpoint.channel_values.empty());
+  CHECK(all[0].checkpoint.channel_versions.count("x") == 1);
+}
+
+SAVER_TEST("list_threads summarises every thread newest first") {
+  Fixture<F> fx;
+  CHECK(fx.saver.list_threads().empty());
+  Run a(fx.saver, "alpha");
+  a.step({{"n", 0}}, {}, {{"user", "ann"}});
+  a.step({{"n", 1}});
+  a.step({{"n", 2}});
+  Run child(fx.saver, "alpha", "inner:1");
+  child.step({{"m", 1}});
+  Run b(fx.saver, "beta");
+  b.step({{"n", 0}}, {}, {{"user", "bob"}});
+  fx.saver.put_writes(b.config_of(0), writes({{"n", 5}}), "task-b");
+
+  const auto threads = fx.saver.list_threads();
+  REQUIRE(threads.size() == 2);
+  CHECK(threads[0].thread_id == "beta");  // updated last
+  CHECK(threads[1].thread_id == "alpha");
+  const sg::ThreadInfo& beta = threads[0];
+  CHECK(beta.checkpoints == 1);
+  CHECK(beta.namespaces == std::vector<std::string>{""});
+  CHECK(beta.last_checkpoint_id == b.history[0].id);
+  CHECK(beta.last_ts == b.history[0].ts);
+  REQUIRE(beta.last_step.has_value());
+  CHECK(*beta.last_step == -1);
+  CHECK(beta.bytes > 0);
+  const sg::ThreadInfo& alpha = threads[1];
+  CHECK(alpha.checkpoints == 4);
+  CHECK(alpha.namespaces == std::vector<std::string>{"", "inner:1"});
+  CHECK(alpha.last_checkpoint_id == child.history[0].id);  // the newest in any namespace
+  CHECK(alpha.bytes > beta.bytes);
+
+  sg::ThreadListOptions options;
+  options.limit = 1;
+  const auto first = fx.saver.list_threads(options);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].thread_id == "beta");
+
+  options = {};
+  options.thread_id = "alpha";
+  const auto one = fx.saver.list_threads(options);
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].checkpoints == 4);
+  options.thread_id = "missing";
+  CHECK(fx.saver.list_threads(options).empty());
+
+  options = {};
+  options.filter = {{"user", "ann"}};  // only alpha's first checkpoint has it
+  const auto by_user = fx.saver.list_threads(options);
+  REQUIRE(by_user.size() == 1);
+  CHECK(by_user[0].thread_id == "alpha");
+  CHECK(by_user[0].checkpoints == 4);  // the summary still covers the whole thread
+  options.filter = {{"source", "loop"}, {"step", 1}};
+  const auto by_step = fx.saver.list_threads(options);
+  REQUIRE(by_step.size() == 1);
+  CHECK(by_step[0].thread_id == "alpha");
+  options.filter = {{"user", "nobody"}};
+  CHECK(fx.saver.list_threads(options).empty());
+
+  options.filter = json::array({1});
+  try {
+    fx.saver.list_threads(options);
+    FAIL("a filter that is not an object must throw");
+  } catch (const sg::SaverError& e) {
+    CHECK(e.id() == "sg.saver.403");
+  }
+}
+
+SAVER_TEST("list_threads bytes grow with what a thread stores and shrink with prune") {
+  Fixture<F> fx;
+  Run small(fx.saver, "small");
+  small.step({{"v", "x"}});
+  Run big(fx.saver, "big");
+  big.step({{"v", noise(20000, 121)}});
+  big.step({{"v", noise(20000, 122)}});
+  auto find = [&](const std::string& id) {
+    for (const auto& t : fx.saver.list_threads())
+      if (t.thread_id == id) return t;
+    FAIL("thread " << id << " not listed");
+    return sg::ThreadInfo{};
+  };
+  const auto before = find("big");
+  CHECK(before.bytes >= 20000);
+  CHECK(find("small").bytes < 2000);
+  CHECK(fx.saver.prune("big", {.keep_last = 1, .before = std::nullopt}) == 1);
+  const auto after = find("big");
+  CHECK(after.checkpoints == 1);
+  CHECK(after.bytes < before.bytes);
+}
+
+SAVER_TEST("checkpoint_bytes charges each value to the oldest checkpoint that refers to it") {
+  Fixture<F> fx;
+  Run run(fx.saver, "t");
+  run.step({{"big", noise(10000, 98)}, {"n", 0}});
+  run.step({{"n", 1}});
+  run.step({{"n", 2}, {"other", noise(5000, 111)}});
+  fx.saver.put_writes(run.config_of(1), writes({{"note", noise(3000, 119)}}), "task-1");
+  const auto bytes = fx.saver.checkpoint_bytes(run.latest_config());
+  REQUIRE(bytes.size() == 3);
+  for (const auto& c : run.history) CHECK(bytes.count(c.id) == 1);
+  CHECK(bytes.at(run.history[0].id) >= 10000);
+  CHECK(bytes.at(run.history[1].id) >= 3000);   // its pending write
+  CHECK(bytes.at(run.history[1].id) < 6000);    // not the big value again
+  CHECK(bytes.at(run.history[2].id) >= 5000);
+  CHECK(bytes.at(run.history[2].id) < 9000);
+  CHECK(fx.saver.checkpoint_bytes(cfg("missing")).empty());
+  CHECK(fx.saver.checkpoint_bytes(cfg("t", "other-ns")).empty());
+}
+
+SAVER_TEST("storage_stats counts the rows of each table") {
+  Fixture<F> fx;
+  Run a(fx.saver, "a");
+  a.step({{"x", 1}, {"y", 2}});  // 2 values
+  a.step({{"x", 3}});             // 1 value
+  Run b(fx.saver, "b");
+  b.step({{"x", noise(4000, 113)}});  // 1 value
+  fx.saver.put_writes(b.config_of(0), writes({{"x", 1}, {"y", 2}}), "task");
+  const auto stats = fx.saver.storage_stats();
+  std::map<std::string, sg::TableStats> tables;
+  for (const auto& t : stats.tables) tables[t.name] = t;
+  REQUIRE(tables.size() == 3);
+  CHECK(tables.at("sg_checkpoints").rows == 3);
+  CHECK(tables.at("sg_blobs").rows == 4);
+  CHECK(tables.at("sg_writes").rows == 2);
+  CHECK(tables.at("sg_blobs").bytes >= 4000);
+  CHECK(tables.at("sg_checkpoints").bytes > 0);
+  CHECK(tables.at("sg_writes").bytes > 0);
+  std::uint64_t thread_bytes = 0;
+  for (const auto& t : fx.saver.list_threads()) thread_bytes += t.bytes;
+  CHECK(thread_bytes == tables.at("sg_checkpoints").bytes + tables.at("sg_blobs").bytes + tables.at("sg_writes").bytes);
+}

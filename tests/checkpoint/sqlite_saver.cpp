@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -537,4 +538,83 @@ TEST_CASE("sqlite lock_thread uses a lock file per thread and removes it on rele
   }
   CHECK(std::filesystem::is_empty(options.lock_directory));
   CHECK(saver.lock_thread(long_id, 0ms) != nullptr);
+}
+
+namespace {
+// The names of the files in a directory, sorted.
+std::vector<std::string> listing(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+}  // namespace
+
+TEST_CASE("sqlite read_only reads everything, refuses writes with sg.saver.409 and changes no file") {
+  sgtest::TempDir dir;
+  const auto path = dir.path() / "ro.db";
+  std::vector<sg::Checkpoint> history;
+  {
+    sg::SqliteSaver writer(path);
+    sgtest::Run run(writer, "t");
+    run.step({{"a", 1}});
+    run.step({{"a", 2}, {"b", "x"}});
+    writer.put_writes(run.config_of(1), std::vector<sg::PendingWrite>{{"", "a", 3}}, "task");
+    history = run.history;
+  }
+  const auto files = listing(dir.path());
+  const std::string bytes = file_bytes(path);
+  {
+    sg::SqliteSaverOptions options;
+    options.read_only = true;
+    sg::SqliteSaver saver(path, options);
+    const auto latest = saver.get_tuple({"t", "", std::nullopt});
+    REQUIRE(latest.has_value());
+    CHECK(latest->checkpoint == history[1]);
+    CHECK(latest->pending_writes.size() == 1);
+    CHECK(saver.list({"t", "", std::nullopt}).size() == 2);
+    const auto threads = saver.list_threads();
+    REQUIRE(threads.size() == 1);
+    CHECK(threads[0].checkpoints == 2);
+    CHECK(saver.storage_stats().tables.size() == 3);
+    CHECK(saver.checkpoint_bytes({"t", "", std::nullopt}).size() == 2);
+    CHECK(thrown_by([&] { saver.put({"t", "", history[1].id}, history[1], sgtest::metadata("loop", 5), {}); }).id ==
+          "sg.saver.409");
+    CHECK(thrown_by([&] {
+            saver.put_writes({"t", "", history[1].id}, std::vector<sg::PendingWrite>{{"", "a", 4}}, "task2");
+          }).id == "sg.saver.409");
+    CHECK(thrown_by([&] { saver.delete_thread("t"); }).id == "sg.saver.409");
+    CHECK(thrown_by([&] { saver.prune("t", {.keep_last = 1, .before = std::nullopt}); }).id == "sg.saver.409");
+    CHECK(thrown_by([&] { saver.copy_thread("t", "u"); }).id == "sg.saver.409");
+    CHECK(thrown_by([&] { saver.lock_thread("t", std::chrono::milliseconds(0)); }).id == "sg.saver.409");
+  }
+  CHECK(file_bytes(path) == bytes);
+  // No lock directory; SQLite may leave its WAL companions (an empty -wal and the -shm index).
+  auto after = listing(dir.path());
+  std::erase(after, "ro.db-shm");
+  if (std::find(after.begin(), after.end(), "ro.db-wal") != after.end()) {
+    CHECK(std::filesystem::file_size(dir.path() / "ro.db-wal") == 0);
+    std::erase(after, "ro.db-wal");
+  }
+  CHECK(after == files);
+}
+
+TEST_CASE("sqlite read_only does not create, migrate or accept foreign files") {
+  sgtest::TempDir dir;
+  sg::SqliteSaverOptions options;
+  options.read_only = true;
+  const auto missing = dir.path() / "missing.db";
+  CHECK(thrown_by([&] { sg::SqliteSaver saver(missing, options); }).id == "sg.saver.401");
+  CHECK_FALSE(std::filesystem::exists(missing));
+
+  const auto empty = dir.path() / "empty.db";
+  std::ofstream(empty).close();
+  const auto t = thrown_by([&] { sg::SqliteSaver saver(empty, options); });
+  CHECK(t.id == "sg.saver.408");
+  CHECK(contains(t.message, "read-only"));
+  CHECK(std::filesystem::file_size(empty) == 0);
+
+  const auto text = dir.path() / "notes.txt";
+  std::ofstream(text) << "hello, this is not a database\n";
+  CHECK(thrown_by([&] { sg::SqliteSaver saver(text, options); }).id == "sg.saver.406");
 }

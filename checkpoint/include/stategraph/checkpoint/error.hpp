@@ -45,6 +45,7 @@
 /// |   .406          | sg::SaverError      | the file or database is not a stategraph checkpoint store       |
 /// |   .407          | sg::SaverError      | the server rejected a statement (permissions, disk full, ...)   |
 /// |   .408          | sg::SaverError      | migrations are off and the schema is missing or too old         |
+/// |   .409          | sg::SaverError      | a writing call on a saver opened read-only                      |
 /// | sg.state.5xx    | sg::StateError      | a state value cannot be (de)serialised                          |
 /// |   .501          |                     | a stored field value does not convert to the field's C++ type   |
 /// |   .502          |                     | a pending write names an unknown channel                        |

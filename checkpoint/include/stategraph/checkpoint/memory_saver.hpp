@@ -33,6 +33,11 @@ class InMemorySaver final : public BaseCheckpointSaver {
   void copy_thread(std::string_view from, std::string_view to) override;
   /// O(log n): no value is read.
   std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config) override;
+  /// Bytes are the lengths of the stored items' JSON text (a delta counts its appended part).
+  std::vector<ThreadInfo> list_threads(const ThreadListOptions& options = {}) override;
+  std::map<std::string, std::uint64_t> checkpoint_bytes(const CheckpointConfig& config) override;
+  /// Tables named like the durable savers' ("sg_checkpoints", "sg_blobs", "sg_writes").
+  StorageStats storage_stats() override;
   /// True: the engine writes to this saver inline even in async durability.
   [[nodiscard]] bool in_process() const noexcept override { return true; }
 

@@ -64,6 +64,11 @@ struct PostgresSaverOptions {
   bool migrate = true;
   /// application_name of the saver's connections (shown in pg_stat_activity).
   std::string application_name = "stategraph";
+  /// Read-only sessions (`default_transaction_read_only`): the constructor only checks the
+  /// schema (as with migrate = false; 408 when it is missing or older), and every writing call
+  /// (put, put_writes, delete_thread, prune, copy_thread, setup, lock_thread) throws SaverError
+  /// [sg.saver.409] without contacting the server. For inspection tools.
+  bool read_only = false;
   /// Receives one line for every retry ("postgres saver: connection broken (...); reconnected,
   /// retrying put (1 of 1)"). Empty: the line goes to std::cerr. Called on the failing thread,
   /// possibly from several threads at once.
@@ -97,6 +102,7 @@ struct PostgresSaverStats {
 ///    full, a table dropped behind our back); the message has the server's text.
 ///  - [sg.saver.408] migrate is false and the schema is missing or older than kSchemaVersion;
 ///    call setup() (or construct with migrate = true) first.
+///  - [sg.saver.409] a writing call on a saver opened with read_only.
 class PostgresSaver final : public BaseCheckpointSaver {
  public:
   /// Version of the table layout this release reads and writes (rows of sg_migrations).
@@ -149,6 +155,14 @@ class PostgresSaver final : public BaseCheckpointSaver {
   void copy_thread(std::string_view from, std::string_view to) override;
   /// One indexed query (the primary key, newest first).
   std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config) override;
+  /// One statement: an aggregate per thread over sg_checkpoints, then for the page of threads
+  /// kept, their newest checkpoint and the sizes of their values and writes. Bytes are
+  /// pg_column_size of the stored JSON columns (after TOAST compression), keys not included.
+  std::vector<ThreadInfo> list_threads(const ThreadListOptions& options = {}) override;
+  /// Three queries in one read-only transaction; no value is read.
+  std::map<std::string, std::uint64_t> checkpoint_bytes(const CheckpointConfig& config) override;
+  /// Rows and bytes per table, with pg_total_relation_size (indexes and TOAST included).
+  StorageStats storage_stats() override;
   /// Holds a session advisory lock on (schema, thread_id) on a connection of its own, so it
   /// excludes other threads and other processes using the same database and schema. Polls
   /// pg_try_advisory_lock until `wait` has passed (a zero wait tries once). The lock goes when

@@ -74,6 +74,13 @@ struct SqliteSaverOptions {
   std::filesystem::path lock_directory;
   /// Idle connections kept open for reuse; a thread that finds none opens a new one.
   std::size_t max_idle_connections = 8;
+  /// Open the file read-only (SQLITE_OPEN_READONLY, `PRAGMA query_only`): the file must exist
+  /// and hold a stategraph schema at kSchemaVersion; nothing is created, migrated or switched to
+  /// WAL, no lock file is made, and every writing call (put, put_writes, delete_thread, prune,
+  /// copy_thread, lock_thread) throws SaverError [sg.saver.409]. For inspection tools. The
+  /// database file is never written; SQLite may create the WAL companions it needs to read a WAL
+  /// database (an empty "-wal" and the "-shm" index) when they are missing.
+  bool read_only = false;
 };
 
 /// A checkpoint saver that stores everything in one SQLite file. See the file comment for the
@@ -92,7 +99,9 @@ class SqliteSaver final : public BaseCheckpointSaver {
   ///         SaverError [sg.saver.405] when the schema is newer than kSchemaVersion (written by a
   ///         newer release); SaverError [sg.saver.406] when the file is not an SQLite database or
   ///         is another application's database; SaverCorrupt [sg.saver.402] when a stategraph
-  ///         database lacks its migrations table; SaverError [sg.saver.403] for an invalid path.
+  ///         database lacks its migrations table; SaverError [sg.saver.403] for an invalid path;
+  ///         with read_only, SaverError [sg.saver.408] when the file has no stategraph schema yet
+  ///         or an older one (it cannot be migrated read-only).
   explicit SqliteSaver(std::filesystem::path path, SqliteSaverOptions options = {});
   /// Closes the pooled connections. No call may be in flight.
   ~SqliteSaver() override;
@@ -134,6 +143,15 @@ class SqliteSaver final : public BaseCheckpointSaver {
   void copy_thread(std::string_view from, std::string_view to) override;
   /// One indexed query (no values are read).
   std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config) override;
+  /// Three aggregate queries in one read transaction (no value is read; only the newest
+  /// checkpoint row of each listed thread is decoded). Bytes are the lengths of the encoded
+  /// columns (metadata text and checkpoint CBOR; value CBOR; write CBOR), keys not included.
+  std::vector<ThreadInfo> list_threads(const ThreadListOptions& options = {}) override;
+  /// Three queries over the thread's rows; decodes the checkpoint rows (not the values).
+  std::map<std::string, std::uint64_t> checkpoint_bytes(const CheckpointConfig& config) override;
+  /// Rows and encoded bytes of sg_checkpoints, sg_blobs, sg_writes; the file's size (with its
+  /// -wal file) and its free pages.
+  StorageStats storage_stats() override;
 
   /// Exclusive right to run `thread_id`, across threads and processes: an flock(2) on the file
   /// "<lock_directory>/<hex of thread_id>.lock", one open file description per holder. The kernel
