@@ -79,7 +79,7 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
   e->nodes.push_back(std::move(start));
   e->node_index.emplace(START, kStartNode);
   for (auto& n : spec.nodes) {
-    if (n.name == START || n.name == END || n.name.empty()) {
+    if (n.name == START || n.name == END || n.name == AS_INPUT || n.name == AS_COPY || n.name.empty()) {
       problems.push_back("[sg.compile.102] node name " + q(n.name) +
                          " is reserved or empty; choose another name");
       continue;

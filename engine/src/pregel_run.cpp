@@ -12,6 +12,7 @@
 
 #include "checkpoint_writer.hpp"
 #include "loop_state.hpp"
+#include "node_writers.hpp"
 #include "stategraph/constants.hpp"
 #include "stategraph/errors.hpp"
 #include "task_scope.hpp"
@@ -229,7 +230,9 @@ class Loop {
     RawResult r = finish({});
     if (e_.saver && e_.cache->enabled() && !checkpoint_id_.empty()) {
       // Keep the state for the next run on this thread (a clean finish has no pending writes).
-      e_.cache->put(cache_key(), CachedState{checkpoint_id_, current_config(), metadata_.value("step", step_ - 1),
+      // metadata_ is null when this run saved no checkpoint (resumed with nothing left to run).
+      const std::int64_t step = metadata_.is_object() ? metadata_.value("step", step_ - 1) : step_ - 1;
+      e_.cache->put(cache_key(), CachedState{checkpoint_id_, current_config(), step,
                                              std::make_shared<LoopState>(std::move(state_))});
     }
     return r;
@@ -300,25 +303,13 @@ class Loop {
         throw InvalidUpdate("sg.update.206", "Command goto names unknown node \"" + g + "\"");
       writes.push_back({e_.branch_channel[*idx], WriteKind::trigger, 0, nullptr});
     }
-    for (auto& s : in.sends) writes.push_back(send_write(std::move(s), "Command input"));
+    for (auto& s : in.sends) writes.push_back(send_write(e_, std::move(s), "Command input"));
     std::vector<PendingWrite> saved;
     for (const auto& w : writes) saved.push_back(state_.encode_write(kNullTaskId, w));
     if (shared_.null_resume) saved.push_back({kNullTaskId, "__resume__", *shared_.null_resume});
     if (writer_ && !saved.empty() && config_.durability != Durability::exit)
       writer_->put_writes(current_config(), std::move(saved), kNullTaskId);
     if (!writes.empty()) state_.apply_external(writes);
-  }
-
-  ErasedWrite send_write(Send s, const std::string& from) {
-    if (s.node() == END)
-      throw InvalidUpdate("sg.update.204", from + " sent a Send to END; a Send must target a node");
-    auto idx = e_.find_node(s.node());
-    if (!idx || *idx == kStartNode)
-      throw InvalidUpdate("sg.update.204", from + " sent a Send to unknown node \"" + s.node() + "\"");
-    if (s.arg_type() != e_.nodes[*idx].input.type)
-      throw InvalidUpdate("sg.update.204", from + " sent a Send to \"" + s.node() +
-                                               "\" whose argument type is not that node's input type");
-    return {e_.tasks_channel, WriteKind::send, 0, std::make_shared<const Send>(std::move(s))};
   }
 
   // ------------------------------------------------------------------ execute
@@ -378,46 +369,7 @@ class Loop {
       const void* input = t.push ? t.input.get() : state_.state();
       out = node.fn(input, ctx);
     }
-    std::vector<ErasedWrite>& writes = t.writes;
-    writes = std::move(out.writes);
-    for (auto ch : node.edges) writes.push_back({ch, WriteKind::trigger, 0, nullptr});
-    for (const auto& [ch, pos] : node.joins) writes.push_back({ch, WriteKind::barrier, pos, nullptr});
-    if (!node.branches.empty()) {
-      auto local = state_.local_state(writes);
-      for (auto b : node.branches) {
-        const BranchInfo& branch = e_.branches[b];
-        RouteOutput route = branch.router(local.get(), ctx);
-        for (const auto& key : route.keys) {
-          std::string target = key;
-          if (branch.path_map) {
-            auto it = branch.path_map->find(key);
-            if (it == branch.path_map->end())
-              throw InvalidUpdate("sg.update.203", "the router after \"" + node.name + "\" returned \"" + key +
-                                                       "\", which is not a key of its path_map");
-            target = it->second;
-          }
-          if (target == END) continue;
-          auto idx = e_.find_node(target);
-          if (!idx || *idx == kStartNode)
-            throw InvalidUpdate("sg.update.203", "the router after \"" + node.name + "\" returned \"" + target +
-                                                     "\", which is not a node of this graph");
-          if (!e_.nodes[*idx].takes_state)
-            throw InvalidUpdate("sg.update.204", "the router after \"" + node.name + "\" routed to \"" + target +
-                                                     "\", which takes a Send argument; return sg::Send instead");
-          writes.push_back({e_.branch_channel[*idx], WriteKind::trigger, 0, nullptr});
-        }
-        for (auto& s : route.sends) writes.push_back(send_write(std::move(s), "the router after \"" + node.name + "\""));
-      }
-    }
-    for (const auto& g : out.goto_) {
-      if (g == END) continue;
-      auto idx = e_.find_node(g);
-      if (!idx || *idx == kStartNode)
-        throw InvalidUpdate("sg.update.206", "node \"" + node.name + "\" returned Command goto \"" + g +
-                                                 "\", which is not a node of this graph");
-      writes.push_back({e_.branch_channel[*idx], WriteKind::trigger, 0, nullptr});
-    }
-    for (auto& s : out.sends) writes.push_back(send_write(std::move(s), "node \"" + node.name + "\""));
+    t.writes = node_writes(e_, state_, t.node, std::move(out), ctx);
   }
 
   void task_finished(Task& t) {

@@ -141,3 +141,77 @@ ENGINE_TEST("a conversation stored as deltas loads exactly in a fresh graph") {
   expected.push_back("reply " + std::to_string(expected.size()));
   CHECK(app.invoke({}, thread("c")).values.log.size() == expected.size() + 1);  // app saw fresh's turn
 }
+
+ENGINE_TEST("update_state: clear a conversation, undo to an older checkpoint, and a fresh graph loads it exactly") {
+  SaverFixture<F> fx;
+  auto make = [&] {
+    sg::StateGraph<Talk> g;
+    g.add_node("reply", [](const Talk& s) {
+      return sg::Update<Talk>{sg::set<&Talk::log>("reply " + std::to_string(s.log.size()))};
+    });
+    g.add_edge(sg::START, "reply");
+    return g.compile({.checkpointer = fx.saver});
+  };
+  auto app = make();
+  auto turn = [&](int t) { return app.invoke({sg::set<&Talk::log>("human " + std::to_string(t))}, thread("u")).values.log; };
+  for (int t = 0; t < 30; ++t) turn(t);  // long enough for the list to be stored as deltas
+  const auto kept = app.get_state(thread("u"));
+  REQUIRE(kept.has_value());
+  REQUIRE(kept->values.log.size() == 60);
+
+  // /clear: the whole list replaced, as the node would have written it.
+  app.update_state(thread("u"), {sg::set<&Talk::log>(sg::Overwrite<std::vector<std::string>>{{}})}, "reply");
+  auto cleared = app.get_state(thread("u"));
+  CHECK(cleared->values.log.empty());
+  CHECK(cleared->metadata["source"] == "update");
+  CHECK(cleared->next.empty());
+  CHECK(turn(30) == std::vector<std::string>{"human 30", "reply 1"});
+
+  // /undo: back to the checkpoint before the clear, as a copy that becomes the latest.
+  auto undo = thread("u");
+  undo.checkpoint_id = kept->config.checkpoint_id;
+  const auto copy = app.update_state(undo, std::nullopt, sg::AS_COPY);
+  auto now = app.get_state(thread("u"));
+  CHECK(now->config.checkpoint_id == copy.checkpoint_id);
+  CHECK(now->metadata["source"] == "fork");
+  CHECK(now->values.log == kept->values.log);
+  std::vector<std::string> expected = kept->values.log;
+  for (int t = 31; t < 40; ++t) {
+    expected.push_back("human " + std::to_string(t));
+    expected.push_back("reply " + std::to_string(expected.size()));
+    CHECK(turn(t) == expected);
+  }
+  // Everything above came from the saver, not from the graph's memory.
+  auto fresh = make();
+  CHECK(fresh.get_state(thread("u"))->values.log == expected);
+  CHECK(fresh.get_state_history(thread("u")).size() == app.get_state_history(thread("u")).size());
+}
+
+ENGINE_TEST("bulk_update_state: updates as input, START and nodes rebuild a run's history") {
+  SaverFixture<F> fx;
+  sg::StateGraph<Talk> g;
+  g.add_node("a", [](const Talk&) { return sg::Update<Talk>{sg::set<&Talk::log>("a"), sg::set<&Talk::value>(1)}; });
+  g.add_node("b", [](const Talk&) { return sg::Update<Talk>{sg::set<&Talk::log>("b"), sg::set<&Talk::value>(10)}; });
+  g.add_edge(sg::START, "a").add_edge("a", "b");
+  auto app = g.compile({.checkpointer = fx.saver});
+  app.invoke({sg::set<&Talk::value>(100)}, thread("run"));
+
+  using SU = sg::StateUpdate<Talk>;
+  app.bulk_update_state(thread("rebuilt"),
+                        {{SU{sg::Update<Talk>{sg::set<&Talk::value>(100)}, sg::AS_INPUT}},
+                         {SU{sg::Update<Talk>{sg::set<&Talk::value>(100)}, sg::START}},
+                         {SU{sg::Update<Talk>{sg::set<&Talk::log>("a"), sg::set<&Talk::value>(1)}, "a"}},
+                         {SU{sg::Update<Talk>{sg::set<&Talk::log>("b"), sg::set<&Talk::value>(10)}, "b"}}});
+  auto run = app.get_state_history(thread("run"));
+  auto rebuilt = app.get_state_history(thread("rebuilt"));
+  REQUIRE(run.size() == rebuilt.size());
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    CHECK(run[i].values.value == rebuilt[i].values.value);
+    CHECK(run[i].values.log == rebuilt[i].values.log);
+    CHECK(run[i].next == rebuilt[i].next);
+    CHECK(run[i].metadata["step"] == rebuilt[i].metadata["step"]);
+  }
+  CHECK(rebuilt.back().metadata["source"] == "input");
+  CHECK(rebuilt.front().metadata["source"] == "update");
+  CHECK(rebuilt.front().values.value == 111);
+}

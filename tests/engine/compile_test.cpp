@@ -31,12 +31,14 @@ TEST_CASE("an edge to an unknown node: sg.compile.101") {
 TEST_CASE("reserved and duplicate node names: sg.compile.102 / 103") {
   sg::StateGraph<Counter> g;
   g.add_node("a", test::step("a")).add_node("a", test::step("a")).add_node(sg::END, test::step("x"));
-  g.add_node("ns|x", test::step("y"));
+  g.add_node("ns|x", test::step("y")).add_node(sg::AS_COPY, test::step("c")).add_node(sg::AS_INPUT, test::step("i"));
   g.add_edge(sg::START, "a");
   auto ps = problems_of(g);
   CHECK(has(ps, "[sg.compile.103] node \"a\" is added twice"));
   CHECK(has(ps, "[sg.compile.102] node name \"__end__\""));
   CHECK(has(ps, "[sg.compile.102] node name \"ns|x\""));
+  CHECK(has(ps, "[sg.compile.102] node name \"__copy__\""));
+  CHECK(has(ps, "[sg.compile.102] node name \"__input__\""));
 }
 
 TEST_CASE("no edge from START: sg.compile.104, every problem is reported at once") {

@@ -7,8 +7,8 @@
 /// in a deterministic order through the reducers) → checkpoint.
 ///
 /// Thread-safety: every member function is thread-safe; many threads may run many thread_ids on
-/// one CompiledGraph at once. Two concurrent runs on the same thread_id are not serialised here
-/// (the savers' single-writer rule is documented with each saver).
+/// one CompiledGraph at once. Runs and state updates on one thread_id are serialised by the
+/// saver's thread lock (BaseCheckpointSaver::lock_thread).
 
 #include <functional>
 #include <initializer_list>
@@ -19,10 +19,12 @@
 #include <vector>
 
 #include "stategraph/command.hpp"
+#include "stategraph/constants.hpp"
 #include "stategraph/detail/engine.hpp"
 #include "stategraph/detail/stream_run.hpp"
 #include "stategraph/errors.hpp"
 #include "stategraph/state_snapshot.hpp"
+#include "stategraph/state_update.hpp"
 #include "stategraph/stream.hpp"
 #include "stategraph/update.hpp"
 
@@ -111,6 +113,88 @@ class CompiledGraph {
     for (auto& raw : detail::get_state_history(*engine_, config, options))
       out.push_back(to_snapshot(std::move(raw)));
     return out;
+  }
+
+  /// Writes `values` to the thread's state as if node `as_node` had returned them, and saves the
+  /// result as a new checkpoint (LangGraph: pregel/main.py `Pregel.update_state`, which is
+  /// `bulk_update_state(config, [[StateUpdate(values, as_node)]])`; semantics reference §6).
+  ///
+  /// Starts from the checkpoint config.checkpoint_id names, else from the thread's latest one
+  /// (with the saved writes of tasks that finished in its unfinished step folded in first, as
+  /// get_state shows them; not so with a checkpoint_id). Runs the writers of `as_node`: the
+  /// values go through the fields' reducers, its static edges fire and its conditional edges are
+  /// evaluated on the updated state, all as one superstep; a checkpoint with metadata
+  /// `{source: "update", step: base step + 1}` and the base as parent is saved. It is the
+  /// thread's latest, so the next `invoke(std::nullopt, {.thread_id})` continues with as_node's
+  /// successors (a fork of the history when the base was not the latest). Tasks the base had
+  /// planned and `as_node` does not trigger again are dropped.
+  ///
+  /// `as_node`:
+  ///  - a node name, or sg::START (the values come in through START's edges);
+  ///  - omitted: the graph's only node; else the node that ran last (LangGraph: the one with the
+  ///    newest versions_seen entry; updates and inputs do not count), found by walking back
+  ///    through the history; START on a thread where no node ran yet (as LangGraph); two nodes
+  ///    that ran last in the same step → InvalidUpdate sg.update.208;
+  ///  - sg::AS_INPUT ("__input__"): `values` are a new input, as invoke(values) would take it
+  ///    (the base's unfinished tasks are dropped), saved with source "input"; the next
+  ///    invoke(std::nullopt, cfg) runs it;
+  ///  - sg::AS_COPY ("__copy__"), values std::nullopt: copies the base checkpoint as a sibling
+  ///    (same parent, values and next tasks, no pending writes), metadata source "fork",
+  ///    step + 1 and "copy_of" (the copied checkpoint's id); it
+  ///    becomes the thread's latest, so the next run continues from the copy (undo). Nothing is
+  ///    stored again but the checkpoint row;
+  ///  - sg::END with values std::nullopt: the base's next tasks are consumed (the saved results
+  ///    of those that finished are applied), so nothing is left to run; source "update".
+  ///
+  /// Returns (thread_id, checkpoint_ns, checkpoint_id) of the new checkpoint. Holds the thread's
+  /// lock (BaseCheckpointSaver::lock_thread, waiting up to config.thread_lock_wait) for the whole
+  /// call, so it never interleaves with a run on the thread; config.metadata is merged into the
+  /// checkpoint's metadata. The graph's state cache is kept in step.
+  /// @throws ConfigError sg.run.308 (no checkpointer), 303 (no thread_id), 307 (checkpoint_id
+  ///         not found); InvalidUpdate sg.update.207 (as_node is not a node), 208 (as_node
+  ///         ambiguous), 209 (values where none are allowed or missing, __copy__ on a thread
+  ///         without checkpoints), 201/202/205 (the reducers reject the values), 203/204 (a
+  ///         router's answer); SaverError (sg.saver.404 thread busy, I/O). The checkpoints are
+  ///         written once every superstep has been computed, so an invalid update saves
+  ///         nothing (a saver failing midway keeps what it stored before).
+  /// Thread-safety: thread-safe; do not call it from a node of a run on the same thread_id (the
+  /// run holds the thread's lock: the call waits for it and fails with sg.saver.404).
+  CheckpointConfig update_state(const RunConfig& config, std::optional<Update<S>> values,
+                                std::optional<std::string> as_node = std::nullopt) const {
+    std::vector<std::vector<StateUpdate<S>>> supersteps(1);
+    supersteps[0].push_back(StateUpdate<S>{std::move(values), std::move(as_node), std::nullopt});
+    return bulk_update_state(config, std::move(supersteps));
+  }
+  /// `graph.update_state(cfg, {sg::set<&S::a>(1), sg::set<&S::b>(2)}, "node")`.
+  CheckpointConfig update_state(const RunConfig& config, std::initializer_list<FieldWrite<S>> values,
+                                std::optional<std::string> as_node = std::nullopt) const {
+    return update_state(config, Update<S>(values), std::move(as_node));
+  }
+
+  /// Applies `supersteps` in order, each as one superstep that saves one checkpoint (each a
+  /// child of the previous), under one hold of the thread's lock (LangGraph:
+  /// `Pregel.bulk_update_state`). The updates of one superstep are applied together, in order,
+  /// like the tasks of one step (two writes to a last-value field → sg.update.201); each needs
+  /// as_node when there are several. sg::AS_INPUT and sg::END stand alone in their superstep;
+  /// sg::AS_COPY may be followed by updates that then apply to the copy, each taking the task id
+  /// of the copy's next task of its node (LangGraph's `update_state(cfg, [...], "__copy__")`).
+  /// Returns the last checkpoint's config. See update_state for the rest, errors included
+  /// (sg.update.209 also for no supersteps, an empty superstep, or updates that cannot share
+  /// one). Thread-safety: as update_state.
+  CheckpointConfig bulk_update_state(const RunConfig& config,
+                                     std::vector<std::vector<StateUpdate<S>>> supersteps) const {
+    std::vector<std::vector<detail::RawStateUpdate>> raw(supersteps.size());
+    for (std::size_t i = 0; i < supersteps.size(); ++i) {
+      raw[i].reserve(supersteps[i].size());
+      for (auto& u : supersteps[i]) {
+        detail::RawStateUpdate r;
+        if (u.values) r.values = std::move(*u.values).writes();
+        r.as_node = std::move(u.as_node);
+        r.task_id = std::move(u.task_id);
+        raw[i].push_back(std::move(r));
+      }
+    }
+    return detail::bulk_update_state(*engine_, config, std::move(raw));
   }
 
   /// The graph as a Mermaid flowchart (dashed edges are conditional).

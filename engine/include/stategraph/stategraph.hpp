@@ -19,5 +19,6 @@
 #include "stategraph/state_graph.hpp"
 #include "stategraph/state_schema.hpp"
 #include "stategraph/state_snapshot.hpp"
+#include "stategraph/state_update.hpp"
 #include "stategraph/stream.hpp"
 #include "stategraph/update.hpp"

@@ -11,6 +11,7 @@
 /// | sg.compile.1xx  | sg::CompileError    | the graph's topology is invalid; fix the builder calls          |
 /// |   .101          |                     | an edge, join or path_map names an unknown node                 |
 /// |   .102          |                     | a node name is reserved ("__start__", "__end__") or has '|' ':' |
+/// |                 |                     | ("__input__" and "__copy__" are reserved for update_state)      |
 /// |   .103          |                     | a node name is used twice                                       |
 /// |   .104          |                     | no edge leaves START                                            |
 /// |   .105          |                     | a node cannot be reached from START                             |
@@ -27,6 +28,11 @@
 /// |                 |                     | is not the target node's input type                             |
 /// |   .205          |                     | a reducer threw                                                 |
 /// |   .206          |                     | a Command goto names an unknown node                            |
+/// |   .207          |                     | update_state: as_node is not a node of the graph                |
+/// |   .208          |                     | update_state: as_node omitted and two nodes ran last together   |
+/// |   .209          |                     | update_state: values missing or not allowed for this as_node,   |
+/// |                 |                     | updates that cannot share a superstep, no supersteps, or        |
+/// |                 |                     | "__copy__" on a thread without checkpoints                      |
 /// | sg.run.3xx      | sg::RunError        | a run could not go on                                           |
 /// |   .301          | sg::NodeError       | a node threw (after its retries); names node, step and cause    |
 /// |   .302          | sg::GraphRecursionError | the recursion limit was reached                             |
@@ -35,7 +41,7 @@
 /// |   .305          | sg::Cancelled       | the run was cancelled through its CancellationToken             |
 /// |   .306          | sg::ConfigError     | an invalid run option (recursion_limit < 1, max_concurrency 0)  |
 /// |   .307          | sg::ConfigError     | the checkpoint named by checkpoint_id does not exist            |
-/// |   .308          | sg::ConfigError     | get_state/get_state_history called without a checkpointer       |
+/// |   .308          | sg::ConfigError     | get_state/get_state_history/update_state without a checkpointer |
 /// | sg.saver.4xx    | sg::SaverError      | a checkpoint saver failed                                       |
 /// |   .401          | sg::SaverUnavailable| the store cannot be reached (retryable)                         |
 /// |   .402          | sg::SaverCorrupt    | stored data does not parse or refers to missing data            |

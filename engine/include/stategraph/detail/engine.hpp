@@ -56,6 +56,13 @@ struct RawSnapshot {
   std::vector<Interrupt> interrupts;
 };
 
+/// One update of bulk_update_state, erased (see sg::StateUpdate).
+struct RawStateUpdate {
+  std::optional<std::vector<ErasedWrite>> values;
+  std::optional<std::string> as_node;
+  std::optional<std::string> task_id;
+};
+
 /// Validates and compiles; throws sg::CompileError listing every problem.
 std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions options);
 /// Runs to the end, an interrupt, an error or a cancel. `sink` may be empty.
@@ -64,6 +71,9 @@ RawResult run(const Engine& engine, RunInput input, const RunConfig& config, Str
 std::optional<RawSnapshot> get_state(const Engine& engine, const RunConfig& config);
 std::vector<RawSnapshot> get_state_history(const Engine& engine, const RunConfig& config,
                                            const ListOptions& options);
+/// Applies the supersteps of updates under the thread's lock; returns the last checkpoint written.
+CheckpointConfig bulk_update_state(const Engine& engine, const RunConfig& config,
+                                   std::vector<std::vector<RawStateUpdate>> supersteps);
 std::string draw_mermaid(const Engine& engine);
 std::string to_dot(const Engine& engine);
 const std::shared_ptr<BaseCheckpointSaver>& checkpointer(const Engine& engine);
