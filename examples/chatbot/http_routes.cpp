@@ -1,0 +1,372 @@
+#include "http_routes.hpp"
+
+#include <charconv>
+#include <ctime>
+#include <exception>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "chat_request.hpp"
+#include "chatbot_error.hpp"
+#include "openai_compat.hpp"
+#include "web_index_html.hpp"  // generated from web/index.html (CMakeLists.txt)
+
+namespace sg::chatbot {
+namespace {
+
+ApiResponse json_response(const nlohmann::json& body, unsigned status = 200) {
+  ApiResponse r;
+  r.status = status;
+  // Replace invalid UTF-8 (which a model could produce) instead of throwing while answering.
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return r;
+}
+
+ApiResponse error_of(const std::exception& e, bool openai) {
+  if (const auto* err = dynamic_cast<const sg::Error*>(&e)) return error_response(err->id(), err->what(), openai);
+  return error_response("sg.chatbot.812", std::string("unexpected error: ") + e.what(), openai);
+}
+
+/// Runs `f` and turns whatever it throws into an error response.
+template <class F>
+ApiResponse answering(bool openai, F&& f) noexcept {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return error_of(e, openai);
+  } catch (...) {
+    return error_response("sg.chatbot.812", "unexpected error (not a std::exception)", openai);
+  }
+}
+
+std::string random_thread_id() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id = "thread-";
+  for (int i = 0; i < 16; ++i) id += hex[random() & 0xFU];
+  return id;
+}
+
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+/// The path of a target (without "?query").
+std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
+std::string_view query_of(std::string_view target) {
+  const auto q = target.find('?');
+  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+}
+
+/// Writes a failure after a stream began: as an event, then the end of the stream. Ignores a
+/// client that is gone.
+void end_stream_with_error(ResponseStream& stream, const std::string& event) {
+  try {
+    stream.write(event);
+    stream.write(kSseDone);
+  } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the client went away
+  }
+}
+
+ApiResponse method_not_allowed(const char* allow) {
+  ApiResponse r = error_response("sg.chatbot.811", std::string("method not allowed here; allowed: ") + allow);
+  r.status = 405;
+  r.headers.emplace_back("Allow", allow);
+  return r;
+}
+
+/// Compares in time that depends on the length of `given` only (the token is not guessable by timing).
+bool constant_time_equal(std::string_view given, std::string_view expected) noexcept {
+  unsigned diff = given.size() == expected.size() ? 0U : 1U;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    const auto e = expected.empty() ? 0U : static_cast<unsigned char>(expected[i % expected.size()]);
+    diff |= static_cast<unsigned char>(given[i]) ^ e;
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+unsigned http_status(std::string_view id) {
+  if (id == "sg.chatbot.801" || id == "sg.chatbot.807") return 400;
+  if (id == "sg.chatbot.802" || id == "sg.chatbot.811") return 404;
+  if (id == "sg.chatbot.803") return 502;
+  if (id == "sg.chatbot.804") return 499;
+  if (id == "sg.chatbot.806" || id == "sg.chatbot.813") return 503;
+  if (id == "sg.chatbot.808") return 413;
+  if (id == "sg.chatbot.809") return 401;
+  return 500;
+}
+
+ApiResponse error_response(std::string_view id, std::string_view message, bool openai) {
+  const unsigned status = http_status(id);
+  if (openai) return json_response(openai_error_json(id, message, status), status);
+  return json_response({{"error", {{"id", id}, {"message", message}}}}, status);
+}
+
+std::string percent_decode(std::string_view segment) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(segment.size());
+  for (std::size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '%') {
+      out += segment[i];
+      continue;
+    }
+    if (i + 2 >= segment.size()) throw ChatbotError("sg.chatbot.807", "a bad %-escape in the path");
+    const int hi = hex(segment[i + 1]);
+    const int lo = hex(segment[i + 2]);
+    if (hi < 0 || lo < 0) throw ChatbotError("sg.chatbot.807", "a bad %-escape in the path");
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+ApiRoutes::ApiRoutes(Chatbot& bot, std::string token) : bot_(&bot), token_(std::move(token)) {}
+
+bool ApiRoutes::authorized(std::string_view authorization) const noexcept {
+  if (token_.empty()) return true;
+  static constexpr std::string_view scheme = "bearer ";
+  if (authorization.size() < scheme.size()) return false;
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != scheme[i]) return false;
+  std::string_view given = authorization.substr(scheme.size());
+  while (!given.empty() && given.front() == ' ') given.remove_prefix(1);
+  return constant_time_equal(given, token_);
+}
+
+std::variant<ApiResponse, ApiCall> ApiRoutes::route(const ApiRequest& request) const {
+  const std::string_view path = path_of(request.target);
+  const std::string_view method = request.method;
+  try {
+    if (path == "/" || path == "/index.html") {
+      if (method != "GET") return method_not_allowed("GET");
+      ApiResponse page;
+      page.content_type = "text/html; charset=utf-8";
+      page.body = std::string(web_index_html());
+      page.headers = {{"Cache-Control", "no-cache"},
+                      // The page is self-contained: it may talk to this server and nothing else.
+                      {"Content-Security-Policy",
+                       "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
+                       "img-src data:; base-uri 'none'; form-action 'none'"}};
+      return page;
+    }
+    if (!authorized(request.authorization)) {
+      const bool openai = path.rfind("/v1/", 0) == 0;
+      ApiResponse r = error_response("sg.chatbot.809",
+                                     request.authorization.empty() ? "this server needs \"Authorization: Bearer <token>\" (--token)"
+                                                                   : "wrong bearer token",
+                                     openai);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    if (path == "/chat" || path == "/chat/stream") {
+      if (method != "POST") return method_not_allowed("POST");
+      return chat(request.body, path == "/chat/stream");
+    }
+    if (path == "/threads") {
+      if (method != "GET") return method_not_allowed("GET");
+      return threads(query_of(request.target));
+    }
+    if (path == "/v1/chat/completions") {
+      if (method != "POST") return method_not_allowed("POST");
+      return completions(request);
+    }
+    if (path == "/v1/models") {
+      if (method != "GET") return method_not_allowed("GET");
+      return models();
+    }
+    static constexpr std::string_view chat_prefix = "/chat/";
+    static constexpr std::string_view history_suffix = "/history";
+    if (path.rfind(chat_prefix, 0) == 0) {
+      std::string_view rest = path.substr(chat_prefix.size());
+      const bool is_history = rest.size() > history_suffix.size() &&
+                              rest.substr(rest.size() - history_suffix.size()) == history_suffix;
+      if (is_history) rest.remove_suffix(history_suffix.size());
+      if (!rest.empty() && rest.find('/') == std::string_view::npos) {
+        std::string thread_id = percent_decode(rest);
+        check_thread_id(thread_id, "the session id in the path");
+        if (is_history) {
+          if (method != "GET") return method_not_allowed("GET");
+          return history(std::move(thread_id));
+        }
+        if (method != "DELETE") return method_not_allowed("DELETE");
+        return erase(std::move(thread_id));
+      }
+    }
+    return error_response("sg.chatbot.811", "no route " + std::string(method) + " " + std::string(path) +
+                                                "; see GET / or README.md (\"sg-chatbot serve\")");
+  } catch (const std::exception& e) {
+    return error_of(e, path.rfind("/v1/", 0) == 0);
+  }
+}
+
+ApiCall ApiRoutes::chat(std::string_view body, bool stream) const {
+  ChatRequest request = parse_chat_request(body);
+  ApiCall call;
+  call.session = request.session_id;
+  call.streaming = stream;
+  Chatbot* bot = bot_;
+  if (!stream) {
+    call.run = [bot, request](ResponseStream*, const sg::CancellationToken& cancel) {
+      return answering(false, [&] {
+        const TurnResult turn = bot->send(request.session_id, request.message, {}, cancel, request.language);
+        return json_response(
+            {{"session_id", request.session_id}, {"response", turn.reply.text()}, {"turn_count", turn.turn_count}});
+      });
+    };
+    return call;
+  }
+  call.run = [bot, request](ResponseStream* out, const sg::CancellationToken& cancel) {
+    try {
+      bot->send(
+          request.session_id, request.message, [out](std::string_view token) { out->write(sse_event(token)); }, cancel,
+          request.language);
+      out->write(kSseDone);
+      return ApiResponse{};
+    } catch (const std::exception& e) {
+      ApiResponse error = error_of(e, false);
+      if (out->started()) end_stream_with_error(*out, sse_event(error.body, "error"));
+      return error;
+    }
+  };
+  return call;
+}
+
+ApiCall ApiRoutes::completions(const ApiRequest& http) const {
+  CompletionRequest request = parse_completion_request(http.body);
+  std::string thread_id;
+  if (!http.thread_header.empty()) {
+    check_thread_id(http.thread_header, "X-Thread-Id");
+    thread_id = std::string(http.thread_header);
+  } else if (request.user) {
+    thread_id = *request.user;
+  } else if (request.has_history) {
+    throw ChatbotError("sg.chatbot.807",
+                       "the request carries earlier messages but names no thread: this server keeps each conversation "
+                       "as a thread and uses only the last message, so name the thread with \"user\" or an X-Thread-Id "
+                       "header (a request without them and with only one message starts a new thread)");
+  } else {
+    thread_id = random_thread_id();
+  }
+  ApiCall call;
+  call.session = thread_id;
+  call.streaming = request.stream;
+  call.stream_headers = {{"X-Thread-Id", thread_id}};
+  CompletionHead head{new_completion_id(), unix_now(), request.model.empty() ? bot_->model().name() : request.model};
+  Chatbot* bot = bot_;
+  if (!request.stream) {
+    call.run = [bot, request, thread_id, head](ResponseStream*, const sg::CancellationToken& cancel) {
+      ApiResponse r = answering(true, [&] {
+        const TurnResult turn = bot->send(thread_id, request.input, {}, cancel);
+        return json_response(completion_json(head, turn.reply));
+      });
+      r.headers.emplace_back("X-Thread-Id", thread_id);
+      return r;
+    };
+    return call;
+  }
+  call.run = [bot, request, thread_id, head](ResponseStream* out, const sg::CancellationToken& cancel) {
+    const auto event = [](const nlohmann::json& j) {
+      return sse_event(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    };
+    bool role_sent = false;
+    const auto send_role = [&] {
+      if (role_sent) return;
+      role_sent = true;
+      out->write(event(chunk_json(head, {{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}})));
+    };
+    try {
+      const TurnResult turn = bot->send(
+          thread_id, request.input,
+          [&](std::string_view token) {
+            send_role();
+            out->write(event(chunk_json(head, {{"content", token}})));
+          },
+          cancel);
+      send_role();
+      out->write(event(chunk_json(head, nlohmann::json::object(), finish_reason(turn.reply))));
+      if (request.include_usage) out->write(event(usage_chunk_json(head, completion_usage(turn.reply))));
+      out->write(kSseDone);
+      return ApiResponse{};
+    } catch (const std::exception& e) {
+      ApiResponse error = error_of(e, true);
+      error.headers.emplace_back("X-Thread-Id", thread_id);
+      // OpenAI's streams carry a failure as a data event with an "error" object.
+      if (out->started()) end_stream_with_error(*out, sse_event(error.body));
+      return error;
+    }
+  };
+  return call;
+}
+
+ApiCall ApiRoutes::history(std::string thread_id) const {
+  ApiCall call;
+  Chatbot* bot = bot_;
+  call.run = [bot, thread_id](ResponseStream*, const sg::CancellationToken&) {
+    return answering(false, [&] {
+      const auto view = bot->thread(thread_id);
+      if (!view) return error_response("sg.chatbot.802", "no session \"" + thread_id + "\"");
+      nlohmann::json messages = nlohmann::json::array();
+      for (const auto& m : view->messages)
+        messages.push_back({{"role", sg::to_string(m.type)}, {"content", m.text()}, {"id", m.id}});
+      return json_response({{"session_id", thread_id},
+                            {"turn_count", view->turn_count},
+                            {"language", view->language},
+                            {"summary", view->summary},
+                            {"updated_at", view->updated_at},
+                            {"messages", std::move(messages)}});
+    });
+  };
+  return call;
+}
+
+ApiCall ApiRoutes::erase(std::string thread_id) const {
+  ApiCall call;
+  call.session = thread_id;
+  Chatbot* bot = bot_;
+  call.run = [bot, thread_id](ResponseStream*, const sg::CancellationToken&) {
+    return answering(false, [&] {
+      if (!bot->erase(thread_id)) return error_response("sg.chatbot.802", "no session \"" + thread_id + "\"");
+      return json_response({{"session_id", thread_id}, {"message", "session \"" + thread_id + "\" deleted"}});
+    });
+  };
+  return call;
+}
+
+ApiCall ApiRoutes::threads(std::string_view query) const {
+  std::size_t limit = 1000;
+  for (std::size_t begin = 0; begin < query.size();) {
+    const std::size_t end = std::min(query.find('&', begin), query.size());
+    const std::string_view pair = query.substr(begin, end - begin);
+    if (pair.rfind("limit=", 0) == 0) {
+      const std::string_view value = pair.substr(6);
+      const auto parsed = std::from_chars(value.data(), value.data() + value.size(), limit);
+      if (parsed.ec != std::errc() || parsed.ptr != value.data() + value.size() || limit == 0)
+        throw ChatbotError("sg.chatbot.807", "limit must be a positive whole number");
+    }
+    begin = end + 1;
+  }
+  ApiCall call;
+  Chatbot* bot = bot_;
+  call.run = [bot, limit](ResponseStream*, const sg::CancellationToken&) {
+    return answering(false, [&] {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& t : bot->threads(limit)) list.push_back({{"thread_id", t.thread_id}, {"updated_at", t.updated_at}});
+      return json_response({{"threads", std::move(list)}});
+    });
+  };
+  return call;
+}
+
+ApiResponse ApiRoutes::models() const {
+  const nlohmann::json model = {{"id", bot_->model().name()}, {"object", "model"}, {"created", 0}, {"owned_by", "sg-chatbot"}};
+  return json_response({{"object", "list"}, {"data", nlohmann::json::array({model})}});
+}
+
+}  // namespace sg::chatbot

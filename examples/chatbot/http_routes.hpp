@@ -1,0 +1,91 @@
+#pragma once
+/// @file
+/// The routes of sg-chatbot's HTTP server (see http_server.hpp for the API), free of sockets: a
+/// request goes in; out comes either an answer at once (the page, a 401, a 404, a malformed body)
+/// or a call to run on a worker thread (anything that touches the model or the checkpoint
+/// store), which the server runs, serialised with the other calls of its session.
+///
+/// Thread-safety: ApiRoutes is immutable after construction; route() and the calls it returns
+/// may run on any threads at once (the Chatbot is thread-safe).
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <stategraph/run_config.hpp>
+
+#include "chatbot.hpp"
+#include "sse_writer.hpp"
+
+namespace sg::chatbot {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+/// What a route needs of an HTTP request (views into it, valid during route()).
+struct ApiRequest {
+  std::string_view method;          ///< "GET", "POST", ...
+  std::string_view target;          ///< "/chat/abc/history?x=1" (path and query, as sent)
+  std::string_view body;
+  std::string_view authorization;   ///< the Authorization header ("" when absent)
+  std::string_view thread_header;   ///< the X-Thread-Id header ("" when absent)
+};
+
+/// A complete response.
+struct ApiResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  HttpHeaders headers;  ///< extra headers (Allow, WWW-Authenticate, X-Thread-Id, ...)
+};
+
+/// Work for a worker thread: a turn, a history read, a delete.
+struct ApiCall {
+  /// Calls with the same non-empty key run one after another, in arrival order (the session's
+  /// thread id for turns and deletes; "" for reads, which run at once).
+  std::string session;
+  /// Whether `run` streams its body through the ResponseStream (text/event-stream).
+  bool streaming = false;
+  /// Extra headers of the streamed response's head.
+  HttpHeaders stream_headers;
+  /// Runs the call (blocking). `stream` is non-null exactly when `streaming`; once the stream
+  /// has started, the returned response is ignored. `cancel` is cancelled when the server stops.
+  /// Never throws: failures become error responses or error events.
+  std::function<ApiResponse(ResponseStream* stream, const sg::CancellationToken& cancel)> run;
+};
+
+/// The HTTP status of an sg.chatbot.8xx id (chatbot_error.hpp); 500 for any other id.
+unsigned http_status(std::string_view error_id);
+
+/// `{"error": {"id", "message"}}` with the id's status; with `openai`, OpenAI's error object
+/// (openai_error_json), which also carries the id.
+ApiResponse error_response(std::string_view id, std::string_view message, bool openai = false);
+
+/// Decodes %XX escapes of a path segment. @throws ChatbotError [sg.chatbot.807] for a bad escape.
+std::string percent_decode(std::string_view segment);
+
+class ApiRoutes {
+ public:
+  /// @param bot must outlive the routes and the calls they return.
+  /// @param token when not empty, every route but the page needs "Authorization: Bearer <token>".
+  ApiRoutes(Chatbot& bot, std::string token);
+
+  /// The answer to `request`, or the call that will produce it.
+  [[nodiscard]] std::variant<ApiResponse, ApiCall> route(const ApiRequest& request) const;
+
+ private:
+  [[nodiscard]] bool authorized(std::string_view authorization) const noexcept;
+  [[nodiscard]] ApiCall chat(std::string_view body, bool stream) const;
+  [[nodiscard]] ApiCall completions(const ApiRequest& request) const;
+  [[nodiscard]] ApiCall history(std::string thread_id) const;
+  [[nodiscard]] ApiCall erase(std::string thread_id) const;
+  [[nodiscard]] ApiCall threads(std::string_view query) const;
+  [[nodiscard]] ApiResponse models() const;
+
+  Chatbot* bot_;
+  std::string token_;
+};
+
+}  // namespace sg::chatbot
