@@ -155,6 +155,14 @@ void run_chat(const ChatOptions& o) {
   t0 = Clock::now();
   auto history = app.get_state_history(cfg);
   const double history_ms = ms_since(t0);
+  // The same history without channel values (ListOptions::values = false): ids, parents,
+  // metadata, next nodes and tasks — what a history listing shows; no value is read or decoded.
+  sg::ListOptions light;
+  light.values = false;
+  t0 = Clock::now();
+  const auto history_light = app.get_state_history(cfg, light);
+  const double history_no_values_ms = ms_since(t0);
+  if (history_light.size() != history.size()) throw std::runtime_error("the two histories differ in length");
 
   const std::size_t window = std::min<std::size_t>(50, turn_ms.size());
   nlohmann::json j{{"bench", "chat"},
@@ -164,6 +172,7 @@ void run_chat(const ChatOptions& o) {
                    {"ms_per_turn_last50", median_of({turn_ms.end() - static_cast<std::ptrdiff_t>(window), turn_ms.end()})},
                    {"get_state_ms", get_state_ms},
                    {"history_ms", history_ms},
+                   {"history_no_values_ms", history_no_values_ms},
                    {"checkpoints", history.size()}};
   if (total.has_value() && after_first.has_value() && o.turns > 1) {
     const std::uint64_t end_bytes = total.value();

@@ -70,6 +70,19 @@ TEST_CASE("a checkpoint after the input and after every step, linked by parents,
 
   // another thread is independent; a missing thread has no state
   CHECK_FALSE(app.get_state(test::thread("nobody")).has_value());
+
+  // without values: the same checkpoints, parents, metadata and next nodes; default values
+  sg::ListOptions light;
+  light.values = false;
+  auto listing = app.get_state_history(test::thread("t1"), light);
+  REQUIRE(listing.size() == history.size());
+  for (std::size_t i = 0; i < listing.size(); ++i) {
+    CHECK(listing[i].config == history[i].config);
+    CHECK(listing[i].parent_config == history[i].parent_config);
+    CHECK(listing[i].metadata == history[i].metadata);
+    CHECK(listing[i].next == history[i].next);
+    CHECK(listing[i].values.log.empty());
+  }
 }
 
 TEST_CASE("the next invoke on a thread continues from its state") {

@@ -41,7 +41,8 @@ class CompiledGraph {
   explicit CompiledGraph(std::shared_ptr<const detail::Engine> engine) : engine_(std::move(engine)) {}
 
   /// Runs the graph with `input` applied as the first superstep's writes and returns the final
-  /// state (or the state at the interrupt, with `interrupts` set).
+  /// state (or the state at the interrupt, with `interrupts` set), shared read-only with the
+  /// graph's state cache (see RunResult: O(1), however large the state).
   /// @throws NodeError (sg.run.301), GraphRecursionError (302), ConfigError (303/304/306/307),
   ///         Cancelled (305), InvalidUpdate (sg.update.2xx), SaverError (sg.saver.4xx).
   RunResult<S> invoke(Update<S> input, const RunConfig& config = {}) const {
@@ -106,7 +107,14 @@ class CompiledGraph {
     return to_snapshot(std::move(*raw));
   }
 
-  /// The thread's checkpoints, newest first (see BaseCheckpointSaver::list for the options).
+  /// The thread's checkpoints, newest first (see BaseCheckpointSaver::list for the options;
+  /// LangGraph: pregel/main.py Pregel.get_state_history). Pending writes are not applied: each
+  /// snapshot is its checkpoint as stored.
+  /// With `options.values = false` no channel value is read or decoded (a listing of a long
+  /// thread costs its metadata, not its conversations): each snapshot's `values` is a
+  /// default-constructed S, and `next`/`tasks` hold the nodes triggered by edges but not the
+  /// targets of pending `Send`s (those live in a channel value).
+  /// @throws ConfigError (sg.run.303, 308), SaverError.
   std::vector<StateSnapshot<S>> get_state_history(const RunConfig& config,
                                                   const ListOptions& options = {}) const {
     std::vector<StateSnapshot<S>> out;
@@ -228,11 +236,8 @@ class CompiledGraph {
     return [&callback](detail::RawEvent&& e) { callback(convert_event<S>(std::move(e))); };
   }
   static RunResult<S> finish(detail::RawResult raw) {
-    RunResult<S> r;
-    r.values = std::move(*static_cast<S*>(raw.values.get()));
-    r.interrupts = std::move(raw.interrupts);
-    r.config = std::move(raw.config);
-    return r;
+    return RunResult<S>(std::static_pointer_cast<const S>(std::move(raw.values)), std::move(raw.interrupts),
+                        std::move(raw.config));
   }
   static StateSnapshot<S> to_snapshot(detail::RawSnapshot raw) {
     StateSnapshot<S> s;
