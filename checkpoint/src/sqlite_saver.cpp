@@ -831,8 +831,8 @@ std::vector<ThreadInfo> SqliteSaver::list_threads(const ThreadListOptions& optio
     while (s.step()) {
       std::string thread(s.text(0));
       if (matching.count(thread) != 0) continue;
-      const json metadata = decode_metadata(s.text(2), where(thread, "?", s.text(1)));
-      if (metadata_matches(metadata, options.filter)) matching.insert(std::move(thread));
+      const json metadata = json::parse(s.text(2), nullptr, /*allow_exceptions=*/false);  // damaged: no match
+      if (!metadata.is_discarded() && metadata_matches(metadata, options.filter)) matching.insert(std::move(thread));
     }
   }
   // One row per thread; the bare columns come from the row with max(checkpoint_id) (SQLite's
@@ -902,9 +902,14 @@ std::vector<ThreadInfo> SqliteSaver::list_threads(const ThreadListOptions& optio
   tx.commit();
   out.reserve(rows.size());
   for (Row& row : rows) {
-    Checkpoint header;
-    decode_header(row.header, header, where(row.info.thread_id, row.ns, row.info.last_checkpoint_id));
-    row.info.last_ts = std::move(header.ts);
+    // A damaged newest row leaves last_ts empty: a listing is a summary, and reading the
+    // checkpoint itself reports the damage (sg.saver.402).
+    try {
+      Checkpoint header;
+      decode_header(row.header, header, where(row.info.thread_id, row.ns, row.info.last_checkpoint_id));
+      row.info.last_ts = std::move(header.ts);
+    } catch (const SaverCorrupt&) {
+    }
     std::sort(row.info.namespaces.begin(), row.info.namespaces.end());
     out.push_back(std::move(row.info));
   }

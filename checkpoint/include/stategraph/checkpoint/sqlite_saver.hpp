@@ -146,6 +146,8 @@ class SqliteSaver final : public BaseCheckpointSaver {
   /// Three aggregate queries in one read transaction (no value is read; only the newest
   /// checkpoint row of each listed thread is decoded). Bytes are the lengths of the encoded
   /// columns (metadata text and checkpoint CBOR; value CBOR; write CBOR), keys not included.
+  /// A damaged row does not stop the listing: its thread is listed with last_ts (or last_step)
+  /// empty, and damaged metadata matches no filter; reading the checkpoint reports the damage.
   std::vector<ThreadInfo> list_threads(const ThreadListOptions& options = {}) override;
   /// Three queries over the thread's rows; decodes the checkpoint rows (not the values).
   std::map<std::string, std::uint64_t> checkpoint_bytes(const CheckpointConfig& config) override;

@@ -1,0 +1,27 @@
+#pragma once
+// sg-checkpoints: an aligned text table for people (the --json output is for programs).
+
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace sgcli {
+
+/// Columns separated by two spaces, each as wide as its widest cell (counted in UTF-8 code
+/// points); a header row in capitals. Numeric columns may be right-aligned.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> headers);
+  void right_align(std::size_t column);
+  void add(std::vector<std::string> row);
+  [[nodiscard]] bool empty() const noexcept { return rows_.empty(); }
+  void print(std::ostream& out) const;
+
+ private:
+  std::vector<std::string> headers_;
+  std::vector<bool> right_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace sgcli
