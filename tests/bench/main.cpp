@@ -7,6 +7,7 @@
 
 #include "bench.hpp"
 #include "chat.hpp"
+#include "cli.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"sg-bench: micro-benchmarks of the stategraph engine (one JSON line per run)"};
@@ -48,11 +49,21 @@ int main(int argc, char** argv) {
   chat->add_option("--turns", chat_options.turns, "conversation turns")->check(CLI::Range(2, 1000000))->capture_default_str();
   chat->add_option("--postgres", chat_options.postgres, "Postgres URI (default: $SG_TEST_POSTGRES_URI)");
 
+  sg_bench::CliOptions cli_options;
+  auto* cli = app.add_subcommand("cli", "sg-checkpoints threads (10,000 threads) and history (1,500 checkpoints) on SQLite, "
+                                        "timed as processes");
+  cli->add_option("--threads", cli_options.threads, "threads of the first database")->capture_default_str();
+  cli->add_option("--turns", cli_options.turns, "chat turns of the long thread (3 checkpoints each)")->capture_default_str();
+  cli->add_option("--repeat", cli_options.repeat, "timed runs per command (median)")->capture_default_str();
+  cli->add_option("--dir", cli_options.dir, "keep the databases here (reused when present)");
+  cli->add_option("--binary", cli_options.binary, "the sg-checkpoints to time (default: this build's)");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*linear) sg_bench::run_linear(n, options);
     if (*fanout) sg_bench::run_fanout(k, options);
     if (*chat) sg_bench::run_chat(chat_options);
+    if (*cli) sg_bench::run_cli(cli_options);
   } catch (const std::exception& e) {
     std::cerr << "sg-bench: " << e.what() << "\n";
     return 1;
