@@ -54,8 +54,9 @@ nlohmann::json parse_request_object(std::string_view body) {
   nlohmann::json value;
   try {
     value = nlohmann::json::parse(body.begin(), body.end(), limit_depth);
-  } catch (const nlohmann::json::exception& e) {
-    malformed(std::string("the request body is not valid JSON: ") + e.what());
+  } catch (const nlohmann::json::parse_error& e) {
+    // The position only: nlohmann's text quotes the input, which may not be valid UTF-8.
+    malformed("the request body is not valid JSON (syntax error at byte " + std::to_string(e.byte) + ")");
   } catch (const std::length_error&) {
     if (!too_deep) throw;
     malformed("the request body is nested deeper than " + std::to_string(kMaxRequestJsonDepth) + " levels");
@@ -83,6 +84,30 @@ std::optional<std::string> optional_string(const nlohmann::json& object, const c
   if (it == object.end() || it->is_null()) return std::nullopt;
   if (!it->is_string()) malformed(std::string("\"") + key + "\" must be a string");
   return it->get<std::string>();
+}
+
+std::string percent_decode(std::string_view segment) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(segment.size());
+  for (std::size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '%') {
+      out += segment[i];
+      continue;
+    }
+    if (i + 2 >= segment.size()) throw ChatbotError("sg.chatbot.807", "a bad %-escape in the path");
+    const int hi = hex(segment[i + 1]);
+    const int lo = hex(segment[i + 2]);
+    if (hi < 0 || lo < 0) throw ChatbotError("sg.chatbot.807", "a bad %-escape in the path");
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
 }
 
 ChatRequest parse_chat_request(std::string_view body) {

@@ -32,6 +32,10 @@ nlohmann::json parse_request_object(std::string_view body);
 /// @throws ChatbotError [sg.chatbot.807] otherwise.
 void check_thread_id(std::string_view id, std::string_view what);
 
+/// Decodes the %XX escapes of a path segment ("+" stays "+": this is a path, not a form).
+/// @throws ChatbotError [sg.chatbot.807] for a bad escape.
+std::string percent_decode(std::string_view segment);
+
 /// POST /chat and /chat/stream: `{"session_id": "...", "message": "...", "language"?: "..."}`
 /// (seed 002's ChatRequest, plus the tutorial's language). Unknown fields are ignored.
 struct ChatRequest {

@@ -103,30 +103,6 @@ ApiResponse error_response(std::string_view id, std::string_view message, bool o
   return json_response({{"error", {{"id", id}, {"message", message}}}}, status);
 }
 
-std::string percent_decode(std::string_view segment) {
-  const auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(segment.size());
-  for (std::size_t i = 0; i < segment.size(); ++i) {
-    if (segment[i] != '%') {
-      out += segment[i];
-      continue;
-    }
-    if (i + 2 >= segment.size()) throw ChatbotError("sg.chatbot.807", "a bad %-escape in the path");
-    const int hi = hex(segment[i + 1]);
-    const int lo = hex(segment[i + 2]);
-    if (hi < 0 || lo < 0) throw ChatbotError("sg.chatbot.807", "a bad %-escape in the path");
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
-}
-
 ApiRoutes::ApiRoutes(Chatbot& bot, std::string token) : bot_(&bot), token_(std::move(token)) {}
 
 bool ApiRoutes::authorized(std::string_view authorization) const noexcept {

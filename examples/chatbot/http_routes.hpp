@@ -63,9 +63,6 @@ unsigned http_status(std::string_view error_id);
 /// (openai_error_json), which also carries the id.
 ApiResponse error_response(std::string_view id, std::string_view message, bool openai = false);
 
-/// Decodes %XX escapes of a path segment. @throws ChatbotError [sg.chatbot.807] for a bad escape.
-std::string percent_decode(std::string_view segment);
-
 class ApiRoutes {
  public:
   /// @param bot must outlive the routes and the calls they return.
