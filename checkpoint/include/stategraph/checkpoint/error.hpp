@@ -58,6 +58,20 @@
 /// | sg.nodes.6xx    | (nodes/errors.hpp)  | chat layer: messages, prompts, models, tools                    |
 /// |   .601          |                     | trim_messages options that cannot be combined                   |
 /// |   .602          |                     | a prompt template variable has no value                         |
+/// | sg.cli.7xx      | (sg-checkpoints)    | the inspection CLI; one line on stderr, exit code in brackets   |
+/// |   .701          |                     | invalid command line (unknown option, missing argument) [2]     |
+/// |   .702          |                     | --db is not sqlite:PATH or postgres://... [2]                   |
+/// |   .703          |                     | the SQLite file does not exist or is not a regular file [2]     |
+/// |   .704          |                     | the thread has no checkpoints [1]                               |
+/// |   .705          |                     | the checkpoint does not exist, or an id prefix is ambiguous [1] |
+/// |   .706          |                     | the channel has no value in that checkpoint [1]                 |
+/// |   .707          |                     | delete/prune without --yes while stdin is not a terminal [2]    |
+/// |   .708          |                     | the confirmation was declined; nothing changed [1]              |
+/// |   .709          |                     | copy/import: the destination thread exists already [2]          |
+/// |   .710          |                     | import: the file is not a stategraph thread export [2]          |
+/// |   .711          |                     | a file cannot be read or written (-o FILE, import FILE) [2]     |
+/// |   .712          |                     | verify found broken checkpoints (listed on stdout) [1]          |
+/// |   .799          |                     | an unexpected internal error (a bug) [2]                        |
 ///
 /// Expected outcomes are values, not exceptions: an interrupted run returns its interrupts, a
 /// missing checkpoint is an empty std::optional.
