@@ -62,6 +62,7 @@ std::unique_ptr<sg::BaseCheckpointSaver> open_database(const DatabaseUri& uri, c
   options.read_only = access == Access::read;
   options.migrate = access == Access::create;
   options.application_name = "sg-checkpoints";
+  options.log = [](std::string_view) {};  // a retry that fails ends in the one error line anyway
   return std::make_unique<sg::PostgresSaver>(uri.target, options);
 }
 
