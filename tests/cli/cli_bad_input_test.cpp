@@ -172,3 +172,35 @@ TEST_CASE("cli Postgres: an unreachable server and a schema that is not there") 
   const auto missing = run_cli({"--db", sgtest::postgres_uri(), "--schema", "sg_cli_no_such_schema", "threads"});
   check_failure(missing, 2, "sg.saver.408");
 }
+
+TEST_CASE("cli on a terminal: destructive commands ask, and long verifies show a progress bar") {
+  SqliteDb db;
+  sgtest::Run run(*db.saver, "t");
+  for (int i = 0; i < 250; ++i) run.step({{"n", i}});
+  sgtest::Run other(*db.saver, "u");
+  other.step({{"n", 1}});
+  const auto declined = sgtest::run_cli_tty(with_args(db.args(), {"delete", "t"}), "n\n");
+  CHECK(declined.code == 1);
+  CHECK(contains(declined.out, "Delete thread \"t\" (250 checkpoints"));
+  CHECK(contains(declined.out, "[y/N]"));
+  CHECK(contains(declined.out, "[sg.cli.708]"));
+  CHECK(db.saver->list({"t", "", std::nullopt}).size() == 250);
+
+  const auto verify = sgtest::run_cli_tty(with_args(db.args(), {"verify"}));
+  CHECK(verify.code == 0);
+  CHECK(contains(verify.out, "verifying ["));
+  CHECK(contains(verify.out, "100% 251/251"));
+  CHECK(contains(verify.out, "ok: 2 threads, 251 checkpoints"));
+  // Not on a terminal: no bar.
+  const auto plain = run_cli(with_args(db.args(), {"verify"}));
+  CHECK_FALSE(contains(plain.err + plain.out, "verifying ["));
+
+  const auto pruned = sgtest::run_cli_tty(with_args(db.args(), {"prune", "t", "--keep-last", "10"}), "y\n");
+  CHECK(pruned.code == 0);
+  CHECK(contains(pruned.out, "Prune 240 checkpoints from 1 thread"));
+  CHECK(db.saver->list({"t", "", std::nullopt}).size() == 10);
+  const auto deleted = sgtest::run_cli_tty(with_args(db.args(), {"delete", "t"}), "yes\n");
+  CHECK(deleted.code == 0);
+  CHECK(db.saver->list({"t", "", std::nullopt}).empty());
+  CHECK(db.saver->list({"u", "", std::nullopt}).size() == 1);
+}

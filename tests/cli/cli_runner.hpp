@@ -4,6 +4,8 @@
 // commands need --yes, and progress bars are never drawn.
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,6 +81,43 @@ inline CliResult run_cli(const std::vector<std::string>& args, const std::string
   r.err = read_file(err_path);
   std::filesystem::remove(out_path);
   std::filesystem::remove(err_path);
+  return r;
+}
+
+/// Runs the binary on a pseudo-terminal (stdin, stdout and stderr all the terminal, as for a
+/// person at a shell): writes `input` once the program starts, returns everything it printed
+/// (stdout and stderr together, with the terminal's \r\n) and its exit code.
+inline CliResult run_cli_tty(const std::vector<std::string>& args, const std::string& input = {}) {
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) throw std::runtime_error("forkpty failed");
+  if (pid == 0) {
+    std::vector<char*> argv;
+    std::string bin = SG_CHECKPOINTS_BIN;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  if (!input.empty()) {
+    const ssize_t written = ::write(master, input.data(), input.size());
+    (void)written;
+  }
+  CliResult r;
+  char buf[4096];
+  for (;;) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 30000) <= 0) break;
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has exited and the terminal is closed
+    r.out.append(buf, static_cast<std::size_t>(n));
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(master);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
 }
 
