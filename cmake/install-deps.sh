@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the tests need (idempotent: apt is only called
 # when something is missing). Needs root or sudo. Used by .ci/run, run-main.sh and run-tests.sh.
+#   bash cmake/install-deps.sh          what the build and the tests need
+#   bash cmake/install-deps.sh --build  only what building needs (run-main.sh: no Postgres
+#                                       server, Chromium or npm for the chatbot)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+build_only=0
+[[ "${1:-}" == "--build" ]] && build_only=1
 
 packages=(
   # toolchain
@@ -11,15 +16,21 @@ packages=(
   libboost-dev libboost-graph-dev nlohmann-json3-dev doctest-dev libcli11-dev libxxhash-dev
   libsqlite3-dev libpqxx-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev libedit-dev
   libbenchmark-dev
-  # a real server for the Postgres saver tests
-  postgresql
 )
+if [[ $build_only -eq 0 ]]; then
+  packages+=(
+    # a real server for the Postgres saver tests
+    postgresql
+    # the headless browser of sg-chatbot's web page test (driven by playwright-core from npm)
+    chromium
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)  # the mock-llm fixture of the OpenAIChatModel tests (npm ci)
+[[ $build_only -eq 1 ]] || command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)  # the mock-llm fixture of the OpenAIChatModel tests (npm ci)
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-deps: all ${#packages[@]} packages present"
   exit 0

@@ -9,7 +9,7 @@ set -euo pipefail
 here="$PWD"
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build_dir="${SG_BUILD_DIR:-$src/build}"
-bash "$src/cmake/install-deps.sh" >&2
+bash "$src/cmake/install-deps.sh" --build >&2
 cmake -S "$src" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${SG_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
 cmake --build "$build_dir" --target sg_chatbot -j"$(nproc)" >&2
 cd "$here"
