@@ -57,6 +57,8 @@ nlohmann::json parse_request_object(std::string_view body) {
   } catch (const nlohmann::json::parse_error& e) {
     // The position only: nlohmann's text quotes the input, which may not be valid UTF-8.
     malformed("the request body is not valid JSON (syntax error at byte " + std::to_string(e.byte) + ")");
+  } catch (const nlohmann::json::out_of_range&) {
+    malformed("the request body holds a number out of range");
   } catch (const std::length_error&) {
     if (!too_deep) throw;
     malformed("the request body is nested deeper than " + std::to_string(kMaxRequestJsonDepth) + " levels");

@@ -56,7 +56,8 @@ TEST_CASE("chatbot http parsers: parse_chat_request takes session_id, message an
   for (const char* bad : {"", "null", "[]", "\"text\"", "{", R"({"message": "x"})", R"({"session_id": "", "message": "x"})",
                           R"({"session_id": "s"})", R"({"session_id": 1, "message": "x"})", R"({"session_id": "s", "message": 2})",
                           R"({"session_id": "s", "message": "x", "language": 3})", R"({"session_id": "a\u0000b", "message": "x"})",
-                          R"({"session_id": "a\nb", "message": "x"})"}) {
+                          R"({"session_id": "a\nb", "message": "x"})", "[1E2222222]", "{\"a\": \xff}",
+                          R"({"session_id": "s", "message": "x", "n": 1e999})"}) {
     CAPTURE(bad);
     CHECK(error_id([&] { (void)parse_chat_request(bad); }) == "sg.chatbot.807");
   }
