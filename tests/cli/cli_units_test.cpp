@@ -1,0 +1,132 @@
+// The CLI's pure pieces, compiled into the test binary: durations and the checkpoint ids they
+// become, next nodes from trigger channels, message diffs, text cutting.
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+#include <stategraph/checkpoint/checkpoint.hpp>
+
+#include "channels.hpp"
+#include "cli_error.hpp"
+#include "duration.hpp"
+#include "messages.hpp"
+#include "text.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+std::string version(int n) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%020d.%016x", n, 0xabcU);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("cli units: durations") {
+  using std::chrono::seconds;
+  CHECK(sgcli::parse_duration("90s") == seconds(90));
+  CHECK(sgcli::parse_duration("15m") == seconds(900));
+  CHECK(sgcli::parse_duration("1d12h") == seconds(129600));
+  CHECK(sgcli::parse_duration("2w") == seconds(1209600));
+  CHECK(sgcli::parse_duration("0s") == seconds(0));
+  for (const char* bad : {"", "10", "d", "5x", "1.5h", "-3d", "1d 2h"}) {
+    CAPTURE(bad);
+    try {
+      sgcli::parse_duration(bad);
+      FAIL("accepted");
+    } catch (const sgcli::CliError& e) {
+      CHECK(e.id() == "sg.cli.701");
+      CHECK(e.exit_code() == 2);
+    }
+  }
+}
+
+TEST_CASE("cli units: the checkpoint id of a time sorts between ids made before and after it") {
+  const std::string before = sg::new_checkpoint_id();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const std::string at = sgcli::checkpoint_id_at(std::chrono::system_clock::now());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  const std::string after = sg::new_checkpoint_id();
+  CHECK(before < at);
+  CHECK(at < after);
+  CHECK(at.size() == 36);
+  CHECK(sgcli::checkpoint_id_at(std::chrono::system_clock::now() - std::chrono::hours(24)) < before);
+}
+
+TEST_CASE("cli units: next nodes from trigger channels and versions seen") {
+  sg::Checkpoint c;
+  c.channel_versions = {{"branch:to:a", version(3)}, {"branch:to:b", version(2)}, {"messages", version(3)}};
+  c.versions_seen = {{"b", {{"branch:to:b", version(2)}}}};
+  c.channel_values = {{"branch:to:a", false}, {"branch:to:b", false}, {"messages", json::array()}};
+  CHECK(sgcli::next_nodes(c) == std::vector<std::string>{"a"});  // b saw its trigger already
+
+  c.channel_versions["join:a+b:c"] = version(3);
+  c.channel_values["join:a+b:c"] = {{"seen", {"a"}}, {"finished", false}};
+  CHECK(sgcli::next_nodes(c) == std::vector<std::string>{"a"});  // b has not written yet
+  c.channel_values["join:a+b:c"] = {{"seen", {"a", "b"}}, {"finished", false}};
+  CHECK(sgcli::next_nodes(c) == std::vector<std::string>{"a", "c"});
+
+  c.channel_versions["__pregel_tasks"] = version(3);
+  c.channel_values["__pregel_tasks"] = json::array({{{"node", "w"}, {"arg", 1}}, {{"node", "w"}, {"arg", 2}}});
+  CHECK(sgcli::next_nodes(c) == std::vector<std::string>{"a", "c", "w"});
+
+  sg::Checkpoint no_values = c;
+  no_values.channel_values.clear();
+  CHECK_FALSE(sgcli::next_nodes(no_values).has_value());  // the join needs its value
+  no_values.channel_versions.erase("join:a+b:c");
+  no_values.channel_versions.erase("__pregel_tasks");
+  CHECK(sgcli::next_nodes(no_values) == std::vector<std::string>{"a"});
+
+  sg::Checkpoint start;
+  start.channel_versions = {{"__start__", version(1)}};
+  CHECK(sgcli::next_nodes(start) == std::vector<std::string>{"__start__"});  // needs no value
+  start.versions_seen["__start__"] = {{"__start__", version(1)}};
+  CHECK(sgcli::next_nodes(start) == std::vector<std::string>{});
+}
+
+TEST_CASE("cli units: changed channels leave out the engine's own") {
+  sg::Checkpoint a, b;
+  a.channel_versions = {{"x", version(1)}, {"y", version(1)}, {"branch:to:n", version(1)}};
+  b.channel_versions = {{"x", version(2)}, {"z", version(2)}, {"branch:to:n", version(2)}, {"__start__", version(2)}};
+  CHECK(sgcli::changed_channels(&a, b) == std::vector<std::string>{"x", "y", "z"});
+  CHECK(sgcli::changed_channels(nullptr, b) == std::vector<std::string>{"x", "z"});
+}
+
+TEST_CASE("cli units: message diffs by id and by position") {
+  const json a = json::array({{{"type", "human"}, {"content", "hi"}, {"id", "1"}},
+                              {{"type", "ai"}, {"content", "hello"}, {"id", "2"}}});
+  const json b = json::array({{{"type", "human"}, {"content", "hi!"}, {"id", "1"}},
+                              {{"type", "ai"}, {"content", "more"}, {"id", "3"}}});
+  const auto d = sgcli::diff_messages(a, b);
+  REQUIRE(d.added.size() == 1);
+  CHECK(d.added[0]["id"] == "3");
+  REQUIRE(d.replaced.size() == 1);
+  CHECK(d.replaced[0].second["content"] == "hi!");
+  REQUIRE(d.removed.size() == 1);
+  CHECK(d.removed[0]["id"] == "2");
+
+  const json c = json::array({{{"type", "human"}, {"content", "a"}}});
+  const json e = json::array({{{"type", "human"}, {"content", "a"}}, {{"type", "ai"}, {"content", "b"}}});
+  const auto p = sgcli::diff_messages(c, e);
+  CHECK(p.added.size() == 1);
+  CHECK(p.replaced.empty());
+  CHECK(sgcli::is_message_list(e));
+  CHECK_FALSE(sgcli::is_message_list(json::array({1, 2})));
+  CHECK_FALSE(sgcli::is_message_list(json::array()));
+  CHECK(sgcli::render_message(e[1]).rfind("================================== Ai Message ==================================\n\nb", 0) ==
+        0);
+}
+
+TEST_CASE("cli units: text cutting counts code points") {
+  CHECK(sgcli::one_line("a\nb\tc", 10) == "a b c");
+  CHECK(sgcli::one_line("abcdef", 4) == "abc…");
+  CHECK(sgcli::one_line("ééééé", 3) == "éé…");
+  CHECK(sgcli::display_width("é…x") == 3);
+  CHECK(sgcli::human_bytes(512) == "512 B");
+  CHECK(sgcli::human_bytes(1536) == "1.5 KB");
+  CHECK(sgcli::human_bytes(5 * 1024 * 1024) == "5.0 MB");
+}
