@@ -20,7 +20,9 @@
 
 namespace {
 
-constexpr const char* kFooter = R"(Exit codes:
+constexpr const char* kFooter = R"(Global options (--db, --schema, --json) go before or after the command:
+  sg-checkpoints --db sqlite:chat.db history THREAD --json
+Exit codes:
   0  success
   1  not found (thread, checkpoint, channel), verification failed, or confirmation declined
   2  usage error, or the database could not be opened or read
