@@ -24,7 +24,7 @@ ApiResponse json_response(const nlohmann::json& body, unsigned status = 200) {
 }
 
 ApiResponse error_of(const std::exception& e, bool openai) {
-  if (const auto* err = dynamic_cast<const sg::Error*>(&e)) return error_response(err->id(), err->what(), openai);
+  if (const auto* err = dynamic_cast<const sg::Error*>(&e)) return error_response(err->id(), err->message(), openai);
   return error_response("sg.chatbot.812", std::string("unexpected error: ") + e.what(), openai);
 }
 
