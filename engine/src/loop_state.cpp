@@ -22,6 +22,12 @@ LoopState::LoopState(const Engine& engine)
       slots_[c].seen_sources.assign(engine.channels[c].sources.size(), false);
 }
 
+void* LoopState::mutable_state() {
+  // Shared with a RunResult, a stream event or a snapshot: they keep the value they were given.
+  if (state_.use_count() > 1) state_ = engine_->state->copy(state_.get());
+  return state_.get();
+}
+
 bool LoopState::available(std::uint32_t ch) const {
   const Slot& s = slots_[ch];
   if (!s.version.has()) return false;
@@ -163,7 +169,7 @@ void LoopState::decode_channel(std::uint32_t ch, const nlohmann::json& j) {
   try {
     switch (info.kind) {
       case ChannelKind::field:
-        engine_->state->fields[info.field].decode(state_.get(), j);
+        engine_->state->fields[info.field].decode(mutable_state(), j);
         break;
       case ChannelKind::start:
         start_writes_.clear();
@@ -567,7 +573,7 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
                               ") but keeps only one value per step; give it a reducer in sg::state_schema "
                               "(e.g. sg::append) or write it from one node");
     try {
-      note_applied(f, ops.apply(state_.get(), ws));
+      note_applied(f, ops.apply(mutable_state(), ws));
     } catch (const sg::Error&) {
       throw;
     } catch (const std::exception& ex) {
@@ -652,7 +658,7 @@ std::vector<std::uint32_t> LoopState::apply_external(const std::vector<ErasedWri
       throw InvalidUpdate("sg.update.201", "field \"" + ops.name + "\" was written " +
                                                std::to_string(per_field[f].size()) +
                                                " times by one Command update but keeps only one value");
-    note_applied(f, ops.apply(state_.get(), per_field[f]));
+    note_applied(f, ops.apply(mutable_state(), per_field[f]));
     bump(f, next, updated);
   }
   if (!updated.empty()) max_n_ = next.n;

@@ -104,7 +104,11 @@ class LoopState {
   [[nodiscard]] const void* state() const noexcept { return state_.get(); }
   /// The writes held by the input channel "__start__" (what the __start__ task applies).
   [[nodiscard]] const std::vector<ErasedWrite>& start_writes() const noexcept { return start_writes_; }
-  [[nodiscard]] std::shared_ptr<void> copy_state() const { return engine_->state->copy(state_.get()); }
+  /// The state as it is now, shared: O(1). The LoopState copies it before it next changes it
+  /// while someone else still holds it (copy on write), so the holder's value never changes.
+  [[nodiscard]] std::shared_ptr<const void> share_state() const { return state_; }
+  /// The state itself; the LoopState must not be used afterwards.
+  [[nodiscard]] std::shared_ptr<void> take_state() && { return std::move(state_); }
   [[nodiscard]] bool any_field_changed(const std::vector<std::uint32_t>& updated) const;
 
  private:
@@ -120,6 +124,9 @@ class LoopState {
   void prune_seen();
   void mark_dirty(std::uint32_t ch);
   void set_live(std::uint32_t ch, bool live);
+
+  /// The state, to be changed: copied first when it is shared (see share_state).
+  void* mutable_state();
 
   const Engine* engine_;
   std::shared_ptr<void> state_;

@@ -476,7 +476,7 @@ class Loop {
     if (config_.durability == Durability::exit) save_exit();
     if (writer_) writer_->flush();
     RawResult r;
-    r.values = state_.copy_state();
+    r.values = state_.share_state();  // shared with the state cache, copied on write
     r.interrupts = std::move(interrupts);
     if (e_.saver) r.config = current_config();
     return r;
@@ -536,7 +536,7 @@ class Loop {
     RawEvent ev;
     ev.mode = StreamMode::values;
     ev.step = step_;
-    ev.values = state_.copy_state();
+    ev.values = state_.share_state();
     shared_.emit(std::move(ev));
   }
 

@@ -68,7 +68,7 @@ RawSnapshot snapshot(const Engine& e, const CheckpointTuple& tuple, bool apply_p
     }
   }
   apply_pending = applied;
-  s.values = state.copy_state();
+  s.values = std::move(state).take_state();
   for (const auto& t : tasks) {
     if (apply_pending && t.has_result) continue;
     s.next.push_back(e.nodes[t.node].name);

@@ -44,11 +44,22 @@ std::size_t AddMessages::merge(Messages& current, Messages&& update) {
     return 0;
   }
 
-  // 4. merge by id. The id index is built only when a message that may match arrives, so the
-  // common step (append messages without ids) costs no hashing of the whole conversation.
+  // 4. merge by id. A step adds one or two messages that carry ids (a model's reply, a tool
+  // result): each is looked up by scanning the ids from the end, which costs a compare of eight
+  // bytes per message and no allocation. Only an update with many such messages builds an index
+  // (the cost of hashing the whole conversation pays off from a handful of lookups on).
+  std::size_t lookups = 0;
+  for (std::size_t i = 0; i < update.size(); ++i) lookups += fresh[i] ? 0 : 1;
+  const bool use_index = lookups > 8;
   std::unordered_map<std::string, std::size_t> index;
   bool indexed = false;
   auto find = [&](const std::string& id) -> std::optional<std::size_t> {
+    if (!use_index) {
+      // The last message with this id (as the index below: the last one wins, as in Python).
+      for (std::size_t i = current.size(); i-- > 0;)
+        if (nodes_detail::same_id(current[i].id, id)) return i;
+      return std::nullopt;
+    }
     if (!indexed) {
       index.reserve(current.size() + update.size());
       for (std::size_t i = 0; i < current.size(); ++i) index[current[i].id] = i;  // last wins, as in Python
@@ -58,7 +69,10 @@ std::size_t AddMessages::merge(Messages& current, Messages&& update) {
     if (it == index.end()) return std::nullopt;
     return it->second;
   };
-  current.reserve(current.size() + update.size());
+  // Room for the appended messages, growing geometrically: reserving exactly size + k on every
+  // step would move the whole conversation each time.
+  if (current.capacity() < current.size() + update.size())
+    current.reserve(std::max(current.size() + update.size(), 2 * current.capacity()));
 
   std::unordered_set<std::string> to_remove;
   for (std::size_t i = 0; i < update.size(); ++i) {

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <random>
 
 namespace sg::nodes_detail {
@@ -33,10 +34,20 @@ std::string uuid4() {
 }
 
 std::size_t utf8_length(std::string_view s) noexcept {
-  std::size_t n = 0;
-  for (char c : s)
-    if ((static_cast<unsigned char>(c) & 0xC0U) != 0x80U) ++n;
-  return n;
+  // Code points = bytes that are not continuation bytes (10xxxxxx), counted eight at a time.
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  std::size_t continuation = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, s.data() + i, 8);
+    // bit 7 of each byte that is 10xxxxxx, summed by a multiply (no popcount instruction needed)
+    const std::uint64_t marks = (x & ~(x << 1) & kHigh) >> 7;
+    continuation += static_cast<std::size_t>((marks * 0x0101010101010101ULL) >> 56);
+  }
+  for (; i < s.size(); ++i)
+    if ((static_cast<unsigned char>(s[i]) & 0xC0U) == 0x80U) ++continuation;
+  return s.size() - continuation;
 }
 
 namespace {

@@ -2,6 +2,8 @@
 // Internal helpers of stategraph::nodes (not installed).
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,21 @@ std::string uuid4();
 
 /// Number of Unicode code points in UTF-8 text (Python's len() of a str).
 std::size_t utf8_length(std::string_view s) noexcept;
+
+/// a == b, rejecting most unequal ids by their last eight bytes first (generated ids share
+/// prefixes such as "run-", not endings). For scans over a conversation's message ids.
+inline bool same_id(const std::string& a, const std::string& b) noexcept {
+  if (a.size() != b.size()) return false;
+  const std::size_t n = a.size();
+  if (n >= 8) {
+    std::uint64_t x = 0;
+    std::uint64_t y = 0;
+    std::memcpy(&x, a.data() + n - 8, 8);
+    std::memcpy(&y, b.data() + n - 8, 8);
+    if (x != y) return false;
+  }
+  return std::char_traits<char>::compare(a.data(), b.data(), n) == 0;
+}
 
 /// Python's repr() of the value a JSON document would load as (dict, list, str, int, float,
 /// True/False/None), e.g. {'a': 1, 'b': 'x'}. Object keys come out in nlohmann's (sorted) order,

@@ -17,6 +17,7 @@
 #include <stategraph/checkpoint/sqlite_saver.hpp>
 #include <stategraph/nodes/add_messages.hpp>
 #include <stategraph/nodes/fake_chat_model.hpp>
+#include <stategraph/nodes/token_counter.hpp>
 
 namespace sg_bench {
 
@@ -100,8 +101,13 @@ double median_of(std::vector<double> v) { return median(std::move(v)); }
 
 void run_chat(const ChatOptions& o) {
   const std::string reply_text = words(40, 3);
-  auto model = std::make_shared<sg::ScriptedFakeChatModel>(std::vector<sg::Message>{sg::AIMessage(reply_text)},
-                                                           /*cycle=*/true);
+  // The reply states its token usage, as a real model's does. Without it the fake model estimates
+  // the input tokens by counting the whole conversation on every call: test-double work that
+  // grows with the conversation and would be measured as the engine's.
+  sg::Message reply = sg::AIMessage(reply_text);
+  const auto reply_tokens = static_cast<std::int64_t>(sg::count_tokens_approximately(sg::Messages{reply}));
+  reply.usage = sg::UsageMetadata{0, reply_tokens, reply_tokens};
+  auto model = std::make_shared<sg::ScriptedFakeChatModel>(std::vector<sg::Message>{reply}, /*cycle=*/true);
   model->keep_received(false);
   sg::StateGraph<sg::MessagesState> g;
   g.add_node("model", [model](const sg::MessagesState& s) {

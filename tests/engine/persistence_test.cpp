@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "test_states.hpp"
@@ -337,4 +338,32 @@ TEST_CASE("get_state still answers after a run failed on writes its reducer reje
   CHECK(state->values.last.empty());
   // the next input runs normally
   CHECK(app.invoke({sg::set<&Counter::value>(1)}, test::thread("rej")).values.value == 6);
+}
+
+TEST_CASE("a run's result shares its state with the graph's cache, and keeps its value when later runs change it") {
+  auto saver = std::make_shared<sg::InMemorySaver>();
+  sg::StateGraph<Counter> g;
+  g.add_node("a", test::step("a"));
+  g.add_edge(sg::START, "a");
+  auto app = g.compile({.checkpointer = saver});
+  const auto first = app.invoke({sg::set<&Counter::log>("in 1")}, test::thread("cow"));
+  const auto copy = first;  // shares, does not copy
+  CHECK(&copy.values == &first.values);
+  std::vector<sg::StreamEvent<Counter>> kept;
+  const auto second = app.stream({sg::set<&Counter::log>("in 2")}, test::thread("cow"), sg::StreamMode::values,
+                                 [&](const sg::StreamEvent<Counter>& e) { kept.push_back(e); });
+  CHECK(first.values.log == std::vector<std::string>{"in 1", "a"});
+  CHECK(copy.values.log == std::vector<std::string>{"in 1", "a"});
+  CHECK(second.values.log == std::vector<std::string>{"in 1", "a", "in 2", "a"});
+  REQUIRE(kept.size() == 2);  // after __start__'s step and after a's
+  CHECK(kept[0].values->log == std::vector<std::string>{"in 1", "a", "in 2"});
+  CHECK(kept[1].values->log == second.values.log);
+  // Once nobody holds the result, the next run changes the cached state in place: same answers.
+  const std::size_t before = second.values.log.size();
+  std::optional<sg::RunResult<Counter>> third;
+  third.emplace(app.invoke({sg::set<&Counter::log>("in 3")}, test::thread("cow")));
+  CHECK(third->values.log.size() == before + 2);
+  CHECK(second.values.log.size() == before);
+  const Counter mine = third->values;  // a state of one's own to change
+  CHECK(mine.log.back() == "a");
 }

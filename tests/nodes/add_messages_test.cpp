@@ -141,6 +141,33 @@ TEST_CASE("add_messages: old messages without ids get ids on merge") {
   CHECK(result[1].id == "b");
 }
 
+TEST_CASE("add_messages: ids looked up by scanning (a few) and through an index (many) merge alike") {
+  // A conversation with a duplicated id (the last one wins) and long ids that share a prefix and
+  // differ only at the start, so every byte of the comparison matters.
+  sg::Messages base;
+  for (int i = 0; i < 40; ++i) base.push_back(sg::HumanMessage("m" + std::to_string(i), std::to_string(i) + "-run-0000000000"));
+  base.push_back(sg::HumanMessage("dup", "7-run-0000000000"));
+  auto expected_for = [&](const sg::Messages& update) {
+    // the same merge, one message at a time: each a small update
+    sg::Messages cur = base;
+    for (const auto& m : update) sg::add_messages.reduce(cur, sg::Messages{m});
+    return cur;
+  };
+  for (int n : {1, 3, 8, 9, 20}) {
+    CAPTURE(n);
+    sg::Messages update;
+    for (int i = 0; i < n; ++i) {
+      const int target = (i * 7) % 45;  // ids 40..44 are new
+      update.push_back(sg::AIMessage("new " + std::to_string(i), std::to_string(target) + "-run-0000000000"));
+    }
+    sg::Messages cur = base;
+    sg::add_messages.reduce(cur, sg::Messages(update));
+    CHECK(cur == expected_for(update));
+    // the duplicated id was replaced at its last position only
+    if (n > 1) CHECK(cur[7].text() == "m7");
+  }
+}
+
 TEST_CASE("reduce_tracked: the smallest index that changed") {
   const sg::AddMessages& r = sg::add_messages;
   SUBCASE("append only → old size") {

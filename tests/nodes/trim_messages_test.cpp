@@ -69,6 +69,10 @@ TEST_CASE("count_tokens_approximately: LangChain's chars/4 + 3 per message") {
   CHECK(sg::count_tokens_approximately(tutorial_messages()) == 11 + 7 + 6 + 10 + 7 + 7 + 6 + 6 + 8 + 7 + 7);
   // name counted; code points, not bytes ("é" is one character)
   CHECK(sg::count_tokens_approximately(sg::HumanMessage("héllo").with_name("bob")) == 6);  // 5+4+3 = 12 → 3 + 3
+  // code points of longer text, counted eight bytes at a time: 2-, 3- and 4-byte characters
+  // across the 8-byte boundaries ("é" 2 bytes, "€" 3, "😀" 4; 40 code points, 58 bytes)
+  const std::string mixed = "aé€😀bcdefgh€€éé😀😀xyz0123456789ABCDEFGHIJ";
+  CHECK(sg::count_tokens_approximately(sg::Messages{sg::HumanMessage(mixed)}) == (40 + 4) / 4 + 3);
   // a tool message counts its tool_call_id; an ai message its tool calls' Python repr
   CHECK(sg::count_tokens_approximately(sg::Messages{sg::ToolMessage("4", "call_1")}) == 3 + 3);  // 1+6+4=11
   const sg::Message call = sg::AIMessage("", {sg::ToolCall{"c1", "calc", {{"a", 1}}}});

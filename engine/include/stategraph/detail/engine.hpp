@@ -40,7 +40,7 @@ struct RawEvent {
 using EventSink = std::function<void(RawEvent&&)>;
 
 struct RawResult {
-  std::shared_ptr<void> values;
+  std::shared_ptr<const void> values;  ///< shared with the graph's state cache: never modified
   std::vector<Interrupt> interrupts;
   std::optional<CheckpointConfig> config;
 };
