@@ -40,7 +40,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 }
 
 HttpResult perform(const std::string& url, const std::string& method, const std::string* body, const Headers& headers,
-                   const std::function<bool(std::string_view)>* on_data) {
+                   const std::function<bool(std::string_view)>* on_data, bool http10) {
   static const bool initialised = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK; }();
   if (!initialised) throw std::runtime_error("curl_global_init failed");
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
@@ -64,6 +64,7 @@ HttpResult perform(const std::string& url, const std::string& method, const std:
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 60L);
   curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(curl.get(), CURLOPT_FORBID_REUSE, 1L);
+  if (http10) curl_easy_setopt(curl.get(), CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_0));
   const CURLcode rc = curl_easy_perform(curl.get());
   curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &t.result.status);
   if (rc != CURLE_OK) t.result.error = curl_easy_strerror(rc);
@@ -80,7 +81,7 @@ std::string HttpResult::error_id() const {
 
 HttpResult HttpClient::request(const std::string& method, const std::string& path, const std::string& body,
                                const Headers& headers) const {
-  return perform(base_ + path, method, method == "GET" || method == "DELETE" ? nullptr : &body, headers, nullptr);
+  return perform(base_ + path, method, method == "GET" || method == "DELETE" ? nullptr : &body, headers, nullptr, http10);
 }
 
 HttpResult HttpClient::post(const std::string& path, const nlohmann::json& body, const Headers& headers) const {
@@ -95,7 +96,7 @@ HttpResult HttpClient::stream(const std::string& path, const nlohmann::json& bod
   all.emplace_back("Content-Type: application/json");
   all.emplace_back("Accept: text/event-stream");
   const std::string text = body.dump();
-  return perform(base_ + path, "POST", &text, all, &on_data);
+  return perform(base_ + path, "POST", &text, all, &on_data, http10);
 }
 
 std::vector<SseEvent> parse_sse(std::string_view body) {

@@ -35,6 +35,9 @@ class HttpClient {
  public:
   explicit HttpClient(std::string base_url) : base_(std::move(base_url)) {}
 
+  /// Speak HTTP/1.0 instead of 1.1.
+  bool http10 = false;
+
   HttpResult request(const std::string& method, const std::string& path, const std::string& body = {},
                      const Headers& headers = {}) const;
   HttpResult get(const std::string& path, const Headers& headers = {}) const { return request("GET", path, {}, headers); }

@@ -5,6 +5,7 @@
 // same file.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -17,6 +18,7 @@
 #include <stategraph/nodes/fake_chat_model.hpp>
 
 #include "chatbot.hpp"
+#include "chatbot_error.hpp"
 #include "http_client.hpp"
 #include "http_server.hpp"
 #include "offline_chat_model.hpp"
@@ -183,6 +185,22 @@ TEST_CASE("chatbot http: /chat/stream sends the reply as SSE events ending with 
   CHECK(s.chat("s", "What's my name?").json()["response"] == "Your name is Bob.");
 }
 
+TEST_CASE("chatbot http: an HTTP/1.0 client gets the stream unchunked, ended by the close") {
+  Served s;
+  s.client->http10 = true;
+  const HttpResult r = s.client->stream("/chat/stream", {{"session_id", "s"}, {"message", "Hi! I'm Bob"}},
+                                        [](std::string_view) { return true; });
+  REQUIRE(r.status == 200);
+  CHECK(r.error.empty());
+  CHECK(r.header("transfer-encoding").empty());
+  const auto events = sgtest::parse_sse(r.body);
+  REQUIRE_FALSE(events.empty());
+  CHECK(events.back().data == "[DONE]");
+  CHECK(joined_tokens(events) == "Hi Bob! How can I help you today?");
+  CHECK(s.client->post("/chat", {{"session_id", "s"}, {"message", "What's my name?"}}).json()["response"] ==
+        "Your name is Bob.");
+}
+
 TEST_CASE("chatbot http: SSE events keep spaces and split lines of a token") {
   auto model = std::make_shared<sg::ScriptedFakeChatModel>(
       std::vector<sg::Message>{sg::AIMessage("line one\nline two\n  indented")});
@@ -328,6 +346,29 @@ TEST_CASE("chatbot http: two concurrent requests on one session both land in the
   }
 }
 
+TEST_CASE("chatbot http: eight concurrent requests on one session all land") {
+  Served s;
+  std::vector<std::future<HttpResult>> replies;
+  for (int i = 0; i < 8; ++i)
+    replies.push_back(std::async(std::launch::async, [&s, i] { return s.chat("busy", "whats " + std::to_string(i) + " + 1"); }));
+  std::vector<long> counts;
+  for (auto& r : replies) {
+    const HttpResult reply = r.get();
+    CHECK(reply.status == 200);
+    counts.push_back(reply.json()["turn_count"].get<long>());
+  }
+  std::sort(counts.begin(), counts.end());
+  CHECK(counts == std::vector<long>{1, 2, 3, 4, 5, 6, 7, 8});  // each turn saw all the turns before it
+  const auto texts = s.texts("busy");
+  REQUIRE(texts.size() == 16);
+  for (int i = 0; i < 8; ++i) {
+    const std::string question = "whats " + std::to_string(i) + " + 1";
+    const auto at = std::find(texts.begin(), texts.end(), question);
+    REQUIRE(at != texts.end());
+    CHECK(*(at + 1) == std::to_string(i) + " + 1 = " + std::to_string(i + 1) + ".");  // answered right after
+  }
+}
+
 TEST_CASE("chatbot http: requests on two sessions run in parallel") {
   sgtest::Gate gate;
   // Each call waits until both calls are in the model: only parallel turns can both say "together".
@@ -368,6 +409,28 @@ TEST_CASE("chatbot http: a second server on the same SQLite file continues a ses
   const HttpResult r = second.chat("bob", "What's my name?");
   CHECK(r.json()["response"] == "Your name is Bob.");
   CHECK(r.json()["turn_count"] == 2);
+}
+
+TEST_CASE("chatbot http: an address that cannot be bound is sg.chatbot.805") {
+  Served s;
+  ServerOptions taken;
+  taken.host = "127.0.0.1";
+  taken.port = s.server->port();
+  const auto error_of = [&](const ServerOptions& options) -> std::string {
+    try {
+      HttpServer second(*s.bot, options);
+    } catch (const sg::chatbot::ChatbotError& e) {
+      return e.id() + " " + std::string(e.message());
+    }
+    return "no error";
+  };
+  const std::string in_use = error_of(taken);
+  CHECK(in_use.rfind("sg.chatbot.805 cannot listen on 127.0.0.1:", 0) == 0);
+  ServerOptions foreign;
+  foreign.host = "192.0.2.1";  // TEST-NET-1: an address of no interface here
+  foreign.port = 0;
+  CHECK(error_of(foreign).rfind("sg.chatbot.805 cannot listen on 192.0.2.1:0", 0) == 0);
+  CHECK(s.chat("s", "still serving").status == 200);
 }
 
 TEST_CASE("chatbot http: GET / serves the self-contained web page") {
