@@ -16,6 +16,7 @@
 
 #include "chatbot.hpp"
 #include "chatbot_error.hpp"
+#include "error_id.hpp"
 #include "offline_chat_model.hpp"
 #include "temp_dir.hpp"
 
@@ -24,6 +25,8 @@ using sg::chatbot::ChatbotConfig;
 using sg::chatbot::ChatbotError;
 using sg::chatbot::MemoryStrategy;
 using sg::chatbot::OfflineChatModel;
+
+using sgtest::error_id;
 
 namespace {
 
@@ -42,14 +45,6 @@ std::vector<std::string> texts(const sg::Messages& messages) {
   return out;
 }
 
-std::string error_id(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ChatbotError& e) {
-    return e.id();
-  }
-  return "no error";
-}
 
 }  // namespace
 

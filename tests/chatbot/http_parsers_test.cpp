@@ -6,6 +6,7 @@
 
 #include "chat_request.hpp"
 #include "chatbot_error.hpp"
+#include "error_id.hpp"
 #include "http_client.hpp"
 #include "http_routes.hpp"
 #include "openai_compat.hpp"
@@ -13,20 +14,7 @@
 
 using namespace sg::chatbot;  // NOLINT(google-build-using-namespace): a test file
 using nlohmann::json;
-
-namespace {
-
-template <class F>
-std::string error_id(F&& f) {
-  try {
-    f();
-  } catch (const ChatbotError& e) {
-    return e.id();
-  }
-  return "no error";
-}
-
-}  // namespace
+using sgtest::error_id;
 
 TEST_CASE("chatbot http parsers: sse_event frames text as data lines") {
   CHECK(sse_event("hello") == "data: hello\n\n");
