@@ -422,6 +422,7 @@ CheckpointConfig InMemorySaver::put(const CheckpointConfig& config, const Checkp
     // A value already stored for this version is kept (values are immutable per version).
     versions.try_emplace(entry->second, std::move(blob));
   }
+  if (checkpoint.parent_writes_applied && !stored.parent_id.empty()) data.writes.erase(stored.parent_id);
   data.checkpoints.insert_or_assign(data.checkpoints.end(), checkpoint.id, std::move(stored));
   return CheckpointConfig{config.thread_id, config.checkpoint_ns, checkpoint.id};
 }

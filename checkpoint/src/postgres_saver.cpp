@@ -160,13 +160,16 @@ std::string list_sql(const std::string& s, unsigned flags) {
 
 std::vector<std::pair<std::string, std::string>> statements(const std::string& s) {
   std::vector<std::pair<std::string, std::string>> out;
-  // put: the changed values (ON CONFLICT DO NOTHING: a value is immutable per version) and the
-  // checkpoint row, in one statement and so in one transaction.
+  // put: the changed values (ON CONFLICT DO NOTHING: a value is immutable per version), the
+  // checkpoint row and, when $15 (parent_writes_applied), the deletion of the parent's writes, in
+  // one statement and so in one transaction.
   out.emplace_back("sg_put",
                    "WITH blobs AS (INSERT INTO " + s + ".sg_blobs (thread_id, checkpoint_ns, channel, version, base, "
                    "keep, value) SELECT $1, $2, b.channel, b.version, b.base, b.keep, b.value FROM "
                    "unnest($10::text[], $11::text[], $12::text[], $13::bigint[], $14::json[]) AS "
-                   "b(channel, version, base, keep, value) ON CONFLICT DO NOTHING)\n"
+                   "b(channel, version, base, keep, value) ON CONFLICT DO NOTHING),\n"
+                   "applied AS (DELETE FROM " + s + ".sg_writes WHERE $15::boolean AND thread_id = $1 AND "
+                   "checkpoint_ns = $2 AND checkpoint_id = $4)\n"
                    "INSERT INTO " + s + ".sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
                    "parent_checkpoint_id, v, ts, channel_versions, versions_seen, metadata) "
                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
@@ -599,7 +602,8 @@ CheckpointConfig PostgresSaver::put(const CheckpointConfig& config, const Checkp
     pqxx::nontransaction tx(c);
     tx.exec_prepared("sg_put", config.thread_id, config.checkpoint_ns, checkpoint.id,
                      parent != nullptr ? parent->c_str() : nullptr, checkpoint.v, checkpoint.ts, channel_versions,
-                     versions_seen, meta, a_channels, a_versions, a_bases, a_keeps, a_values);
+                     versions_seen, meta, a_channels, a_versions, a_bases, a_keeps, a_values,
+                     checkpoint.parent_writes_applied && parent != nullptr);
   });
   return CheckpointConfig{config.thread_id, config.checkpoint_ns, checkpoint.id};
 }

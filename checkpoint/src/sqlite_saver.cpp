@@ -182,8 +182,9 @@ class Resolver {
                            "\", which is not an array of at least that many (damaged data)");
       auto& array = result.get_ref<json::array_t&>();
       array.erase(array.begin() + static_cast<std::ptrdiff_t>(delta.keep), array.end());
-      array.reserve(array.size() + delta.data.size());
-      for (const auto& element : delta.data) array.push_back(element);
+      // insert grows the array geometrically; reserving the exact size here would move the whole
+      // list once per delta (quadratic along a chain of thousands).
+      array.insert(array.end(), delta.data.begin(), delta.data.end());
     }
     return result;
   }
@@ -644,6 +645,13 @@ CheckpointConfig SqliteSaver::put(const CheckpointConfig& config, const Checkpoi
       s.bind_null(4);
     }
     s.bind(5, meta).bind_blob(6, header).run();
+  }
+  if (checkpoint.parent_writes_applied && parent != nullptr) {
+    c->prepare("DELETE FROM sg_writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?")
+        .bind(1, config.thread_id)
+        .bind(2, config.checkpoint_ns)
+        .bind(3, *parent)
+        .run();
   }
   tx.commit();
   return CheckpointConfig{config.thread_id, config.checkpoint_ns, checkpoint.id};

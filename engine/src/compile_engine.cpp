@@ -263,6 +263,7 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
   e->threads = options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
   e->pool = std::make_unique<boost::asio::thread_pool>(e->threads);
   e->cache = std::make_unique<StateCache>(e->saver ? options.state_cache : 0);
+  e->keep_applied_writes = options.keep_applied_writes;
   return e;
 }
 

@@ -105,6 +105,7 @@ class Engine {
   std::size_t threads = 1;
   std::unique_ptr<boost::asio::thread_pool> pool;
   std::unique_ptr<StateCache> cache;
+  bool keep_applied_writes = false;  // CompileOptions::keep_applied_writes
 
   [[nodiscard]] std::size_t field_count() const { return state->fields.size(); }
   [[nodiscard]] std::optional<std::uint32_t> find_node(const std::string& n) const {

@@ -82,7 +82,8 @@ class LoopState {
   void mark_all_dirty();
 
   /// Delta bookkeeping of list fields, kept in checkpoint metadata under "delta_chain" so the
-  /// next run continues it: {field: {"chain", "full_size", "appended"}}.
+  /// next run continues it: {field: [chain, full_size, appended]} (an array, not an object: it is
+  /// in every checkpoint). load_delta_chains also reads the object form of earlier releases.
   [[nodiscard]] nlohmann::json delta_chains() const;
   void load_delta_chains(const nlohmann::json& metadata);
 

@@ -172,6 +172,7 @@ class Loop {
     const std::vector<std::uint32_t>* plan_from = nullptr;  // all nodes
 
     if (input.kind == RunInput::Kind::writes) {
+      input_run_ = true;
       if (tuple || cached) state_.discard(state_.plan(checkpoint_id_, config_.checkpoint_ns, step_, nullptr));
       updated.push_back(state_.set_input(std::move(input.writes)));
       plan_from = &updated;
@@ -510,6 +511,9 @@ class Loop {
     }
     ChannelVersions nv;
     Checkpoint cp = state_.checkpoint(nv);
+    // A loop checkpoint is the result of the step its parent planned: the parent's writes are
+    // applied in it and only tell history from now on.
+    cp.parent_writes_applied = source == std::string("loop") && !e_.keep_applied_writes;
     if (auto chains = state_.delta_chains(); !chains.empty()) metadata_["delta_chain"] = std::move(chains);
     CheckpointConfig parent = current_config();
     checkpoint_id_ = cp.id;
@@ -523,6 +527,9 @@ class Loop {
     ChannelVersions nv;
     Checkpoint cp = state_.checkpoint(nv);
     cp.id = checkpoint_id_;
+    // Its parent is the checkpoint the run started from. After an input, that checkpoint's
+    // unfinished tasks were dropped, not applied: their writes stay (they tell why they stopped).
+    cp.parent_writes_applied = metadata_.value("source", "") == "loop" && !input_run_ && !e_.keep_applied_writes;
     if (auto chains = state_.delta_chains(); !chains.empty()) metadata_["delta_chain"] = std::move(chains);
     writer_->put(parent_ ? *parent_ : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},
                  cp, metadata_, std::move(nv));
@@ -573,6 +580,7 @@ class Loop {
   std::vector<bool> after_override_;
   std::map<std::string, std::vector<PendingWrite>> pending_;
   bool exit_pending_ = false;
+  bool input_run_ = false;  // the run began with an input (not a resume, Command or replay)
   std::mutex exit_mutex_;
   std::vector<std::pair<std::string, std::vector<PendingWrite>>> exit_writes_;
 };

@@ -143,6 +143,7 @@ void run_chat(const ChatOptions& o) {
 
   std::vector<double> turn_ms;
   std::optional<std::uint64_t> after_first;
+  nlohmann::json samples = nlohmann::json::array();
   for (int t = 0; t < o.turns; ++t) {
     auto t0 = Clock::now();
     auto out = app.invoke({sg::set<&sg::MessagesState::messages>(sg::HumanMessage(words(20, t)))}, cfg);
@@ -150,6 +151,9 @@ void run_chat(const ChatOptions& o) {
     if (out.values.messages.size() != static_cast<std::size_t>(2 * (t + 1)))
       throw std::runtime_error("turn " + std::to_string(t) + ": wrong number of messages");
     if (t == 0 && meter) after_first = meter->bytes();
+    if (o.sample > 0 && t > 0 && (t + 1) % o.sample == 0 && meter && after_first)
+      if (auto now = meter->bytes())
+        samples.push_back({t + 1, static_cast<double>(*now - *after_first) / t});
   }
   std::optional<std::uint64_t> total = meter ? meter->bytes() : std::nullopt;
 
@@ -158,9 +162,14 @@ void run_chat(const ChatOptions& o) {
   const double get_state_ms = ms_since(t0);
   if (!state || state->values.messages.size() != static_cast<std::size_t>(2 * o.turns))
     throw std::runtime_error("get_state returned the wrong conversation");
-  t0 = Clock::now();
-  auto history = app.get_state_history(cfg);
-  const double history_ms = ms_since(t0);
+  std::optional<double> history_ms;
+  std::optional<std::size_t> history_size;
+  if (o.full_history) {
+    t0 = Clock::now();
+    const auto history = app.get_state_history(cfg);
+    history_ms = ms_since(t0);
+    history_size = history.size();
+  }
   // The same history without channel values (ListOptions::values = false): ids, parents,
   // metadata, next nodes and tasks — what a history listing shows; no value is read or decoded.
   sg::ListOptions light;
@@ -168,7 +177,8 @@ void run_chat(const ChatOptions& o) {
   t0 = Clock::now();
   const auto history_light = app.get_state_history(cfg, light);
   const double history_no_values_ms = ms_since(t0);
-  if (history_light.size() != history.size()) throw std::runtime_error("the two histories differ in length");
+  if (history_size && history_light.size() != *history_size)
+    throw std::runtime_error("the two histories differ in length");
 
   const std::size_t window = std::min<std::size_t>(50, turn_ms.size());
   nlohmann::json j{{"bench", "chat"},
@@ -177,9 +187,10 @@ void run_chat(const ChatOptions& o) {
                    {"ms_per_turn_first50", median_of({turn_ms.begin(), turn_ms.begin() + static_cast<std::ptrdiff_t>(window)})},
                    {"ms_per_turn_last50", median_of({turn_ms.end() - static_cast<std::ptrdiff_t>(window), turn_ms.end()})},
                    {"get_state_ms", get_state_ms},
-                   {"history_ms", history_ms},
+                   {"history_ms", history_ms ? nlohmann::json(*history_ms) : nlohmann::json()},
                    {"history_no_values_ms", history_no_values_ms},
-                   {"checkpoints", history.size()}};
+                   {"checkpoints", history_light.size()}};
+  if (o.sample > 0) j["bytes_per_turn_samples"] = std::move(samples);
   if (total.has_value() && after_first.has_value() && o.turns > 1) {
     const std::uint64_t end_bytes = total.value();
     j["bytes_per_turn"] = static_cast<double>(end_bytes - after_first.value()) / (o.turns - 1);
@@ -192,6 +203,11 @@ void run_chat(const ChatOptions& o) {
 
   app = g.compile();  // drop the saver before removing its storage
   saver.reset();
+  if (o.keep) {
+    if (!tmpdir.empty()) std::cerr << "sg-bench: kept the database: sqlite:" << (tmpdir / "chat.db").string() << "\n";
+    if (!pg_schema.empty()) std::cerr << "sg-bench: kept the Postgres schema " << pg_schema << "\n";
+    return;
+  }
   if (!tmpdir.empty()) std::filesystem::remove_all(tmpdir);
   if (!pg_schema.empty()) {
     pqxx::connection c(postgres_uri(o));

@@ -48,6 +48,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   chat->add_option("--turns", chat_options.turns, "conversation turns")->check(CLI::Range(2, 1000000))->capture_default_str();
   chat->add_option("--postgres", chat_options.postgres, "Postgres URI (default: $SG_TEST_POSTGRES_URI)");
+  chat->add_flag("!--no-full-history", chat_options.full_history,
+                 "skip get_state_history with values (history_ms null); it decodes every checkpoint's conversation");
+  chat->add_option("--sample", chat_options.sample,
+                   "also measure storage every N turns, untimed (bytes_per_turn_samples: [[turn, bytes per turn]])")
+      ->check(CLI::Range(1, 1000000));
+  chat->add_flag("--keep", chat_options.keep, "keep the SQLite file or Postgres schema and print where it is");
 
   sg_bench::CliOptions cli_options;
   auto* cli = app.add_subcommand("cli", "sg-checkpoints threads (10,000 threads) and history (1,500 checkpoints) on SQLite, "

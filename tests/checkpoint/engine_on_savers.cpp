@@ -3,6 +3,7 @@
 // running from an older checkpoint id, and a delta-stored list loading exactly in a fresh graph.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -72,6 +73,51 @@ ENGINE_TEST("a failed step resumes without re-running its finished task") {
     two_fails = false;
     CHECK(app.invoke(std::nullopt, cfg).values.value == 6);
     CHECK(one_calls == 1);
+  }
+}
+
+ENGINE_TEST("a step's writes go when its checkpoint is stored; a failed step's stay until it completes") {
+  for (auto durability : {sg::Durability::sync, sg::Durability::async, sg::Durability::exit}) {
+    for (bool keep : {false, true}) {
+      CAPTURE(keep);
+      SaverFixture<F> fx;
+      std::atomic<bool> two_fails{true};
+      sg::StateGraph<Talk> g;
+      g.add_node("one", [](const Talk&) { return sg::Update<Talk>{sg::set<&Talk::log>("one")}; });
+      g.add_node("two", [&](const Talk&) -> sg::Update<Talk> {
+        if (two_fails) throw std::runtime_error("two is down");
+        return sg::Update<Talk>{sg::set<&Talk::log>("two")};
+      });
+      g.add_node("three", [](const Talk&) { return sg::Update<Talk>{sg::set<&Talk::log>("three")}; });
+      g.add_edge(sg::START, "one").add_edge(sg::START, "two").add_edge("one", "three");
+      auto app = g.compile({.checkpointer = fx.saver, .keep_applied_writes = keep});
+      const auto cfg = thread("writes", durability);
+      CHECK_THROWS_AS(app.invoke({sg::set<&Talk::value>(1)}, cfg), sg::NodeError);
+      // The failed step's checkpoint keeps one's result and two's error, whatever the option.
+      auto failed = fx.saver->get_tuple({"writes", "", std::nullopt});
+      REQUIRE(failed.has_value());
+      std::vector<std::string> channels;
+      for (const auto& w : failed->pending_writes) channels.push_back(w.channel);
+      CHECK(std::count(channels.begin(), channels.end(), "__error__") == 1);
+      CHECK(std::count(channels.begin(), channels.end(), "log") == 1);
+
+      two_fails = false;
+      CHECK(app.invoke(std::nullopt, cfg).values.log == std::vector<std::string>{"one", "two", "three"});
+      std::size_t with_writes = 0;
+      for (const auto& t : fx.saver->list({"writes", "", std::nullopt})) with_writes += t.pending_writes.empty() ? 0 : 1;
+      if (keep) {
+        // the failed step's, and (except under exit durability, which stores one checkpoint a
+        // run) the other steps'
+        CHECK(with_writes >= (durability == sg::Durability::exit ? 1U : 3U));
+      } else {
+        CHECK(with_writes == 0);
+      }
+      // Either way the state and its history read the same values.
+      auto history = app.get_state_history(cfg);
+      REQUIRE_FALSE(history.empty());
+      CHECK(history.front().values.log == std::vector<std::string>{"one", "two", "three"});
+      CHECK(history.front().next.empty());
+    }
   }
 }
 

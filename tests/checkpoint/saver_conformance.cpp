@@ -359,6 +359,68 @@ SAVER_TEST("put_writes belong to one checkpoint only") {
   CHECK(prev->pending_writes.size() == 1);
 }
 
+SAVER_TEST("put with parent_writes_applied deletes the parent's writes and no others") {
+  Fixture<F> fx;
+  auto parent = sgtest::checkpoint({{"a", 1}});
+  fx.saver.put(cfg("t"), parent, sgtest::metadata("loop", 0), parent.channel_versions);
+  // The same checkpoint id in a child namespace and on another thread, each with writes.
+  fx.saver.put(cfg("t", "child:1"), parent, sgtest::metadata("loop", 0), parent.channel_versions);
+  fx.saver.put(cfg("t2"), parent, sgtest::metadata("loop", 0), parent.channel_versions);
+  const auto at = cfg("t", "", parent.id);
+  fx.saver.put_writes(at, writes({{"a", 2}, {"b", "x"}}), "task-1");
+  fx.saver.put_writes(at, writes({{"__error__", {{"message", "boom"}}}}), "task-2");
+  fx.saver.put_writes(cfg("t", "child:1", parent.id), writes({{"a", "child"}}), "task-1");
+  fx.saver.put_writes(cfg("t2", "", parent.id), writes({{"a", "other thread"}}), "task-1");
+
+  sg::Checkpoint child = sgtest::checkpoint({{"a", 2}}, 2);
+  child.parent_writes_applied = true;
+  fx.saver.put(at, child, sgtest::metadata("loop", 1), child.channel_versions);
+  fx.saver.put_writes(cfg("t", "", child.id), writes({{"a", 3}}), "task-3");
+
+  const auto p = fx.saver.get_tuple(at);
+  REQUIRE(p.has_value());
+  CHECK(p->pending_writes.empty());
+  CHECK(p->checkpoint.channel_values.at("a") == 1);  // the checkpoint itself stays
+  const auto c = fx.saver.get_tuple(cfg("t"));
+  REQUIRE(c.has_value());
+  CHECK(c->checkpoint.id == child.id);
+  CHECK_FALSE(c->checkpoint.parent_writes_applied);  // never read back
+  REQUIRE(c->pending_writes.size() == 1);
+  const auto in_child_ns = fx.saver.get_tuple(cfg("t", "child:1", parent.id));
+  REQUIRE(in_child_ns.has_value());
+  CHECK(in_child_ns->pending_writes.size() == 1);
+  const auto other_thread = fx.saver.get_tuple(cfg("t2", "", parent.id));
+  REQUIRE(other_thread.has_value());
+  CHECK(other_thread->pending_writes.size() == 1);
+
+  // Without a parent the flag deletes nothing.
+  sg::Checkpoint first = sgtest::checkpoint({{"a", 1}});
+  first.parent_writes_applied = true;
+  fx.saver.put(cfg("t3"), first, sgtest::metadata("input", -1), first.channel_versions);
+  CHECK(fx.saver.get_tuple(cfg("t3")).has_value());
+}
+
+SAVER_TEST("a put that fails keeps the parent's writes it would have deleted") {
+  Fixture<F> fx;
+  auto parent = sgtest::checkpoint({{"a", 1}});
+  fx.saver.put(cfg("t"), parent, sgtest::metadata("loop", 0), parent.channel_versions);
+  const auto at = cfg("t", "", parent.id);
+  fx.saver.put_writes(at, writes({{"a", 2}}), "task-1");
+
+  sg::Checkpoint child = sgtest::checkpoint({{"a", 2}}, 2);
+  child.parent_writes_applied = true;
+  sg::ChannelVersions nv = child.channel_versions;
+  nv["missing"] = sgtest::version(2);  // named as new, but no value: the put is refused
+  child.channel_versions["missing"] = sgtest::version(2);
+  CHECK_THROWS(fx.saver.put(at, child, sgtest::metadata("loop", 1), nv));
+
+  const auto p = fx.saver.get_tuple(cfg("t"));
+  REQUIRE(p.has_value());
+  CHECK(p->checkpoint.id == parent.id);
+  REQUIRE(p->pending_writes.size() == 1);
+  CHECK(p->pending_writes[0] == sg::PendingWrite{"task-1", "a", 2});
+}
+
 SAVER_TEST("put_writes without a checkpoint id throws sg.saver.403") {
   Fixture<F> fx;
   put_plain(fx.saver, cfg("t"), {{"a", 1}});

@@ -1,5 +1,7 @@
 // List fields are checkpointed by what changed (ChannelDelta), with a full value when due; every
 // checkpoint still loads exactly.
+#include <algorithm>
+
 #include <doctest/doctest.h>
 
 #include "test_states.hpp"
@@ -65,8 +67,9 @@ TEST_CASE("a growing list is stored by what each step added, and stays exact") {
   // Each turn writes the list twice (input step and reply step): 600 versions.
   CHECK(saver->full_values + saver->deltas == 600);
   CHECK(saver->deltas > 500);
-  // Stored elements stay linear in the list's size (full values only when the list doubled or
-  // after 256 deltas), not quadratic: 600 elements listed 600 times would be 180,300.
+  // Stored elements stay linear in the list's size (a full value only when the deltas since the
+  // last one hold three times its elements), not quadratic: 600 elements listed 600 times would
+  // be 180,300.
   CHECK(saver->stored_elements < 3 * expected.size());
 
   // Every checkpoint of the history loads exactly (deltas resolved by the saver).
@@ -81,6 +84,28 @@ TEST_CASE("a growing list is stored by what each step added, and stays exact") {
   auto again = talker(saver).get_state(test::thread("chat"));
   REQUIRE(again.has_value());
   CHECK(again->values.log == expected);
+}
+
+TEST_CASE("a long conversation stores each element a bounded number of times at every length") {
+  // Full values are spaced by size, not by count: with a full value every N deltas, 6,000
+  // elements would be stored about 70,000 times over; geometric spacing keeps every prefix of the
+  // conversation under 2.4 elements stored per element (1 in deltas, at most 4/3 in full values).
+  auto saver = std::make_shared<RecordingSaver>();
+  auto app = talker(saver);
+  std::size_t elements = 0;
+  double worst = 0;
+  for (int turn = 0; turn < 3000; ++turn) {
+    app.invoke({sg::set<&Counter::log>("human " + std::to_string(turn))}, test::thread("long"));
+    elements += 2;
+    if (elements >= 200) worst = std::max(worst, static_cast<double>(saver->stored_elements) / elements);
+  }
+  CHECK(worst < 2.4);
+  CHECK(saver->full_values < 12);
+  auto again = talker(saver).get_state(test::thread("long"));
+  REQUIRE(again.has_value());
+  REQUIRE(again->values.log.size() == 6000);
+  CHECK(again->values.log[5998] == "human 2999");
+  CHECK(again->values.log[5999] == "reply 5999");
 }
 
 TEST_CASE("Overwrite, replay and exit durability fall back to full values where a delta cannot describe the change") {

@@ -69,6 +69,14 @@ struct Checkpoint {
   /// delta instead of in channel_values. Savers resolve deltas on read; a CheckpointTuple's
   /// checkpoint never has any.
   std::map<std::string, ChannelDelta> channel_deltas;
+  /// Only in BaseCheckpointSaver::put: true when this checkpoint is the result of the step that
+  /// its parent (the put's config.checkpoint_id) planned, with every pending write stored against
+  /// the parent applied. Those writes then only tell history, and the saver deletes them in the
+  /// same transaction that stores this checkpoint (the engine sets it on "loop" checkpoints unless
+  /// CompileOptions::keep_applied_writes). LangGraph keeps every write for good; nothing it does
+  /// reads them once the next checkpoint exists (replaying a checkpoint runs its tasks again:
+  /// semantics reference §6, time travel). Never set on a CheckpointTuple's checkpoint.
+  bool parent_writes_applied = false;
 
   friend bool operator==(const Checkpoint&, const Checkpoint&) = default;
 };

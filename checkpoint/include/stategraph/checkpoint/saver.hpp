@@ -135,8 +135,11 @@ class BaseCheckpointSaver {
   /// listed there, checkpoint.channel_deltas (stored as the delta and resolved on read), and each
   /// is stored once per (thread, ns, channel, version). Other channels of channel_versions must
   /// have been stored by an earlier put of the same thread and namespace.
+  /// When checkpoint.parent_writes_applied, the pending writes stored against the parent
+  /// (config.checkpoint_id, same thread and namespace) are deleted with it.
   /// Returns the config of the stored checkpoint (checkpoint_id = checkpoint.id).
-  /// Atomic: the checkpoint and its values are stored together or not at all.
+  /// Atomic: the checkpoint and its values are stored (and the parent's writes deleted) together
+  /// or not at all.
   /// @throws SaverError (sg.saver.403 when thread_id is empty).
   virtual CheckpointConfig put(const CheckpointConfig& config, const Checkpoint& checkpoint,
                                const CheckpointMetadata& metadata,
