@@ -3,7 +3,7 @@
 file(GLOB_RECURSE sources "${SRC}/*.cpp")
 set(bad "")
 foreach(f IN LISTS sources)
-  file(STRINGS "${f}" lines REGEX "(TEST_CASE[A-Z_]*|SAVER_TEST)\\(\"[^\"]*;")
+  file(STRINGS "${f}" lines REGEX "(TEST_CASE[A-Z_]*|SAVER_TEST|ENGINE_TEST)\\(\"[^\"]*;")
   foreach(l IN LISTS lines)
     string(APPEND bad "\n  ${f}: ${l}")
   endforeach()

@@ -400,7 +400,13 @@ CheckpointConfig InMemorySaver::put(const CheckpointConfig& config, const Checkp
     if (const auto value = checkpoint.channel_values.find(channel); value != checkpoint.channel_values.end()) {
       blob.value = value->second;
     } else if (const auto delta = checkpoint.channel_deltas.find(channel); delta != checkpoint.channel_deltas.end()) {
-      blob.delta = delta->second;
+      const ChannelDelta& d = delta->second;
+      if (d.base.empty() || d.base == version)
+        throw invalid_argument("put: the delta of channel \"" + channel + "\" at version \"" + version +
+                               "\" must be based on an earlier version, got \"" + d.base + "\"");
+      if (!d.append.is_array())
+        throw invalid_argument("put: the delta of channel \"" + channel + "\" has an append that is not an array");
+      blob.delta = d;
     } else {
       throw invalid_argument("put: channel \"" + channel +
                              "\" is in new_versions but has no entry in channel_values or channel_deltas");
@@ -416,6 +422,20 @@ CheckpointConfig InMemorySaver::put(const CheckpointConfig& config, const Checkp
   if (const std::string* parent = named_id(config)) stored.parent_id = *parent;
 
   const std::lock_guard lock(impl_->mutex);
+  // A delta needs its base (unless this version is stored already: a put repeated). Checked
+  // before anything is created, so a refused put leaves no trace.
+  for (const auto& [entry, blob] : changed) {
+    if (!blob.delta) continue;
+    bool ok = false;
+    if (const auto t = impl_->threads.find(config.thread_id); t != impl_->threads.end())
+      if (const auto ns = t->second.namespaces.find(config.checkpoint_ns); ns != t->second.namespaces.end())
+        if (const auto ch = ns->second.blobs.find(entry->first); ch != ns->second.blobs.end())
+          ok = ch->second.find(blob.delta->base) != ch->second.end() || ch->second.find(entry->second) != ch->second.end();
+    if (!ok)
+      throw invalid_argument("put: the delta of channel \"" + entry->first + "\" at version \"" + entry->second +
+                             "\" is based on version \"" + blob.delta->base + "\", which thread \"" + config.thread_id +
+                             "\" (namespace \"" + config.checkpoint_ns + "\") has not stored");
+  }
   NsData& data = impl_->threads[config.thread_id].namespaces[config.checkpoint_ns];
   for (auto& [entry, blob] : changed) {
     auto& versions = data.blobs[entry->first];

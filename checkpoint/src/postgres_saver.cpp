@@ -579,6 +579,10 @@ CheckpointConfig PostgresSaver::put(const CheckpointConfig& config, const Checkp
       keeps.add_null();
       values.add(dump_value(value->second, "put: the value of channel \"" + channel + "\""));
     } else if (const auto delta = checkpoint.channel_deltas.find(channel); delta != checkpoint.channel_deltas.end()) {
+      if (delta->second.base.empty() || delta->second.base == version) {
+        throw invalid_argument("put: the delta of channel \"" + channel + "\" at version \"" + version +
+                               "\" must be based on an earlier version, got \"" + delta->second.base + "\"");
+      }
       if (!delta->second.append.is_array()) {
         throw invalid_argument("put: the delta of channel \"" + channel + "\" has an `append` that is not an array");
       }
@@ -598,6 +602,9 @@ CheckpointConfig PostgresSaver::put(const CheckpointConfig& config, const Checkp
   const std::string a_channels = channels.finish(), a_versions = versions.finish(), a_bases = bases.finish(),
                     a_keeps = keeps.finish(), a_values = values.finish();
 
+  // A delta whose base this thread has not stored is not refused here (the memory and SQLite
+  // savers refuse it): checking costs a probe per delta in every put, and the engine only names
+  // stored bases. Reading such a checkpoint fails with SaverCorrupt naming the missing version.
   impl_->pool.run("put", [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     tx.exec_prepared("sg_put", config.thread_id, config.checkpoint_ns, checkpoint.id,

@@ -76,7 +76,7 @@ ENGINE_TEST("a failed step resumes without re-running its finished task") {
   }
 }
 
-ENGINE_TEST("a step's writes go when its checkpoint is stored; a failed step's stay until it completes") {
+ENGINE_TEST("a step's writes go when its checkpoint is stored, a failed step's stay until it completes") {
   for (auto durability : {sg::Durability::sync, sg::Durability::async, sg::Durability::exit}) {
     for (bool keep : {false, true}) {
       CAPTURE(keep);

@@ -101,6 +101,7 @@ struct SchemaGuard {
 /// Conformance-suite factory: make() returns a PostgresSaver on a fresh, uniquely named schema of
 /// the test cluster; the destructor drops the schema (the saver is destroyed first).
 struct PostgresFactory {
+  static constexpr bool checks_delta_bases = false;
   std::unique_ptr<sgtest::SchemaGuard> schema;
   std::unique_ptr<sg::BaseCheckpointSaver> make() {
     schema = std::make_unique<sgtest::SchemaGuard>("conf");

@@ -252,6 +252,52 @@ SAVER_TEST("put without thread_id throws sg.saver.403 and stores nothing") {
   if (const auto n = fx.value_count()) CHECK(*n == 0);
 }
 
+SAVER_TEST("put refuses a delta based on itself, and one whose base is not stored is refused or fails on read") {
+  Fixture<F> fx;
+  auto refused = [&](const sg::CheckpointConfig& at, const sg::Checkpoint& c) -> std::string {
+    try {
+      fx.saver.put(at, c, sgtest::metadata("loop", 0), c.channel_versions);
+    } catch (const sg::SaverError& e) {
+      CHECK_FALSE(e.retryable());
+      return std::string(e.id()) + " " + e.what();
+    }
+    return "stored";
+  };
+  sg::Checkpoint c;
+  c.id = sg::new_checkpoint_id();
+  c.channel_versions["m"] = sgtest::version(2);
+  c.channel_deltas["m"] = {sgtest::version(2), 0, json::array({1})};  // based on itself
+  CHECK(refused(cfg("t"), c).rfind("sg.saver.403", 0) == 0);
+  c.channel_deltas["m"] = {"", 0, json::array({1})};  // based on nothing
+  CHECK(refused(cfg("t"), c).rfind("sg.saver.403", 0) == 0);
+  c.channel_deltas["m"] = {sgtest::version(1), 0, json::object()};  // not an array
+  CHECK(refused(cfg("t"), c).rfind("sg.saver.403", 0) == 0);
+  CHECK(fx.saver.list(cfg("t")).empty());
+
+  c.channel_deltas["m"] = {sgtest::version(1), 0, json::array({1})};  // version 1 was never stored
+  const std::string unstored = refused(cfg("t"), c);
+  if constexpr (F::checks_delta_bases) {
+    CHECK_MESSAGE(unstored.rfind("sg.saver.403", 0) == 0, unstored);
+    CHECK_MESSAGE(unstored.find("has not stored") != std::string::npos, unstored);
+    CHECK_FALSE(fx.saver.get_tuple(cfg("t")).has_value());
+    if (const auto n = fx.value_count()) CHECK(*n == 0);
+  } else {
+    CHECK(unstored == "stored");
+    CHECK_THROWS_AS(fx.saver.get_tuple(cfg("t")), sg::SaverCorrupt);
+    fx.saver.delete_thread("t");
+  }
+
+  // With its base stored first, the same delta is taken.
+  Run run(fx.saver, "t");
+  run.step({{"m", json::array({0})}});  // m at version 1
+  sg::Checkpoint next;
+  next.id = sg::new_checkpoint_id();
+  next.channel_versions["m"] = sgtest::version(2);
+  next.channel_deltas["m"] = {sgtest::version(1), 1, json::array({1})};
+  CHECK(refused(run.config_of(0), next) == "stored");
+  CHECK(fx.saver.get_tuple(cfg("t"))->checkpoint.channel_values.at("m") == json::array({0, 1}));
+}
+
 // --------------------------------------------------------------------------------- put_writes
 
 SAVER_TEST("put_writes basic") {

@@ -39,6 +39,7 @@ class TempDir {
 }  // namespace sgtest
 
 struct SqliteFactory {
+  static constexpr bool checks_delta_bases = true;
   sgtest::TempDir dir;
   int made = 0;
   std::unique_ptr<sg::BaseCheckpointSaver> make() {
