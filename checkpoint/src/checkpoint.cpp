@@ -141,6 +141,15 @@ void from_json(const nlohmann::json& j, ChannelDelta& d) {
   if (!d.append.is_array()) throw nlohmann::json::type_error::create(302, "delta append is not an array", &j);
 }
 
+void check_delta(const std::string& channel, const ChannelVersion& version, const ChannelDelta& delta) {
+  if (delta.base.empty() || delta.base == version)
+    throw SaverError("sg.saver.403", "put: the delta of channel \"" + channel + "\" at version \"" + version +
+                                         "\" must be based on an earlier version, got \"" + delta.base + "\"");
+  if (!delta.append.is_array())
+    throw SaverError("sg.saver.403",
+                     "put: the delta of channel \"" + channel + "\" has an append that is not an array");
+}
+
 nlohmann::json apply_delta(const nlohmann::json& base_value, const ChannelDelta& delta) {
   if (!base_value.is_array() || base_value.size() < delta.keep)
     throw SaverCorrupt("a stored delta keeps " + std::to_string(delta.keep) + " elements of version " + delta.base +

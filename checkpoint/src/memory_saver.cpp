@@ -400,13 +400,8 @@ CheckpointConfig InMemorySaver::put(const CheckpointConfig& config, const Checkp
     if (const auto value = checkpoint.channel_values.find(channel); value != checkpoint.channel_values.end()) {
       blob.value = value->second;
     } else if (const auto delta = checkpoint.channel_deltas.find(channel); delta != checkpoint.channel_deltas.end()) {
-      const ChannelDelta& d = delta->second;
-      if (d.base.empty() || d.base == version)
-        throw invalid_argument("put: the delta of channel \"" + channel + "\" at version \"" + version +
-                               "\" must be based on an earlier version, got \"" + d.base + "\"");
-      if (!d.append.is_array())
-        throw invalid_argument("put: the delta of channel \"" + channel + "\" has an append that is not an array");
-      blob.delta = d;
+      check_delta(channel, version, delta->second);
+      blob.delta = delta->second;
     } else {
       throw invalid_argument("put: channel \"" + channel +
                              "\" is in new_versions but has no entry in channel_values or channel_deltas");

@@ -579,13 +579,7 @@ CheckpointConfig PostgresSaver::put(const CheckpointConfig& config, const Checkp
       keeps.add_null();
       values.add(dump_value(value->second, "put: the value of channel \"" + channel + "\""));
     } else if (const auto delta = checkpoint.channel_deltas.find(channel); delta != checkpoint.channel_deltas.end()) {
-      if (delta->second.base.empty() || delta->second.base == version) {
-        throw invalid_argument("put: the delta of channel \"" + channel + "\" at version \"" + version +
-                               "\" must be based on an earlier version, got \"" + delta->second.base + "\"");
-      }
-      if (!delta->second.append.is_array()) {
-        throw invalid_argument("put: the delta of channel \"" + channel + "\" has an `append` that is not an array");
-      }
+      check_delta(channel, version, delta->second);
       bases.add(delta->second.base);
       keeps.add(std::to_string(delta->second.keep));
       values.add(dump_value(delta->second.append, "put: the delta of channel \"" + channel + "\""));

@@ -588,11 +588,7 @@ CheckpointConfig SqliteSaver::put(const CheckpointConfig& config, const Checkpoi
       blob.data = encode(value->second);
     } else if (const auto delta = checkpoint.channel_deltas.find(channel); delta != checkpoint.channel_deltas.end()) {
       const ChannelDelta& d = delta->second;
-      if (d.base == version || d.base.empty())
-        throw invalid_argument("put: the delta of channel \"" + channel + "\" at version \"" + version +
-                               "\" must be based on an earlier version, got \"" + d.base + "\"");
-      if (!d.append.is_array())
-        throw invalid_argument("put: the delta of channel \"" + channel + "\" has an append that is not an array");
+      check_delta(channel, version, d);
       if (d.keep > static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()))
         throw invalid_argument("put: the delta of channel \"" + channel + "\" keeps too many elements");
       blob.base = &d.base;

@@ -44,6 +44,16 @@ sg::RunConfig thread(std::string id, sg::Durability d = sg::Durability::async) {
   return c;
 }
 
+/// START → reply, where reply appends "reply <length of the log>": a chat turn per invoke.
+sg::CompiledGraph<Talk> talker(std::shared_ptr<sg::BaseCheckpointSaver> saver) {
+  sg::StateGraph<Talk> g;
+  g.add_node("reply", [](const Talk& s) {
+    return sg::Update<Talk>{sg::set<&Talk::log>("reply " + std::to_string(s.log.size()))};
+  });
+  g.add_edge(sg::START, "reply");
+  return g.compile({.checkpointer = std::move(saver)});
+}
+
 }  // namespace
 
 #define ENGINE_TEST(name) TEST_CASE_TEMPLATE("engine on saver: " name, F, SG_SAVER_FACTORIES)
@@ -165,14 +175,7 @@ ENGINE_TEST("running from an older checkpoint id forks and keeps the old branch"
 
 ENGINE_TEST("a conversation stored as deltas loads exactly in a fresh graph") {
   SaverFixture<F> fx;
-  auto make = [&] {
-    sg::StateGraph<Talk> g;
-    g.add_node("reply", [](const Talk& s) {
-      return sg::Update<Talk>{sg::set<&Talk::log>("reply " + std::to_string(s.log.size()))};
-    });
-    g.add_edge(sg::START, "reply");
-    return g.compile({.checkpointer = fx.saver});
-  };
+  auto make = [&] { return talker(fx.saver); };
   auto app = make();
   std::vector<std::string> expected;
   for (int t = 0; t < 60; ++t) {
@@ -190,14 +193,7 @@ ENGINE_TEST("a conversation stored as deltas loads exactly in a fresh graph") {
 
 ENGINE_TEST("update_state: clear a conversation, undo to an older checkpoint, and a fresh graph loads it exactly") {
   SaverFixture<F> fx;
-  auto make = [&] {
-    sg::StateGraph<Talk> g;
-    g.add_node("reply", [](const Talk& s) {
-      return sg::Update<Talk>{sg::set<&Talk::log>("reply " + std::to_string(s.log.size()))};
-    });
-    g.add_edge(sg::START, "reply");
-    return g.compile({.checkpointer = fx.saver});
-  };
+  auto make = [&] { return talker(fx.saver); };
   auto app = make();
   auto turn = [&](int t) { return app.invoke({sg::set<&Talk::log>("human " + std::to_string(t))}, thread("u")).values.log; };
   for (int t = 0; t < 30; ++t) turn(t);  // long enough for the list to be stored as deltas

@@ -128,6 +128,10 @@ void from_json(const nlohmann::json& j, Checkpoint& c);
 /// `{"base","keep","append"}`.
 void to_json(nlohmann::json& j, const ChannelDelta& d);
 void from_json(const nlohmann::json& j, ChannelDelta& d);
+/// Checks the delta that put() was given for `channel` at `version`: based on a version other
+/// than `version` (not empty), `append` an array. Whether the base is stored is the saver's check.
+/// @throws SaverError [sg.saver.403] naming the channel and what is wrong.
+void check_delta(const std::string& channel, const ChannelVersion& version, const ChannelDelta& delta);
 /// Applies a delta to the value at its base version. @throws SaverCorrupt when `base_value` is
 /// not an array or is shorter than `keep`.
 nlohmann::json apply_delta(const nlohmann::json& base_value, const ChannelDelta& delta);
