@@ -22,24 +22,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "stategraph/checkpoint/format.hpp"
+
 namespace sg {
-
-/// A channel's version: a 20-digit zero-padded counter, '.', and 16 hex digits of salt
-/// ("00000000000000000007.9f3ac1d2e4b5a6c7"). Versions of one thread compare by string order;
-/// the salt keeps versions produced on two forks of a thread distinct, so a value stored by
-/// (thread, ns, channel, version) is never confused between forks.
-using ChannelVersion = std::string;
-
-/// channel name → version.
-using ChannelVersions = std::map<std::string, ChannelVersion>;
 
 /// Checkpoint metadata: a JSON object with at least
 /// `source` ("input" | "loop" | "update" | "fork"), `step` (integer; -1 for the input
 /// checkpoint of a fresh thread) and `parents` (object: checkpoint_ns → checkpoint id).
 using CheckpointMetadata = nlohmann::json;
 
-/// Current format version of Checkpoint::v.
-inline constexpr int kCheckpointFormatVersion = 1;
+/// Current format version of Checkpoint::v (format::kCheckpointVersion).
+inline constexpr int kCheckpointFormatVersion = format::kCheckpointVersion;
 
 /// A channel's new value given as a change to an earlier version of the same channel, so that a
 /// growing list (a conversation) is stored by what each step added, not again in full.
