@@ -33,7 +33,7 @@ TEST_CASE("format: trigger channel names round-trip through parse_channel") {
   CHECK_FALSE(f::is_internal_channel("language"));
 }
 
-TEST_CASE("format: version counters order versions; a foreign version still has a value") {
+TEST_CASE("format: version counters order versions, and a foreign version still has a value") {
   CHECK(f::version_counter("00000000000000000007.9f3ac1d2e4b5a6c7") == 7);
   CHECK(f::version_counter("00000000000000000012.0000000000000000") > f::version_counter("00000000000000000007.f"));
   CHECK(f::version_counter("abc") == 1);
