@@ -10,8 +10,8 @@
 
 namespace sgcli {
 
-/// The engine's trigger channels: "__start__", "__pregel_tasks", "branch:to:X", "join:A+B:X"
-/// (and any other "__" name). State fields are everything else.
+/// The engine's own channels (sg::format::is_internal_channel: the start and tasks channels,
+/// branch and join triggers, any other reserved name). State fields are everything else.
 bool is_internal_channel(const std::string& name);
 
 /// State channels whose version differs between `parent` (none: the first checkpoint) and
@@ -19,10 +19,10 @@ bool is_internal_channel(const std::string& name);
 std::vector<std::string> changed_channels(const sg::Checkpoint* parent, const sg::Checkpoint& child);
 
 /// The nodes the engine will run from `checkpoint` (LangGraph's StateSnapshot.next), derived
-/// from its trigger channels the way the engine plans (engine/src/loop_state.cpp): a node runs
-/// when a trigger channel of its own ("branch:to:X", a complete "join:...:X", "__start__" for
-/// "__start__") has a newer version than versions_seen[X] records, and a Send in
-/// "__pregel_tasks" runs its node. Sorted and unique, like the engine's StateSnapshot::next.
+/// from its trigger channels with the checkpoint format's parsers (sg::format: parse_channel,
+/// unseen, join_complete, send_nodes): a node runs when a trigger channel of its own (a branch
+/// channel, a complete join, the start channel for the start node) has a version it has not
+/// seen, and each Send in the tasks channel runs its node. Sorted and unique, like the engine's StateSnapshot::next.
 /// Joins and Sends need the values of their channels: when `checkpoint` has none
 /// (ListOptions::values = false) and such a channel is pending, returns nullopt — load the
 /// checkpoint with values and ask again. A deferred node (add_node with defer) whose turn has

@@ -14,7 +14,7 @@ namespace sgcli {
 
 /// What every command gets: the database and the output streams.
 struct Context {
-  DatabaseUri db;
+  sg::StoreUri db;
   std::string schema = "public";  ///< Postgres schema of the saver's tables
   bool json = false;              ///< --json: one JSON document on stdout, nothing else
   std::ostream* out = nullptr;

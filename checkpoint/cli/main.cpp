@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   Context ctx;
   ctx.out = &std::cout;
   ctx.err = &std::cerr;
-  app.add_option("--db", db, "database: sqlite:PATH or postgres://user@host:port/db")->required();
+  app.add_option("--db", db, "database: sqlite:PATH, postgres://user@host:port/db or memory")->required();
   app.add_option("--schema", ctx.schema, "Postgres schema of the saver's tables")->capture_default_str();
   app.add_flag("--json", ctx.json, "print one JSON document on stdout (reading commands and results)");
 

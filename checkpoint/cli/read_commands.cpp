@@ -5,6 +5,8 @@
 #include <ostream>
 #include <set>
 
+#include <stategraph/checkpoint/format.hpp>
+
 #include "channels.hpp"
 #include "cli_error.hpp"
 #include "commands.hpp"
@@ -134,7 +136,7 @@ int run_history(Context& ctx, const HistoryArgs& args) {
     const auto changed = changed_channels(parent, t.checkpoint);
     const auto next = next_of(*saver, t);
     const auto step = metadata_step(t.metadata);
-    const std::string source = metadata_string(t.metadata, "source");
+    const std::string source = metadata_string(t.metadata, sg::format::kSourceKey);
     const auto b = bytes.find(t.checkpoint.id);
     const std::uint64_t size = b != bytes.end() ? b->second : 0;
     if (ctx.json) {
@@ -204,7 +206,7 @@ int run_show(Context& ctx, const ShowArgs& args) {
   out << "thread      " << t.config.thread_id << (t.config.checkpoint_ns.empty() ? "" : "  namespace " + t.config.checkpoint_ns)
       << "\ncheckpoint  " << t.checkpoint.id << "\nparent      "
       << (t.parent_config ? t.parent_config->checkpoint_id.value_or("-") : "-") << "\nstep        "
-      << (step ? std::to_string(*step) : "-") << "\nsource      " << metadata_string(t.metadata, "source")
+      << (step ? std::to_string(*step) : "-") << "\nsource      " << metadata_string(t.metadata, sg::format::kSourceKey)
       << "\ncreated     " << t.checkpoint.ts << "\nnext        " << (next.empty() ? "-" : join(next)) << "\n";
   if (!t.pending_writes.empty()) out << "writes      " << t.pending_writes.size() << " pending\n";
   out << "\n";

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include <stategraph/checkpoint/format.hpp>
+
 namespace sgcli {
 
 std::size_t display_width(std::string_view s) {
@@ -57,12 +59,12 @@ void print_json(std::ostream& out, const nlohmann::json& value) {
 
 std::optional<std::int64_t> metadata_step(const nlohmann::json& metadata) {
   if (!metadata.is_object()) return std::nullopt;
-  const auto it = metadata.find("step");
+  const auto it = metadata.find(sg::format::kStepKey);
   if (it == metadata.end() || !it->is_number_integer()) return std::nullopt;
   return it->get<std::int64_t>();
 }
 
-std::string metadata_string(const nlohmann::json& metadata, const char* key) {
+std::string metadata_string(const nlohmann::json& metadata, std::string_view key) {
   if (!metadata.is_object()) return "";
   const auto it = metadata.find(key);
   return it != metadata.end() && it->is_string() ? it->get<std::string>() : "";

@@ -27,10 +27,10 @@ std::string one_line(std::string_view s, std::size_t max);
 /// Writes `value` as indented JSON (invalid UTF-8 replaced), then a newline.
 void print_json(std::ostream& out, const nlohmann::json& value);
 
-/// The integer "step" of checkpoint metadata, if any.
+/// The integer step (sg::format::kStepKey) of checkpoint metadata, if any.
 std::optional<std::int64_t> metadata_step(const nlohmann::json& metadata);
 
-/// A metadata string field ("source"), or "".
-std::string metadata_string(const nlohmann::json& metadata, const char* key);
+/// A metadata string field (e.g. sg::format::kSourceKey), or "".
+std::string metadata_string(const nlohmann::json& metadata, std::string_view key);
 
 }  // namespace sgcli

@@ -1,5 +1,9 @@
 #include "stategraph/checkpoint/format.hpp"
 
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
 namespace sg::format {
 
 namespace {
@@ -70,6 +74,34 @@ std::uint64_t version_counter(std::string_view version) {
     n = n * 10 + static_cast<std::uint64_t>(c - '0');
   }
   return n == 0 ? 1 : n;
+}
+
+std::vector<std::string> send_nodes(const nlohmann::json& tasks_value) {
+  std::vector<std::string> nodes;
+  if (!tasks_value.is_array()) return nodes;
+  for (const auto& send : tasks_value) {
+    if (!send.is_object()) continue;
+    const auto node = send.find(kSendNodeKey);
+    if (node != send.end() && node->is_string()) nodes.push_back(node->get<std::string>());
+  }
+  return nodes;
+}
+
+bool join_complete(const ParsedChannel& join, const nlohmann::json& join_value) {
+  if (join.kind != ChannelKind::join || !join_value.is_object()) return false;
+  const auto seen = join_value.find(kJoinSeenKey);
+  if (seen == join_value.end() || !seen->is_array()) return false;
+  return std::all_of(join.sources.begin(), join.sources.end(), [&](const std::string& source) {
+    return std::any_of(seen->begin(), seen->end(), [&](const nlohmann::json& s) { return s.is_string() && s.get_ref<const std::string&>() == source; });
+  });
+}
+
+bool unseen(const std::map<std::string, ChannelVersions>& versions_seen, std::string_view node,
+            std::string_view channel, std::string_view version) {
+  const auto seen = versions_seen.find(std::string(node));
+  if (seen == versions_seen.end()) return true;
+  const auto v = seen->second.find(std::string(channel));
+  return v == seen->second.end() || version_counter(v->second) < version_counter(version);
 }
 
 int write_index(std::string_view channel, int index) {

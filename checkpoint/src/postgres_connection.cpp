@@ -2,7 +2,8 @@
 
 #include <cstdio>
 #include <iostream>
-#include <regex>
+
+#include "stategraph/checkpoint/redact_password.hpp"
 
 namespace sg::pg {
 
@@ -87,16 +88,6 @@ std::string build_conninfo(const std::string& uri, const PostgresSaverOptions& o
   return out;
 }
 
-std::string redact(const std::string& uri) {
-  if (is_uri(uri)) {
-    // postgresql://user:secret@host/... → postgresql://user:***@host/...
-    static const std::regex password(R"(^(postgres(?:ql)?://[^:/@]*):[^@/]*@)");
-    return std::regex_replace(uri, password, "$1:***@");
-  }
-  static const std::regex password(R"(password\s*=\s*('(?:[^'\\]|\\.)*'|\S+))");
-  return std::regex_replace(uri, password, "password=***");
-}
-
 std::string quote_ident(std::string_view name) {
   std::string out = "\"";
   for (const char c : name) {
@@ -164,7 +155,7 @@ void throw_failure(std::string_view operation, const Failure& failure) {
 Pool::Pool(std::string uri, const PostgresSaverOptions& options, std::function<void(pqxx::connection&)> prepare,
            Counters& counters)
     : conninfo_(build_conninfo(uri, options)),
-      target_(redact(uri)),
+      target_(redact_password(uri)),
       retries_(options.retries < 0 ? 0 : options.retries),
       size_(options.pool_size),
       log_(options.log),

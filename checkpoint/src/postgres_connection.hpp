@@ -33,9 +33,6 @@ struct Counters {
 /// (URI query parameters or key=value pairs, whichever form `uri` has).
 std::string build_conninfo(const std::string& uri, const PostgresSaverOptions& options);
 
-/// `uri` with any password replaced by "***", for messages.
-std::string redact(const std::string& uri);
-
 /// `name` quoted as an SQL identifier ("a""b").
 std::string quote_ident(std::string_view name);
 

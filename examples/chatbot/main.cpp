@@ -3,12 +3,12 @@
 #include <iostream>
 
 #include <stategraph/checkpoint/error.hpp>
+#include <stategraph/checkpoint/open_store.hpp>
 
 #include "chatbot.hpp"
 #include "chatbot_error.hpp"
 #include "http_server.hpp"
 #include "repl.hpp"
-#include "saver_uri.hpp"
 #include "settings.hpp"
 
 int main(int argc, char** argv) {
@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
     ModelChoice model = make_model(settings);
     ChatbotConfig config;
     config.model = model.model;
-    config.saver = open_saver(settings.checkpoints);
+    const sg::StoreUri store = checkpoint_store(settings);
+    config.saver = sg::open_store(store);
     config.graph.system_prompt = settings.system_prompt;
     config.graph.memory = settings.memory;
     config.graph.max_tokens = settings.max_tokens;
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
     if (!settings.serve) return run_repl(bot, settings, model);
     HttpServer server(bot, settings.server);
     std::cerr << "sg-chatbot serving on http://" << settings.server.host << ":" << server.port() << "/ · checkpoints "
-              << redact_uri(settings.checkpoints) << "\nmodel: " << model.description << std::endl;
+              << store.display() << "\nmodel: " << model.description << std::endl;
     server.wait();
     return 0;
   } catch (const sg::Error& e) {

@@ -14,7 +14,7 @@
 #include <stategraph/nodes/message.hpp>
 
 #include "chatbot_error.hpp"
-#include "saver_uri.hpp"
+#include "settings.hpp"
 
 namespace sg::chatbot {
 namespace {
@@ -97,7 +97,7 @@ class Repl {
     auto& out = info();
     const auto view = bot_.thread(thread_);
     out << "sg-chatbot · thread \"" << thread_ << "\" " << describe(view) << " · checkpoints "
-        << redact_uri(settings_.checkpoints) << " · memory " << to_string(settings_.memory);
+        << checkpoint_store(settings_).display() << " · memory " << to_string(settings_.memory);
     if (settings_.memory != MemoryStrategy::buffer) out << " (" << settings_.max_tokens << " tokens)";
     out << "\nmodel: " << model_.description << "\n";
     if (interactive_) out << "Type a message, or /help for commands.\n";

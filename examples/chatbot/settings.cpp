@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <stategraph/nodes/openai_chat_model.hpp>
 
+#include "chatbot_error.hpp"
 #include "offline_chat_model.hpp"
 
 namespace sg::chatbot {
@@ -77,6 +78,14 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   s.server.port = static_cast<std::uint16_t>(port);
   s.server.max_body_bytes = max_body;
   return {s, 0};
+}
+
+sg::StoreUri checkpoint_store(const Settings& settings) {
+  try {
+    return sg::parse_store_uri(settings.checkpoints);
+  } catch (const sg::Error& e) {
+    throw ChatbotError("sg.chatbot.805", "--checkpoints " + std::string(e.message()));
+  }
 }
 
 ModelChoice make_model(const Settings& s) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include <stategraph/checkpoint/store_uri.hpp>
 #include <stategraph/nodes/chat_model.hpp>
 
 #include "chatbot_graph.hpp"
@@ -26,7 +27,7 @@ struct Settings {
   std::optional<std::string> language;   ///< set only when --language was given
   int max_tokens = 4000;
   MemoryStrategy memory = MemoryStrategy::trim;
-  std::string checkpoints = "sqlite:sg-chatbot.db";
+  std::string checkpoints = "sqlite:sg-chatbot.db";  ///< a store address (sg::parse_store_uri)
   bool offline = false;                  ///< --offline: the fake model even if an endpoint is set
   std::chrono::milliseconds fake_delay{0};
   bool serve = false;                    ///< the `serve` subcommand
@@ -41,6 +42,11 @@ struct ParsedCommandLine {
 
 /// Parses argv (printing help or usage errors as CLI11 does).
 ParsedCommandLine parse_command_line(int argc, char** argv);
+
+/// The --checkpoints store address, parsed (memory, sqlite:PATH, sqlite://PATH, postgres://...;
+/// the grammar of sg::parse_store_uri, shared with sg-checkpoints --db).
+/// @throws ChatbotError [sg.chatbot.805] when it is not a store address.
+sg::StoreUri checkpoint_store(const Settings& settings);
 
 /// The model the settings ask for and a one-line description for the banner. With no endpoint
 /// configured (no --base-url, no $OPENAI_BASE_URL, no API key in --api-key-env) or with

@@ -3,8 +3,11 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "stategraph/checkpoint/format.hpp"
 
@@ -73,4 +76,33 @@ TEST_CASE("format: namespaces nest as <parent>|<node>:<task id>") {
   CHECK(levels[1] == f::NamespaceLevel{"tools", "t2"});
   CHECK(f::parse_namespace("").empty());
   CHECK(f::parse_namespace("node") == std::vector<f::NamespaceLevel>{{"node", ""}});
+}
+
+TEST_CASE("format: the values of the tasks and join channels are read through the format") {
+  // Sends as the engine stores them: one entry per Send, in order.
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const char* node : {"generate", "generate", "judge"})
+    tasks.push_back({{std::string(f::kSendNodeKey), node}, {std::string(f::kSendArgKey), 1}});
+  tasks.push_back({{"other", "x"}});  // malformed: skipped
+  CHECK(f::send_nodes(tasks) == std::vector<std::string>{"generate", "generate", "judge"});
+  CHECK(f::send_nodes(nlohmann::json::object()).empty());
+
+  const auto join = f::parse_channel(f::join_channel({"a", "b"}, "sum"));
+  const auto value = [](std::vector<std::string> seen) {
+    return nlohmann::json{{std::string(f::kJoinSeenKey), seen}, {std::string(f::kJoinFinishedKey), false}};
+  };
+  CHECK(f::join_complete(join, value({"a", "b"})));
+  CHECK(f::join_complete(join, value({"b", "a"})));
+  CHECK_FALSE(f::join_complete(join, value({"a"})));
+  CHECK_FALSE(f::join_complete(join, nlohmann::json::array()));
+  CHECK_FALSE(f::join_complete(f::parse_channel("branch:to:sum"), value({"a", "b"})));
+}
+
+TEST_CASE("format: unseen is the engine's trigger test over versions_seen") {
+  std::map<std::string, sg::ChannelVersions> seen;
+  seen["b"]["branch:to:b"] = "00000000000000000003.aa";
+  CHECK(f::unseen(seen, "a", "branch:to:a", "00000000000000000001.00"));  // node never ran
+  CHECK(f::unseen(seen, "b", "branch:to:b", "00000000000000000004.bb"));  // newer counter
+  CHECK_FALSE(f::unseen(seen, "b", "branch:to:b", "00000000000000000003.cc"));  // same counter, other salt
+  CHECK(f::unseen(seen, "b", "join:a+c:b", "00000000000000000001.00"));  // channel never seen
 }

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace sg {
 
 /// A channel's version: a 20-digit zero-padded counter, '.', and 16 hex digits of salt
@@ -79,11 +81,38 @@ ParsedChannel parse_channel(std::string_view name);
 /// True for every channel that is not a state field (the engine's own bookkeeping).
 bool is_internal_channel(std::string_view name);
 
+// ---- values of the engine's channels ----------------------------------------------------------
+
+/// A Send stored in kTasksChannel's value (a JSON array of them): {"node": name, "arg": value}.
+inline constexpr std::string_view kSendNodeKey = "node";
+inline constexpr std::string_view kSendArgKey = "arg";
+/// A start write stored in kStartChannel's value (a JSON array of them): {"channel": field,
+/// "value": the write}.
+inline constexpr std::string_view kStartWriteChannelKey = "channel";
+inline constexpr std::string_view kStartWriteValueKey = "value";
+/// A join's value: {"seen": [the sources that wrote since it last fired, in source order],
+/// "finished": bool (a deferred target's turn has come)}. A branch channel's value is that bool.
+inline constexpr std::string_view kJoinSeenKey = "seen";
+inline constexpr std::string_view kJoinFinishedKey = "finished";
+
+/// The target nodes of the Sends in a kTasksChannel value, in order (one entry per Send);
+/// entries without a string "node" are skipped, a value that is not an array has none.
+std::vector<std::string> send_nodes(const nlohmann::json& tasks_value);
+/// True when a join channel (`join`, from parse_channel) has heard from every source: each of
+/// join.sources is listed under kJoinSeenKey in `join_value`. False for a malformed value.
+bool join_complete(const ParsedChannel& join, const nlohmann::json& join_value);
+
 // ---- versions ---------------------------------------------------------------------------------
 
 /// The counter of a version ("00000000000000000007.9f3a..." → 7). A version that does not start
 /// with a digit (a foreign saver's) counts as 1: it has a value.
 std::uint64_t version_counter(std::string_view version);
+
+/// The engine's trigger test: true when `node` has not seen `version` of `channel`, i.e.
+/// versions_seen[node][channel] is missing or has a smaller counter (LangGraph: pregel/_algo.py
+/// `_triggers`). `versions_seen` is Checkpoint::versions_seen.
+bool unseen(const std::map<std::string, ChannelVersions>& versions_seen, std::string_view node,
+            std::string_view channel, std::string_view version);
 
 // ---- pending writes ---------------------------------------------------------------------------
 
