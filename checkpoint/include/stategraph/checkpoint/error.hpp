@@ -52,6 +52,7 @@
 /// |   .407          | sg::SaverError      | the server rejected a statement (permissions, disk full, ...)   |
 /// |   .408          | sg::SaverError      | migrations are off and the schema is missing or too old         |
 /// |   .409          | sg::SaverError      | a writing call on a saver opened read-only                      |
+/// |   .410          | sg::SaverError      | a store address is not memory, sqlite:PATH or postgres://...    |
 /// | sg.state.5xx    | sg::StateError      | a state value cannot be (de)serialised                          |
 /// |   .501          |                     | a stored field value does not convert to the field's C++ type   |
 /// |   .502          |                     | a pending write names an unknown channel                        |
@@ -60,7 +61,7 @@
 /// |   .602          |                     | a prompt template variable has no value                         |
 /// | sg.cli.7xx      | (sg-checkpoints)    | the inspection CLI; one line on stderr, exit code in brackets   |
 /// |   .701          |                     | invalid command line (unknown option, missing argument) [2]     |
-/// |   .702          |                     | --db is not sqlite:PATH or postgres://... [2]                   |
+/// |   .702          |                     | --db is not a store address (memory, sqlite:PATH, postgres://)  |
 /// |   .703          |                     | the SQLite file does not exist or is not a regular file [2]     |
 /// |   .704          |                     | the thread has no checkpoints [1]                               |
 /// |   .705          |                     | the checkpoint does not exist, or an id prefix is ambiguous [1] |
