@@ -58,12 +58,11 @@ nlohmann::json DeltaPolicy::chains() const {
   return j;
 }
 
-void DeltaPolicy::load_chains(const nlohmann::json& metadata) {
-  auto it = metadata.find("delta_chain");
-  if (it == metadata.end() || !it->is_object()) return;
+void DeltaPolicy::load_chains(const nlohmann::json& chains) {
+  if (!chains.is_object()) return;
   for (std::uint32_t f = 0; f < tracks_.size(); ++f) {
-    auto e = it->find(state_->fields[f].name);
-    if (e == it->end()) continue;
+    auto e = chains.find(state_->fields[f].name);
+    if (e == chains.end()) continue;
     auto& d = tracks_[f];
     if (e->is_array() && e->size() == 3 && (*e)[0].is_number_unsigned() && (*e)[1].is_number_unsigned() &&
         (*e)[2].is_number_unsigned()) {

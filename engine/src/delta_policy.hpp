@@ -40,11 +40,12 @@ class DeltaPolicy {
   /// A Delta when the field may be stored as one, nullopt for a full value; records the choice.
   std::optional<Delta> store(std::uint32_t field, const std::string& version, std::size_t size);
 
-  /// The bookkeeping the thread's next run continues from: {field: [chain, full_size, appended]}
-  /// (an array, not an object: it is in every checkpoint); empty when no field is tracked.
+  /// The bookkeeping the thread's next run continues from, stored as Checkpoint::delta_chains:
+  /// {field: [chain, full_size, appended]} (an array, not an object: it is in every checkpoint);
+  /// empty when no field is tracked.
   [[nodiscard]] nlohmann::json chains() const;
-  /// Reads chains() from `metadata` under "delta_chain" (and the object form of earlier releases).
-  void load_chains(const nlohmann::json& metadata);
+  /// Reads chains() as stored (and the object form of earlier releases); anything else is ignored.
+  void load_chains(const nlohmann::json& chains);
 
  private:
   struct Track {

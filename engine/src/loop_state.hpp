@@ -80,11 +80,10 @@ class LoopState {
   /// Marks every channel with a value dirty (the next checkpoint stores all values, in full).
   void mark_all_dirty();
 
-  /// Delta bookkeeping of list fields, kept in checkpoint metadata under "delta_chain" so the
-  /// next run continues it: {field: [chain, full_size, appended]} (an array, not an object: it is
-  /// in every checkpoint). load_delta_chains also reads the object form of earlier releases.
+  /// Delta bookkeeping of list fields, kept in Checkpoint::delta_chains so the next run
+  /// continues it (DeltaPolicy::chains / load_chains).
   [[nodiscard]] nlohmann::json delta_chains() const { return delta_.chains(); }
-  void load_delta_chains(const nlohmann::json& metadata) { delta_.load_chains(metadata); }
+  void load_delta_chains(const nlohmann::json& chains) { delta_.load_chains(chains); }
 
   /// The graph's codec of channel values and writes (see ChannelCodec).
   [[nodiscard]] const ChannelCodec& codec() const noexcept { return codec_; }

@@ -80,6 +80,17 @@ TEST_CASE("test_pending_writes_resume: the failed step's tasks, their results an
   auto done = app.get_state(test::thread("p"));
   CHECK(done->next.empty());
   CHECK_FALSE(done->needs_resume);
+
+  // History keeps what went wrong in the completed step: its value writes are deleted with the
+  // checkpoint that applied them, its error is not (newest first: loop 1, loop 0, input -1).
+  auto history = app.get_state_history(test::thread("p"));
+  REQUIRE(history.size() == 3);
+  const auto* failed = task_named(history[1].tasks, "two");
+  REQUIRE(failed != nullptr);
+  REQUIRE(failed->error.has_value());
+  CHECK(failed->error->find("two failed") != std::string::npos);
+  CHECK_FALSE(failed->result.has_value());
+  CHECK_FALSE(task_named(history[1].tasks, "one")->result.has_value());
 }
 
 TEST_CASE("history keeps a completed step's errors, and its results with keep_applied_writes") {
