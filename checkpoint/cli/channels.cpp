@@ -30,6 +30,7 @@ std::vector<std::string> changed_channels(const sg::Checkpoint* parent, const sg
 std::optional<std::vector<std::string>> next_nodes(const sg::Checkpoint& c) {
   const bool have_values = !c.channel_values.empty() || c.channel_versions.empty();
   std::set<std::string> pull;
+  std::vector<std::string> push;  // one per Send, in Send order (the engine lists them first)
   for (const auto& [channel, version] : c.channel_versions) {
     const format::ParsedChannel parsed = format::parse_channel(channel);
     switch (parsed.kind) {
@@ -50,7 +51,7 @@ std::optional<std::vector<std::string>> next_nodes(const sg::Checkpoint& c) {
         if (!have_values) return std::nullopt;
         const auto value = c.channel_values.find(channel);
         if (value == c.channel_values.end()) break;
-        for (auto& node : format::send_nodes(value->second)) pull.insert(std::move(node));
+        for (auto& node : format::send_nodes(value->second)) push.push_back(std::move(node));
         break;
       }
       case format::ChannelKind::field:
@@ -58,7 +59,8 @@ std::optional<std::vector<std::string>> next_nodes(const sg::Checkpoint& c) {
         break;
     }
   }
-  return std::vector<std::string>(pull.begin(), pull.end());
+  push.insert(push.end(), pull.begin(), pull.end());
+  return push;
 }
 
 }  // namespace sgcli

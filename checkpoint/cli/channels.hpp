@@ -22,7 +22,8 @@ std::vector<std::string> changed_channels(const sg::Checkpoint* parent, const sg
 /// from its trigger channels with the checkpoint format's parsers (sg::format: parse_channel,
 /// unseen, join_complete, send_nodes): a node runs when a trigger channel of its own (a branch
 /// channel, a complete join, the start channel for the start node) has a version it has not
-/// seen, and each Send in the tasks channel runs its node. Sorted and unique, like the engine's StateSnapshot::next.
+/// seen, and each Send in the tasks channel runs its node. Like the engine's StateSnapshot::next:
+/// one entry per Send, in Send order, then the other nodes sorted by name.
 /// Joins and Sends need the values of their channels: when `checkpoint` has none
 /// (ListOptions::values = false) and such a channel is pending, returns nullopt — load the
 /// checkpoint with values and ask again. A deferred node (add_node with defer) whose turn has
