@@ -11,7 +11,7 @@ namespace sgcli {
 void confirm(const std::string& question, bool yes) {
   if (yes) return;
   if (::isatty(STDIN_FILENO) != 1)
-    throw CliError("sg.cli.707",
+    throw CliError(sg::ErrorId::cli_needs_yes,
                    "refusing to change the database without confirmation: stdin is not a terminal; add --yes "
                    "(or --dry-run to see what would change)",
                    kExitError);
@@ -19,7 +19,7 @@ void confirm(const std::string& question, bool yes) {
   std::string answer;
   std::getline(std::cin, answer);
   if (answer == "y" || answer == "Y" || answer == "yes" || answer == "YES") return;
-  throw CliError("sg.cli.708", "cancelled; nothing was changed", kExitNotFound);
+  throw CliError(sg::ErrorId::cli_declined, "cancelled; nothing was changed", kExitNotFound);
 }
 
 }  // namespace sgcli

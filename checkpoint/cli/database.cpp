@@ -14,7 +14,7 @@ sg::StoreUri parse_database_uri(std::string_view text) {
   try {
     return sg::parse_store_uri(text);
   } catch (const sg::Error& e) {
-    throw CliError("sg.cli.702", "--db " + std::string(e.message()) + " (add --schema NAME for a Postgres schema other than public)",
+    throw CliError(sg::ErrorId::cli_bad_database_uri, "--db " + std::string(e.message()) + " (add --schema NAME for a Postgres schema other than public)",
                    kExitError);
   }
 }
@@ -25,9 +25,9 @@ std::unique_ptr<sg::BaseCheckpointSaver> open_database(const sg::StoreUri& uri, 
     std::error_code ec;
     const auto status = std::filesystem::status(uri.target, ec);
     if (access != Access::create && !std::filesystem::exists(status))
-      throw CliError("sg.cli.703", "no such database file: \"" + uri.target + "\"", kExitError);
+      throw CliError(sg::ErrorId::cli_no_such_file, "no such database file: \"" + uri.target + "\"", kExitError);
     if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
-      throw CliError("sg.cli.703", "\"" + uri.target + "\" is not a regular file", kExitError);
+      throw CliError(sg::ErrorId::cli_no_such_file, "\"" + uri.target + "\" is not a regular file", kExitError);
   }
   sg::StoreOptions options;
   options.read_only = access == Access::read;

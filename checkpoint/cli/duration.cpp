@@ -10,7 +10,7 @@ namespace sgcli {
 
 std::chrono::seconds parse_duration(std::string_view text) {
   auto bad = [&] {
-    return CliError("sg.cli.701",
+    return CliError(sg::ErrorId::cli_bad_command_line,
                     "--older-than \"" + std::string(text) +
                         "\" is not a duration: use a number and a unit, s m h d w (e.g. 30d, 12h, 1d12h)",
                     kExitError);

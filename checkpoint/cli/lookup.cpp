@@ -8,7 +8,7 @@ sg::ThreadInfo require_thread(sg::BaseCheckpointSaver& saver, const std::string&
   sg::ThreadListOptions options;
   options.thread_id = thread;
   auto found = saver.list_threads(options);
-  if (found.empty()) throw CliError("sg.cli.704", "thread \"" + thread + "\" not found (it has no checkpoints)", kExitNotFound);
+  if (found.empty()) throw CliError(sg::ErrorId::cli_unknown_thread, "thread \"" + thread + "\" not found (it has no checkpoints)", kExitNotFound);
   return std::move(found.front());
 }
 
@@ -24,7 +24,7 @@ std::string resolve_checkpoint(sg::BaseCheckpointSaver& saver, const std::string
   if (id_or_prefix.empty()) {
     if (auto latest = saver.latest_checkpoint_id({thread, ns, std::nullopt})) return *latest;
     require_thread(saver, thread);  // throws 704 when the thread is missing altogether
-    throw CliError("sg.cli.705", "thread \"" + thread + "\" has no checkpoint in namespace \"" + ns + "\"",
+    throw CliError(sg::ErrorId::cli_unknown_checkpoint, "thread \"" + thread + "\" has no checkpoint in namespace \"" + ns + "\"",
                    kExitNotFound);
   }
   sg::ListOptions one;
@@ -36,13 +36,13 @@ std::string resolve_checkpoint(sg::BaseCheckpointSaver& saver, const std::string
   if (matches.size() == 1) return matches.front();
   if (matches.empty()) {
     require_thread(saver, thread);
-    throw CliError("sg.cli.705",
+    throw CliError(sg::ErrorId::cli_unknown_checkpoint,
                    "checkpoint \"" + id_or_prefix + "\" not found in thread \"" + thread + "\"" +
                        (ns.empty() ? std::string() : " (namespace \"" + ns + "\")") +
                        "; `sg-checkpoints history " + thread + "` lists its checkpoints",
                    kExitNotFound);
   }
-  throw CliError("sg.cli.705",
+  throw CliError(sg::ErrorId::cli_unknown_checkpoint,
                  "checkpoint prefix \"" + id_or_prefix + "\" is ambiguous in thread \"" + thread + "\": " +
                      std::to_string(matches.size()) + " checkpoints start with it; give more characters",
                  kExitNotFound);
@@ -53,7 +53,7 @@ sg::CheckpointTuple load_checkpoint(sg::BaseCheckpointSaver& saver, const std::s
   const std::string id = resolve_checkpoint(saver, thread, ns, id_or_prefix);
   auto tuple = saver.get_tuple({thread, ns, id});
   if (!tuple)
-    throw CliError("sg.cli.705", "checkpoint \"" + id + "\" of thread \"" + thread + "\" disappeared while reading",
+    throw CliError(sg::ErrorId::cli_unknown_checkpoint, "checkpoint \"" + id + "\" of thread \"" + thread + "\" disappeared while reading",
                    kExitNotFound);
   return std::move(*tuple);
 }

@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    report("[sg.cli.701] " + std::string(e.what()) + " (see sg-checkpoints --help)");
+    report(sg::error_tag(sg::ErrorId::cli_bad_command_line) + std::string(e.what()) + " (see sg-checkpoints --help)");
     return kExitError;
   }
 
@@ -187,7 +187,7 @@ int main(int argc, char** argv) {
     return kExitError;
   } catch (const std::exception& e) {
     std::cout.flush();
-    report(std::string("[sg.cli.799] internal error: ") + e.what());
+    report(sg::error_tag(sg::ErrorId::cli_internal_error) + "internal error: " + e.what());
     return kExitError;
   }
 }

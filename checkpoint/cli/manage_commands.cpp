@@ -66,13 +66,13 @@ int run_delete(Context& ctx, const DeleteArgs& args) {
 
 int run_prune(Context& ctx, const PruneArgs& args) {
   if (args.all == args.thread.has_value())
-    throw CliError("sg.cli.701", "prune needs a THREAD or --all (not both)", kExitError);
+    throw CliError(sg::ErrorId::cli_bad_command_line, "prune needs a THREAD or --all (not both)", kExitError);
   const int rules = (args.keep_last ? 1 : 0) + (args.before ? 1 : 0) + (args.older_than ? 1 : 0);
   if (rules != 1)
-    throw CliError("sg.cli.701", "prune needs exactly one of --keep-last N, --before CHECKPOINT, --older-than DURATION",
+    throw CliError(sg::ErrorId::cli_bad_command_line, "prune needs exactly one of --keep-last N, --before CHECKPOINT, --older-than DURATION",
                    kExitError);
   if (args.keep_last && *args.keep_last == 0)
-    throw CliError("sg.cli.701", "--keep-last must be at least 1 (the newest checkpoint always stays)", kExitError);
+    throw CliError(sg::ErrorId::cli_bad_command_line, "--keep-last must be at least 1 (the newest checkpoint always stays)", kExitError);
 
   auto saver = open_database(ctx.db, ctx.schema, args.dry_run ? Access::read : Access::write);
   std::vector<sg::ThreadInfo> threads;
@@ -145,7 +145,7 @@ int run_copy(Context& ctx, const CopyArgs& args) {
   sg::ThreadListOptions to;
   to.thread_id = args.to;
   if (!saver->list_threads(to).empty())
-    throw CliError("sg.cli.709", "thread \"" + args.to + "\" exists already; delete it first or pick another id",
+    throw CliError(sg::ErrorId::cli_thread_exists, "thread \"" + args.to + "\" exists already; delete it first or pick another id",
                    kExitError);
   if (!args.dry_run) saver->copy_thread(args.from, args.to);
   if (ctx.json) {

@@ -29,7 +29,7 @@ json parse_filters(const std::vector<std::string>& filters) {
   for (const auto& f : filters) {
     const std::size_t eq = f.find('=');
     if (eq == std::string::npos || eq == 0)
-      throw CliError("sg.cli.701", "--filter \"" + f + "\" is not KEY=VALUE (e.g. --filter source=loop --filter step=3)",
+      throw CliError(sg::ErrorId::cli_bad_command_line, "--filter \"" + f + "\" is not KEY=VALUE (e.g. --filter source=loop --filter step=3)",
                      kExitError);
     const std::string value = f.substr(eq + 1);
     json parsed = json::parse(value, nullptr, false);
@@ -113,7 +113,7 @@ int run_history(Context& ctx, const HistoryArgs& args) {
   auto tuples = list_without_values(*saver, args.thread, args.ns);
   if (tuples.empty()) {
     require_thread(*saver, args.thread);
-    throw CliError("sg.cli.705", "thread \"" + args.thread + "\" has no checkpoint in namespace \"" + args.ns + "\"",
+    throw CliError(sg::ErrorId::cli_unknown_checkpoint, "thread \"" + args.thread + "\" has no checkpoint in namespace \"" + args.ns + "\"",
                    kExitNotFound);
   }
   const auto bytes = saver->checkpoint_bytes({args.thread, args.ns, std::nullopt});
@@ -174,7 +174,7 @@ int run_show(Context& ctx, const ShowArgs& args) {
       std::vector<std::string> names;
       for (const auto& [name, value] : values)
         if (!is_internal_channel(name)) names.push_back(name);
-      throw CliError("sg.cli.706",
+      throw CliError(sg::ErrorId::cli_unknown_channel,
                      "channel \"" + *args.channel + "\" has no value in checkpoint \"" + t.checkpoint.id +
                          "\" of thread \"" + args.thread + "\"; it has: " + (names.empty() ? "none" : join(names)),
                      kExitNotFound);
@@ -286,7 +286,7 @@ int run_writes(Context& ctx, const WritesArgs& args) {
   sg::ListOptions one;
   one.values = false;
   const auto tuples = saver->list({args.thread, args.ns, id}, one);
-  if (tuples.empty()) throw CliError("sg.cli.705", "checkpoint \"" + id + "\" not found", kExitNotFound);
+  if (tuples.empty()) throw CliError(sg::ErrorId::cli_unknown_checkpoint, "checkpoint \"" + id + "\" not found", kExitNotFound);
   const auto& writes = tuples.front().pending_writes;
   if (ctx.json) {
     json out = json::array();

@@ -139,7 +139,7 @@ int run_verify(Context& ctx) {
     table.print(*ctx.out);
   }
   if (!problems.empty())
-    throw CliError("sg.cli.712",
+    throw CliError(sg::ErrorId::cli_verify_failed,
                    "verification failed: " + std::to_string(problems.size()) + " broken item" +
                        (problems.size() == 1 ? "" : "s") + " in " + ctx.db.display(),
                    kExitNotFound);

@@ -100,7 +100,7 @@ class NamespaceWriter {
 };
 
 [[noreturn]] void bad_file(const std::string& file, std::size_t line, const std::string& why) {
-  throw CliError("sg.cli.710",
+  throw CliError(sg::ErrorId::cli_not_an_export,
                  "\"" + file + "\" line " + std::to_string(line) + " is not a stategraph thread export: " + why,
                  kExitError);
 }
@@ -116,7 +116,7 @@ int run_export(Context& ctx, const ExportArgs& args) {
   const bool to_file = args.output && *args.output != "-";
   if (to_file) {
     file.open(*args.output, std::ios::binary | std::ios::trunc);
-    if (!file) throw CliError("sg.cli.711", "cannot write \"" + *args.output + "\"", kExitError);
+    if (!file) throw CliError(sg::ErrorId::cli_file_error, "cannot write \"" + *args.output + "\"", kExitError);
     out = &file;
   }
   *out << dump_line({{"format", kFormat}, {"version", kFormatVersion}, {"thread_id", args.thread},
@@ -137,7 +137,7 @@ int run_export(Context& ctx, const ExportArgs& args) {
       if (end < ids.size()) page.before = ids[end];
       auto tuples = saver->list({args.thread, ns, std::nullopt}, page);  // newest first
       if (tuples.size() != end - start || tuples.back().checkpoint.id != ids[start])
-        throw CliError("sg.cli.711", "thread \"" + args.thread + "\" changed while it was exported; try again",
+        throw CliError(sg::ErrorId::cli_file_error, "thread \"" + args.thread + "\" changed while it was exported; try again",
                        kExitError);
       for (auto it = tuples.rbegin(); it != tuples.rend(); ++it) *out << dump_line(writer.line(*it)) << '\n';
       done += tuples.size();
@@ -145,7 +145,7 @@ int run_export(Context& ctx, const ExportArgs& args) {
     }
   }
   out->flush();
-  if (!*out) throw CliError("sg.cli.711", "writing the export failed (disk full?)", kExitError);
+  if (!*out) throw CliError(sg::ErrorId::cli_file_error, "writing the export failed (disk full?)", kExitError);
   progress.finish();
   if (to_file && !ctx.json) *ctx.err << "exported " << done << " checkpoints of thread \"" << args.thread << "\" to "
                                      << *args.output << "\n";
@@ -157,7 +157,7 @@ int run_import(Context& ctx, const ImportArgs& args) {
   std::istream* in = &std::cin;
   if (args.file != "-") {
     file.open(args.file, std::ios::binary);
-    if (!file) throw CliError("sg.cli.711", "cannot read \"" + args.file + "\"", kExitError);
+    if (!file) throw CliError(sg::ErrorId::cli_file_error, "cannot read \"" + args.file + "\"", kExitError);
     in = &file;
   }
   std::string text;
@@ -178,7 +178,7 @@ int run_import(Context& ctx, const ImportArgs& args) {
   sg::ThreadListOptions exists;
   exists.thread_id = thread;
   if (!saver->list_threads(exists).empty())
-    throw CliError("sg.cli.709",
+    throw CliError(sg::ErrorId::cli_thread_exists,
                    "thread \"" + thread + "\" exists already in " + ctx.db.display() +
                        "; delete it first or import under another id (--thread NEW_ID)",
                    kExitError);

@@ -158,10 +158,10 @@ void from_json(const nlohmann::json& j, ChannelDelta& d) {
 
 void check_delta(const std::string& channel, const ChannelVersion& version, const ChannelDelta& delta) {
   if (delta.base.empty() || delta.base == version)
-    throw SaverError("sg.saver.403", "put: the delta of channel \"" + channel + "\" at version \"" + version +
+    throw SaverError(ErrorId::saver_invalid_argument, "put: the delta of channel \"" + channel + "\" at version \"" + version +
                                          "\" must be based on an earlier version, got \"" + delta.base + "\"");
   if (!delta.append.is_array())
-    throw SaverError("sg.saver.403",
+    throw SaverError(ErrorId::saver_invalid_argument,
                      "put: the delta of channel \"" + channel + "\" has an append that is not an array");
 }
 

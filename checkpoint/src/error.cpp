@@ -15,6 +15,15 @@ std::string format_what(const std::string& id, std::string_view message) {
 
 }  // namespace
 
+std::string error_tag(ErrorId id) {
+  std::string tag = "[";
+  tag.append(error_code(id)).append("] ");
+  return tag;
+}
+
+Error::Error(ErrorId id, std::string_view message, bool retryable)
+    : Error(std::string(error_code(id)), message, retryable) {}
+
 Error::Error(std::string id, std::string_view message, bool retryable)
     : std::runtime_error(format_what(id, message)), id_(std::move(id)), retryable_(retryable) {}
 
@@ -23,14 +32,13 @@ std::string_view Error::message() const noexcept {
   return std::string_view(what()).substr(id_.size() + 3);
 }
 
-SaverError::SaverError(std::string id, std::string_view message, std::string backend_code,
-                       bool retryable)
-    : Error(std::move(id), message, retryable), backend_code_(std::move(backend_code)) {}
+SaverError::SaverError(ErrorId id, std::string_view message, std::string backend_code, bool retryable)
+    : Error(id, message, retryable), backend_code_(std::move(backend_code)) {}
 
 SaverUnavailable::SaverUnavailable(std::string_view message, std::string backend_code)
-    : SaverError("sg.saver.401", message, std::move(backend_code), true) {}
+    : SaverError(ErrorId::saver_unavailable, message, std::move(backend_code), true) {}
 
 SaverCorrupt::SaverCorrupt(std::string_view message, std::string backend_code)
-    : SaverError("sg.saver.402", message, std::move(backend_code), false) {}
+    : SaverError(ErrorId::saver_corrupt, message, std::move(backend_code), false) {}
 
 }  // namespace sg

@@ -166,7 +166,7 @@ const std::string* named_id(const CheckpointConfig& config) {
 }
 
 SaverError invalid_argument(std::string_view message) {
-  return SaverError("sg.saver.403", message);
+  return SaverError(ErrorId::saver_invalid_argument, message);
 }
 
 bool metadata_matches(const nlohmann::json& metadata, const nlohmann::json& filter) {

@@ -146,7 +146,7 @@ void throw_failure(std::string_view operation, const Failure& failure) {
     case FailureKind::other:
       break;
   }
-  throw SaverError("sg.saver.407",
+  throw SaverError(ErrorId::saver_statement_rejected,
                    what + " was rejected by the server: " + failure.message +
                        (failure.sqlstate.empty() ? std::string() : " (SQLSTATE " + failure.sqlstate + ")"),
                    failure.sqlstate);

@@ -22,7 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-SaverError invalid_argument(std::string_view message) { return SaverError("sg.saver.403", message); }
+SaverError invalid_argument(std::string_view message) { return SaverError(ErrorId::saver_invalid_argument, message); }
 
 const std::string* named_id(const CheckpointConfig& config) {
   return config.checkpoint_id && !config.checkpoint_id->empty() ? &*config.checkpoint_id : nullptr;
@@ -472,7 +472,7 @@ struct PostgresSaver::Impl {
 
   void require_writable(std::string_view call) const {
     if (options.read_only)
-      throw SaverError("sg.saver.409", "postgres saver: " + std::string(call) + ": the saver was opened read-only "
+      throw SaverError(ErrorId::saver_read_only, "postgres saver: " + std::string(call) + ": the saver was opened read-only "
                                        "(PostgresSaverOptions::read_only)");
   }
 
@@ -866,7 +866,7 @@ std::unique_ptr<ThreadLock> PostgresSaver::lock_thread(std::string_view thread_i
     std::this_thread::sleep_for(std::min<Clock::duration>(std::chrono::milliseconds(20), deadline - now));
   }
   impl_->lock_connections->give_back(std::move(conn));
-  throw SaverError("sg.saver.404", "thread \"" + std::string(thread_id) + "\" is busy: another run (in this or another "
+  throw SaverError(ErrorId::saver_thread_busy, "thread \"" + std::string(thread_id) + "\" is busy: another run (in this or another "
                                    "process) has held it for " + std::to_string(wait.count()) +
                                    " ms; try again later");
 }

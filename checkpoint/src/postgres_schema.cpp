@@ -146,7 +146,7 @@ WHERE n.nspname = $1 AND c.relname IN ('sg_migrations', 'sg_checkpoints', 'sg_bl
 }
 
 [[noreturn]] void not_ours(const std::string& schema, const std::string& detail) {
-  throw SaverError("sg.saver.406", "postgres saver: schema \"" + schema +
+  throw SaverError(ErrorId::saver_not_a_store, "postgres saver: schema \"" + schema +
                                        "\" is not a stategraph schema: " + detail +
                                        "; use another schema (PostgresSaverOptions::schema) or another database");
 }
@@ -210,7 +210,7 @@ void ensure_schema(pqxx::connection& conn, const std::string& schema, bool migra
     current = row[0].as<int>();
   }
   if (current > PostgresSaver::kSchemaVersion) {
-    throw SaverError("sg.saver.405",
+    throw SaverError(ErrorId::saver_newer_schema,
                      "postgres saver: schema \"" + schema + "\" was written by a newer stategraph: its tables are at "
                          "version " + std::to_string(current) + " (sg_migrations), this release reads version " +
                          std::to_string(PostgresSaver::kSchemaVersion) +
@@ -226,7 +226,7 @@ void ensure_schema(pqxx::connection& conn, const std::string& schema, bool migra
   }
   if (current < PostgresSaver::kSchemaVersion) {
     if (!migrate) {
-      throw SaverError("sg.saver.408",
+      throw SaverError(ErrorId::saver_schema_missing,
                        "postgres saver: schema \"" + schema + "\" is at version " + std::to_string(current) +
                            ", this release needs version " + std::to_string(PostgresSaver::kSchemaVersion) +
                            " and migrations are off; call PostgresSaver::setup() or construct with migrate = true");

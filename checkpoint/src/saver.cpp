@@ -58,7 +58,7 @@ std::unique_ptr<ThreadLock> BaseCheckpointSaver::lock_thread(std::string_view th
   std::unique_lock lock(l.mutex);
   const bool got = l.released.wait_for(lock, wait, [&] { return l.held.find(thread_id) == l.held.end(); });
   if (!got)
-    throw SaverError("sg.saver.404", "thread \"" + std::string(thread_id) + "\" is busy: another run has held it for " +
+    throw SaverError(ErrorId::saver_thread_busy, "thread \"" + std::string(thread_id) + "\" is busy: another run has held it for " +
                                          std::to_string(wait.count()) + " ms; try again later");
   l.held.emplace(thread_id);
   return std::make_unique<LocalThreadLock>(local_locks_, l.mutex, l.released, l.held, std::string(thread_id));
@@ -79,7 +79,7 @@ std::uint64_t json_bytes(const nlohmann::json& j) { return j.dump().size(); }
 
 std::vector<ThreadInfo> BaseCheckpointSaver::list_threads(const ThreadListOptions& options) {
   if (!options.filter.is_null() && !options.filter.is_object())
-    throw SaverError("sg.saver.403", "list_threads: filter must be a JSON object, got " + options.filter.dump());
+    throw SaverError(ErrorId::saver_invalid_argument, "list_threads: filter must be a JSON object, got " + options.filter.dump());
   ListOptions all;
   all.values = false;
   CheckpointConfig config;

@@ -30,11 +30,11 @@ void throw_sqlite(int rc, sqlite3* db, std::string_view context, const std::stri
     case SQLITE_AUTH:
       throw SaverUnavailable(message, std::move(code));
     case SQLITE_NOTADB:
-      throw SaverError("sg.saver.406", "not a stategraph database: " + message + ": the file is not an SQLite database",
+      throw SaverError(ErrorId::saver_not_a_store, "not a stategraph database: " + message + ": the file is not an SQLite database",
                        std::move(code));
     case SQLITE_TOOBIG:
     case SQLITE_RANGE:
-      throw SaverError("sg.saver.403", message, std::move(code));
+      throw SaverError(ErrorId::saver_invalid_argument, message, std::move(code));
     default:
       throw SaverCorrupt(message, std::move(code));
   }

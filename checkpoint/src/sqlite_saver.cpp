@@ -41,7 +41,7 @@ const std::string* named_id(const CheckpointConfig& config) {
   return config.checkpoint_id && !config.checkpoint_id->empty() ? &*config.checkpoint_id : nullptr;
 }
 
-SaverError invalid_argument(std::string_view message) { return SaverError("sg.saver.403", message); }
+SaverError invalid_argument(std::string_view message) { return SaverError(ErrorId::saver_invalid_argument, message); }
 
 bool metadata_matches(const json& metadata, const json& filter) {
   if (!metadata.is_object()) return filter.empty();
@@ -408,7 +408,7 @@ struct SqliteSaver::Impl {
   // Writing calls on a read-only saver fail before touching the file.
   void require_writable(std::string_view call) const {
     if (options.read_only)
-      throw SaverError("sg.saver.409", std::string(call) + ": the SQLite database \"" + path_string +
+      throw SaverError(ErrorId::saver_read_only, std::string(call) + ": the SQLite database \"" + path_string +
                                            "\" was opened read-only (SqliteSaverOptions::read_only)");
   }
 

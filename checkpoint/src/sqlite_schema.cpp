@@ -106,13 +106,13 @@ void check(const Inspection& in, const std::string& path) {
     if (in.tables.size() > 5) what += " ...";
     what += "); stategraph only opens files it created (application_id " + hex32(kApplicationId) +
             ") or empty ones: give SqliteSaver a path of its own";
-    throw SaverError("sg.saver.406", what);
+    throw SaverError(ErrorId::saver_not_a_store, what);
   }
   if (!in.has_migrations)
     throw SaverCorrupt("\"" + path + "\" is marked as a stategraph database but has no sg_migrations table; "
                        "it was damaged or edited by hand");
   if (in.version > kSchemaVersion)
-    throw SaverError("sg.saver.405", "schema from a newer release: \"" + path + "\" has schema version " +
+    throw SaverError(ErrorId::saver_newer_schema, "schema from a newer release: \"" + path + "\" has schema version " +
                                          std::to_string(in.version) + " but this build of stategraph supports up to " +
                                          std::to_string(kSchemaVersion) +
                                          "; open it with the release that wrote it or a newer one");
@@ -133,7 +133,7 @@ void prepare_schema(Connection& c) {
   check(first, c.path());
   if (c.read_only()) {
     if (first.version < kSchemaVersion)
-      throw SaverError("sg.saver.408", "\"" + c.path() + "\" has " +
+      throw SaverError(ErrorId::saver_schema_missing, "\"" + c.path() + "\" has " +
                                            (first.version == 0 ? std::string("no stategraph schema")
                                                                : "schema version " + std::to_string(first.version)) +
                                            " and was opened read-only, so it cannot be created or migrated to version " +

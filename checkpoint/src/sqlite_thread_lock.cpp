@@ -129,7 +129,7 @@ std::unique_ptr<ThreadLock> lock_thread_file(const std::filesystem::path& direct
       if (pid > 0) message += " (process " + std::to_string(pid) + ")";
       message += " has held it for the whole wait of " + std::to_string(wait.count()) +
                  " ms; try again later (lock file \"" + path.string() + "\")";
-      throw SaverError("sg.saver.404", message);
+      throw SaverError(ErrorId::saver_thread_busy, message);
     }
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
     pause = std::min(pause * 2, std::max(max_poll, std::chrono::milliseconds(1)));

@@ -38,7 +38,7 @@ StoreUri parse_store_uri(std::string_view text) {
       return uri;
     }
   }
-  throw SaverError("sg.saver.410", "\"" + redact_password(text) +
+  throw SaverError(ErrorId::saver_bad_store_uri, "\"" + redact_password(text) +
                                        "\" is not a store address: use memory, sqlite:PATH (a SQLite file) or "
                                        "postgres://USER@HOST:PORT/DB (a libpq URI)");
 }

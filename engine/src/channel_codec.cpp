@@ -32,7 +32,7 @@ Send ChannelCodec::decode_send(const nlohmann::json& j) const {
   const std::string node = j.at("node").get<std::string>();
   auto idx = e_->find_node(node);
   if (!idx || *idx == kStartNode)
-    throw StateError("sg.state.502", "a stored Send targets unknown node \"" + node + "\"");
+    throw StateError(ErrorId::state_unknown_channel, "a stored Send targets unknown node \"" + node + "\"");
   const InputOps& in = e_->nodes[*idx].input;
   return Send::from_erased(node, in.decode(j.at("arg")), in.type, in.encode);
 }
@@ -85,7 +85,7 @@ PendingWrite ChannelCodec::encode_write(const std::string& tid, const ErasedWrit
 ErasedWrite ChannelCodec::decode_write(const PendingWrite& pw) const {
   auto it = e_->channel_index.find(pw.channel);
   if (it == e_->channel_index.end())
-    throw StateError("sg.state.502", "a saved write names unknown channel \"" + pw.channel +
+    throw StateError(ErrorId::state_unknown_channel, "a saved write names unknown channel \"" + pw.channel +
                                          "\"; was the graph changed since it was saved?");
   const ChannelInfo& info = e_->channels[it->second];
   ErasedWrite w;
@@ -110,7 +110,7 @@ ErasedWrite ChannelCodec::decode_write(const PendingWrite& pw) const {
     case ChannelKind::start:
       break;
   }
-  throw StateError("sg.state.502", "a saved write names channel \"" + pw.channel + "\", which tasks cannot write");
+  throw StateError(ErrorId::state_unknown_channel, "a saved write names channel \"" + pw.channel + "\", which tasks cannot write");
 }
 
 nlohmann::json ChannelCodec::updates_json(const std::vector<ErasedWrite>& writes) const {

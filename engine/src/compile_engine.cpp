@@ -80,17 +80,17 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
   e->node_index.emplace(START, kStartNode);
   for (auto& n : spec.nodes) {
     if (n.name == START || n.name == END || n.name == AS_INPUT || n.name == AS_COPY || n.name.empty()) {
-      problems.push_back("[sg.compile.102] node name " + q(n.name) +
+      problems.push_back(error_tag(ErrorId::compile_reserved_node_name) + "node name " + q(n.name) +
                          " is reserved or empty; choose another name");
       continue;
     }
     if (n.name.find_first_of("|:") != std::string::npos) {
-      problems.push_back("[sg.compile.102] node name " + q(n.name) +
+      problems.push_back(error_tag(ErrorId::compile_reserved_node_name) + "node name " + q(n.name) +
                          " contains '|' or ':', which are reserved for namespaces");
       continue;
     }
     if (e->node_index.count(n.name) != 0) {
-      problems.push_back("[sg.compile.103] node " + q(n.name) + " is added twice; node names must be unique");
+      problems.push_back(error_tag(ErrorId::compile_duplicate_node) + "node " + q(n.name) + " is added twice; node names must be unique");
       continue;
     }
     NodeInfo info;
@@ -134,23 +134,23 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
   };
   auto check_state_input = [&](std::uint32_t node, const std::string& via) {
     if (!e->nodes[node].takes_state)
-      problems.push_back("[sg.compile.109] node " + q(e->nodes[node].name) + " is fed by " + via +
+      problems.push_back(error_tag(ErrorId::compile_input_type_mismatch) + "node " + q(e->nodes[node].name) + " is fed by " + via +
                          " but takes another input type than the state; reach it with sg::Send");
   };
 
   for (const auto& [from, to] : spec.edges) {
     if (from == END) {
-      problems.push_back("[sg.compile.108] edge " + q(from) + "->" + q(to) + ": END has no outgoing edges");
+      problems.push_back(error_tag(ErrorId::compile_edge_from_end_or_to_start) + "edge " + q(from) + "->" + q(to) + ": END has no outgoing edges");
       continue;
     }
     if (to == START) {
-      problems.push_back("[sg.compile.108] edge " + q(from) + "->" + q(to) + ": START cannot be a target");
+      problems.push_back(error_tag(ErrorId::compile_edge_from_end_or_to_start) + "edge " + q(from) + "->" + q(to) + ": START cannot be a target");
       continue;
     }
     auto f = vertex_of(from);
     auto t = vertex_of(to);
-    if (!f) problems.push_back("[sg.compile.101] edge " + q(from) + "->" + q(to) + ": unknown node " + q(from));
-    if (!t) problems.push_back("[sg.compile.101] edge " + q(from) + "->" + q(to) + ": unknown node " + q(to));
+    if (!f) problems.push_back(error_tag(ErrorId::compile_unknown_node) + "edge " + q(from) + "->" + q(to) + ": unknown node " + q(from));
+    if (!t) problems.push_back(error_tag(ErrorId::compile_unknown_node) + "edge " + q(from) + "->" + q(to) + ": unknown node " + q(to));
     if (!f || !t) continue;
     boost::add_edge(*f, *t, g);
     e->static_edges.emplace_back(from, to);
@@ -164,12 +164,12 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
     bool ok = true;
     for (const auto& s : sources)
       if (s == START || s == END || !e->find_node(s)) {
-        problems.push_back("[sg.compile.101] join " + q(jn) + ": unknown source node " + q(s));
+        problems.push_back(error_tag(ErrorId::compile_unknown_node) + "join " + q(jn) + ": unknown source node " + q(s));
         ok = false;
       }
     auto t = e->find_node(target);
     if (!t || *t == kStartNode) {
-      problems.push_back("[sg.compile.101] join " + q(jn) + ": unknown target node " + q(target));
+      problems.push_back(error_tag(ErrorId::compile_unknown_node) + "join " + q(jn) + ": unknown target node " + q(target));
       ok = false;
     }
     if (!ok) continue;
@@ -189,7 +189,7 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
   for (auto& b : spec.branches) {
     auto src = b.source == START ? std::optional<std::uint32_t>(kStartNode) : e->find_node(b.source);
     if (!src) {
-      problems.push_back("[sg.compile.101] conditional edges from unknown node " + q(b.source));
+      problems.push_back(error_tag(ErrorId::compile_unknown_node) + "conditional edges from unknown node " + q(b.source));
       continue;
     }
     std::vector<std::string> targets;
@@ -197,7 +197,7 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
       for (const auto& [key, node] : *b.path_map) {
         auto t = vertex_of(node);
         if (!t || node == START) {
-          problems.push_back("[sg.compile.101] conditional edges from " + q(b.source) + ": path_map key " +
+          problems.push_back(error_tag(ErrorId::compile_unknown_node) + "conditional edges from " + q(b.source) + ": path_map key " +
                              q(key) + " names unknown node " + q(node));
           continue;
         }
@@ -217,7 +217,7 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
     for (const auto& d : e->nodes[i].destinations) {
       auto t = vertex_of(d);
       if (!t || d == START) {
-        problems.push_back("[sg.compile.101] node " + q(e->nodes[i].name) + ": destination " + q(d) +
+        problems.push_back(error_tag(ErrorId::compile_unknown_node) + "node " + q(e->nodes[i].name) + ": destination " + q(d) +
                            " is not a node");
         continue;
       }
@@ -231,16 +231,16 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
   }
 
   if (boost::out_degree(kStartNode, g) == 0)
-    problems.push_back("[sg.compile.104] no edge leaves START; add add_edge(sg::START, \"<first node>\")");
+    problems.push_back(error_tag(ErrorId::compile_no_entry_edge) + "no edge leaves START; add add_edge(sg::START, \"<first node>\")");
   else {
     auto from_start = reachable(g, kStartNode);
     auto to_end = reaches(g, end_vertex);
     for (std::size_t i = 1; i < e->nodes.size(); ++i) {
       if (!from_start[i])
-        problems.push_back("[sg.compile.105] node " + q(e->nodes[i].name) +
+        problems.push_back(error_tag(ErrorId::compile_unreachable_node) + "node " + q(e->nodes[i].name) +
                            " cannot be reached from START; add an edge into it or remove it");
       else if (!to_end[i])
-        problems.push_back("[sg.compile.106] node " + q(e->nodes[i].name) +
+        problems.push_back(error_tag(ErrorId::compile_cannot_reach_end) + "node " + q(e->nodes[i].name) +
                            " can never reach END (it is caught in a cycle without exit); add a conditional edge out");
     }
   }
@@ -249,7 +249,7 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
   e->interrupt_before = e->node_marks(options.interrupt_before, &unknown);
   e->interrupt_after = e->node_marks(options.interrupt_after, &unknown);
   for (const auto& n : unknown)
-    problems.push_back("[sg.compile.107] interrupt_before/after names unknown node " + q(n));
+    problems.push_back(error_tag(ErrorId::compile_unknown_interrupt_node) + "interrupt_before/after names unknown node " + q(n));
 
   if (!problems.empty()) throw CompileError(std::move(problems));
 

@@ -166,7 +166,7 @@ void LoopState::decode_channel(std::uint32_t ch, const nlohmann::json& j) {
   } catch (const sg::Error&) {
     throw;
   } catch (const std::exception& ex) {
-    throw StateError("sg.state.501", "stored value of channel \"" + info.name + "\" does not load: " + ex.what());
+    throw StateError(ErrorId::state_value_does_not_convert, "stored value of channel \"" + info.name + "\" does not load: " + ex.what());
   }
 }
 
@@ -427,11 +427,11 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
     std::size_t overwrites = 0;
     for (const auto* w : ws) overwrites += w->kind == WriteKind::overwrite ? 1 : 0;
     if (overwrites > 1)
-      throw InvalidUpdate("sg.update.202", "field \"" + ops.name + "\" got " + std::to_string(overwrites) +
+      throw InvalidUpdate(ErrorId::update_conflicting_overwrites, "field \"" + ops.name + "\" got " + std::to_string(overwrites) +
                                                " Overwrite writes in step " + std::to_string(step) + " (from " +
                                                writers() + "); at most one per step");
     if (ops.last_value && overwrites == 0 && ws.size() > 1)
-      throw InvalidUpdate("sg.update.201",
+      throw InvalidUpdate(ErrorId::update_conflicting_writes,
                           "field \"" + ops.name + "\" was written " + std::to_string(ws.size()) + " times in step " +
                               std::to_string(step) + " (by " + writers() +
                               ") but keeps only one value per step; give it a reducer in sg::state_schema "
@@ -441,7 +441,7 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
     } catch (const sg::Error&) {
       throw;
     } catch (const std::exception& ex) {
-      throw InvalidUpdate("sg.update.205", "the reducer of field \"" + ops.name + "\" threw in step " +
+      throw InvalidUpdate(ErrorId::update_reducer_failed, "the reducer of field \"" + ops.name + "\" threw in step " +
                                                std::to_string(step) + " (writes from " + writers() + "): " + ex.what());
     }
     bump(f, next, updated);  // field f is channel f
@@ -519,7 +519,7 @@ std::vector<std::uint32_t> LoopState::apply_external(const std::vector<ErasedWri
     if (per_field[f].empty()) continue;
     const auto& ops = engine_->state->fields[f];
     if (ops.last_value && per_field[f].size() > 1)
-      throw InvalidUpdate("sg.update.201", "field \"" + ops.name + "\" was written " +
+      throw InvalidUpdate(ErrorId::update_conflicting_writes, "field \"" + ops.name + "\" was written " +
                                                std::to_string(per_field[f].size()) +
                                                " times by one Command update but keeps only one value");
     delta_.applied(f, ops.apply(mutable_state(), per_field[f]));

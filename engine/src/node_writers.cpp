@@ -6,12 +6,12 @@
 namespace sg::detail {
 
 ErasedWrite send_write(const Engine& e, Send s, const std::string& from) {
-  if (s.node() == END) throw InvalidUpdate("sg.update.204", from + " sent a Send to END; a Send must target a node");
+  if (s.node() == END) throw InvalidUpdate(ErrorId::update_invalid_send, from + " sent a Send to END; a Send must target a node");
   auto idx = e.find_node(s.node());
   if (!idx || *idx == kStartNode)
-    throw InvalidUpdate("sg.update.204", from + " sent a Send to unknown node \"" + s.node() + "\"");
+    throw InvalidUpdate(ErrorId::update_invalid_send, from + " sent a Send to unknown node \"" + s.node() + "\"");
   if (s.arg_type() != e.nodes[*idx].input.type)
-    throw InvalidUpdate("sg.update.204", from + " sent a Send to \"" + s.node() +
+    throw InvalidUpdate(ErrorId::update_invalid_send, from + " sent a Send to \"" + s.node() +
                                              "\" whose argument type is not that node's input type");
   return {e.tasks_channel, WriteKind::send, 0, std::make_shared<const Send>(std::move(s))};
 }
@@ -32,17 +32,17 @@ std::vector<ErasedWrite> node_writes(const Engine& e, const LoopState& state, st
         if (branch.path_map) {
           auto it = branch.path_map->find(key);
           if (it == branch.path_map->end())
-            throw InvalidUpdate("sg.update.203", "the router after \"" + node.name + "\" returned \"" + key +
+            throw InvalidUpdate(ErrorId::update_router_unknown_target, "the router after \"" + node.name + "\" returned \"" + key +
                                                      "\", which is not a key of its path_map");
           target = it->second;
         }
         if (target == END) continue;
         auto idx = e.find_node(target);
         if (!idx || *idx == kStartNode)
-          throw InvalidUpdate("sg.update.203", "the router after \"" + node.name + "\" returned \"" + target +
+          throw InvalidUpdate(ErrorId::update_router_unknown_target, "the router after \"" + node.name + "\" returned \"" + target +
                                                    "\", which is not a node of this graph");
         if (!e.nodes[*idx].takes_state)
-          throw InvalidUpdate("sg.update.204", "the router after \"" + node.name + "\" routed to \"" + target +
+          throw InvalidUpdate(ErrorId::update_invalid_send, "the router after \"" + node.name + "\" routed to \"" + target +
                                                    "\", which takes a Send argument; return sg::Send instead");
         writes.push_back({e.branch_channel[*idx], WriteKind::trigger, 0, nullptr});
       }
@@ -53,7 +53,7 @@ std::vector<ErasedWrite> node_writes(const Engine& e, const LoopState& state, st
     if (g == END) continue;
     auto idx = e.find_node(g);
     if (!idx || *idx == kStartNode)
-      throw InvalidUpdate("sg.update.206", "node \"" + node.name + "\" returned Command goto \"" + g +
+      throw InvalidUpdate(ErrorId::update_goto_unknown_node, "node \"" + node.name + "\" returned Command goto \"" + g +
                                                "\", which is not a node of this graph");
     writes.push_back({e.branch_channel[*idx], WriteKind::trigger, 0, nullptr});
   }

@@ -20,10 +20,10 @@ namespace {
 
 void validate_config(const Engine& e, const RunConfig& config) {
   if (config.recursion_limit < 1)
-    throw ConfigError("sg.run.306", "recursion_limit must be at least 1 (got " +
+    throw ConfigError(ErrorId::run_invalid_option, "recursion_limit must be at least 1 (got " +
                                         std::to_string(config.recursion_limit) + ")");
   if (e.saver && config.thread_id.empty())
-    throw ConfigError("sg.run.303",
+    throw ConfigError(ErrorId::run_missing_thread_id,
                       "this graph has a checkpointer, so every call needs RunConfig::thread_id "
                       "(e.g. {.thread_id = \"user-42\"})");
 }
@@ -81,7 +81,7 @@ class Loop {
       if (!cached) tuple = e_.saver->get_tuple({config_.thread_id, config_.checkpoint_ns, config_.checkpoint_id});
     }
     if (config_.checkpoint_id && !tuple)
-      throw ConfigError("sg.run.307", "thread \"" + config_.thread_id + "\" has no checkpoint \"" +
+      throw ConfigError(ErrorId::run_unknown_checkpoint, "thread \"" + config_.thread_id + "\" has no checkpoint \"" +
                                           *config_.checkpoint_id + "\"");
     if (tuple) {
       state_.load(tuple->checkpoint);
@@ -110,7 +110,7 @@ class Loop {
       emit_values(updated);
     } else {
       if (!tuple)
-        throw ConfigError("sg.run.304", e_.saver ? "thread \"" + config_.thread_id +
+        throw ConfigError(ErrorId::run_nothing_to_resume, e_.saver ? "thread \"" + config_.thread_id +
                                                        "\" has no checkpoint to resume; pass an input"
                                                  : "no input was given and the graph has no checkpointer to resume "
                                                    "from; pass an input");
@@ -181,7 +181,7 @@ class Loop {
     std::vector<std::string> unknown;
     auto m = e_.node_marks(names, &unknown);
     if (!unknown.empty())
-      throw ConfigError("sg.run.306", "interrupt_before/after names unknown node \"" + unknown.front() + "\"");
+      throw ConfigError(ErrorId::run_invalid_option, "interrupt_before/after names unknown node \"" + unknown.front() + "\"");
     return m;
   }
 
@@ -203,7 +203,7 @@ class Loop {
       if (g == END) continue;
       auto idx = e_.find_node(g);
       if (!idx || *idx == kStartNode)
-        throw InvalidUpdate("sg.update.206", "Command goto names unknown node \"" + g + "\"");
+        throw InvalidUpdate(ErrorId::update_goto_unknown_node, "Command goto names unknown node \"" + g + "\"");
       writes.push_back({e_.branch_channel[*idx], WriteKind::trigger, 0, nullptr});
     }
     for (auto& s : in.sends) writes.push_back(send_write(e_, std::move(s), "Command input"));
@@ -229,14 +229,14 @@ class Loop {
   void check_resume(const RunInput& in) const {
     const auto pending = saved_.pending_interrupts();
     if (pending.empty())
-      throw ConfigError("sg.run.310", "Command resume on thread \"" + config_.thread_id +
+      throw ConfigError(ErrorId::run_resume_without_interrupt, "Command resume on thread \"" + config_.thread_id +
                                           "\": nothing is waiting for an answer (no interrupt is pending at the "
                                           "checkpoint it resumes); to run the graph again pass an input, to continue "
                                           "a run stopped by an error invoke with std::nullopt");
     const bool named = std::any_of(pending.begin(), pending.end(),
                                    [&](const Interrupt& i) { return in.resume_map.count(i.id) != 0; });
     if (!in.resume && !named)
-      throw ConfigError("sg.run.310", "Command resume_map on thread \"" + config_.thread_id +
+      throw ConfigError(ErrorId::run_resume_without_interrupt, "Command resume_map on thread \"" + config_.thread_id +
                                           "\" names no interrupt that is waiting (" + std::to_string(pending.size()) +
                                           " waiting, the first has id \"" + pending.front().id + "\")");
   }

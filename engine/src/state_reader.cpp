@@ -15,10 +15,10 @@ namespace {
 
 void require_saver(const Engine& e, const RunConfig& config) {
   if (!e.saver)
-    throw ConfigError("sg.run.308", "get_state/get_state_history need a checkpointer; compile with "
+    throw ConfigError(ErrorId::run_no_checkpointer, "get_state/get_state_history need a checkpointer; compile with "
                                     "CompileOptions::checkpointer");
   if (config.thread_id.empty())
-    throw ConfigError("sg.run.303", "get_state/get_state_history need RunConfig::thread_id");
+    throw ConfigError(ErrorId::run_missing_thread_id, "get_state/get_state_history need RunConfig::thread_id");
 }
 
 /// `apply_pending`: fold the writes of tasks that finished into values/next (the latest state as

@@ -25,7 +25,7 @@ namespace sg::detail {
 
 namespace {
 
-[[noreturn]] void invalid(const std::string& message) { throw InvalidUpdate("sg.update.209", message); }
+[[noreturn]] void invalid(const std::string& message) { throw InvalidUpdate(ErrorId::update_state_invalid, message); }
 
 std::string node_names(const Engine& e) {
   std::string s;
@@ -65,7 +65,7 @@ void validate(const Engine& e, const std::vector<std::vector<RawStateUpdate>>& s
                   "the superstep {{std::nullopt, \"__copy__\"}, {values, \"node\"}, ...} to bulk_update_state");
         if (j != 0) invalid(where + ": \"__copy__\" must be the superstep's first update (the others apply to the copy)");
       } else if (!e.find_node(n)) {
-        throw InvalidUpdate("sg.update.207", "update_state: as_node \"" + n + "\" is not a node of this graph (nodes: " +
+        throw InvalidUpdate(ErrorId::update_state_unknown_as_node, "update_state: as_node \"" + n + "\" is not a node of this graph (nodes: " +
                                                  node_names(e) + "; or \"__start__\", \"__input__\", \"__copy__\", END)");
       }
     }
@@ -95,7 +95,7 @@ class Updater {
     }
     auto tuple = e_.saver->get_tuple({config_.thread_id, config_.checkpoint_ns, config_.checkpoint_id});
     if (config_.checkpoint_id && !tuple)
-      throw ConfigError("sg.run.307", "update_state: thread \"" + config_.thread_id + "\" has no checkpoint \"" +
+      throw ConfigError(ErrorId::run_unknown_checkpoint, "update_state: thread \"" + config_.thread_id + "\" has no checkpoint \"" +
                                           *config_.checkpoint_id + "\"");
     if (!tuple) return;  // a thread without checkpoints: the update starts from the defaults
     state_.load(tuple->checkpoint);
@@ -230,7 +230,7 @@ class Updater {
     if (nodes.size() == 1) return nodes.front();
     std::string names;
     for (auto n : nodes) names += (names.empty() ? "\"" : ", \"") + e_.nodes[n].name + "\"";
-    throw InvalidUpdate("sg.update.208", "update_state cannot tell which node the update is from: " + names +
+    throw InvalidUpdate(ErrorId::update_state_ambiguous_as_node, "update_state cannot tell which node the update is from: " + names +
                                              " ran last, in the same step; pass as_node");
   }
 
@@ -309,9 +309,9 @@ class Updater {
 CheckpointConfig bulk_update_state(const Engine& engine, const RunConfig& config,
                                    std::vector<std::vector<RawStateUpdate>> supersteps) {
   if (!engine.saver)
-    throw ConfigError("sg.run.308", "update_state/bulk_update_state need a checkpointer; compile with "
+    throw ConfigError(ErrorId::run_no_checkpointer, "update_state/bulk_update_state need a checkpointer; compile with "
                                     "CompileOptions::checkpointer");
-  if (config.thread_id.empty()) throw ConfigError("sg.run.303", "update_state/bulk_update_state need RunConfig::thread_id");
+  if (config.thread_id.empty()) throw ConfigError(ErrorId::run_missing_thread_id, "update_state/bulk_update_state need RunConfig::thread_id");
   validate(engine, supersteps);
   auto lock = engine.saver->lock_thread(config.thread_id, config.thread_lock_wait);
   Updater updater(engine, config);

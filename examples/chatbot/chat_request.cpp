@@ -5,7 +5,7 @@
 namespace sg::chatbot {
 namespace {
 
-[[noreturn]] void malformed(const std::string& what) { throw ChatbotError("sg.chatbot.807", what); }
+[[noreturn]] void malformed(const std::string& what) { throw ChatbotError(ChatbotErrorId::bad_request, what); }
 
 /// Length of the UTF-8 sequence starting at `s[i]`, or 0 when it is not a valid one
 /// (overlong forms, surrogates and code points past U+10FFFF are invalid).
@@ -102,10 +102,10 @@ std::string percent_decode(std::string_view segment) {
       out += segment[i];
       continue;
     }
-    if (i + 2 >= segment.size()) throw ChatbotError("sg.chatbot.807", "a bad %-escape in the path");
+    if (i + 2 >= segment.size()) throw ChatbotError(ChatbotErrorId::bad_request, "a bad %-escape in the path");
     const int hi = hex(segment[i + 1]);
     const int lo = hex(segment[i + 2]);
-    if (hi < 0 || lo < 0) throw ChatbotError("sg.chatbot.807", "a bad %-escape in the path");
+    if (hi < 0 || lo < 0) throw ChatbotError(ChatbotErrorId::bad_request, "a bad %-escape in the path");
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
   }

@@ -32,10 +32,9 @@ struct Cause {
 void inspect(const std::exception& e, Cause& cause) {
   cause.message = e.what();
   if (const auto* err = dynamic_cast<const sg::Error*>(&e)) {
-    const std::string& id = err->id();
-    if (id == "sg.run.305" || id == "sg.nodes.623") cause.cancelled = true;
-    else if (id == "sg.saver.404") cause.busy = true;
-    else if (id.rfind("sg.saver.", 0) == 0) cause.saver = true;
+    if (dynamic_cast<const sg::Cancelled*>(&e) != nullptr) cause.cancelled = true;
+    else if (err->is(ErrorId::saver_thread_busy)) cause.busy = true;
+    else if (dynamic_cast<const sg::SaverError*>(&e) != nullptr) cause.saver = true;
     else if (dynamic_cast<const sg::ModelError*>(&e) != nullptr) cause.model = true;
   }
   try {
@@ -49,11 +48,11 @@ void inspect(const std::exception& e, Cause& cause) {
 [[noreturn]] void rethrow_as_chatbot_error(const std::string& thread_id, const std::exception& e) {
   Cause cause;
   inspect(e, cause);
-  if (cause.cancelled) throw ChatbotError("sg.chatbot.804", "the turn on thread \"" + thread_id + "\" was cancelled; the thread is as it was before it");
-  if (cause.busy) throw ChatbotError("sg.chatbot.806", "thread \"" + thread_id + "\" is busy with another turn: " + cause.message);
-  if (cause.model) throw ChatbotError("sg.chatbot.803", "the model failed; thread \"" + thread_id + "\" is as it was before the turn: " + cause.message);
-  if (cause.saver) throw ChatbotError("sg.chatbot.810", "the checkpoint store failed: " + cause.message);
-  throw ChatbotError("sg.chatbot.803", "the turn failed; thread \"" + thread_id + "\" is as it was before it: " + cause.message);
+  if (cause.cancelled) throw ChatbotError(ChatbotErrorId::cancelled, "the turn on thread \"" + thread_id + "\" was cancelled; the thread is as it was before it");
+  if (cause.busy) throw ChatbotError(ChatbotErrorId::thread_busy, "thread \"" + thread_id + "\" is busy with another turn: " + cause.message);
+  if (cause.model) throw ChatbotError(ChatbotErrorId::model_failed, "the model failed; thread \"" + thread_id + "\" is as it was before the turn: " + cause.message);
+  if (cause.saver) throw ChatbotError(ChatbotErrorId::store_failed, "the checkpoint store failed: " + cause.message);
+  throw ChatbotError(ChatbotErrorId::model_failed, "the turn failed; thread \"" + thread_id + "\" is as it was before it: " + cause.message);
 }
 
 template <class F>
@@ -63,8 +62,8 @@ auto guard_saver(F&& f) -> decltype(f()) {
   } catch (const ChatbotError&) {
     throw;
   } catch (const sg::Error& e) {
-    if (e.id() == "sg.saver.404") throw ChatbotError("sg.chatbot.806", std::string("thread busy: ") + e.what());
-    throw ChatbotError("sg.chatbot.810", std::string("the checkpoint store failed: ") + e.what());
+    if (e.is(ErrorId::saver_thread_busy)) throw ChatbotError(ChatbotErrorId::thread_busy, std::string("thread busy: ") + e.what());
+    throw ChatbotError(ChatbotErrorId::store_failed, std::string("the checkpoint store failed: ") + e.what());
   }
 }
 
@@ -73,7 +72,7 @@ auto guard_saver(F&& f) -> decltype(f()) {
 Chatbot::Chatbot(ChatbotConfig config)
     : config_(std::move(config)),
       app_(config_.model && config_.saver ? build_chatbot_graph(config_.model, config_.graph, config_.saver)
-                                          : throw ChatbotError("sg.chatbot.805", "a Chatbot needs a model and a checkpoint saver")) {}
+                                          : throw ChatbotError(ChatbotErrorId::bad_configuration, "a Chatbot needs a model and a checkpoint saver")) {}
 
 std::shared_ptr<std::mutex> Chatbot::thread_mutex(const std::string& thread_id) {
   std::lock_guard lock(mutexes_guard_);
@@ -106,8 +105,8 @@ void Chatbot::restore(const std::string& thread_id, const std::optional<std::str
 
 TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, const TokenCallback& on_token,
                          const sg::CancellationToken& cancel, const std::optional<std::string>& language) {
-  if (blank(text)) throw ChatbotError("sg.chatbot.801", "the message is empty");
-  if (thread_id.empty()) throw ChatbotError("sg.chatbot.807", "the thread id is empty");
+  if (blank(text)) throw ChatbotError(ChatbotErrorId::empty_message, "the message is empty");
+  if (thread_id.empty()) throw ChatbotError(ChatbotErrorId::bad_request, "the thread id is empty");
   const auto mutex = thread_mutex(thread_id);
   std::lock_guard turn_lock(*mutex);
 
@@ -148,10 +147,10 @@ TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, 
       const auto head = config_.saver->latest_checkpoint_id({thread_id, "", std::nullopt});
       if (head != before) restore(thread_id, before);
     } catch (const std::exception& restore_error) {
-      throw ChatbotError("sg.chatbot.810", std::string("the turn failed (") + e.what() +
+      throw ChatbotError(ChatbotErrorId::store_failed, std::string("the turn failed (") + e.what() +
                                                ") and the thread could not be restored: " + restore_error.what());
     }
-    if (callback_error) throw ChatbotError("sg.chatbot.804", "the turn on thread \"" + thread_id + "\" was stopped by its reader; the thread is as it was before it");
+    if (callback_error) throw ChatbotError(ChatbotErrorId::cancelled, "the turn on thread \"" + thread_id + "\" was stopped by its reader; the thread is as it was before it");
     rethrow_as_chatbot_error(thread_id, e);
   }
 }

@@ -25,7 +25,7 @@ ApiResponse json_response(const nlohmann::json& body, unsigned status = 200) {
 
 ApiResponse error_of(const std::exception& e, bool openai) {
   if (const auto* err = dynamic_cast<const sg::Error*>(&e)) return error_response(err->id(), err->message(), openai);
-  return error_response("sg.chatbot.812", std::string("unexpected error: ") + e.what(), openai);
+  return error_response(ChatbotErrorId::internal_error, std::string("unexpected error: ") + e.what(), openai);
 }
 
 /// Runs `f` and turns whatever it throws into an error response.
@@ -36,7 +36,7 @@ ApiResponse answering(bool openai, F&& f) noexcept {
   } catch (const std::exception& e) {
     return error_of(e, openai);
   } catch (...) {
-    return error_response("sg.chatbot.812", "unexpected error (not a std::exception)", openai);
+    return error_response(ChatbotErrorId::internal_error, "unexpected error (not a std::exception)", openai);
   }
 }
 
@@ -68,7 +68,7 @@ void end_stream_with_error(ResponseStream& stream, const std::string& event) {
 }
 
 ApiResponse method_not_allowed(const char* allow) {
-  ApiResponse r = error_response("sg.chatbot.811", std::string("method not allowed here; allowed: ") + allow);
+  ApiResponse r = error_response(ChatbotErrorId::no_such_route, std::string("method not allowed here; allowed: ") + allow);
   r.status = 405;
   r.headers.emplace_back("Allow", allow);
   return r;
@@ -87,14 +87,13 @@ bool constant_time_equal(std::string_view given, std::string_view expected) noex
 }  // namespace
 
 unsigned http_status(std::string_view id) {
-  if (id == "sg.chatbot.801" || id == "sg.chatbot.807") return 400;
-  if (id == "sg.chatbot.802" || id == "sg.chatbot.811") return 404;
-  if (id == "sg.chatbot.803") return 502;
-  if (id == "sg.chatbot.804") return 499;
-  if (id == "sg.chatbot.806" || id == "sg.chatbot.813") return 503;
-  if (id == "sg.chatbot.808") return 413;
-  if (id == "sg.chatbot.809") return 401;
+  for (const ChatbotErrorInfo& row : kChatbotErrorTable)
+    if (row.code == id && row.http_status != 0) return row.http_status;
   return 500;
+}
+
+ApiResponse error_response(ChatbotErrorId id, std::string_view message, bool openai) {
+  return error_response(chatbot_error_code(id), message, openai);
 }
 
 ApiResponse error_response(std::string_view id, std::string_view message, bool openai) {
@@ -134,7 +133,7 @@ std::variant<ApiResponse, ApiCall> ApiRoutes::route(const ApiRequest& request) c
     }
     if (!authorized(request.authorization)) {
       const bool openai = path.rfind("/v1/", 0) == 0;
-      ApiResponse r = error_response("sg.chatbot.809",
+      ApiResponse r = error_response(ChatbotErrorId::unauthorized,
                                      request.authorization.empty() ? "this server needs \"Authorization: Bearer <token>\" (--token)"
                                                                    : "wrong bearer token",
                                      openai);
@@ -175,7 +174,7 @@ std::variant<ApiResponse, ApiCall> ApiRoutes::route(const ApiRequest& request) c
         return erase(std::move(thread_id));
       }
     }
-    return error_response("sg.chatbot.811", "no route " + std::string(method) + " " + std::string(path) +
+    return error_response(ChatbotErrorId::no_such_route, "no route " + std::string(method) + " " + std::string(path) +
                                                 "; see GET / or README.md (\"sg-chatbot serve\")");
   } catch (const std::exception& e) {
     return error_of(e, path.rfind("/v1/", 0) == 0);
@@ -223,7 +222,7 @@ ApiCall ApiRoutes::completions(const ApiRequest& http) const {
   } else if (request.user) {
     thread_id = *request.user;
   } else if (request.has_history) {
-    throw ChatbotError("sg.chatbot.807",
+    throw ChatbotError(ChatbotErrorId::bad_request,
                        "the request carries earlier messages but names no thread: this server keeps each conversation "
                        "as a thread and uses only the last message, so name the thread with \"user\" or an X-Thread-Id "
                        "header (a request without them and with only one message starts a new thread)");
@@ -287,7 +286,7 @@ ApiCall ApiRoutes::history(std::string thread_id) const {
   call.run = [bot, thread_id](ResponseStream*, const sg::CancellationToken&) {
     return answering(false, [&] {
       const auto view = bot->thread(thread_id);
-      if (!view) return error_response("sg.chatbot.802", "no session \"" + thread_id + "\"");
+      if (!view) return error_response(ChatbotErrorId::unknown_thread, "no session \"" + thread_id + "\"");
       nlohmann::json messages = nlohmann::json::array();
       for (const auto& m : view->messages)
         messages.push_back({{"role", sg::to_string(m.type)}, {"content", m.text()}, {"id", m.id}});
@@ -308,7 +307,7 @@ ApiCall ApiRoutes::erase(std::string thread_id) const {
   Chatbot* bot = bot_;
   call.run = [bot, thread_id](ResponseStream*, const sg::CancellationToken&) {
     return answering(false, [&] {
-      if (!bot->erase(thread_id)) return error_response("sg.chatbot.802", "no session \"" + thread_id + "\"");
+      if (!bot->erase(thread_id)) return error_response(ChatbotErrorId::unknown_thread, "no session \"" + thread_id + "\"");
       return json_response({{"session_id", thread_id}, {"message", "session \"" + thread_id + "\" deleted"}});
     });
   };
@@ -324,7 +323,7 @@ ApiCall ApiRoutes::threads(std::string_view query) const {
       const std::string_view value = pair.substr(6);
       const auto parsed = std::from_chars(value.data(), value.data() + value.size(), limit);
       if (parsed.ec != std::errc() || parsed.ptr != value.data() + value.size() || limit == 0)
-        throw ChatbotError("sg.chatbot.807", "limit must be a positive whole number");
+        throw ChatbotError(ChatbotErrorId::bad_request, "limit must be a positive whole number");
     }
     begin = end + 1;
   }

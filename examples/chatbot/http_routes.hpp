@@ -18,6 +18,7 @@
 #include <stategraph/run_config.hpp>
 
 #include "chatbot.hpp"
+#include "chatbot_error.hpp"
 #include "sse_writer.hpp"
 
 namespace sg::chatbot {
@@ -56,12 +57,15 @@ struct ApiCall {
   std::function<ApiResponse(ResponseStream* stream, const sg::CancellationToken& cancel)> run;
 };
 
-/// The HTTP status of an sg.chatbot.8xx id (chatbot_error.hpp); 500 for any other id.
+/// The HTTP status of an sg.chatbot.8xx id (kChatbotErrorTable in chatbot_error.hpp); 500 for any
+/// other id.
 unsigned http_status(std::string_view error_id);
 
 /// `{"error": {"id", "message"}}` with the id's status; with `openai`, OpenAI's error object
 /// (openai_error_json), which also carries the id.
 ApiResponse error_response(std::string_view id, std::string_view message, bool openai = false);
+/// The same for one of sg-chatbot's own ids.
+ApiResponse error_response(ChatbotErrorId id, std::string_view message, bool openai = false);
 
 class ApiRoutes {
  public:

@@ -201,7 +201,7 @@ class SocketStream final : public ResponseStream {
   }
 
   void write(std::string_view bytes) override {
-    if (failed_) throw ChatbotError("sg.chatbot.804", "the client went away");
+    if (failed_) throw ChatbotError(ChatbotErrorId::cancelled, "the client went away");
     const bool first = !started_;
     started_ = true;
     auto done = std::make_shared<std::promise<beast::error_code>>();
@@ -218,7 +218,7 @@ class SocketStream final : public ResponseStream {
     // The write completes or times out (io_timeout): the I/O threads run until the workers end.
     if (const beast::error_code ec = result.get()) {
       failed_ = true;
-      throw ChatbotError("sg.chatbot.804", "the client went away (" + ec.message() + ")");
+      throw ChatbotError(ChatbotErrorId::cancelled, "the client went away (" + ec.message() + ")");
     }
   }
 
@@ -319,13 +319,13 @@ struct HttpServer::Impl {
         try {
           response = f();
         } catch (const std::exception& e) {  // calls do not throw; this is a safety net
-          response = error_response("sg.chatbot.812", std::string("unexpected error: ") + e.what());
+          response = error_response(ChatbotErrorId::internal_error, std::string("unexpected error: ") + e.what());
         } catch (...) {
-          response = error_response("sg.chatbot.812", "unexpected error");
+          response = error_response(ChatbotErrorId::internal_error, "unexpected error");
         }
         complete(std::move(response));
       });
-      if (!queued) complete(error_response("sg.chatbot.813", "the server is stopping"));
+      if (!queued) complete(error_response(ChatbotErrorId::stopping, "the server is stopping"));
     };
     return net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, ApiResponse)>(
         std::move(initiate), net::use_awaitable);
@@ -383,7 +383,7 @@ struct HttpServer::Impl {
     stream.expires_after(options.io_timeout);
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (ec == http::error::header_limit) {
-      ApiResponse r = error_response("sg.chatbot.808", "the request head is larger than " + std::to_string(kHeaderLimit) + " bytes");
+      ApiResponse r = error_response(ChatbotErrorId::body_too_large, "the request head is larger than " + std::to_string(kHeaderLimit) + " bytes");
       r.status = 431;
       co_await write_response(stream, std::move(r), 11, false);
       co_return false;
@@ -395,7 +395,7 @@ struct HttpServer::Impl {
     }
     if (ec && ec != http::error::end_of_stream && ec != beast::error::timeout && ec != net::error::eof &&
         ec != net::error::operation_aborted && ec != net::error::connection_reset && ec != net::error::bad_descriptor) {
-      co_await write_response(stream, error_response("sg.chatbot.807", "malformed HTTP request: " + ec.message()), 11, false);
+      co_await write_response(stream, error_response(ChatbotErrorId::bad_request, "malformed HTTP request: " + ec.message()), 11, false);
       co_return false;
     }
     if (ec) co_return false;
@@ -428,7 +428,7 @@ struct HttpServer::Impl {
   }
 
   ApiResponse too_large() const {
-    return error_response("sg.chatbot.808",
+    return error_response(ChatbotErrorId::body_too_large,
                           "the request body is larger than " + std::to_string(options.max_body_bytes) + " bytes (--max-body)");
   }
 
@@ -438,7 +438,7 @@ struct HttpServer::Impl {
       while (co_await serve_one(*connection, buffer)) {
       }
     } catch (const std::exception& e) {
-      std::cerr << "sg-chatbot: [sg.chatbot.812] connection failed: " << e.what() << std::endl;
+      std::cerr << "sg-chatbot: " << chatbot_error_tag(ChatbotErrorId::internal_error) << "connection failed: " << e.what() << std::endl;
     }
     beast::error_code ignored;
     connection->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -475,13 +475,13 @@ HttpServer::HttpServer(Chatbot& bot, ServerOptions options) : impl_(std::make_un
                                           tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   const std::string where = s.options.host + ":" + std::to_string(s.options.port);
   if (ec || endpoints.empty())
-    throw ChatbotError("sg.chatbot.805", "cannot resolve the address to serve on, " + where + ": " + ec.message());
+    throw ChatbotError(ChatbotErrorId::bad_configuration, "cannot resolve the address to serve on, " + where + ": " + ec.message());
   const tcp::endpoint endpoint = endpoints.begin()->endpoint();
   s.acceptor.open(endpoint.protocol(), ec);
   if (!ec) s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) s.acceptor.bind(endpoint, ec);
   if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) throw ChatbotError("sg.chatbot.805", "cannot listen on " + where + ": " + ec.message());
+  if (ec) throw ChatbotError(ChatbotErrorId::bad_configuration, "cannot listen on " + where + ": " + ec.message());
   s.port = s.acceptor.local_endpoint().port();
   net::co_spawn(s.acceptor.get_executor(), s.accept_loop(), net::detached);
   const std::size_t n = std::max<std::size_t>(s.options.threads, 1);

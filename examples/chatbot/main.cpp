@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     std::cerr << "sg-chatbot: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "sg-chatbot: [sg.chatbot.805] " << e.what() << "\n";
+    std::cerr << "sg-chatbot: " << chatbot_error_tag(ChatbotErrorId::bad_configuration) << e.what() << "\n";
     return 2;
   }
 }

@@ -10,7 +10,7 @@
 namespace sg::chatbot {
 namespace {
 
-[[noreturn]] void malformed(const std::string& what) { throw ChatbotError("sg.chatbot.807", what); }
+[[noreturn]] void malformed(const std::string& what) { throw ChatbotError(ChatbotErrorId::bad_request, what); }
 
 /// The text of a message's content: a string, or an array of text parts.
 std::string content_text(const nlohmann::json& content, std::size_t index) {
@@ -80,7 +80,7 @@ CompletionRequest parse_completion_request(std::string_view body) {
     const auto content = message.find("content");
     request.input = content_text(content == message.end() ? nlohmann::json() : *content, i);
   }
-  if (blank(request.input)) throw ChatbotError("sg.chatbot.801", "the last user message is empty");
+  if (blank(request.input)) throw ChatbotError(ChatbotErrorId::empty_message, "the last user message is empty");
   return request;
 }
 

@@ -148,7 +148,7 @@ class Repl {
       if (streamed) std::cout << "\n";
       std::cout.flush();
       ++failures_;
-      if (e.id() == "sg.chatbot.804") {
+      if (e.id() == chatbot_error_code(ChatbotErrorId::cancelled)) {
         std::cerr << "(cancelled — the thread is as it was before this message)\n";
       } else {
         std::cerr << "error: " << e.what() << "\n";

@@ -84,7 +84,7 @@ sg::StoreUri checkpoint_store(const Settings& settings) {
   try {
     return sg::parse_store_uri(settings.checkpoints);
   } catch (const sg::Error& e) {
-    throw ChatbotError("sg.chatbot.805", "--checkpoints " + std::string(e.message()));
+    throw ChatbotError(ChatbotErrorId::bad_configuration, "--checkpoints " + std::string(e.message()));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "stategraph/errors.hpp"
 #include "stategraph/nodes/errors.hpp"
 #include "util.hpp"
 
@@ -11,12 +12,12 @@ namespace {
 
 void check_cancelled(const ChatOptions& options, const ChatModel& model) {
   if (options.cancelled && options.cancelled())
-    throw ModelError("sg.nodes.623", "the call to chat model \"" + model.name() + "\" was cancelled");
+    throw Cancelled("the call to chat model \"" + model.name() + "\" was cancelled");
 }
 
 void check_reply(const Message& reply, const ChatModel& model) {
   if (reply.type != MessageType::ai)
-    throw ModelError("sg.nodes.622", "chat model \"" + model.name() + "\" replied with a " + to_string(reply.type) +
+    throw ModelError(ErrorId::nodes_malformed_reply, "chat model \"" + model.name() + "\" replied with a " + to_string(reply.type) +
                                          " message; a model must reply with an ai message");
 }
 
@@ -55,9 +56,9 @@ Message ChatModel::stream(const Messages& messages, const ChatOptions& options, 
 std::unique_ptr<ChatModel> ChatModel::bind_tools(std::vector<ToolSpec> tools) const {
   std::set<std::string> names;
   for (const auto& t : tools) {
-    if (t.name.empty()) throw UsageError("sg.nodes.606", "bind_tools: a tool has an empty name");
+    if (t.name.empty()) throw UsageError(ErrorId::nodes_invalid_tools, "bind_tools: a tool has an empty name");
     if (!names.insert(t.name).second)
-      throw UsageError("sg.nodes.606", "bind_tools: two tools are named \"" + t.name + "\"");
+      throw UsageError(ErrorId::nodes_invalid_tools, "bind_tools: two tools are named \"" + t.name + "\"");
   }
   auto copy = clone();
   copy->tools_ = std::move(tools);

@@ -73,14 +73,14 @@ Message FakeChatModel::next_reply(const Messages& messages) const {
     if (shared_->keep_received) shared_->received.push_back(messages);
     if (auto f = shared_->faults.find(call); f != shared_->faults.end()) {
       if (f->second) std::rethrow_exception(f->second);
-      throw ModelError("sg.nodes.621", "fault injected into " + shared_->name + " on call " + std::to_string(call));
+      throw ModelError(ErrorId::nodes_injected_fault, "fault injected into " + shared_->name + " on call " + std::to_string(call));
     }
     if (shared_->responder) {
       responder = shared_->responder;
     } else {
       if (shared_->next >= shared_->replies.size()) {
         if (!shared_->cycle || shared_->replies.empty())
-          throw ModelError("sg.nodes.620", shared_->name + " has no scripted reply left for call " + std::to_string(call) +
+          throw ModelError(ErrorId::nodes_fake_model_exhausted, shared_->name + " has no scripted reply left for call " + std::to_string(call) +
                                                " (it was given " + std::to_string(shared_->replies.size()) + ")");
         shared_->next = 0;
       }

@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void bad_message(std::string_view what) { throw UsageError("sg.nodes.603", what); }
+[[noreturn]] void bad_message(std::string_view what) { throw UsageError(ErrorId::nodes_not_a_message, what); }
 
 json checked_content(json content) {
   if (content.is_null()) return "";

@@ -12,7 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-[[noreturn]] void bad_chunk(const std::string& what) { throw UsageError("sg.nodes.603", what); }
+[[noreturn]] void bad_chunk(const std::string& what) { throw UsageError(ErrorId::nodes_not_a_message, what); }
 
 std::string str_field(const json& j, const char* key) {
   auto it = j.find(key);

@@ -15,6 +15,7 @@
 
 #include "openai_wire.hpp"
 #include "sse_parser.hpp"
+#include "stategraph/errors.hpp"
 
 namespace sg {
 
@@ -31,7 +32,7 @@ constexpr std::size_t max_error_bytes = std::size_t{64} << 10U;  // what is kept
 constexpr milliseconds max_server_retry_delay{std::chrono::seconds(60)};
 
 [[noreturn]] void bad_option(const std::string& what) {
-  throw ModelError("sg.nodes.634", "OpenAIChatModel: " + what);
+  throw ModelError(ErrorId::nodes_invalid_model_options, "OpenAIChatModel: " + what);
 }
 
 bool has_line_break(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
@@ -75,7 +76,7 @@ struct CurlHandles {
     if (easy == nullptr || multi == nullptr) {
       if (multi != nullptr) curl_multi_cleanup(multi);
       if (easy != nullptr) curl_easy_cleanup(easy);
-      throw ModelError("sg.nodes.631", "libcurl could not be initialised (out of memory?)", true);
+      throw ModelError(ErrorId::nodes_connection_failed, "libcurl could not be initialised (out of memory?)", true);
     }
   }
   ~CurlHandles() {
@@ -133,7 +134,7 @@ void append(Slist& list, const std::string& line) {
 
 /// Why an attempt failed, when it may be worth another one.
 struct Failure {
-  std::string id;
+  ErrorId id;
   std::string message;
   bool retryable = false;
   int status = 0;                          // HTTP status for sg.nodes.630
@@ -148,7 +149,7 @@ double jitter() {
 }  // namespace
 
 ModelStatusError::ModelStatusError(int status, std::string_view message)
-    : ModelError("sg.nodes.630", message, status == 429 || status >= 500), status_(status) {}
+    : ModelError(ErrorId::nodes_http_status, message, status == 429 || status >= 500), status_(status) {}
 
 namespace nodes_detail {
 
@@ -247,7 +248,7 @@ struct Attempt {
       try {
         sse.feed(bytes, events);
       } catch (const std::length_error& e) {
-        throw ModelError("sg.nodes.622", impl.where() + ": malformed stream: " + e.what());
+        throw ModelError(ErrorId::nodes_malformed_reply, impl.where() + ": malformed stream: " + e.what());
       }
       for (const auto& e : events) on_event(e);
       return;
@@ -255,7 +256,7 @@ struct Attempt {
     const std::size_t cap = status >= 200 && status < 300 ? max_reply_bytes : max_error_bytes;
     if (body.size() + bytes.size() > cap) {
       if (status >= 200 && status < 300)
-        throw ModelError("sg.nodes.622", impl.where() + ": the reply is larger than " + std::to_string(cap >> 20U) + " MiB");
+        throw ModelError(ErrorId::nodes_malformed_reply, impl.where() + ": the reply is larger than " + std::to_string(cap >> 20U) + " MiB");
       body.append(bytes.substr(0, cap - body.size()));
       return;
     }
@@ -270,17 +271,17 @@ struct Attempt {
     }
     const json j = json::parse(e.data, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded())
-      throw ModelError("sg.nodes.622", impl.redact(impl.where() + ": malformed stream chunk " +
+      throw ModelError(ErrorId::nodes_malformed_reply, impl.redact(impl.where() + ": malformed stream chunk " +
                                                    std::to_string(delivered + 1) + " (not JSON): " +
                                                    nd::text_excerpt(e.data, 200)));
     if (e.type == "error")
-      throw ModelError("sg.nodes.630", impl.redact(impl.where() + ": the server reported an error in the stream: " +
+      throw ModelError(ErrorId::nodes_http_status, impl.redact(impl.where() + ": the server reported an error in the stream: " +
                                                    nd::openai_error_message(e.data)));
     std::optional<MessageChunk> chunk;
     try {
       chunk = nd::openai_parse_chunk(j);
     } catch (const ModelError& err) {
-      throw ModelError(err.id(), impl.redact(impl.where() + ": " + std::string(err.message())), err.retryable());
+      throw ModelError(*err.error_id(), impl.redact(impl.where() + ": " + std::string(err.message())), err.retryable());
     }
     if (!chunk) return;
     aggregate.add(*chunk);
@@ -326,7 +327,7 @@ extern "C" int sg_openai_progress_cb(void* user, curl_off_t, curl_off_t, curl_of
 std::string ms_text(milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
 [[noreturn]] void throw_cancelled(const Impl& impl) {
-  throw ModelError("sg.nodes.623", "the call to chat model \"" + impl.options.model + "\" was cancelled");
+  throw Cancelled("the call to chat model \"" + impl.options.model + "\" was cancelled");
 }
 
 /// Runs one HTTP attempt. On success returns the reply; throws what callbacks and parsing threw
@@ -336,7 +337,7 @@ std::optional<Failure> run_attempt(Attempt& a, const std::string& request, Clock
   const Impl& impl = a.impl;
   const auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
   if (remaining <= milliseconds(0))
-    return Failure{"sg.nodes.632", impl.where() + ": no complete reply within the time limit of " + ms_text(total)};
+    return Failure{ErrorId::nodes_call_timeout, impl.where() + ": no complete reply within the time limit of " + ms_text(total)};
 
   HandleLease lease;
   CurlHandles& h = *lease;
@@ -387,7 +388,7 @@ std::optional<Failure> run_attempt(Attempt& a, const std::string& request, Clock
     for (;;) {
       const CURLMcode mc = curl_multi_perform(h.multi, &running);
       if (mc != CURLM_OK)
-        return Failure{"sg.nodes.631", impl.where() + ": libcurl failed: " + curl_multi_strerror(mc), true};
+        return Failure{ErrorId::nodes_connection_failed, impl.where() + ": libcurl failed: " + curl_multi_strerror(mc), true};
       if (running == 0 || a.error || a.cancelled) break;
       if (a.is_cancelled()) {
         a.cancelled = true;
@@ -408,7 +409,7 @@ std::optional<Failure> run_attempt(Attempt& a, const std::string& request, Clock
   const bool http_error = a.status >= 300 || (a.status > 0 && a.status < 200);
   if (http_error) {
     Failure f;
-    f.id = "sg.nodes.630";
+    f.id = ErrorId::nodes_http_status;
     f.status = static_cast<int>(a.status);
     f.retryable = a.status == 429 || a.status >= 500;
     f.message = impl.where() + ": HTTP " + std::to_string(a.status) + ": " + nd::openai_error_message(a.body) + request_id;
@@ -418,9 +419,9 @@ std::optional<Failure> run_attempt(Attempt& a, const std::string& request, Clock
   }
   if (rc == CURLE_OPERATION_TIMEDOUT) {
     if (Clock::now() + milliseconds(20) >= deadline || a.status != 0)
-      return Failure{"sg.nodes.632", impl.where() + ": no complete reply within the time limit of " + ms_text(total) +
+      return Failure{ErrorId::nodes_call_timeout, impl.where() + ": no complete reply within the time limit of " + ms_text(total) +
                                          (a.delivered > 0 ? " (" + std::to_string(a.delivered) + " chunks delivered)" : "")};
-    return Failure{"sg.nodes.631", impl.where() + ": could not connect within " + ms_text(impl.options.connect_timeout) +
+    return Failure{ErrorId::nodes_connection_failed, impl.where() + ": could not connect within " + ms_text(impl.options.connect_timeout) +
                                        ": " + curl_text, true};
   }
   if (a.streaming && a.sse_mode) {
@@ -430,7 +431,7 @@ std::optional<Failure> run_attempt(Attempt& a, const std::string& request, Clock
       for (const auto& e : a.events) a.on_event(e);
     }
     if (!a.done)
-      return Failure{"sg.nodes.633", impl.where() + ": the stream ended before \"data: [DONE]\" after " +
+      return Failure{ErrorId::nodes_stream_truncated, impl.where() + ": the stream ended before \"data: [DONE]\" after " +
                                          std::to_string(a.delivered) + " chunks" +
                                          (rc == CURLE_OK ? std::string(" (the server closed the stream)") : ": " + curl_text) +
                                          request_id, true};
@@ -438,18 +439,18 @@ std::optional<Failure> run_attempt(Attempt& a, const std::string& request, Clock
     return std::nullopt;
   }
   if (rc != CURLE_OK)
-    return Failure{"sg.nodes.631", impl.where() + ": " + (a.status == 0 ? "no HTTP answer: " : "the reply broke off: ") +
+    return Failure{ErrorId::nodes_connection_failed, impl.where() + ": " + (a.status == 0 ? "no HTTP answer: " : "the reply broke off: ") +
                                        curl_text, true};
 
   // A whole JSON reply (also when streaming was asked for but the server sent JSON).
   const json body = json::parse(a.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded())
-    throw ModelError("sg.nodes.622", impl.redact(impl.where() + ": the reply is not JSON: " +
+    throw ModelError(ErrorId::nodes_malformed_reply, impl.redact(impl.where() + ": the reply is not JSON: " +
                                                  nd::openai_error_message(a.body) + request_id));
   try {
     reply = nd::openai_parse_completion(body);
   } catch (const ModelError& err) {
-    throw ModelError(err.id(), impl.redact(impl.where() + ": " + std::string(err.message()) + request_id), err.retryable());
+    throw ModelError(*err.error_id(), impl.redact(impl.where() + ": " + std::string(err.message()) + request_id), err.retryable());
   }
   if (a.streaming && a.on_chunk != nullptr)
     for (const auto& chunk : split_into_chunks(reply)) {
@@ -475,7 +476,7 @@ Message nodes_detail::OpenAIClient::call(const Messages& messages, const std::ve
     if (!failure) return reply;
 
     std::optional<milliseconds> delay;
-    if (failure->retryable && failure->id != "sg.nodes.632" && a.delivered == 0 && attempt < options.max_retries) {
+    if (failure->retryable && failure->id != ErrorId::nodes_call_timeout && a.delivered == 0 && attempt < options.max_retries) {
       delay = failure->retry_after && *failure->retry_after <= max_server_retry_delay
                   ? *failure->retry_after
                   : nd::retry_backoff(attempt, options.retry_initial_delay, options.retry_backoff_factor,

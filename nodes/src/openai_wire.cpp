@@ -17,12 +17,12 @@ namespace {
 using nlohmann::json;
 
 [[noreturn]] void malformed(const std::string& what, const json& j) {
-  throw ModelError("sg.nodes.622", "malformed chat-completions " + what + ": " + text_excerpt(j.dump(), 200));
+  throw ModelError(ErrorId::nodes_malformed_reply, "malformed chat-completions " + what + ": " + text_excerpt(j.dump(), 200));
 }
 
 /// The server reported an error in a 200 body or inside a stream.
 [[noreturn]] void server_error(const json& body) {
-  throw ModelError("sg.nodes.630", "the server replied with an error: " + openai_error_message(body.dump()));
+  throw ModelError(ErrorId::nodes_http_status, "the server replied with an error: " + openai_error_message(body.dump()));
 }
 
 void check_error_object(const json& j) {

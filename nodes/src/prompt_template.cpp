@@ -16,7 +16,7 @@ std::vector<Segment> parse_template(std::string_view t) {
   std::vector<Segment> out;
   std::string literal;
   auto fail = [&](std::size_t at, const std::string& why) {
-    throw UsageError("sg.nodes.604", "prompt template \"" + std::string(t) + "\": " + why + " at offset " +
+    throw UsageError(ErrorId::nodes_bad_template, "prompt template \"" + std::string(t) + "\": " + why + " at offset " +
                                          std::to_string(at) + " (write {{ and }} for literal braces)");
   };
   for (std::size_t i = 0; i < t.size(); ++i) {
@@ -68,7 +68,7 @@ std::string fill(const std::vector<Segment>& segments, const PromptVariables& va
     }
     auto it = vars.find(s.text);
     if (it == vars.end())
-      throw UsageError("sg.nodes.602", "prompt variable \"" + s.text + "\" is missing (" + std::string(where) +
+      throw UsageError(ErrorId::nodes_missing_template_value, "prompt variable \"" + s.text + "\" is missing (" + std::string(where) +
                                            ": \"" + std::string(source) + "\"); given: " + given_names(vars, ph));
     out += it->second;
   }
@@ -85,13 +85,13 @@ PromptPart::Value PromptPart::parse(std::string role, std::string template_text)
     // ("placeholder", "{messages}") is an optional MessagesPlaceholder in LangChain.
     auto segs = parse_template(template_text);
     if (segs.size() != 1 || !segs[0].is_variable)
-      throw UsageError("sg.nodes.604", "a (\"placeholder\", template) entry must be exactly \"{name}\", got \"" +
+      throw UsageError(ErrorId::nodes_bad_template, "a (\"placeholder\", template) entry must be exactly \"{name}\", got \"" +
                                            template_text + "\"");
     return MessagesPlaceholder(segs[0].text, true);
   }
   auto type = message_type_from_string(role);
   if (!type || *type == MessageType::tool || *type == MessageType::remove)
-    throw UsageError("sg.nodes.604", "prompt template role \"" + role +
+    throw UsageError(ErrorId::nodes_bad_template, "prompt template role \"" + role +
                                          "\" is not one of system, human, user, ai, assistant, placeholder");
   Templated t;
   t.type = *type;
@@ -120,7 +120,7 @@ Messages ChatPromptTemplate::format_messages(const PromptVariables& variables,
       auto it = placeholders.find(p->variable_name);
       if (it == placeholders.end()) {
         if (p->optional) continue;
-        throw UsageError("sg.nodes.602", "messages placeholder \"" + p->variable_name + "\" (message " +
+        throw UsageError(ErrorId::nodes_missing_template_value, "messages placeholder \"" + p->variable_name + "\" (message " +
                                              std::to_string(index) + ") has no messages; given: " +
                                              given_names(variables, placeholders));
       }
@@ -134,7 +134,7 @@ Messages ChatPromptTemplate::format_messages(const PromptVariables& variables,
 
 Messages ChatPromptTemplate::invoke(const nlohmann::json& input) const {
   if (!input.is_object())
-    throw UsageError("sg.nodes.602", "ChatPromptTemplate::invoke takes a JSON object of variables, got " + input.dump());
+    throw UsageError(ErrorId::nodes_missing_template_value, "ChatPromptTemplate::invoke takes a JSON object of variables, got " + input.dump());
   PromptVariables vars;
   for (const auto& name : input_variables()) {
     auto it = input.find(name);
@@ -148,7 +148,7 @@ Messages ChatPromptTemplate::invoke(const nlohmann::json& input) const {
     auto it = input.find(name);
     if (it == input.end() || ph.count(name) != 0) continue;
     if (!it->is_array())
-      throw UsageError("sg.nodes.603", "placeholder \"" + name + "\" must be a list of messages, got " + it->dump());
+      throw UsageError(ErrorId::nodes_not_a_message, "placeholder \"" + name + "\" must be a list of messages, got " + it->dump());
     storage.push_back(it->get<Messages>());
     ph.emplace(name, std::span<const Message>(storage.back()));
   }

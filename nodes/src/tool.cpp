@@ -43,7 +43,7 @@ void to_json(nlohmann::json& j, const ToolSpec& spec) {
 void from_json(const nlohmann::json& j, ToolSpec& spec) {
   const json& f = j.contains("function") ? j.at("function") : j;  // OpenAI form too
   if (!f.is_object() || !f.contains("name") || !f.at("name").is_string())
-    throw UsageError("sg.nodes.606", "a tool spec needs a string \"name\", got " + j.dump());
+    throw UsageError(ErrorId::nodes_invalid_tools, "a tool spec needs a string \"name\", got " + j.dump());
   spec.name = f.at("name").get<std::string>();
   spec.description = f.value("description", "");
   spec.parameters = f.contains("parameters") ? f.at("parameters") : ToolSpec{}.parameters;

@@ -54,10 +54,10 @@ ToolNode::ToolNode(std::vector<Tool> tools, ToolNodeOptions options) {
   auto impl = std::make_shared<Impl>();
   for (std::size_t i = 0; i < tools.size(); ++i) {
     const Tool& t = tools[i];
-    if (t.name.empty()) throw UsageError("sg.nodes.606", "ToolNode: tool #" + std::to_string(i) + " has an empty name");
-    if (!t.func) throw UsageError("sg.nodes.606", "ToolNode: tool \"" + t.name + "\" has no callable (func)");
+    if (t.name.empty()) throw UsageError(ErrorId::nodes_invalid_tools, "ToolNode: tool #" + std::to_string(i) + " has an empty name");
+    if (!t.func) throw UsageError(ErrorId::nodes_invalid_tools, "ToolNode: tool \"" + t.name + "\" has no callable (func)");
     if (!impl->by_name.emplace(t.name, i).second)
-      throw UsageError("sg.nodes.606", "ToolNode: two tools are named \"" + t.name + "\"");
+      throw UsageError(ErrorId::nodes_invalid_tools, "ToolNode: two tools are named \"" + t.name + "\"");
   }
   impl->tools = std::move(tools);
   impl->options = std::move(options);
@@ -73,7 +73,7 @@ std::vector<ToolSpec> ToolNode::specs() const {
 Messages ToolNode::run(const Messages& messages) const {
   for (auto it = messages.rbegin(); it != messages.rend(); ++it)
     if (it->type == MessageType::ai) return run_calls(it->tool_calls);
-  throw UsageError("sg.nodes.605", "ToolNode: no ai message in the input (" + std::to_string(messages.size()) +
+  throw UsageError(ErrorId::nodes_no_ai_message, "ToolNode: no ai message in the input (" + std::to_string(messages.size()) +
                                        " messages); it answers the tool calls of the last ai message");
 }
 

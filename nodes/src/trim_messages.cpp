@@ -153,7 +153,7 @@ Messages last_max_tokens(Messages messages, const TrimOptions& o, const Splitter
 }
 
 [[noreturn]] void invalid(const std::string& what) {
-  throw UsageError("sg.nodes.601", "trim_messages: " + what);
+  throw UsageError(ErrorId::nodes_invalid_trim_options, "trim_messages: " + what);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include <stategraph/errors.hpp>
 #include <stategraph/nodes/chat_model.hpp>
 #include <stategraph/nodes/errors.hpp>
 #include <stategraph/nodes/fake_chat_model.hpp>
@@ -19,7 +20,7 @@
 namespace sgtest {
 
 /// Streams "word " chunks one after another (the first at once, then one every millisecond)
-/// until the call is cancelled (the chunk callback throws sg.nodes.623) or `max_chunks` were
+/// until the call is cancelled (the chunk callback throws sg::Cancelled, sg.run.305) or `max_chunks` were
 /// sent, when it ends normally. Counts calls, chunks, and calls that ended by cancellation.
 class EndlessModel final : public sg::ChatModel {
  public:
@@ -46,8 +47,8 @@ class EndlessModel final : public sg::ChatModel {
         ++state_->chunks;
         text += chunk.content;
       }
-    } catch (const sg::ModelError& e) {
-      if (e.id() == "sg.nodes.623") ++state_->cancelled;
+    } catch (const sg::Cancelled&) {
+      ++state_->cancelled;
       throw;
     }
     return sg::AIMessage(text);

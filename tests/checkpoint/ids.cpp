@@ -142,13 +142,15 @@ TEST_CASE("PendingWrite JSON round trip") {
 }
 
 TEST_CASE("errors carry an id a message and retryability") {
-  const sg::Error e("sg.compile.101", "edge \"a\"->\"b\": unknown node \"b\"");
+  const sg::Error e(sg::ErrorId::compile_unknown_node, "edge \"a\"->\"b\": unknown node \"b\"");
   CHECK(std::string(e.what()) == "[sg.compile.101] edge \"a\"->\"b\": unknown node \"b\"");
   CHECK(e.id() == "sg.compile.101");
   CHECK(e.message() == "edge \"a\"->\"b\": unknown node \"b\"");
   CHECK_FALSE(e.retryable());
 
-  const sg::SaverError s("sg.saver.403", "put: no thread", "22023");
+  const sg::SaverError s(sg::ErrorId::saver_invalid_argument, "put: no thread", "22023");
+  CHECK(s.is(sg::ErrorId::saver_invalid_argument));
+  CHECK(s.error_id() == sg::ErrorId::saver_invalid_argument);
   CHECK(std::string(s.what()) == "[sg.saver.403] put: no thread");
   CHECK(s.message() == "put: no thread");
   CHECK(s.backend_code() == "22023");
@@ -166,12 +168,12 @@ TEST_CASE("errors carry an id a message and retryability") {
   CHECK(c.backend_code().empty());
   CHECK(c.message() == "row 3 does not parse");
 
-  const sg::Error empty("sg.x.1", "");
+  const sg::Error empty(sg::ErrorId::state_unknown_channel, "");
   CHECK(empty.message().empty());
-  CHECK(std::string(empty.what()) == "[sg.x.1] ");
+  CHECK(std::string(empty.what()) == "[sg.state.502] ");
 
   // The hierarchy: catchable as SaverError, Error and std::runtime_error.
   CHECK_THROWS_AS(throw sg::SaverCorrupt("x"), sg::SaverError);
   CHECK_THROWS_AS(throw sg::SaverUnavailable("x"), sg::Error);
-  CHECK_THROWS_AS(throw sg::SaverError("sg.saver.403", "x"), std::runtime_error);
+  CHECK_THROWS_AS(throw sg::SaverError(sg::ErrorId::saver_invalid_argument, "x"), std::runtime_error);
 }

@@ -117,8 +117,9 @@ TEST_CASE("fake models: injected faults, delays, cancellation, malformed replies
   sg::EchoFakeChatModel echo;
   sg::ChatOptions cancelled;
   cancelled.cancelled = [] { return true; };
-  CHECK_THROWS_WITH_AS(echo.invoke({sg::HumanMessage("x")}, cancelled), doctest::Contains("[sg.nodes.623]"),
-                       sg::ModelError);
+  // A cancelled call is the same kind of error as a cancelled run.
+  CHECK_THROWS_WITH_AS(echo.invoke({sg::HumanMessage("x")}, cancelled), doctest::Contains("[sg.run.305]"),
+                       sg::Cancelled);
   std::atomic<int> polls{0};
   sg::ChatOptions later;
   later.cancelled = [&] { return ++polls > 2; };  // before the call, chunk 1, then cancelled
@@ -245,7 +246,7 @@ TEST_CASE("stream mode messages with a callback: all chunks before the node's up
 
 TEST_CASE("a failing model fails the node / the saved state keeps only what came before / resume works") {
   auto model = std::make_shared<sg::ScriptedFakeChatModel>(std::vector<sg::Message>{sg::AIMessage("recovered")});
-  model->fail_on_call(1, std::make_exception_ptr(sg::ModelError("sg.nodes.630", "HTTP 503 from the server", true)));
+  model->fail_on_call(1, std::make_exception_ptr(sg::ModelError(sg::ErrorId::nodes_http_status, "HTTP 503 from the server", true)));
   auto app = chat_graph(model, std::make_shared<sg::InMemorySaver>());
   try {
     app.invoke({sg::set<&State::messages>(sg::HumanMessage("hello"))}, thread("f"));

@@ -10,6 +10,7 @@
 
 #include <stategraph/nodes/nodes.hpp>
 #include <stategraph/nodes/openai_chat_model.hpp>
+#include <stategraph/errors.hpp>
 
 #include "test_server.hpp"
 
@@ -92,6 +93,8 @@ Caught catch_model_error(F&& f) {
   } catch (const sg::ModelStatusError& e) {
     return {e.id(), e.what(), e.retryable(), e.status()};
   } catch (const sg::ModelError& e) {
+    return {e.id(), e.what(), e.retryable(), 0};
+  } catch (const sg::Cancelled& e) {  // a cancelled call: the same kind of error as a cancelled run
     return {e.id(), e.what(), e.retryable(), 0};
   }
   return {"no ModelError", "", false, 0};
@@ -404,13 +407,13 @@ TEST_CASE("OpenAIChatModel cancellation stops a stream that is waiting for the s
   });
   const auto thrown_at = std::chrono::steady_clock::now();
   canceller.join();
-  CHECK(e.id == "sg.nodes.623");
+  CHECK(e.id == "sg.run.305");
   CHECK(delivered == 1);
   CHECK(std::chrono::duration<double>(thrown_at - cancelled_at).count() < 1.0);
 
   // Cancelled before the call: no request at all.
   const std::size_t before = server.request_count();
-  CHECK(catch_model_error([&] { (void)model.invoke({sg::HumanMessage("x")}, options); }).id == "sg.nodes.623");
+  CHECK(catch_model_error([&] { (void)model.invoke({sg::HumanMessage("x")}, options); }).id == "sg.run.305");
   CHECK(server.request_count() == before);
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
-/// The engine's exceptions. Every one derives from sg::Error, whose stable ids are tabulated in
-/// stategraph/checkpoint/error.hpp (sg.compile.1xx, sg.update.2xx, sg.run.3xx, sg.state.5xx).
+/// The engine's exceptions. Every one derives from sg::Error; their stable ids (sg.compile.1xx,
+/// sg.update.2xx, sg.run.3xx, sg.state.5xx) are sg::ErrorId values, tabulated in
+/// stategraph/checkpoint/error_id.hpp.
 ///
 /// The tree tells a caller what to do: a CompileError is fixed in the builder calls; an
 /// InvalidUpdate in the nodes or the schema; a NodeError carries the failing node's own exception
@@ -32,13 +33,13 @@ class CompileError : public Error {
 /// A step's writes cannot be applied (sg.update.2xx). Nothing of the step is saved.
 class InvalidUpdate : public Error {
  public:
-  InvalidUpdate(std::string id, std::string_view message);
+  InvalidUpdate(ErrorId id, std::string_view message);
 };
 
 /// A run could not go on (sg.run.3xx).
 class RunError : public Error {
  public:
-  RunError(std::string id, std::string_view message, bool retryable = false);
+  RunError(ErrorId id, std::string_view message, bool retryable = false);
 };
 
 /// A node threw after its retries (sg.run.301). The node's exception is nested
@@ -68,20 +69,25 @@ class GraphRecursionError : public RunError {
 /// A RunConfig or call is invalid for this graph (sg.run.303/304/306/307/308/309/310).
 class ConfigError : public RunError {
  public:
-  ConfigError(std::string id, std::string_view message);
+  ConfigError(ErrorId id, std::string_view message);
 };
 
 /// The run was cancelled through its CancellationToken (sg.run.305). Tasks of the step that
-/// finished are saved as pending writes; invoking again with no input continues.
+/// finished are saved as pending writes; invoking again with no input continues. A chat model
+/// call stopped by its ChatOptions::cancelled (the run's token inside a graph) throws it too, so
+/// a cancelled call and a cancelled run are one kind of error: catch sg::Cancelled.
 class Cancelled : public RunError {
  public:
+  /// A run cancelled between or during step `step`.
   explicit Cancelled(std::int64_t step);
+  /// Another cancelled operation; `message` says which (e.g. a model call).
+  explicit Cancelled(std::string_view message);
 };
 
 /// A state value cannot be serialised or a stored one does not convert (sg.state.5xx).
 class StateError : public Error {
  public:
-  StateError(std::string id, std::string_view message);
+  StateError(ErrorId id, std::string_view message);
 };
 
 }  // namespace sg

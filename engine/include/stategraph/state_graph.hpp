@@ -193,7 +193,7 @@ class StateGraph {
   /// Adds the nodes in order and chains them with edges (LangGraph's add_sequence).
   template <class F>
   StateGraph& add_sequence(std::vector<std::pair<std::string, F>> nodes) {
-    if (nodes.empty()) spec_.problems.push_back("[sg.compile.110] add_sequence: no nodes given");
+    if (nodes.empty()) spec_.problems.push_back(error_tag(ErrorId::compile_empty_sequence) + "add_sequence: no nodes given");
     std::string prev;
     for (auto& [name, fn] : nodes) {
       add_node(name, std::move(fn));

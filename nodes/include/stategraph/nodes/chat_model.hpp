@@ -47,7 +47,8 @@ struct ChatOptions {
   /// Whole-call time limit; 0 = the model's default. (Enforced by models that do I/O.)
   std::chrono::milliseconds timeout{0};
   /// Polled by the model (between chunks, during I/O); when it returns true the call stops with
-  /// sg::ModelError [sg.nodes.623]. stream_chat sets it to the run's cancellation.
+  /// sg::Cancelled [sg.run.305], the error of a cancelled run. stream_chat sets it to the run's
+  /// cancellation.
   std::function<bool()> cancelled;
   /// Provider-specific request fields, merged into the request as they are (a JSON object).
   nlohmann::json extra = nlohmann::json::object();
@@ -64,7 +65,7 @@ using ChunkCallback = std::function<void(const MessageChunk&)>;
 ///   carries that same id (so streamed chunks and the message saved in the state match);
 /// - a reply that is not an ai message → sg::ModelError [sg.nodes.622];
 /// - ChatOptions::cancelled is checked before the call and before each chunk is delivered
-///   → sg::ModelError [sg.nodes.623].
+///   → sg::Cancelled [sg.run.305] (one kind of error for a cancelled call and a cancelled run).
 /// Errors of the model itself are sg::ModelError (sg.nodes.62x/63x; retryable() tells a retry
 /// policy whether trying again may help).
 class ChatModel {

@@ -21,7 +21,8 @@
 /// | id           | retryable() | when                                                             |
 /// |--------------|-------------|------------------------------------------------------------------|
 /// | sg.nodes.622 | no          | the reply or a stream chunk is not valid chat-completions JSON    |
-/// | sg.nodes.623 | no          | ChatOptions::cancelled returned true (the transfer is stopped)    |
+/// | sg.run.305   | no          | ChatOptions::cancelled returned true (sg::Cancelled; the transfer |
+/// |              |             | is stopped)                                                       |
 /// | sg.nodes.630 | 429, 5xx    | the server answered with an error: HTTP status >= 400 (thrown as  |
 /// |              |             | sg::ModelStatusError, with status()), or an error object in a 200 |
 /// |              |             | reply or inside the stream; the server's own message is included |
@@ -103,7 +104,7 @@ struct OpenAIChatModelOptions {
 ///
 /// Cancellation: ChatOptions::cancelled is polled at least every 50 ms while waiting for the
 /// server and during the transfer; when it returns true the transfer is aborted and the call
-/// throws sg::ModelError [sg.nodes.623].
+/// throws sg::Cancelled [sg.run.305].
 class OpenAIChatModel final : public ChatModel {
  public:
   /// Reads the API key from the environment variable options.api_key_env.
