@@ -273,7 +273,7 @@ class Loop {
   }
 
   /// A static interrupt (interrupt_before/after): streamed in updates as an empty interrupt list
-  /// (LangGraph: {"__interrupt__": ()}), and saved under the null task id so get_state shows the
+  /// (LangGraph: {INTERRUPT: ()}), and saved under the null task id so get_state shows the
   /// same interrupts as the RunResult.
   RawResult paused(std::vector<Interrupt> interrupts) {
     if (shared_.modes.has(StreamMode::updates)) {
