@@ -125,7 +125,7 @@ TEST_CASE("fake models: injected faults, delays, cancellation, malformed replies
   later.cancelled = [&] { return ++polls > 2; };  // before the call, chunk 1, then cancelled
   int delivered = 0;
   CHECK_THROWS_AS(echo.stream({sg::HumanMessage("a b c d")}, later, [&](const sg::MessageChunk&) { ++delivered; }),
-                  sg::ModelError);
+                  sg::Cancelled);
   CHECK(delivered == 1);
 
   sg::ScriptedFakeChatModel wrong([](const sg::Messages&) { return sg::HumanMessage("not an ai message"); });
