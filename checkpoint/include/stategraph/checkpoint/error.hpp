@@ -42,6 +42,9 @@
 /// |   .306          | sg::ConfigError     | an invalid run option (recursion_limit < 1, max_concurrency 0)  |
 /// |   .307          | sg::ConfigError     | the checkpoint named by checkpoint_id does not exist            |
 /// |   .308          | sg::ConfigError     | get_state/get_state_history/update_state without a checkpointer |
+/// |   .309          | sg::ConfigError     | a node called interrupt() in a graph without a checkpointer     |
+/// |   .310          | sg::ConfigError     | a Command resume with no interrupt waiting for it (or a         |
+/// |                 |                     | resume_map naming none of those waiting)                        |
 /// | sg.saver.4xx    | sg::SaverError      | a checkpoint saver failed                                       |
 /// |   .401          | sg::SaverUnavailable| the store cannot be reached (retryable)                         |
 /// |   .402          | sg::SaverCorrupt    | stored data does not parse or refers to missing data            |
