@@ -98,7 +98,7 @@ class LoopState {
     return codec_.updates_json(writes);
   }
 
-  /// Sets versions_seen["__interrupt__"] to the current versions (a resumed run does not pause
+  /// Sets versions_seen[format::kInterruptSeenKey] to the current versions (a resumed run does not pause
   /// again on the interrupt it resumes from).
   void mark_interrupts_seen();
   /// LangGraph's should_interrupt: some channel changed since the last interrupt and a task's
@@ -106,7 +106,7 @@ class LoopState {
   [[nodiscard]] bool should_interrupt(const std::vector<bool>& marks, const std::vector<Task>& tasks) const;
 
   [[nodiscard]] const void* state() const noexcept { return state_.get(); }
-  /// The writes held by the input channel "__start__" (what the __start__ task applies).
+  /// The writes held by the input channel (what the START task applies).
   [[nodiscard]] const std::vector<ErasedWrite>& start_writes() const noexcept { return start_writes_; }
   /// The state as it is now, shared: O(1). The LoopState copies it before it next changes it
   /// while someone else still holds it (copy on write), so the holder's value never changes.

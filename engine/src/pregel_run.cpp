@@ -207,7 +207,7 @@ class Loop {
       writes.push_back({e_.branch_channel[*idx], WriteKind::trigger, 0, nullptr});
     }
     for (auto& s : in.sends) writes.push_back(send_write(e_, std::move(s), "Command input"));
-    if (writer_ && config_.durability != Durability::exit) {
+    if (writer_) {  // under durability exit, held until the run ends (StepRunner::save_writes)
       const std::string null_id(format::kNullTaskId);
       if (!writes.empty()) {
         // Appended to what an earlier Command left at this checkpoint (already applied at load):
@@ -215,11 +215,12 @@ class Loop {
         // A replay saved a fork, which holds those in its values and has no writes yet.
         std::vector<PendingWrite> saved = config_.checkpoint_id ? std::vector<PendingWrite>{} : saved_.null_writes();
         for (const auto& w : writes) saved.push_back(state_.encode_write(null_id, w));
-        writer_->put_writes(current_config(), std::move(saved), null_id);
+        runner_.save_writes(current_config(), null_id, std::move(saved));
       }
       // On its own: a call of special writes only replaces the earlier resume value.
       if (shared_.null_resume)
-        writer_->put_writes(current_config(), {{null_id, std::string(format::kResumeWrite), *shared_.null_resume}}, null_id);
+        runner_.save_writes(current_config(), null_id,
+                            {{null_id, std::string(format::kResumeWrite), *shared_.null_resume}});
     }
     if (!writes.empty()) state_.apply_external(writes);
   }
@@ -273,7 +274,7 @@ class Loop {
   }
 
   /// A static interrupt (interrupt_before/after): streamed in updates as an empty interrupt list
-  /// (LangGraph: {"__interrupt__": ()}), and saved under the null task id so get_state shows the
+  /// (LangGraph: {INTERRUPT: ()}), and saved under the null task id so get_state shows the
   /// same interrupts as the RunResult.
   RawResult paused(std::vector<Interrupt> interrupts) {
     if (shared_.modes.has(StreamMode::updates)) {
@@ -342,7 +343,13 @@ class Loop {
   }
 
   void save_exit() {
-    if (!e_.saver || !exit_pending_) return;
+    if (!e_.saver) return;
+    if (!exit_pending_) {
+      // No step completed: what this run left (a Command's writes, the tasks' outcomes) belongs
+      // to the checkpoint it started from (LangGraph puts them there on exit too).
+      for (auto& [id, pw] : runner_.take_held()) writer_->put_writes(current_config(), std::move(pw), id);
+      return;
+    }
     exit_pending_ = false;
     ChannelVersions nv;
     Checkpoint cp = state_.checkpoint(nv);

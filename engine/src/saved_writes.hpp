@@ -24,11 +24,11 @@ namespace sg::detail {
 
 /// What one task left in a checkpoint's pending writes.
 struct SavedTask {
-  bool finished = false;              ///< value writes or "__no_writes__" saved: it does not run again
+  bool finished = false;              ///< value writes or format::kNoWritesWrite saved: it does not run again
   std::vector<PendingWrite> writes;   ///< its value writes, in stored order
-  std::optional<std::string> error;   ///< "__error__": the message
-  std::vector<Interrupt> interrupts;  ///< "__interrupt__"
-  std::vector<nlohmann::json> resume; ///< "__resume__": the values its interrupt() calls were given
+  std::optional<std::string> error;   ///< format::kErrorWrite: the message
+  std::vector<Interrupt> interrupts;  ///< format::kInterruptWrite
+  std::vector<nlohmann::json> resume; ///< format::kResumeWrite: the values its interrupt() calls were given
 };
 
 class SavedWrites {
@@ -71,7 +71,7 @@ class SavedWrites {
   /// and the static ones the run paused at. Empty: a Command resume has nothing to answer.
   [[nodiscard]] std::vector<Interrupt> pending_interrupts() const;
 
-  /// JSON of interrupts as saved in an "__interrupt__" write, and back.
+  /// JSON of interrupts as saved in a format::kInterruptWrite write, and back.
   static nlohmann::json interrupts_json(const std::vector<Interrupt>& interrupts);
   static std::vector<Interrupt> interrupts_from_json(const nlohmann::json& j);
 

@@ -123,7 +123,7 @@ class Updater {
     }
     if (as_node == AS_INPUT) {
       // As invoke(input) does: the base's unfinished tasks are dropped, the input waits in
-      // "__start__" for the next run.
+      // the input channel for the next run.
       if (base_) state_.discard(state_.plan(*base_->checkpoint_id, config_.checkpoint_ns, step_ + 1, nullptr));
       state_.set_input(std::move(*updates.front().values));
       save(format::CheckpointSource::input, base_ ? step_ + 1 : -1, false);
