@@ -149,6 +149,10 @@ class ListDecoder {
         whole = parse(b->second.value, "the value of channel \"" + channel + "\"");
         return saver_detail::StoredVersion{nullptr, &*whole, nullptr};
       }
+      // A version seen before in this chain (damaged rows that loop) keeps its parsed delta:
+      // resolve_value holds views of its base.
+      if (const auto seen = deltas.find(v); seen != deltas.end())
+        return saver_detail::StoredVersion{nullptr, nullptr, &seen->second};
       ChannelDelta& d = deltas[std::string(v)];
       d.base = std::string(*b->second.base);
       const long long keep = number(b->second.keep, "the keep of a delta");
