@@ -74,3 +74,13 @@ TEST_CASE("format: namespaces nest as <parent>|<node>:<task id>") {
   CHECK(f::parse_namespace("").empty());
   CHECK(f::parse_namespace("node") == std::vector<f::NamespaceLevel>{{"node", ""}});
 }
+
+TEST_CASE("format: the keys of join, Send and input channel values are the stored spellings") {
+  // Checkpoints already stored use these; changing one needs a format version and an upgrade.
+  CHECK(f::kJoinSeenKey == "seen");
+  CHECK(f::kJoinFinishedKey == "finished");
+  CHECK(f::kSendNodeKey == "node");
+  CHECK(f::kSendArgKey == "arg");
+  CHECK(f::kInputChannelKey == "channel");
+  CHECK(f::kInputValueKey == "value");
+}

@@ -81,6 +81,18 @@ ParsedChannel parse_channel(std::string_view name);
 /// True for every channel that is not a state field (the engine's own bookkeeping).
 bool is_internal_channel(std::string_view name);
 
+/// Keys of the stored values of the engine's own channels (they are JSON objects):
+/// a join: {kJoinSeenKey: [the sources that wrote, in the order spelled], kJoinFinishedKey: bool};
+/// a Send (an element of the kTasksChannel array, and the value of a Send write):
+/// {kSendNodeKey: node, kSendArgKey: its argument}; an element of the kStartChannel array:
+/// {kInputChannelKey: field, kInputValueKey: the write}.
+inline constexpr std::string_view kJoinSeenKey = "seen";
+inline constexpr std::string_view kJoinFinishedKey = "finished";
+inline constexpr std::string_view kSendNodeKey = "node";
+inline constexpr std::string_view kSendArgKey = "arg";
+inline constexpr std::string_view kInputChannelKey = "channel";
+inline constexpr std::string_view kInputValueKey = "value";
+
 // ---- versions ---------------------------------------------------------------------------------
 
 /// The counter of a version ("00000000000000000007.9f3a..." → 7). A version that does not start
