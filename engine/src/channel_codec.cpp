@@ -10,17 +10,21 @@ namespace sg::detail {
 nlohmann::json ChannelCodec::encode_start(const std::vector<ErasedWrite>& writes) const {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& w : writes)
-    a.push_back({{"channel", e_->state->fields[w.channel].name}, {"value", e_->state->fields[w.channel].encode_write(w)}});
+    a.push_back({{format::kInputChannelKey, e_->state->fields[w.channel].name},
+                 {format::kInputValueKey, e_->state->fields[w.channel].encode_write(w)}});
   return a;
 }
 
 std::vector<ErasedWrite> ChannelCodec::decode_start(const nlohmann::json& j) const {
   std::vector<ErasedWrite> out;
-  for (const auto& w : j) out.push_back(decode_write({"", w.at("channel").get<std::string>(), w.at("value")}));
+  for (const auto& w : j)
+    out.push_back(decode_write({"", w.at(format::kInputChannelKey).get<std::string>(), w.at(format::kInputValueKey)}));
   return out;
 }
 
-nlohmann::json ChannelCodec::encode_send(const Send& s) { return {{"node", s.node()}, {"arg", s.arg_json()}}; }
+nlohmann::json ChannelCodec::encode_send(const Send& s) {
+  return {{format::kSendNodeKey, s.node()}, {format::kSendArgKey, s.arg_json()}};
+}
 
 nlohmann::json ChannelCodec::encode_sends(const std::vector<Send>& sends) const {
   nlohmann::json a = nlohmann::json::array();
@@ -29,12 +33,12 @@ nlohmann::json ChannelCodec::encode_sends(const std::vector<Send>& sends) const 
 }
 
 Send ChannelCodec::decode_send(const nlohmann::json& j) const {
-  const std::string node = j.at("node").get<std::string>();
+  const std::string node = j.at(format::kSendNodeKey).get<std::string>();
   auto idx = e_->find_node(node);
   if (!idx || *idx == kStartNode)
     throw StateError(ErrorId::state_unknown_channel, "a stored Send targets unknown node \"" + node + "\"");
   const InputOps& in = e_->nodes[*idx].input;
-  return Send::from_erased(node, in.decode(j.at("arg")), in.type, in.encode);
+  return Send::from_erased(node, in.decode(j.at(format::kSendArgKey)), in.type, in.encode);
 }
 
 std::vector<Send> ChannelCodec::decode_sends(const nlohmann::json& j) const {
@@ -48,17 +52,17 @@ nlohmann::json ChannelCodec::encode_join(std::uint32_t ch, const std::vector<boo
   nlohmann::json a = nlohmann::json::array();
   for (std::size_t i = 0; i < info.sources.size(); ++i)
     if (seen[i]) a.push_back(e_->nodes[info.sources[i]].name);
-  return {{"seen", a}, {"finished", finished}};
+  return {{format::kJoinSeenKey, a}, {format::kJoinFinishedKey, finished}};
 }
 
 void ChannelCodec::decode_join(std::uint32_t ch, const nlohmann::json& j, std::vector<bool>& seen, bool& finished) const {
   const ChannelInfo& info = e_->channels[ch];
-  for (const auto& name : j.at("seen")) {
+  for (const auto& name : j.at(format::kJoinSeenKey)) {
     auto idx = e_->find_node(name.get<std::string>());
     for (std::size_t i = 0; i < info.sources.size(); ++i)
       if (idx && info.sources[i] == *idx) seen[i] = true;
   }
-  finished = j.value("finished", false);
+  finished = j.value(format::kJoinFinishedKey, false);
 }
 
 // ---- writes

@@ -106,3 +106,13 @@ TEST_CASE("format: unseen is the engine's trigger test over versions_seen") {
   CHECK_FALSE(f::unseen(seen, "b", "branch:to:b", "00000000000000000003.cc"));  // same counter, other salt
   CHECK(f::unseen(seen, "b", "join:a+c:b", "00000000000000000001.00"));  // channel never seen
 }
+
+TEST_CASE("format: the keys of join, Send and input channel values are the stored spellings") {
+  // Checkpoints already stored use these; changing one needs a format version and an upgrade.
+  CHECK(f::kJoinSeenKey == "seen");
+  CHECK(f::kJoinFinishedKey == "finished");
+  CHECK(f::kSendNodeKey == "node");
+  CHECK(f::kSendArgKey == "arg");
+  CHECK(f::kInputChannelKey == "channel");
+  CHECK(f::kInputValueKey == "value");
+}

@@ -90,8 +90,8 @@ inline constexpr std::string_view kSendNodeKey = "node";
 inline constexpr std::string_view kSendArgKey = "arg";
 /// A start write stored in kStartChannel's value (a JSON array of them): {"channel": field,
 /// "value": the write}.
-inline constexpr std::string_view kStartWriteChannelKey = "channel";
-inline constexpr std::string_view kStartWriteValueKey = "value";
+inline constexpr std::string_view kInputChannelKey = "channel";
+inline constexpr std::string_view kInputValueKey = "value";
 /// A join's value: {"seen": [the sources that wrote since it last fired, in source order],
 /// "finished": bool (a deferred target's turn has come)}. A branch channel's value is that bool.
 inline constexpr std::string_view kJoinSeenKey = "seen";
