@@ -9,17 +9,22 @@
 /// | id range        | class               | meaning and what to do                                          |
 /// |-----------------|---------------------|-----------------------------------------------------------------|
 /// | sg.compile.1xx  | sg::CompileError    | the graph's topology is invalid; fix the builder calls          |
+/// |   .100          |                     | problems of several kinds at once; problems() lists each with   |
+/// |                 |                     | its own id                                                      |
 /// |   .101          |                     | an edge, join or path_map names an unknown node                 |
 /// |   .102          |                     | a node name is reserved ("__start__", "__end__") or has '|' ':' |
 /// |                 |                     | ("__input__" and "__copy__" are reserved for update_state)      |
 /// |   .103          |                     | a node name is used twice                                       |
 /// |   .104          |                     | no edge leaves START                                            |
 /// |   .105          |                     | a node cannot be reached from START                             |
-/// |   .106          |                     | a node can never reach END (no outgoing edge at all)            |
+/// |   .106          |                     | a node can never reach END: it is in a cycle whose edges,       |
+/// |                 |                     | path maps and destinations never lead out to END (LangGraph     |
+/// |                 |                     | would run it until the recursion limit)                         |
 /// |   .107          |                     | interrupt_before/after names an unknown node                    |
 /// |   .108          |                     | an edge leaves END or enters START                              |
 /// |   .109          |                     | a node fed by edges does not take the graph's state as input    |
 /// |   .110          |                     | add_sequence was given no nodes                                 |
+/// |   .111          |                     | a router returns bool but its path map lacks true or false      |
 /// | sg.update.2xx   | sg::InvalidUpdate   | a step produced writes that cannot be applied                   |
 /// |   .201          |                     | two writes to a last-value field in one step                    |
 /// |   .202          |                     | two Overwrite writes to one field in one step                   |
@@ -42,6 +47,8 @@
 /// |   .306          | sg::ConfigError     | an invalid run option (recursion_limit < 1, max_concurrency 0)  |
 /// |   .307          | sg::ConfigError     | the checkpoint named by checkpoint_id does not exist            |
 /// |   .308          | sg::ConfigError     | get_state/get_state_history/update_state without a checkpointer |
+/// |   .311          | sg::ConfigError     | RunContext::context<T>(): the run has no context, or one of     |
+/// |                 |                     | another type than T (RunConfig::context)                        |
 /// | sg.saver.4xx    | sg::SaverError      | a checkpoint saver failed                                       |
 /// |   .401          | sg::SaverUnavailable| the store cannot be reached (retryable)                         |
 /// |   .402          | sg::SaverCorrupt    | stored data does not parse or refers to missing data            |
