@@ -5,7 +5,7 @@
 //   {"format":"stategraph.thread","version":1,"thread_id":T,"checkpoints":N}
 //   then one line per checkpoint, each namespace oldest first:
 //   {"checkpoint_ns","checkpoint_id","parent_checkpoint_id","v","ts","channel_versions",
-//    "versions_seen","metadata","values":{channel: value},"deltas":{channel: {base,keep,append}},
+//    "versions_seen","metadata","delta_chains","values":{channel: value},"deltas":{channel: {base,keep,append}},
 //    "pending_writes":[{"task_id","channel","value"}]}
 // "values" and "deltas" hold only the (channel, version) pairs no earlier line of the namespace
 // holds, and a list that grew is written as a delta on its previous version (a full value when
@@ -88,6 +88,7 @@ class NamespaceWriter {
             {"channel_versions", t.checkpoint.channel_versions},
             {"versions_seen", t.checkpoint.versions_seen},
             {"metadata", t.metadata},
+            {"delta_chains", t.checkpoint.delta_chains},
             {"values", std::move(values)},
             {"deltas", std::move(deltas)},
             {"pending_writes", std::move(writes)}};
@@ -208,6 +209,7 @@ int run_import(Context& ctx, const ImportArgs& args) {
         c.channel_versions = j.at("channel_versions").get<sg::ChannelVersions>();
         c.versions_seen = j.at("versions_seen").get<std::map<std::string, sg::ChannelVersions>>();
         metadata = j.at("metadata");
+        if (const auto chains = j.find("delta_chains"); chains != j.end()) c.delta_chains = *chains;  // format 2
         auto& known = stored[parent.checkpoint_ns];
         for (const auto& [channel, value] : j.at("values").items()) c.channel_values[channel] = value;
         for (const auto& [channel, delta] : j.at("deltas").items()) {

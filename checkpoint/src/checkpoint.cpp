@@ -109,6 +109,8 @@ void to_json(nlohmann::json& j, const Checkpoint& c) {
                      {"channel_values", c.channel_values},
                      {"channel_versions", c.channel_versions},
                      {"versions_seen", c.versions_seen}};
+  if (c.delta_chains.is_object() ? !c.delta_chains.empty() : !c.delta_chains.is_null())
+    j["delta_chains"] = c.delta_chains;
 }
 
 void from_json(const nlohmann::json& j, Checkpoint& c) {
@@ -118,6 +120,19 @@ void from_json(const nlohmann::json& j, Checkpoint& c) {
   j.at("channel_values").get_to(c.channel_values);
   j.at("channel_versions").get_to(c.channel_versions);
   j.at("versions_seen").get_to(c.versions_seen);
+  if (const auto it = j.find("delta_chains"); it != j.end()) {
+    c.delta_chains = *it;
+  } else {
+    c.delta_chains = nlohmann::json::object();
+  }
+}
+
+void upgrade_checkpoint(Checkpoint& checkpoint, CheckpointMetadata& metadata) {
+  if (checkpoint.v >= 2 || !metadata.is_object()) return;
+  const auto it = metadata.find(format::kLegacyDeltaChainKey);
+  if (it == metadata.end()) return;
+  checkpoint.delta_chains = std::move(*it);
+  metadata.erase(it);
 }
 
 void to_json(nlohmann::json& j, const PendingWrite& w) {

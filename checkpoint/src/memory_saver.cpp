@@ -20,14 +20,6 @@ namespace sg {
 
 namespace {
 
-// Write index of the special channels (LangGraph's WRITES_IDX_MAP); they replace earlier writes.
-int special_write_index(std::string_view channel) {
-  if (channel == "__error__") return -1;
-  if (channel == "__interrupt__") return -3;
-  if (channel == "__resume__") return -4;
-  return 0;
-}
-
 struct StringHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const noexcept {
@@ -141,6 +133,7 @@ struct Stored {
   int v = kCheckpointFormatVersion;
   std::string ts;
   PackedVersions versions;
+  nlohmann::json delta_chains;
   CheckpointMetadata metadata;
   std::string parent_id;  // empty for the first checkpoint
 };
@@ -207,7 +200,9 @@ struct InMemorySaver::Impl {
     if (values)
       for (const auto& [channel, version] : checkpoint.channel_versions)
         channel_values.emplace_hint(channel_values.end(), channel, resolve(thread_id, ns, it->first, data, channel, version));
+    checkpoint.delta_chains = stored.delta_chains;
     tuple.metadata = stored.metadata;
+    upgrade_checkpoint(checkpoint, tuple.metadata);
     if (!stored.parent_id.empty()) {
       tuple.parent_config = CheckpointConfig{thread_id, ns, stored.parent_id};
     }
@@ -252,7 +247,9 @@ struct InMemorySaver::Impl {
   static std::uint64_t bytes_of(const Blob& blob) {
     return blob.delta ? blob.delta->append.dump().size() : blob.value.dump().size();
   }
-  static std::uint64_t bytes_of(const Stored& stored) { return stored.metadata.dump().size(); }
+  static std::uint64_t bytes_of(const Stored& stored) {
+    return stored.metadata.dump().size() + (stored.delta_chains.empty() ? 0 : stored.delta_chains.dump().size());
+  }
   static std::uint64_t bytes_of(const TaskWrites& writes) {
     std::uint64_t n = 0;
     for (const auto& [idx, write] : writes) n += write.second.dump().size();
@@ -413,6 +410,7 @@ CheckpointConfig InMemorySaver::put(const CheckpointConfig& config, const Checkp
   stored.v = checkpoint.v;
   stored.ts = checkpoint.ts;
   stored.versions = PackedVersions(checkpoint.channel_versions, checkpoint.versions_seen);
+  stored.delta_chains = checkpoint.delta_chains;
   stored.metadata = metadata;
   if (const std::string* parent = named_id(config)) stored.parent_id = *parent;
 
@@ -437,7 +435,15 @@ CheckpointConfig InMemorySaver::put(const CheckpointConfig& config, const Checkp
     // A value already stored for this version is kept (values are immutable per version).
     versions.try_emplace(entry->second, std::move(blob));
   }
-  if (checkpoint.parent_writes_applied && !stored.parent_id.empty()) data.writes.erase(stored.parent_id);
+  if (checkpoint.parent_writes_applied && !stored.parent_id.empty())
+    if (const auto w = data.writes.find(stored.parent_id); w != data.writes.end()) {
+      // The value writes (index >= 0) go; the special writes stay for history.
+      for (auto task = w->second.begin(); task != w->second.end();) {
+        task->second.erase(task->second.lower_bound(0), task->second.end());
+        task = task->second.empty() ? w->second.erase(task) : std::next(task);
+      }
+      if (w->second.empty()) data.writes.erase(w);
+    }
   data.checkpoints.insert_or_assign(data.checkpoints.end(), checkpoint.id, std::move(stored));
   return CheckpointConfig{config.thread_id, config.checkpoint_ns, checkpoint.id};
 }
@@ -457,9 +463,8 @@ void InMemorySaver::put_writes(const CheckpointConfig& config,
   if (task == stored.end()) task = stored.emplace(std::string(task_id), TaskWrites{}).first;
   for (std::size_t i = 0; i < writes.size(); ++i) {
     const PendingWrite& w = writes[i];
-    const int special = special_write_index(w.channel);
-    const int idx = special != 0 ? special : static_cast<int>(i);
-    if (special != 0) {
+    const int idx = format::write_index(w.channel, static_cast<int>(i));
+    if (idx < 0) {
       task->second.insert_or_assign(idx, std::pair{w.channel, w.value});
     } else {
       task->second.try_emplace(idx, w.channel, w.value);

@@ -22,14 +22,6 @@ namespace {
 
 using nlohmann::json;
 
-// Write index of the special channels (LangGraph's WRITES_IDX_MAP); they replace earlier writes.
-int special_write_index(std::string_view channel) {
-  if (channel == "__error__") return -1;
-  if (channel == "__interrupt__") return -3;
-  if (channel == "__resume__") return -4;
-  return 0;
-}
-
 SaverError invalid_argument(std::string_view message) { return SaverError("sg.saver.403", message); }
 
 const std::string* named_id(const CheckpointConfig& config) {
@@ -104,7 +96,8 @@ std::string list_statement_name(unsigned flags) { return "sg_list_" + std::to_st
 
 // One statement returns the checkpoints, every value (and delta base) they refer to, and their
 // pending writes, as rows tagged by `kind`:
-//   0: thread_id, checkpoint_id, parent_checkpoint_id, ts, v, channel_versions, versions_seen, metadata
+//   0: thread_id, checkpoint_id, parent_checkpoint_id, ts, v, channel_versions, versions_seen, metadata,
+//      delta_chains
 //   1: thread_id, channel, version, base, keep, value
 //   2: thread_id, checkpoint_id, task_id, channel, idx, value
 // Every lookup is a LATERAL subquery on a primary key, kept from being flattened into a join by
@@ -131,7 +124,7 @@ std::string list_sql(const std::string& s, unsigned flags) {
   const std::string order = (flags & kByThread) != 0 ? "checkpoint_id DESC" : "checkpoint_id DESC, thread_id";
   const bool values = (flags & kNoValues) == 0;
   std::string sql = "WITH RECURSIVE c AS (SELECT thread_id, checkpoint_id, parent_checkpoint_id, v, ts, channel_versions, "
-         "versions_seen, metadata FROM " + s + ".sg_checkpoints WHERE " + where + " ORDER BY " + order +
+         "versions_seen, metadata, delta_chains FROM " + s + ".sg_checkpoints WHERE " + where + " ORDER BY " + order +
          " LIMIT " + limit + ")";
   if (values) {
     sql += ",\n"
@@ -144,15 +137,15 @@ std::string list_sql(const std::string& s, unsigned flags) {
          "WHERE b.base IS NOT NULL)";
   }
   sql += "\nSELECT 0 AS kind, c.thread_id, c.checkpoint_id, c.parent_checkpoint_id, c.ts, c.v::bigint, "
-         "c.channel_versions::text, c.versions_seen::text, c.metadata::text FROM c\n";
+         "c.channel_versions::text, c.versions_seen::text, c.metadata::text, c.delta_chains::text FROM c\n";
   if (values) {
     sql += "UNION ALL\n"
-         "SELECT 1, k.thread_id, k.channel, k.version, b.base, b.keep, b.value, NULL, NULL FROM k, LATERAL (SELECT base, "
+         "SELECT 1, k.thread_id, k.channel, k.version, b.base, b.keep, b.value, NULL, NULL, NULL FROM k, LATERAL (SELECT base, "
          "keep, value::text FROM " + s + ".sg_blobs b WHERE b.thread_id = k.thread_id AND b.checkpoint_ns = " + ns +
          " AND b.channel = k.channel AND b.version = k.version LIMIT 1) b\n";
   }
   sql += "UNION ALL\n"
-         "SELECT 2, c.thread_id, c.checkpoint_id, w.task_id, w.channel, w.idx::bigint, w.value, NULL, NULL FROM c, "
+         "SELECT 2, c.thread_id, c.checkpoint_id, w.task_id, w.channel, w.idx::bigint, w.value, NULL, NULL, NULL FROM c, "
          "LATERAL (SELECT task_id, channel, idx, value::text FROM " + s + ".sg_writes w WHERE w.thread_id = c.thread_id "
          "AND w.checkpoint_ns = " + ns + " AND w.checkpoint_id = c.checkpoint_id OFFSET 0) w";
   return sql;
@@ -161,22 +154,22 @@ std::string list_sql(const std::string& s, unsigned flags) {
 std::vector<std::pair<std::string, std::string>> statements(const std::string& s) {
   std::vector<std::pair<std::string, std::string>> out;
   // put: the changed values (ON CONFLICT DO NOTHING: a value is immutable per version), the
-  // checkpoint row and, when $15 (parent_writes_applied), the deletion of the parent's writes, in
-  // one statement and so in one transaction.
+  // checkpoint row and, when $15 (parent_writes_applied), the deletion of the parent's value writes
+  // (idx >= 0: its special writes stay for history), in one statement and so in one transaction.
   out.emplace_back("sg_put",
                    "WITH blobs AS (INSERT INTO " + s + ".sg_blobs (thread_id, checkpoint_ns, channel, version, base, "
                    "keep, value) SELECT $1, $2, b.channel, b.version, b.base, b.keep, b.value FROM "
                    "unnest($10::text[], $11::text[], $12::text[], $13::bigint[], $14::json[]) AS "
                    "b(channel, version, base, keep, value) ON CONFLICT DO NOTHING),\n"
                    "applied AS (DELETE FROM " + s + ".sg_writes WHERE $15::boolean AND thread_id = $1 AND "
-                   "checkpoint_ns = $2 AND checkpoint_id = $4)\n"
+                   "checkpoint_ns = $2 AND checkpoint_id = $4 AND idx >= 0)\n"
                    "INSERT INTO " + s + ".sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
-                   "parent_checkpoint_id, v, ts, channel_versions, versions_seen, metadata) "
-                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                   "parent_checkpoint_id, v, ts, channel_versions, versions_seen, metadata, delta_chains) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $16) "
                    "ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET "
                    "parent_checkpoint_id = EXCLUDED.parent_checkpoint_id, v = EXCLUDED.v, ts = EXCLUDED.ts, "
                    "channel_versions = EXCLUDED.channel_versions, versions_seen = EXCLUDED.versions_seen, "
-                   "metadata = EXCLUDED.metadata");
+                   "metadata = EXCLUDED.metadata, delta_chains = EXCLUDED.delta_chains");
   // put_writes: insert-if-absent per (task_id, idx); the special channels (idx < 0) replace.
   out.emplace_back("sg_put_writes",
                    "INSERT INTO " + s + ".sg_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, "
@@ -217,7 +210,7 @@ std::vector<std::pair<std::string, std::string>> statements(const std::string& s
                                        "OR EXISTS (SELECT 1 FROM " + s + ".sg_blobs WHERE thread_id = $1)");
   out.emplace_back("sg_copy_thread",
                    "WITH c AS (INSERT INTO " + s + ".sg_checkpoints SELECT $2, checkpoint_ns, checkpoint_id, "
-                   "parent_checkpoint_id, v, ts, channel_versions, versions_seen, metadata FROM " + s +
+                   "parent_checkpoint_id, v, ts, channel_versions, versions_seen, metadata, delta_chains FROM " + s +
                    ".sg_checkpoints WHERE thread_id = $1),\n"
                    "b AS (INSERT INTO " + s + ".sg_blobs SELECT $2, checkpoint_ns, channel, version, base, keep, value "
                    "FROM " + s + ".sg_blobs WHERE thread_id = $1)\n"
@@ -253,8 +246,8 @@ class ListDecoder {
 
   std::vector<CheckpointTuple> decode(const pqxx::result& r) {
     struct CheckpointRow {
-      std::string_view thread, id, parent, ts, channel_versions, versions_seen, metadata;
-      bool has_parent;
+      std::string_view thread, id, parent, ts, channel_versions, versions_seen, metadata, delta_chains;
+      bool has_parent, has_delta_chains;
       long long v;
     };
     std::vector<CheckpointRow> checkpoints;
@@ -263,7 +256,8 @@ class ListDecoder {
       const std::string_view thread = view(row[1]);
       if (kind == 0) {
         checkpoints.push_back({thread, view(row[2]), view(row[3]), view(row[4]), view(row[6]), view(row[7]),
-                               view(row[8]), !row[3].is_null(), row[5].as<long long>()});
+                               view(row[8]), view(row[9]), !row[3].is_null(), !row[9].is_null(),
+                               row[5].as<long long>()});
       } else if (kind == 1) {
         Blob blob;
         blob.has_base = !row[4].is_null();
@@ -298,9 +292,11 @@ class ListDecoder {
         parse(row.channel_versions, "channel_versions").get_to(c.channel_versions);
         parse(row.versions_seen, "versions_seen").get_to(c.versions_seen);
         t.metadata = parse(row.metadata, "metadata");
+        if (row.has_delta_chains) c.delta_chains = parse(row.delta_chains, "delta_chains");
       } catch (const json::exception& e) {
         throw corrupt(std::string("its channel_versions or versions_seen has the wrong shape: ") + e.what());
       }
+      upgrade_checkpoint(c, t.metadata);
       for (const auto& [channel, version] : c.channel_versions) {
         if (!values_) break;
         const auto value = c.channel_values.emplace_hint(c.channel_values.end(), channel, resolve(channel, version));
@@ -591,6 +587,8 @@ CheckpointConfig PostgresSaver::put(const CheckpointConfig& config, const Checkp
   const std::string channel_versions = dump_value(json(checkpoint.channel_versions), "put: channel_versions");
   const std::string versions_seen = dump_value(json(checkpoint.versions_seen), "put: versions_seen");
   std::string meta = dump_value(metadata, "put: metadata");
+  const bool has_chains = !checkpoint.delta_chains.is_object() || !checkpoint.delta_chains.empty();
+  const std::string chains = has_chains ? dump_value(checkpoint.delta_chains, "put: delta_chains") : std::string();
   if (meta.find("\\u0000") != std::string::npos) meta = without_nul(metadata).dump();
   const std::string* parent = named_id(config);
   const std::string a_channels = channels.finish(), a_versions = versions.finish(), a_bases = bases.finish(),
@@ -604,7 +602,7 @@ CheckpointConfig PostgresSaver::put(const CheckpointConfig& config, const Checkp
     tx.exec_prepared("sg_put", config.thread_id, config.checkpoint_ns, checkpoint.id,
                      parent != nullptr ? parent->c_str() : nullptr, checkpoint.v, checkpoint.ts, channel_versions,
                      versions_seen, meta, a_channels, a_versions, a_bases, a_keeps, a_values,
-                     checkpoint.parent_writes_applied && parent != nullptr);
+                     checkpoint.parent_writes_applied && parent != nullptr, has_chains ? chains.c_str() : nullptr);
   });
   return CheckpointConfig{config.thread_id, config.checkpoint_ns, checkpoint.id};
 }
@@ -622,8 +620,7 @@ void PostgresSaver::put_writes(const CheckpointConfig& config, std::span<const P
   std::vector<std::pair<int, const PendingWrite*>> rows;
   rows.reserve(writes.size());
   for (std::size_t i = 0; i < writes.size(); ++i) {
-    const int special = special_write_index(writes[i].channel);
-    const int idx = special != 0 ? special : static_cast<int>(i);
+    const int idx = format::write_index(writes[i].channel, static_cast<int>(i));
     const auto same = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.first == idx; });
     if (same != rows.end()) {
       same->second = &writes[i];
@@ -719,7 +716,7 @@ std::vector<ThreadInfo> PostgresSaver::list_threads(const ThreadListOptions& opt
   // $1 thread or NULL, $2 filter or NULL, $3 limit.
   const std::string sql =
       "WITH t AS (SELECT thread_id, count(*) AS n, max(checkpoint_id) AS last, "
-      "sum(pg_column_size(metadata) + pg_column_size(channel_versions) + pg_column_size(versions_seen))::bigint AS bytes, "
+      "sum(pg_column_size(metadata) + pg_column_size(channel_versions) + pg_column_size(versions_seen) + coalesce(pg_column_size(delta_chains), 0))::bigint AS bytes, "
       "array_to_json(array_agg(DISTINCT checkpoint_ns))::text AS namespaces FROM " + q + ".sg_checkpoints "
       "WHERE ($1::text IS NULL OR thread_id = $1::text) GROUP BY thread_id),\n"
       "p AS (SELECT * FROM t WHERE $2::jsonb IS NULL OR EXISTS (SELECT 1 FROM " + q + ".sg_checkpoints m WHERE "
@@ -772,7 +769,7 @@ std::map<std::string, std::uint64_t> PostgresSaver::checkpoint_bytes(const Check
     Rows out;
     out.checkpoints = tx.exec_params(
         "SELECT checkpoint_id, (pg_column_size(metadata) + pg_column_size(channel_versions) + "
-        "pg_column_size(versions_seen))::bigint, channel_versions::text FROM " + q + ".sg_checkpoints "
+        "pg_column_size(versions_seen) + coalesce(pg_column_size(delta_chains), 0))::bigint, channel_versions::text FROM " + q + ".sg_checkpoints "
         "WHERE thread_id = $1 AND checkpoint_ns = $2 ORDER BY checkpoint_id",
         config.thread_id, config.checkpoint_ns);
     out.blobs = tx.exec_params("SELECT channel, version, pg_column_size(value)::bigint FROM " + q +
@@ -812,7 +809,7 @@ StorageStats PostgresSaver::storage_stats() {
   const std::string& q = impl_->quoted_schema;
   const std::string& schema = impl_->options.schema;
   const std::pair<const char*, std::string> tables[] = {
-      {"sg_checkpoints", "pg_column_size(metadata) + pg_column_size(channel_versions) + pg_column_size(versions_seen)"},
+      {"sg_checkpoints", "pg_column_size(metadata) + pg_column_size(channel_versions) + pg_column_size(versions_seen) + coalesce(pg_column_size(delta_chains), 0)"},
       {"sg_blobs", "pg_column_size(value)"},
       {"sg_writes", "pg_column_size(value)"}};
   StorageStats stats;

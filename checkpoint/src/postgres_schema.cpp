@@ -30,7 +30,9 @@ namespace {
 //  sg_writes       pending writes, one row per (checkpoint, task_id, idx).
 // Values are `json` (exact text: every JSON value round-trips, "\u0000" included, and reads cost
 // no jsonb-to-text conversion).
-constexpr std::array<std::string_view, 1> kMigrations = {
+// Version 2: sg_checkpoints.delta_chains (json, NULL when empty) holds Checkpoint::delta_chains,
+// which format-1 checkpoints kept in metadata.
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE @.sg_checkpoints (
   thread_id            text COLLATE "C" NOT NULL,
@@ -63,6 +65,9 @@ CREATE TABLE @.sg_writes (
   value         json NOT NULL,
   PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx));
 )sql",
+    R"sql(
+ALTER TABLE @.sg_checkpoints ADD COLUMN delta_chains json;
+)sql",
 };
 static_assert(kMigrations.size() == PostgresSaver::kSchemaVersion);
 
@@ -86,7 +91,7 @@ const std::vector<TableSpec>& table_specs() {
       {"sg_checkpoints",
        {{"thread_id", "text"}, {"checkpoint_ns", "text"}, {"checkpoint_id", "text"},
         {"parent_checkpoint_id", "text"}, {"v", "integer"}, {"ts", "text"}, {"channel_versions", "json"},
-        {"versions_seen", "json"}, {"metadata", "jsonb"}},
+        {"versions_seen", "json"}, {"metadata", "jsonb"}, {"delta_chains", "json"}},
        "thread_id,checkpoint_ns,checkpoint_id"},
       {"sg_blobs",
        {{"thread_id", "text"}, {"checkpoint_ns", "text"}, {"channel", "text"}, {"version", "text"},

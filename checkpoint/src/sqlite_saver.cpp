@@ -36,14 +36,6 @@ using Bytes = std::vector<std::uint8_t>;
 
 // ----------------------------------------------------------------------------------- helpers
 
-// Write index of the special channels (LangGraph's WRITES_IDX_MAP); they replace earlier writes.
-int special_write_index(std::string_view channel) {
-  if (channel == "__error__") return -1;
-  if (channel == "__interrupt__") return -3;
-  if (channel == "__resume__") return -4;
-  return 0;
-}
-
 // The checkpoint id a config names; an empty string counts as none.
 const std::string* named_id(const CheckpointConfig& config) {
   return config.checkpoint_id && !config.checkpoint_id->empty() ? &*config.checkpoint_id : nullptr;
@@ -101,17 +93,19 @@ std::string metadata_text(const json& metadata) {
   }
 }
 
-// The checkpoint row's CBOR: everything but the values.
+// The checkpoint row's CBOR: everything but the values (and the id, a column).
 Bytes encode_header(const Checkpoint& c) {
   json j = json::object();
   j["v"] = c.v;
   j["ts"] = c.ts;
   j["channel_versions"] = c.channel_versions;
   j["versions_seen"] = c.versions_seen;
+  if (!c.delta_chains.is_object() || !c.delta_chains.empty()) j["delta_chains"] = c.delta_chains;
   return encode(j);
 }
 
-// Fills v, ts, channel_versions and versions_seen from a checkpoint row; throws SaverCorrupt.
+// Fills v, ts, channel_versions, versions_seen and delta_chains (format 2; absent in format 1)
+// from a checkpoint row; throws SaverCorrupt.
 void decode_header(std::span<const std::uint8_t> bytes, Checkpoint& c, const std::string& at) {
   const auto j = decode(bytes);
   if (!j) throw SaverCorrupt(at + ": the checkpoint row does not decode (damaged data)");
@@ -120,6 +114,7 @@ void decode_header(std::span<const std::uint8_t> bytes, Checkpoint& c, const std
     j->at("ts").get_to(c.ts);
     j->at("channel_versions").get_to(c.channel_versions);
     j->at("versions_seen").get_to(c.versions_seen);
+    if (const auto it = j->find("delta_chains"); it != j->end()) c.delta_chains = *it;
   } catch (const json::exception& e) {
     throw SaverCorrupt(at + ": the checkpoint row has an unexpected shape: " + e.what());
   }
@@ -282,6 +277,7 @@ CheckpointTuple build_tuple(Connection& c, Resolver* resolver, const std::string
   decode_header(row.header, checkpoint, at);
   if (resolver != nullptr) fill_values(*resolver, row.checkpoint_id, checkpoint);
   tuple.metadata = std::move(row.metadata);
+  upgrade_checkpoint(checkpoint, tuple.metadata);
   if (row.parent_id) tuple.parent_config = CheckpointConfig{row.thread_id, ns, std::move(*row.parent_id)};
   tuple.pending_writes = load_writes(c, row.thread_id, ns, row.checkpoint_id);
   tuple.config = CheckpointConfig{std::move(row.thread_id), ns, std::move(row.checkpoint_id)};
@@ -643,7 +639,8 @@ CheckpointConfig SqliteSaver::put(const CheckpointConfig& config, const Checkpoi
     s.bind(5, meta).bind_blob(6, header).run();
   }
   if (checkpoint.parent_writes_applied && parent != nullptr) {
-    c->prepare("DELETE FROM sg_writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?")
+    // The value writes go; the special writes (negative idx) stay for history.
+    c->prepare("DELETE FROM sg_writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? AND idx >= 0")
         .bind(1, config.thread_id)
         .bind(2, config.checkpoint_ns)
         .bind(3, *parent)
@@ -668,8 +665,8 @@ void SqliteSaver::put_writes(const CheckpointConfig& config, std::span<const Pen
   auto c = impl_->lease();
   Transaction tx(*c, Transaction::Mode::write);
   for (std::size_t i = 0; i < writes.size(); ++i) {
-    const int special = special_write_index(writes[i].channel);
-    auto s = c->prepare(special != 0
+    const int idx = format::write_index(writes[i].channel, static_cast<int>(i));
+    auto s = c->prepare(idx < 0
                             ? "INSERT OR REPLACE INTO sg_writes "
                               "(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value) "
                               "VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -677,7 +674,7 @@ void SqliteSaver::put_writes(const CheckpointConfig& config, std::span<const Pen
                               "(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value) "
                               "VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, config.thread_id).bind(2, config.checkpoint_ns).bind(3, *checkpoint_id).bind(4, task_id);
-    s.bind(5, std::int64_t{special != 0 ? special : static_cast<int>(i)});
+    s.bind(5, std::int64_t{idx});
     s.bind(6, writes[i].channel).bind_blob(7, values[i]).run();
   }
   tx.commit();

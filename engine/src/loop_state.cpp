@@ -376,12 +376,11 @@ nlohmann::json LoopState::delta_chains() const {
   return j;
 }
 
-void LoopState::load_delta_chains(const nlohmann::json& metadata) {
-  auto it = metadata.find("delta_chain");
-  if (it == metadata.end() || !it->is_object()) return;
+void LoopState::load_delta_chains(const nlohmann::json& chains) {
+  if (!chains.is_object()) return;
   for (std::uint32_t f = 0; f < delta_.size(); ++f) {
-    auto e = it->find(engine_->state->fields[f].name);
-    if (e == it->end()) continue;
+    auto e = chains.find(engine_->state->fields[f].name);
+    if (e == chains.end()) continue;
     if (e->is_array() && e->size() == 3 && (*e)[0].is_number_unsigned() && (*e)[1].is_number_unsigned() &&
         (*e)[2].is_number_unsigned()) {
       delta_[f].chain = (*e)[0].get<std::size_t>();

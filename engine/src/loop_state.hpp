@@ -81,11 +81,11 @@ class LoopState {
   /// Marks every channel with a value dirty (the next checkpoint stores all values, in full).
   void mark_all_dirty();
 
-  /// Delta bookkeeping of list fields, kept in checkpoint metadata under "delta_chain" so the
-  /// next run continues it: {field: [chain, full_size, appended]} (an array, not an object: it is
-  /// in every checkpoint). load_delta_chains also reads the object form of earlier releases.
+  /// Delta bookkeeping of list fields, kept in Checkpoint::delta_chains so the next run
+  /// continues it: {field: [chain, full_size, appended]} (an array, not an object: it is in
+  /// every checkpoint). load_delta_chains also reads the object form of earlier releases.
   [[nodiscard]] nlohmann::json delta_chains() const;
-  void load_delta_chains(const nlohmann::json& metadata);
+  void load_delta_chains(const nlohmann::json& chains);
 
   /// Pending-write JSON of a write, and back.
   [[nodiscard]] PendingWrite encode_write(const std::string& task_id, const ErasedWrite& w) const;

@@ -159,7 +159,7 @@ class Loop {
                                           *config_.checkpoint_id + "\"");
     if (tuple) {
       state_.load(tuple->checkpoint);
-      state_.load_delta_chains(tuple->metadata);
+      state_.load_delta_chains(tuple->checkpoint.delta_chains);
       checkpoint_id_ = tuple->checkpoint.id;
       parent_ = tuple->config;
       if (tuple->metadata.contains("step") && tuple->metadata["step"].is_number_integer())
@@ -514,7 +514,7 @@ class Loop {
     // A loop checkpoint is the result of the step its parent planned: the parent's writes are
     // applied in it and only tell history from now on.
     cp.parent_writes_applied = source == std::string("loop") && !e_.keep_applied_writes;
-    if (auto chains = state_.delta_chains(); !chains.empty()) metadata_["delta_chain"] = std::move(chains);
+    cp.delta_chains = state_.delta_chains();
     CheckpointConfig parent = current_config();
     checkpoint_id_ = cp.id;
     emit_checkpoint_debug(cp);
@@ -530,7 +530,7 @@ class Loop {
     // Its parent is the checkpoint the run started from. After an input, that checkpoint's
     // unfinished tasks were dropped, not applied: their writes stay (they tell why they stopped).
     cp.parent_writes_applied = metadata_.value("source", "") == "loop" && !input_run_ && !e_.keep_applied_writes;
-    if (auto chains = state_.delta_chains(); !chains.empty()) metadata_["delta_chain"] = std::move(chains);
+    cp.delta_chains = state_.delta_chains();
     writer_->put(parent_ ? *parent_ : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},
                  cp, metadata_, std::move(nv));
     std::lock_guard lock(exit_mutex_);

@@ -102,7 +102,7 @@ class Updater {
                                           *config_.checkpoint_id + "\"");
     if (!tuple) return;  // a thread without checkpoints: the update starts from the defaults
     state_.load(tuple->checkpoint);
-    state_.load_delta_chains(tuple->metadata);
+    state_.load_delta_chains(tuple->checkpoint.delta_chains);
     base_ = tuple->config;
     loaded_id_ = tuple->checkpoint.id;
     base_parent_ = tuple->parent_config;
@@ -287,12 +287,12 @@ class Updater {
   void save(const char* source, std::int64_t step, bool fork) {
     ChannelVersions nv;
     Checkpoint cp = state_.checkpoint(nv);
+    cp.delta_chains = state_.delta_chains();
     CheckpointMetadata md = config_.metadata.is_object() ? config_.metadata : nlohmann::json::object();
     md["source"] = source;
     md["step"] = step;
     md["parents"] = parents_;
     if (fork) md["copy_of"] = *base_->checkpoint_id;
-    if (auto chains = state_.delta_chains(); !chains.empty()) md["delta_chain"] = std::move(chains);
     std::optional<CheckpointConfig> parent = fork ? base_parent_ : base_;
     CheckpointConfig stored{config_.thread_id, config_.checkpoint_ns, cp.id};
     writes_.push_back([this, to = parent ? *parent : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},

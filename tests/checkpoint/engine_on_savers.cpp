@@ -86,7 +86,7 @@ ENGINE_TEST("a failed step resumes without re-running its finished task") {
   }
 }
 
-ENGINE_TEST("a step's writes go when its checkpoint is stored, a failed step's stay until it completes") {
+ENGINE_TEST("a step's value writes go when its checkpoint is stored, a failed step's stay until it completes") {
   for (auto durability : {sg::Durability::sync, sg::Durability::async, sg::Durability::exit}) {
     for (bool keep : {false, true}) {
       CAPTURE(keep);
@@ -113,14 +113,24 @@ ENGINE_TEST("a step's writes go when its checkpoint is stored, a failed step's s
 
       two_fails = false;
       CHECK(app.invoke(std::nullopt, cfg).values.log == std::vector<std::string>{"one", "two", "three"});
-      std::size_t with_writes = 0;
-      for (const auto& t : fx.saver->list({"writes", "", std::nullopt})) with_writes += t.pending_writes.empty() ? 0 : 1;
+      std::size_t with_writes = 0, value_writes = 0, errors = 0;
+      for (const auto& t : fx.saver->list({"writes", "", std::nullopt})) {
+        with_writes += t.pending_writes.empty() ? 0 : 1;
+        for (const auto& w : t.pending_writes) {
+          value_writes += sg::format::is_special_write(w.channel) ? 0 : 1;
+          errors += w.channel == sg::format::kErrorWrite ? 1 : 0;
+        }
+      }
+      // The failed step's error stays for history either way (it is small and says what went wrong).
+      CHECK(errors == 1);
       if (keep) {
         // the failed step's, and (except under exit durability, which stores one checkpoint a
         // run) the other steps'
         CHECK(with_writes >= (durability == sg::Durability::exit ? 1U : 3U));
       } else {
-        CHECK(with_writes == 0);
+        // Only the failed step's checkpoint keeps a write: two's error; every value write went.
+        CHECK(with_writes == 1);
+        CHECK(value_writes == 0);
       }
       // Either way the state and its history read the same values.
       auto history = app.get_state_history(cfg);

@@ -102,7 +102,7 @@ TEST_CASE("Checkpoint JSON round trip") {
   c.versions_seen = {{"agent", {{"messages", "00000000000000000001.00000000000000ab"}}}, {"__input__", {}}};
 
   const json j = c;
-  CHECK(j.size() == 6);
+  CHECK(j.size() == 6);  // no "delta_chains" while it is empty
   CHECK(j.at("v") == 1);
   CHECK(j.at("id") == c.id);
   CHECK(j.at("ts") == c.ts);
@@ -114,6 +114,12 @@ TEST_CASE("Checkpoint JSON round trip") {
   const auto back = j.get<sg::Checkpoint>();
   CHECK(back == c);
   CHECK(json::parse(j.dump()).get<sg::Checkpoint>() == c);
+
+  sg::Checkpoint chained = c;
+  chained.delta_chains = {{"messages", json::array({2, 5, 1})}};
+  const json with_chains = chained;
+  CHECK(with_chains.at("delta_chains") == chained.delta_chains);
+  CHECK(with_chains.get<sg::Checkpoint>() == chained);
 
   json missing = j;
   missing.erase("versions_seen");

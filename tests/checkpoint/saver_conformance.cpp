@@ -405,7 +405,7 @@ SAVER_TEST("put_writes belong to one checkpoint only") {
   CHECK(prev->pending_writes.size() == 1);
 }
 
-SAVER_TEST("put with parent_writes_applied deletes the parent's writes and no others") {
+SAVER_TEST("put with parent_writes_applied deletes the parent's value writes and no others") {
   Fixture<F> fx;
   auto parent = sgtest::checkpoint({{"a", 1}});
   fx.saver.put(cfg("t"), parent, sgtest::metadata("loop", 0), parent.channel_versions);
@@ -415,6 +415,9 @@ SAVER_TEST("put with parent_writes_applied deletes the parent's writes and no ot
   const auto at = cfg("t", "", parent.id);
   fx.saver.put_writes(at, writes({{"a", 2}, {"b", "x"}}), "task-1");
   fx.saver.put_writes(at, writes({{"__error__", {{"message", "boom"}}}}), "task-2");
+  fx.saver.put_writes(at, writes({{"a", 5}, {"__interrupt__", json::array({{{"value", "ok?"}}})}}), "task-4");
+  fx.saver.put_writes(at, writes({{"__resume__", json::array({"yes"})}}), "task-5");
+  fx.saver.put_writes(at, writes({{"__no_writes__", nullptr}}), "task-6");
   fx.saver.put_writes(cfg("t", "child:1", parent.id), writes({{"a", "child"}}), "task-1");
   fx.saver.put_writes(cfg("t2", "", parent.id), writes({{"a", "other thread"}}), "task-1");
 
@@ -425,7 +428,12 @@ SAVER_TEST("put with parent_writes_applied deletes the parent's writes and no ot
 
   const auto p = fx.saver.get_tuple(at);
   REQUIRE(p.has_value());
-  CHECK(p->pending_writes.empty());
+  // The special writes (negative stored index: error, interrupt, resume) stay for history, in
+  // (task_id, idx) order; every value write goes (__no_writes__ is stored at index 0).
+  CHECK(p->pending_writes ==
+        std::vector<sg::PendingWrite>{{"task-2", "__error__", {{"message", "boom"}}},
+                                      {"task-4", "__interrupt__", json::array({{{"value", "ok?"}}})},
+                                      {"task-5", "__resume__", json::array({"yes"})}});
   CHECK(p->checkpoint.channel_values.at("a") == 1);  // the checkpoint itself stays
   const auto c = fx.saver.get_tuple(cfg("t"));
   REQUIRE(c.has_value());
@@ -444,6 +452,53 @@ SAVER_TEST("put with parent_writes_applied deletes the parent's writes and no ot
   first.parent_writes_applied = true;
   fx.saver.put(cfg("t3"), first, sgtest::metadata("input", -1), first.channel_versions);
   CHECK(fx.saver.get_tuple(cfg("t3")).has_value());
+}
+
+SAVER_TEST("delta_chains are stored with the checkpoint and never in its metadata") {
+  Fixture<F> fx;
+  auto c = sgtest::checkpoint({{"a", 1}});
+  c.delta_chains = {{"messages", json::array({3, 10, 4})}};
+  fx.saver.put(cfg("t"), c, sgtest::metadata("loop", 0), c.channel_versions);
+  auto plain = sgtest::checkpoint({{"a", 2}}, 2);
+  fx.saver.put(cfg("t", "", c.id), plain, sgtest::metadata("loop", 1), plain.channel_versions);
+  const auto first = fx.saver.get_tuple(cfg("t", "", c.id));
+  REQUIRE(first.has_value());
+  CHECK(first->checkpoint.delta_chains == c.delta_chains);
+  CHECK(first->checkpoint.v == sg::format::kCheckpointVersion);
+  CHECK(first->metadata == sgtest::metadata("loop", 0));
+  const auto second = fx.saver.get_tuple(cfg("t"));
+  REQUIRE(second.has_value());
+  CHECK(second->checkpoint.delta_chains == json::object());
+  sg::ListOptions no_values;
+  no_values.values = false;
+  const auto listed = fx.saver.list(cfg("t"), no_values);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[1].checkpoint.delta_chains == c.delta_chains);
+  fx.saver.copy_thread("t", "t-copy");
+  const auto copied = fx.saver.get_tuple(cfg("t-copy", "", c.id));
+  REQUIRE(copied.has_value());
+  CHECK(copied->checkpoint.delta_chains == c.delta_chains);
+}
+
+SAVER_TEST("a format-1 checkpoint reads with its metadata delta_chain as delta_chains") {
+  Fixture<F> fx;
+  auto c = sgtest::checkpoint({{"a", 1}});
+  c.v = 1;
+  json meta = sgtest::metadata("loop", 0);
+  meta["delta_chain"] = {{"messages", json::array({1, 2, 3})}};
+  fx.saver.put(cfg("t"), c, meta, c.channel_versions);
+  const auto t = fx.saver.get_tuple(cfg("t"));
+  REQUIRE(t.has_value());
+  CHECK(t->checkpoint.v == 1);
+  CHECK(t->checkpoint.delta_chains == json{{"messages", json::array({1, 2, 3})}});
+  CHECK(t->metadata == sgtest::metadata("loop", 0));
+  // A format-2 checkpoint keeps a user's key of that name.
+  auto d = sgtest::checkpoint({{"a", 2}}, 2);
+  fx.saver.put(cfg("t", "", c.id), d, meta, d.channel_versions);
+  const auto u = fx.saver.get_tuple(cfg("t"));
+  REQUIRE(u.has_value());
+  CHECK(u->metadata == meta);
+  CHECK(u->checkpoint.delta_chains == json::object());
 }
 
 SAVER_TEST("a put that fails keeps the parent's writes it would have deleted") {

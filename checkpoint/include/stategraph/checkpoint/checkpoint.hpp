@@ -64,12 +64,21 @@ struct Checkpoint {
   std::map<std::string, ChannelDelta> channel_deltas;
   /// Only in BaseCheckpointSaver::put: true when this checkpoint is the result of the step that
   /// its parent (the put's config.checkpoint_id) planned, with every pending write stored against
-  /// the parent applied. Those writes then only tell history, and the saver deletes them in the
-  /// same transaction that stores this checkpoint (the engine sets it on "loop" checkpoints unless
+  /// the parent applied. Those writes then only tell history, and the saver deletes the parent's
+  /// value writes (stored index >= 0, see format::write_index) in the same transaction that
+  /// stores this checkpoint, keeping its special writes (kErrorWrite, kInterruptWrite,
+  /// kResumeWrite: negative indices), which are small and say what went wrong or was asked in
+  /// that step (the engine sets it on "loop" checkpoints unless
   /// CompileOptions::keep_applied_writes). LangGraph keeps every write for good; nothing it does
-  /// reads them once the next checkpoint exists (replaying a checkpoint runs its tasks again:
-  /// semantics reference §6, time travel). Never set on a CheckpointTuple's checkpoint.
+  /// reads the value writes once the next checkpoint exists (replaying a checkpoint runs its tasks
+  /// again: semantics reference §6, time travel). Never set on a CheckpointTuple's checkpoint.
   bool parent_writes_applied = false;
+  /// The engine's bookkeeping of the list channels it stores as deltas (a JSON object; the
+  /// engine alone gives it a shape: {channel: [chain length, full size, appended]}), so that the
+  /// next run continues the chains. Stored with the checkpoint, never in its metadata (format 2;
+  /// format 1 kept it in metadata["delta_chain"]: see upgrade_checkpoint). Savers store it as
+  /// given and return it; an empty object is the default.
+  nlohmann::json delta_chains = nlohmann::json::object();
 
   friend bool operator==(const Checkpoint&, const Checkpoint&) = default;
 };
@@ -114,10 +123,18 @@ std::string new_checkpoint_id();
 std::string utc_now_iso8601();
 
 /// JSON forms used by savers and the CLI (stable: they are what savers persist).
-/// `{"v","id","ts","channel_values","channel_versions","versions_seen"}`.
+/// `{"v","id","ts","channel_values","channel_versions","versions_seen"}`, and `"delta_chains"`
+/// when it is not empty (format 2).
 void to_json(nlohmann::json& j, const Checkpoint& c);
+/// Reads the form of to_json; "delta_chains" may be absent (an empty object then).
 /// @throws nlohmann::json::exception when a key is missing or has the wrong type.
 void from_json(const nlohmann::json& j, Checkpoint& c);
+/// Brings a checkpoint read as stored in an earlier format to what readers of this release see.
+/// Format 1 (v <= 1) kept the engine's delta bookkeeping in
+/// metadata[format::kLegacyDeltaChainKey]; it moves to checkpoint.delta_chains and the key leaves
+/// the metadata. Checkpoint::v keeps the stored version. A no-op for format 2. Every saver
+/// applies it to what it reads.
+void upgrade_checkpoint(Checkpoint& checkpoint, CheckpointMetadata& metadata);
 /// `{"base","keep","append"}`.
 void to_json(nlohmann::json& j, const ChannelDelta& d);
 void from_json(const nlohmann::json& j, ChannelDelta& d);

@@ -35,7 +35,9 @@ namespace format {
 // ---- format version ---------------------------------------------------------------------------
 
 /// Current value of Checkpoint::v. Readers accept every earlier version.
-inline constexpr int kCheckpointVersion = 1;
+///  1: the first format; the engine's delta bookkeeping in metadata[kLegacyDeltaChainKey].
+///  2: that bookkeeping in Checkpoint::delta_chains (upgrade_checkpoint reads format 1 so).
+inline constexpr int kCheckpointVersion = 2;
 
 // ---- channels ---------------------------------------------------------------------------------
 

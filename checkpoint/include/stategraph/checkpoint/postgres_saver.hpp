@@ -106,7 +106,7 @@ struct PostgresSaverStats {
 class PostgresSaver final : public BaseCheckpointSaver {
  public:
   /// Version of the table layout this release reads and writes (rows of sg_migrations).
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   /// Connects to `uri` (a libpq URI "postgresql://user@host:port/db?..." or a key=value
   /// connection string), then runs setup() when options.migrate is set, else checks the
