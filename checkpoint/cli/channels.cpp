@@ -48,6 +48,7 @@ std::vector<std::string> changed_channels(const sg::Checkpoint* parent, const sg
 std::optional<std::vector<std::string>> next_nodes(const sg::Checkpoint& c) {
   const bool have_values = !c.channel_values.empty() || c.channel_versions.empty();
   std::set<std::string> pull;
+  std::vector<std::string> push;  // one per Send, in Send order (the engine lists them first)
   for (const auto& [channel, version] : c.channel_versions) {
     if (channel == "__start__") {
       if (unseen(c, "__start__", channel, version)) pull.insert("__start__");
@@ -78,10 +79,11 @@ std::optional<std::vector<std::string>> next_nodes(const sg::Checkpoint& c) {
       if (value == c.channel_values.end() || !value->second.is_array()) continue;
       for (const auto& send : value->second)
         if (send.is_object() && send.contains("node") && send.at("node").is_string())
-          pull.insert(send.at("node").get<std::string>());
+          push.push_back(send.at("node").get<std::string>());
     }
   }
-  return std::vector<std::string>(pull.begin(), pull.end());
+  push.insert(push.end(), pull.begin(), pull.end());
+  return push;
 }
 
 }  // namespace sgcli

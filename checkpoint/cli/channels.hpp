@@ -22,7 +22,8 @@ std::vector<std::string> changed_channels(const sg::Checkpoint* parent, const sg
 /// from its trigger channels the way the engine plans (engine/src/loop_state.cpp): a node runs
 /// when a trigger channel of its own ("branch:to:X", a complete "join:...:X", "__start__" for
 /// "__start__") has a newer version than versions_seen[X] records, and a Send in
-/// "__pregel_tasks" runs its node. Sorted and unique, like the engine's StateSnapshot::next.
+/// "__pregel_tasks" runs its node. Like the engine's StateSnapshot::next: one entry per Send, in
+/// Send order, then the other nodes sorted by name.
 /// Joins and Sends need the values of their channels: when `checkpoint` has none
 /// (ListOptions::values = false) and such a channel is pending, returns nullopt — load the
 /// checkpoint with values and ask again. A deferred node (add_node with defer) whose turn has

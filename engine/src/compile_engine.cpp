@@ -1,6 +1,7 @@
 // compile_engine: validates a GraphSpec (every problem at once) and builds the Engine's tables:
-// one channel per state field, "__start__", "__pregel_tasks", "branch:to:X" per node and
-// "join:A+B:X" per join (LangGraph: graph/state.py attach_edge / attach_branch).
+// one channel per state field, the input channel, the Send topic, a branch channel per node and a
+// join channel per join, named by stategraph/checkpoint/format.hpp (LangGraph: graph/state.py
+// attach_edge / attach_branch).
 
 #include <algorithm>
 #include <set>
@@ -11,6 +12,7 @@
 #include <boost/graph/reverse_graph.hpp>
 
 #include "engine_impl.hpp"
+#include "stategraph/checkpoint/format.hpp"
 #include "stategraph/constants.hpp"
 #include "stategraph/errors.hpp"
 
@@ -23,9 +25,7 @@ using Digraph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirecti
 std::string q(const std::string& s) { return "\"" + s + "\""; }
 
 std::string join_name(const std::vector<std::string>& sources, const std::string& target) {
-  std::string n = "join:";
-  for (std::size_t i = 0; i < sources.size(); ++i) n += (i ? "+" : "") + sources[i];
-  return n + ":" + target;
+  return format::join_channel(sources, target);
 }
 
 std::vector<bool> reachable(const Digraph& g, std::size_t from) {
@@ -117,12 +117,12 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
   };
   for (std::uint32_t f = 0; f < spec.state->fields.size(); ++f)
     add_channel({spec.state->fields[f].name, ChannelKind::field, f, 0, {}, false});
-  e->start_channel = add_channel({START, ChannelKind::start, 0, kStartNode, {}, false});
-  e->tasks_channel = add_channel({"__pregel_tasks", ChannelKind::tasks, 0, 0, {}, false});
+  e->start_channel = add_channel({std::string(format::kStartChannel), ChannelKind::start, 0, kStartNode, {}, false});
+  e->tasks_channel = add_channel({std::string(format::kTasksChannel), ChannelKind::tasks, 0, 0, {}, false});
   e->branch_channel.assign(e->nodes.size(), 0);
   for (std::uint32_t i = 1; i < e->nodes.size(); ++i)
     e->branch_channel[i] =
-        add_channel({"branch:to:" + e->nodes[i].name, ChannelKind::branch, 0, i, {}, e->nodes[i].defer});
+        add_channel({format::branch_channel(e->nodes[i].name), ChannelKind::branch, 0, i, {}, e->nodes[i].defer});
   e->nodes[kStartNode].triggers.push_back(e->start_channel);
 
   // ---- graph for validation: vertices = nodes, then END

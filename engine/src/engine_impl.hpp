@@ -20,10 +20,10 @@ namespace sg::detail {
 
 enum class ChannelKind : std::uint8_t {
   field,   // a state field (index = field index)
-  start,   // "__start__": the run's input writes
-  tasks,   // "__pregel_tasks": Sends for the next step
-  branch,  // "branch:to:X": X was triggered by an edge, router or goto
-  join,    // "join:A+B:X": barrier over A, B
+  start,   // format::kStartChannel: the run's input writes
+  tasks,   // format::kTasksChannel: Sends for the next step
+  branch,  // format::branch_channel(X): X was triggered by an edge, router or goto
+  join,    // format::join_channel({A, B}, X): barrier over A, B
 };
 
 struct ChannelInfo {
@@ -54,7 +54,7 @@ struct NodeInfo {
   std::vector<std::string> destinations;
 };
 
-inline constexpr std::uint32_t kStartNode = 0;  // nodes[0] is "__start__"
+inline constexpr std::uint32_t kStartNode = 0;  // nodes[0] is format::kStartNode
 
 class LoopState;
 

@@ -1,6 +1,7 @@
 #include "loop_state.hpp"
 
 #include <algorithm>
+#include "stategraph/checkpoint/format.hpp"
 #include "stategraph/constants.hpp"
 #include "stategraph/errors.hpp"
 
@@ -16,7 +17,8 @@ LoopState::LoopState(const Engine& engine)
       live_pos_(engine.channels.size(), -1),
       is_dirty_(engine.channels.size(), 0),
       scratch_(engine.channels.size(), 0),
-      delta_(engine.field_count()) {
+      delta_(*engine.state),
+      codec_(engine) {
   for (std::uint32_t c = 0; c < engine.channels.size(); ++c)
     if (engine.channels[c].kind == ChannelKind::join)
       slots_[c].seen_sources.assign(engine.channels[c].sources.size(), false);
@@ -122,47 +124,24 @@ void LoopState::prune_seen() {
   cleared_.clear();
 }
 
-// ---- (de)serialisation of channels and writes
+// ---- channel values (the codec encodes; the slots say what is set)
 
 nlohmann::json LoopState::encode_channel(std::uint32_t ch) const {
   const ChannelInfo& info = engine_->channels[ch];
   switch (info.kind) {
     case ChannelKind::field:
       return engine_->state->fields[info.field].encode(state_.get());
-    case ChannelKind::start: {
-      nlohmann::json a = nlohmann::json::array();
-      for (const auto& w : start_writes_)
-        a.push_back({{"channel", engine_->state->fields[w.channel].name},
-                     {"value", engine_->state->fields[w.channel].encode_write(w)}});
-      return a;
-    }
-    case ChannelKind::tasks: {
-      nlohmann::json a = nlohmann::json::array();
-      for (const auto& s : sends_) a.push_back({{"node", s.node()}, {"arg", s.arg_json()}});
-      return a;
-    }
+    case ChannelKind::start:
+      return codec_.encode_start(start_writes_);
+    case ChannelKind::tasks:
+      return codec_.encode_sends(sends_);
     case ChannelKind::branch:
       return slots_[ch].finished;  // a bool: allocation-free, and only deferred nodes use it
-    case ChannelKind::join: {
-      nlohmann::json a = nlohmann::json::array();
-      for (std::size_t i = 0; i < info.sources.size(); ++i)
-        if (slots_[ch].seen_sources[i]) a.push_back(engine_->nodes[info.sources[i]].name);
-      return {{"seen", a}, {"finished", slots_[ch].finished}};
-    }
+    case ChannelKind::join:
+      return codec_.encode_join(ch, slots_[ch].seen_sources, slots_[ch].finished);
   }
   return nullptr;
 }
-
-namespace {
-Send decode_send(const Engine& e, const nlohmann::json& j) {
-  const std::string node = j.at("node").get<std::string>();
-  auto idx = e.find_node(node);
-  if (!idx || *idx == kStartNode)
-    throw StateError("sg.state.502", "a stored Send targets unknown node \"" + node + "\"");
-  const InputOps& in = e.nodes[*idx].input;
-  return Send::from_erased(node, in.decode(j.at("arg")), in.type, in.encode);
-}
-}  // namespace
 
 void LoopState::decode_channel(std::uint32_t ch, const nlohmann::json& j) {
   const ChannelInfo& info = engine_->channels[ch];
@@ -172,23 +151,16 @@ void LoopState::decode_channel(std::uint32_t ch, const nlohmann::json& j) {
         engine_->state->fields[info.field].decode(mutable_state(), j);
         break;
       case ChannelKind::start:
-        start_writes_.clear();
-        for (const auto& w : j) start_writes_.push_back(decode_write({"", w.at("channel").get<std::string>(), w.at("value")}));
+        start_writes_ = codec_.decode_start(j);
         break;
       case ChannelKind::tasks:
-        sends_.clear();
-        for (const auto& s : j) sends_.push_back(decode_send(*engine_, s));
+        sends_ = codec_.decode_sends(j);
         break;
       case ChannelKind::branch:
         slots_[ch].finished = j.is_boolean() && j.get<bool>();
         break;
       case ChannelKind::join:
-        for (const auto& name : j.at("seen")) {
-          auto idx = engine_->find_node(name.get<std::string>());
-          for (std::size_t i = 0; i < info.sources.size(); ++i)
-            if (idx && info.sources[i] == *idx) slots_[ch].seen_sources[i] = true;
-        }
-        slots_[ch].finished = j.value("finished", false);
+        codec_.decode_join(ch, j, slots_[ch].seen_sources, slots_[ch].finished);
         break;
     }
   } catch (const sg::Error&) {
@@ -196,71 +168,6 @@ void LoopState::decode_channel(std::uint32_t ch, const nlohmann::json& j) {
   } catch (const std::exception& ex) {
     throw StateError("sg.state.501", "stored value of channel \"" + info.name + "\" does not load: " + ex.what());
   }
-}
-
-PendingWrite LoopState::encode_write(const std::string& tid, const ErasedWrite& w) const {
-  switch (w.kind) {
-    case WriteKind::value:
-    case WriteKind::overwrite:
-      return {tid, engine_->state->fields[w.channel].name, engine_->state->fields[w.channel].encode_write(w)};
-    case WriteKind::trigger:
-      return {tid, engine_->channels[w.channel].name, nullptr};
-    case WriteKind::barrier: {
-      const ChannelInfo& info = engine_->channels[w.channel];
-      return {tid, info.name, engine_->nodes[info.sources[w.aux]].name};
-    }
-    case WriteKind::send: {
-      const auto& s = *static_cast<const Send*>(w.value.get());
-      return {tid, "__pregel_tasks", {{"node", s.node()}, {"arg", s.arg_json()}}};
-    }
-  }
-  return {};
-}
-
-ErasedWrite LoopState::decode_write(const PendingWrite& pw) const {
-  auto it = engine_->channel_index.find(pw.channel);
-  if (it == engine_->channel_index.end())
-    throw StateError("sg.state.502", "a saved write names unknown channel \"" + pw.channel +
-                                         "\"; was the graph changed since it was saved?");
-  const ChannelInfo& info = engine_->channels[it->second];
-  ErasedWrite w;
-  w.channel = it->second;
-  switch (info.kind) {
-    case ChannelKind::field:
-      return engine_->state->fields[info.field].decode_write(info.field, pw.value);
-    case ChannelKind::branch:
-      w.kind = WriteKind::trigger;
-      return w;
-    case ChannelKind::join: {
-      w.kind = WriteKind::barrier;
-      auto idx = engine_->find_node(pw.value.get<std::string>());
-      for (std::uint32_t i = 0; i < info.sources.size(); ++i)
-        if (idx && info.sources[i] == *idx) w.aux = i;
-      return w;
-    }
-    case ChannelKind::tasks:
-      w.kind = WriteKind::send;
-      w.value = std::make_shared<const Send>(decode_send(*engine_, pw.value));
-      return w;
-    case ChannelKind::start:
-      break;
-  }
-  throw StateError("sg.state.502", "a saved write names channel \"" + pw.channel + "\", which tasks cannot write");
-}
-
-nlohmann::json LoopState::updates_json(const std::vector<ErasedWrite>& writes) const {
-  // {field: value}; several writes to one field become a JSON array of them.
-  std::vector<std::vector<nlohmann::json>> per_field(engine_->field_count());
-  for (const auto& w : writes)
-    if (w.kind == WriteKind::value || w.kind == WriteKind::overwrite)
-      per_field[w.channel].push_back(engine_->state->fields[w.channel].encode_write(w));
-  nlohmann::json j = nlohmann::json::object();
-  for (std::uint32_t f = 0; f < per_field.size(); ++f) {
-    if (per_field[f].empty()) continue;
-    const auto& name = engine_->state->fields[f].name;
-    j[name] = per_field[f].size() == 1 ? std::move(per_field[f][0]) : nlohmann::json(std::move(per_field[f]));
-  }
-  return j;
 }
 
 // ---- load / checkpoint
@@ -275,15 +182,12 @@ void LoopState::load(const Checkpoint& cp) {
     max_n_ = std::max(max_n_, v.n);
     if (auto val = cp.channel_values.find(name); val != cp.channel_values.end())
       decode_channel(it->second, val->second);
-    if (it->second < delta_.size() && engine_->state->fields[it->second].tracked) {
-      auto& d = delta_[it->second];
-      d.base = ver;
-      d.stable = engine_->state->fields[it->second].size(state_.get());
-    }
+    if (it->second < engine_->field_count() && engine_->state->fields[it->second].tracked)
+      delta_.loaded(it->second, ver, engine_->state->fields[it->second].size(state_.get()));
   }
   for (const auto& [node, chans] : cp.versions_seen) {
     std::vector<std::pair<std::uint32_t, Version>>* target = nullptr;
-    if (node == "__interrupt__") {
+    if (node == format::kInterruptSeenKey) {
       target = &interrupt_seen_;
     } else if (auto idx = engine_->find_node(node)) {
       target = &seen_[*idx];
@@ -317,36 +221,14 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
     if (!slots_[c].version.has()) continue;
     const std::string& name = engine_->channels[c].name;
     new_versions.emplace(name, slots_[c].version.s);
-    if (c < delta_.size() && engine_->state->fields[c].tracked) {
-      // A list field: store what changed since its last stored version, unless a full value is
-      // due. Full values are spaced geometrically: one is due when the elements stored in deltas
-      // since the last full value reach kDeltaSpan times its size (at least 16), or when that many
-      // deltas were stored (deltas that only remove elements append nothing). So a list that grows
-      // by one element a step stores each element about 1 + (kDeltaSpan + 1) / kDeltaSpan times
-      // (2.33 with 3) whatever its length, and a read applies deltas holding at most kDeltaSpan /
-      // (kDeltaSpan + 1) of the value's elements to one full value. A fixed cap on the chain would
-      // store a full value every N steps: quadratic in the conversation (8.3 KB per turn at 2,000
-      // turns of sg-bench chat with 256, against 4.8 KB at 500).
-      constexpr std::size_t kDeltaSpan = 3;
+    if (c < engine_->field_count() && engine_->state->fields[c].tracked) {
+      // A list field: what changed since its last stored version, unless a full value is due.
       const auto& ops = engine_->state->fields[c];
-      auto& d = delta_[c];
-      const std::size_t size = ops.size(state_.get());
-      const std::size_t tail = size - std::min(d.stable, size);
-      const std::size_t span = kDeltaSpan * std::max<std::size_t>(d.full_size, 16);
-      const bool delta_ok = !d.base.empty() && d.base != slots_[c].version.s && d.stable > 0 && d.chain < span &&
-                            d.appended + tail < span;
-      if (delta_ok) {
-        cp.channel_deltas.emplace(name, ChannelDelta{d.base, d.stable, ops.encode_tail(state_.get(), d.stable)});
-        ++d.chain;
-        d.appended += tail;
+      if (auto d = delta_.store(c, slots_[c].version.s, ops.size(state_.get()))) {
+        cp.channel_deltas.emplace(name, ChannelDelta{std::move(d->base), d->stable, ops.encode_tail(state_.get(), d->stable)});
       } else {
         cp.channel_values.emplace(name, encode_channel(c));
-        d.chain = 0;
-        d.full_size = size;
-        d.appended = 0;
       }
-      d.base = slots_[c].version.s;
-      d.stable = size;
       continue;
     }
     cp.channel_values.emplace(name, encode_channel(c));
@@ -357,45 +239,14 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
     for (const auto& [c, v] : seen_[n]) m.emplace(engine_->channels[c].name, v.s);
   }
   if (!interrupt_seen_.empty()) {
-    auto& m = cp.versions_seen["__interrupt__"];
+    auto& m = cp.versions_seen[std::string(format::kInterruptSeenKey)];
     for (const auto& [c, v] : interrupt_seen_) m.emplace(engine_->channels[c].name, v.s);
   }
   return cp;
 }
 
-void LoopState::note_applied(std::uint32_t field, std::size_t stable) {
-  auto& d = delta_[field];
-  d.stable = std::min(d.stable, stable);
-}
-
-nlohmann::json LoopState::delta_chains() const {
-  nlohmann::json j = nlohmann::json::object();
-  for (std::uint32_t f = 0; f < delta_.size(); ++f)
-    if (engine_->state->fields[f].tracked && !delta_[f].base.empty())
-      j[engine_->state->fields[f].name] = nlohmann::json::array({delta_[f].chain, delta_[f].full_size, delta_[f].appended});
-  return j;
-}
-
-void LoopState::load_delta_chains(const nlohmann::json& chains) {
-  if (!chains.is_object()) return;
-  for (std::uint32_t f = 0; f < delta_.size(); ++f) {
-    auto e = chains.find(engine_->state->fields[f].name);
-    if (e == chains.end()) continue;
-    if (e->is_array() && e->size() == 3 && (*e)[0].is_number_unsigned() && (*e)[1].is_number_unsigned() &&
-        (*e)[2].is_number_unsigned()) {
-      delta_[f].chain = (*e)[0].get<std::size_t>();
-      delta_[f].full_size = (*e)[1].get<std::size_t>();
-      delta_[f].appended = (*e)[2].get<std::size_t>();
-    } else if (e->is_object()) {  // the form earlier releases wrote
-      delta_[f].chain = e->value("chain", std::size_t{0});
-      delta_[f].full_size = e->value("full_size", std::size_t{0});
-      delta_[f].appended = e->value("appended", std::size_t{0});
-    }
-  }
-}
-
 void LoopState::mark_all_dirty() {
-  for (auto& d : delta_) d.base.clear();  // a copy is stored in full
+  delta_.forget_bases();  // a copy is stored in full
   for (std::uint32_t f = 0; f < engine_->field_count(); ++f)
     if (slots_[f].version.has()) mark_dirty(f);
   for (auto c : live_) mark_dirty(c);
@@ -586,7 +437,7 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
                               ") but keeps only one value per step; give it a reducer in sg::state_schema "
                               "(e.g. sg::append) or write it from one node");
     try {
-      note_applied(f, ops.apply(mutable_state(), ws));
+      delta_.applied(f, ops.apply(mutable_state(), ws));
     } catch (const sg::Error&) {
       throw;
     } catch (const std::exception& ex) {
@@ -671,7 +522,7 @@ std::vector<std::uint32_t> LoopState::apply_external(const std::vector<ErasedWri
       throw InvalidUpdate("sg.update.201", "field \"" + ops.name + "\" was written " +
                                                std::to_string(per_field[f].size()) +
                                                " times by one Command update but keeps only one value");
-    note_applied(f, ops.apply(mutable_state(), per_field[f]));
+    delta_.applied(f, ops.apply(mutable_state(), per_field[f]));
     bump(f, next, updated);
   }
   if (!updated.empty()) max_n_ = next.n;

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "channel_codec.hpp"
+#include "delta_policy.hpp"
 #include "engine_impl.hpp"
 #include "ids.hpp"
 
@@ -38,9 +40,6 @@ struct Task {
   std::vector<Interrupt> interrupts;
   std::vector<nlohmann::json> resume;  // resume values for RunContext::interrupt
 };
-
-/// The null task id of writes that come from a Command input rather than from a task.
-inline constexpr const char* kNullTaskId = "00000000-0000-0000-0000-000000000000";
 
 class LoopState {
  public:
@@ -82,20 +81,24 @@ class LoopState {
   void mark_all_dirty();
 
   /// Delta bookkeeping of list fields, kept in Checkpoint::delta_chains so the next run
-  /// continues it: {field: [chain, full_size, appended]} (an array, not an object: it is in
-  /// every checkpoint). load_delta_chains also reads the object form of earlier releases.
-  [[nodiscard]] nlohmann::json delta_chains() const;
-  void load_delta_chains(const nlohmann::json& chains);
+  /// continues it (DeltaPolicy::chains / load_chains).
+  [[nodiscard]] nlohmann::json delta_chains() const { return delta_.chains(); }
+  void load_delta_chains(const nlohmann::json& chains) { delta_.load_chains(chains); }
 
-  /// Pending-write JSON of a write, and back.
-  [[nodiscard]] PendingWrite encode_write(const std::string& task_id, const ErasedWrite& w) const;
+  /// The graph's codec of channel values and writes (see ChannelCodec).
+  [[nodiscard]] const ChannelCodec& codec() const noexcept { return codec_; }
+  /// Pending-write JSON of a write, and back (ChannelCodec::encode_write / decode_write).
+  [[nodiscard]] PendingWrite encode_write(const std::string& task_id, const ErasedWrite& w) const {
+    return codec_.encode_write(task_id, w);
+  }
   /// @throws StateError (sg.state.501/502).
-  [[nodiscard]] ErasedWrite decode_write(const PendingWrite& w) const;
-
+  [[nodiscard]] ErasedWrite decode_write(const PendingWrite& w) const { return codec_.decode_write(w); }
   /// {field: value} of the field writes (for stream mode updates).
-  [[nodiscard]] nlohmann::json updates_json(const std::vector<ErasedWrite>& writes) const;
+  [[nodiscard]] nlohmann::json updates_json(const std::vector<ErasedWrite>& writes) const {
+    return codec_.updates_json(writes);
+  }
 
-  /// Sets versions_seen["__interrupt__"] to the current versions (a resumed run does not pause
+  /// Sets versions_seen[format::kInterruptSeenKey] to the current versions (a resumed run does not pause
   /// again on the interrupt it resumes from).
   void mark_interrupts_seen();
   /// LangGraph's should_interrupt: some channel changed since the last interrupt and a task's
@@ -103,7 +106,7 @@ class LoopState {
   [[nodiscard]] bool should_interrupt(const std::vector<bool>& marks, const std::vector<Task>& tasks) const;
 
   [[nodiscard]] const void* state() const noexcept { return state_.get(); }
-  /// The writes held by the input channel "__start__" (what the __start__ task applies).
+  /// The writes held by the input channel (what the START task applies).
   [[nodiscard]] const std::vector<ErasedWrite>& start_writes() const noexcept { return start_writes_; }
   /// The state as it is now, shared: O(1). The LoopState copies it before it next changes it
   /// while someone else still holds it (copy on write), so the holder's value never changes.
@@ -147,16 +150,8 @@ class LoopState {
   std::vector<std::uint32_t> cleared_;   // channels cleared since the last prune_seen
   std::vector<std::uint8_t> scratch_;    // per-channel flags for apply(), all 0 between calls
 
-  /// Per tracked list field: what the next checkpoint may store as a ChannelDelta.
-  struct DeltaTrack {
-    std::string base;             // version of the field's last stored value ("" = none known)
-    std::size_t stable = 0;       // elements unchanged since then
-    std::size_t chain = 0;        // deltas stored since the last full value
-    std::size_t full_size = 0;    // elements of that full value
-    std::size_t appended = 0;     // elements stored in deltas since then
-  };
-  std::vector<DeltaTrack> delta_;  // by field index
-  void note_applied(std::uint32_t field, std::size_t stable);
+  DeltaPolicy delta_;  // what the next checkpoint stores of each list field
+  ChannelCodec codec_;
 };
 
 }  // namespace sg::detail

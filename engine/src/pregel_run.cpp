@@ -3,18 +3,15 @@
 // plan → execute (parallel) → apply → checkpoint until nothing is triggered.
 
 #include <algorithm>
-#include <chrono>
-#include <condition_variable>
-#include <random>
-#include <thread>
-
-#include <boost/asio/post.hpp>
 
 #include "checkpoint_writer.hpp"
 #include "loop_state.hpp"
 #include "node_writers.hpp"
+#include "saved_writes.hpp"
+#include "stategraph/checkpoint/format.hpp"
 #include "stategraph/constants.hpp"
 #include "stategraph/errors.hpp"
+#include "step_runner.hpp"
 #include "task_scope.hpp"
 
 namespace sg::detail {
@@ -31,89 +28,18 @@ void validate_config(const Engine& e, const RunConfig& config) {
                       "(e.g. {.thread_id = \"user-42\"})");
 }
 
-/// Runs the steps' tasks on the engine's pool; the calling thread works too, and helpers that
-/// start after the work is done return at once (so nested runs on one pool cannot deadlock).
-struct StepWork {
-  std::mutex mutex;
-  std::condition_variable done;
-  std::size_t active = 0;
-  bool closed = false;
-  std::atomic<std::size_t> next{0};
-  std::size_t count = 0;
-  std::function<void(std::size_t)> run;
-
-  void work() {
-    for (std::size_t i; (i = next.fetch_add(1)) < count;) run(i);
-  }
-};
-
-void run_parallel(const Engine& e, std::size_t max_concurrency, std::size_t n,
-                  std::function<void(std::size_t)> fn) {
-  if (n == 1) {
-    fn(0);
-    return;
-  }
-  std::size_t workers = std::min(n, e.threads + 1);
-  if (max_concurrency != 0) workers = std::min(workers, max_concurrency);
-  auto work = std::make_shared<StepWork>();
-  work->count = n;
-  work->run = std::move(fn);
-  for (std::size_t h = 1; h < workers; ++h)
-    boost::asio::post(*e.pool, [work] {
-      {
-        std::lock_guard lock(work->mutex);
-        if (work->closed) return;
-        ++work->active;
-      }
-      work->work();
-      std::lock_guard lock(work->mutex);
-      if (--work->active == 0) work->done.notify_all();
-    });
-  work->work();
-  std::unique_lock lock(work->mutex);
-  work->closed = true;
-  work->done.wait(lock, [&] { return work->active == 0; });
-}
-
-std::chrono::duration<double> retry_delay(const RetryPolicy& p, int attempt) {
-  double s = p.initial_interval.count();
-  for (int i = 1; i < attempt; ++i) s *= p.backoff_factor;
-  s = std::min(s, p.max_interval.count());
-  if (p.jitter) {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
-    s += std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-  }
-  return std::chrono::duration<double>(s);
-}
-
-/// Sleeps `d`, waking early when the run is cancelled.
-void sleep_for(std::chrono::duration<double> d, const CancellationToken& cancel) {
-  auto until = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(d);
-  while (!cancel.cancelled() && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(std::chrono::milliseconds(10),
-                                                                   until - std::chrono::steady_clock::now()));
-}
-
-std::string describe(const std::exception_ptr& ep) {
-  try {
-    std::rethrow_exception(ep);
-  } catch (const std::exception& ex) {
-    return ex.what();
-  } catch (...) {
-    return "unknown exception";
-  }
-}
-
 class Loop {
  public:
   Loop(const Engine& e, const RunConfig& config, StreamModes modes, const EventSink& sink)
-      : e_(e), config_(config), state_(e) {
+      : e_(e), config_(config), state_(e), runner_(e, config, shared_, state_, nullptr) {
     shared_.engine = &e;
     shared_.config = &config;
     shared_.modes = modes;
     shared_.sink = &sink;
-    if (e.saver)
+    if (e.saver) {
       writer_.emplace(*e.saver, config.durability == Durability::async && !e.saver->in_process(), *e.pool);
+      runner_.set_writer(&*writer_);
+    }
     if (config.interrupt_before) before_override_ = marks(*config.interrupt_before);
     if (config.interrupt_after) after_override_ = marks(*config.interrupt_after);
   }
@@ -162,8 +88,12 @@ class Loop {
       state_.load_delta_chains(tuple->checkpoint.delta_chains);
       checkpoint_id_ = tuple->checkpoint.id;
       parent_ = tuple->config;
-      if (tuple->metadata.contains("step") && tuple->metadata["step"].is_number_integer())
-        last_step = tuple->metadata["step"].get<std::int64_t>();
+      if (auto s = tuple->metadata.find(format::kStepKey); s != tuple->metadata.end() && s->is_number_integer())
+        last_step = s->get<std::int64_t>();
+      saved_ = SavedWrites(tuple->pending_writes);
+      // What a Command input left at this checkpoint (LangGraph applies the null task's writes on
+      // every run start, before the input or the resume).
+      saved_.apply_null_writes(state_);
     }
     step_ = last_step + 1;
     stop_ = step_ + config_.recursion_limit + 1;
@@ -176,7 +106,7 @@ class Loop {
       if (tuple || cached) state_.discard(state_.plan(checkpoint_id_, config_.checkpoint_ns, step_, nullptr));
       updated.push_back(state_.set_input(std::move(input.writes)));
       plan_from = &updated;
-      save_checkpoint("input");
+      save_checkpoint(format::CheckpointSource::input);
       emit_values(updated);
     } else {
       if (!tuple)
@@ -184,11 +114,16 @@ class Loop {
                                                        "\" has no checkpoint to resume; pass an input"
                                                  : "no input was given and the graph has no checkpointer to resume "
                                                    "from; pass an input");
-      if (!replay) load_pending(*tuple);
+      if (!replay) {
+        attach_saved_ = true;
+        shared_.null_resume = saved_.null_resume();
+      }
       if (replay) {
-        // Time travel: the run continues on a new branch whose root is a copy of that checkpoint.
+        // Time travel: the run continues on a new branch whose root is a copy of that checkpoint,
+        // numbered like the step it starts (LangGraph: _first saves the fork at metadata step + 1
+        // and the loop goes on one later; update_state AS_COPY numbers its copy the same way).
         state_.mark_all_dirty();
-        save_checkpoint("fork", /*same_step=*/true);
+        save_checkpoint(format::CheckpointSource::fork);
       }
       if (input.kind == RunInput::Kind::command) apply_command(std::move(input));
       // Resuming continues past the interrupt it stopped at, even when a Command changed the
@@ -203,12 +138,13 @@ class Loop {
       if (step_ > stop_) throw GraphRecursionError(config_.recursion_limit, last_nodes_);
       auto tasks = state_.plan(checkpoint_id_, config_.checkpoint_ns, step_, plan_from);
       if (tasks.empty()) break;
-      attach_pending(tasks);
+      attach_saved(tasks);
 
       const auto& before = config_.interrupt_before ? before_override_ : e_.interrupt_before;
-      if (state_.should_interrupt(before, tasks)) return interrupted(static_interrupts(tasks, before, "before"));
+      if (state_.should_interrupt(before, tasks)) return paused(static_interrupts(tasks, before, "before"));
 
-      execute(tasks);
+      runner_.emit_cached(tasks, step_);
+      runner_.run(tasks, step_, current_config());
       if (auto r = after_execute(tasks)) return std::move(*r);
 
       std::vector<Task*> order;
@@ -219,12 +155,12 @@ class Loop {
       for (const auto& t : tasks)
         if (t.node != kStartNode) last_nodes_.push_back(e_.nodes[t.node].name);
       emit_values(updated);
-      save_checkpoint("loop");
+      save_checkpoint(format::CheckpointSource::loop);
 
       const auto& after = config_.interrupt_after ? after_override_ : e_.interrupt_after;
       if (state_.should_interrupt(after, tasks)) {
         ++step_;
-        return interrupted(static_interrupts(tasks, after, "after"));
+        return paused(static_interrupts(tasks, after, "after"));
       }
       ++step_;
     }
@@ -232,7 +168,7 @@ class Loop {
     if (e_.saver && e_.cache->enabled() && !checkpoint_id_.empty()) {
       // Keep the state for the next run on this thread (a clean finish has no pending writes).
       // metadata_ is null when this run saved no checkpoint (resumed with nothing left to run).
-      const std::int64_t step = metadata_.is_object() ? metadata_.value("step", step_ - 1) : step_ - 1;
+      const std::int64_t step = metadata_.is_object() ? metadata_.value(format::kStepKey, step_ - 1) : step_ - 1;
       e_.cache->put(cache_key(), CachedState{checkpoint_id_, current_config(), step,
                                              std::make_shared<LoopState>(std::move(state_))});
     }
@@ -250,50 +186,16 @@ class Loop {
   }
 
   // ------------------------------------------------------------------ pending writes
-  void load_pending(const CheckpointTuple& tuple) {
-    for (const auto& w : tuple.pending_writes) {
-      if (w.task_id == kNullTaskId) {
-        if (w.channel == "__resume__") shared_.null_resume = w.value;
-        continue;
-      }
-      pending_[w.task_id].push_back(w);
-    }
-  }
-
-  void attach_pending(std::vector<Task>& tasks) {
-    if (pending_.empty()) return;
-    for (auto& t : tasks) {
-      auto it = pending_.find(t.id);
-      if (it == pending_.end()) continue;
-      bool result = false;
-      for (const auto& w : it->second) {
-        if (w.channel == "__error__") {
-          t.error_text = w.value.value("message", std::string("failed"));
-        } else if (w.channel == "__interrupt__") {
-          for (const auto& i : w.value)
-            t.interrupts.push_back({i.value("id", ""), i.value("value", nlohmann::json()), i.value("node", ""),
-                                    i.value("when", "during")});
-        } else if (w.channel == "__resume__") {
-          for (const auto& v : w.value) t.resume.push_back(v);
-        } else if (w.channel == "__no_writes__") {
-          result = true;
-        } else {
-          t.writes.push_back(state_.decode_write(w));
-          result = true;
-        }
-      }
-      if (result) {
-        t.has_result = true;
-        t.error_text.reset();
-        t.interrupts.clear();
-      } else {
-        t.writes.clear();
-      }
-    }
-    pending_.clear();  // belongs to the checkpoint the run has now moved past
+  /// The first step of a resumed run: tasks whose outcome was saved take it (those that finished
+  /// do not run again). Later steps plan from a checkpoint of their own, with nothing saved.
+  void attach_saved(std::vector<Task>& tasks) {
+    if (!attach_saved_) return;
+    attach_saved_ = false;
+    saved_.attach(tasks, state_, SavedWrites::Use::run);
   }
 
   void apply_command(RunInput in) {
+    if (in.resume || !in.resume_map.empty()) check_resume(in);
     if (in.resume) shared_.null_resume = std::move(in.resume);
     shared_.resume_map = std::move(in.resume_map);
     std::vector<ErasedWrite> writes = std::move(in.writes);
@@ -305,131 +207,39 @@ class Loop {
       writes.push_back({e_.branch_channel[*idx], WriteKind::trigger, 0, nullptr});
     }
     for (auto& s : in.sends) writes.push_back(send_write(e_, std::move(s), "Command input"));
-    std::vector<PendingWrite> saved;
-    for (const auto& w : writes) saved.push_back(state_.encode_write(kNullTaskId, w));
-    if (shared_.null_resume) saved.push_back({kNullTaskId, "__resume__", *shared_.null_resume});
-    if (writer_ && !saved.empty() && config_.durability != Durability::exit)
-      writer_->put_writes(current_config(), std::move(saved), kNullTaskId);
+    if (writer_) {  // under durability exit, held until the run ends (StepRunner::save_writes)
+      const std::string null_id(format::kNullTaskId);
+      if (!writes.empty()) {
+        // Appended to what an earlier Command left at this checkpoint (already applied at load):
+        // a saver keeps the first write of a (task, index), so the new ones take the next indices.
+        // A replay saved a fork, which holds those in its values and has no writes yet.
+        std::vector<PendingWrite> saved = config_.checkpoint_id ? std::vector<PendingWrite>{} : saved_.null_writes();
+        for (const auto& w : writes) saved.push_back(state_.encode_write(null_id, w));
+        runner_.save_writes(current_config(), null_id, std::move(saved));
+      }
+      // On its own: a call of special writes only replaces the earlier resume value.
+      if (shared_.null_resume)
+        runner_.save_writes(current_config(), null_id,
+                            {{null_id, std::string(format::kResumeWrite), *shared_.null_resume}});
+    }
     if (!writes.empty()) state_.apply_external(writes);
   }
 
-  // ------------------------------------------------------------------ execute
-  void execute(std::vector<Task>& tasks) {
-    std::vector<Task*> todo;
-    for (auto& t : tasks)
-      if (!t.has_result) todo.push_back(&t);
-    for (auto* t : todo) {
-      t->error = nullptr;
-      t->error_text.reset();
-      t->interrupts.clear();
-    }
-    run_parallel(e_, config_.max_concurrency, todo.size(), [&](std::size_t i) { run_task(*todo[i]); });
-  }
-
-  void run_task(Task& t) {
-    if (config_.cancel.cancelled()) return;
-    const NodeInfo& node = e_.nodes[t.node];
-    const bool visible = t.node != kStartNode;
-    if (visible && shared_.modes.has(StreamMode::debug))
-      debug("task", {{"id", t.id}, {"name", node.name}, {"triggers", trigger_names(t)}});
-    const std::optional<RetryPolicy>& policy = node.retry ? node.retry : e_.default_retry;
-    TaskScope scope{&shared_, &t, step_, 1, 0};
-    for (;;) {
-      t.writes.clear();
-      scope.interrupt_index = 0;
-      try {
-        produce_writes(t, scope);
-        t.has_result = true;
-        break;
-      } catch (GraphInterruptSignal& sig) {
-        t.interrupts.push_back(std::move(sig.interrupt));
-        break;
-      } catch (...) {
-        auto ep = std::current_exception();
-        const bool retry = policy && scope.attempt < policy->max_attempts && !config_.cancel.cancelled() &&
-                           (policy->retry_on ? policy->retry_on(ep) : default_retry_on(ep));
-        if (!retry) {
-          t.error = ep;
-          t.error_text = describe(ep);
-          break;
-        }
-        sleep_for(retry_delay(*policy, scope.attempt), config_.cancel);
-        ++scope.attempt;
-      }
-    }
-    task_finished(t);
-  }
-
-  void produce_writes(Task& t, TaskScope& scope) {
-    const NodeInfo& node = e_.nodes[t.node];
-    RunContext ctx(scope);
-    NodeOutput out;
-    if (t.node == kStartNode) {
-      out.writes = state_.start_writes();
-    } else {
-      const void* input = t.push ? t.input.get() : state_.state();
-      out = node.fn(input, ctx);
-    }
-    t.writes = node_writes(e_, state_, t.node, std::move(out), ctx);
-  }
-
-  void task_finished(Task& t) {
-    const NodeInfo& node = e_.nodes[t.node];
-    const bool visible = t.node != kStartNode;
-    if (t.has_result && visible && shared_.modes.has(StreamMode::updates)) {
-      RawEvent ev;
-      ev.mode = StreamMode::updates;
-      ev.step = step_;
-      ev.node = node.name;
-      ev.data = state_.updates_json(t.writes);
-      shared_.emit(std::move(ev));
-    }
-    if (!t.interrupts.empty() && shared_.modes.has(StreamMode::updates)) {
-      RawEvent ev;
-      ev.mode = StreamMode::updates;
-      ev.step = step_;
-      ev.node = "__interrupt__";
-      ev.data = interrupts_json(t.interrupts);
-      shared_.emit(std::move(ev));
-    }
-    if (visible && shared_.modes.has(StreamMode::debug))
-      debug("task_result", {{"id", t.id},
-                            {"name", node.name},
-                            {"error", t.error_text ? nlohmann::json(*t.error_text) : nlohmann::json()},
-                            {"result", t.has_result ? state_.updates_json(t.writes) : nlohmann::json()},
-                            {"interrupts", interrupts_json(t.interrupts)}});
-    if (!writer_) return;
-    std::vector<PendingWrite> pw;
-    if (t.has_result) {
-      for (const auto& w : t.writes) pw.push_back(state_.encode_write(t.id, w));
-      if (pw.empty()) pw.push_back({t.id, "__no_writes__", nullptr});
-    } else if (t.error_text) {
-      pw.push_back({t.id, "__error__", {{"message", *t.error_text}, {"node", node.name}}});
-    } else if (!t.interrupts.empty()) {
-      pw.push_back({t.id, "__interrupt__", interrupts_json(t.interrupts)});
-      if (!t.resume.empty()) pw.push_back({t.id, "__resume__", t.resume});
-    } else {
-      return;  // cancelled before it started
-    }
-    if (config_.durability == Durability::exit) {
-      std::lock_guard lock(exit_mutex_);
-      exit_writes_.emplace_back(t.id, std::move(pw));
-      return;
-    }
-    writer_->put_writes(current_config(), std::move(pw), t.id);
-  }
-
-  static nlohmann::json interrupts_json(const std::vector<Interrupt>& is) {
-    nlohmann::json a = nlohmann::json::array();
-    for (const auto& i : is) a.push_back({{"id", i.id}, {"value", i.value}, {"node", i.node}, {"when", i.when}});
-    return a;
-  }
-
-  nlohmann::json trigger_names(const Task& t) const {
-    nlohmann::json a = nlohmann::json::array();
-    if (t.push) a.push_back("__pregel_push");
-    for (auto c : t.triggers) a.push_back(e_.channels[c].name);
-    return a;
+  /// A Command resume needs an interrupt waiting for it at the checkpoint it resumes (sg.run.310;
+  /// LangGraph ignores such a resume value silently).
+  void check_resume(const RunInput& in) const {
+    const auto pending = saved_.pending_interrupts();
+    if (pending.empty())
+      throw ConfigError("sg.run.310", "Command resume on thread \"" + config_.thread_id +
+                                          "\": nothing is waiting for an answer (no interrupt is pending at the "
+                                          "checkpoint it resumes); to run the graph again pass an input, to continue "
+                                          "a run stopped by an error invoke with std::nullopt");
+    const bool named = std::any_of(pending.begin(), pending.end(),
+                                   [&](const Interrupt& i) { return in.resume_map.count(i.id) != 0; });
+    if (!in.resume && !named)
+      throw ConfigError("sg.run.310", "Command resume_map on thread \"" + config_.thread_id +
+                                          "\" names no interrupt that is waiting (" + std::to_string(pending.size()) +
+                                          " waiting, the first has id \"" + pending.front().id + "\")");
   }
 
   /// After the tasks ran: errors end the run, interrupts pause it, a cancel stops it.
@@ -440,13 +250,15 @@ class Loop {
         std::rethrow_exception(t.error);
       } catch (const InvalidUpdate&) {
         throw;
+      } catch (const ConfigError&) {
+        throw;  // a misuse (interrupt() without a checkpointer, sg.run.309), not the node failing
       } catch (...) {
         throw NodeError(e_.nodes[t.node].name, step_, *t.error_text);
       }
     }
     std::vector<Interrupt> all;
     for (const auto& t : tasks) all.insert(all.end(), t.interrupts.begin(), t.interrupts.end());
-    if (!all.empty()) return interrupted(std::move(all));
+    if (!all.empty()) return finish(std::move(all));
     if (config_.cancel.cancelled()) throw Cancelled(step_);
     return std::nullopt;
   }
@@ -461,14 +273,22 @@ class Loop {
     return out;
   }
 
-  RawResult interrupted(std::vector<Interrupt> interrupts) {
-    if (shared_.modes.has(StreamMode::updates) && !interrupts.empty() && interrupts.front().when != "during") {
+  /// A static interrupt (interrupt_before/after): streamed in updates as an empty interrupt list
+  /// (LangGraph: {INTERRUPT: ()}), and saved under the null task id so get_state shows the
+  /// same interrupts as the RunResult.
+  RawResult paused(std::vector<Interrupt> interrupts) {
+    if (shared_.modes.has(StreamMode::updates)) {
       RawEvent ev;
       ev.mode = StreamMode::updates;
       ev.step = step_;
-      ev.node = "__interrupt__";
-      ev.data = interrupts_json(interrupts);
+      ev.node = format::kInterruptWrite;
+      ev.data = nlohmann::json::array();
       shared_.emit(std::move(ev));
+    }
+    if (!interrupts.empty()) {
+      const std::string null_id(format::kNullTaskId);
+      runner_.save_writes(current_config(), null_id,
+                          {{null_id, std::string(format::kInterruptWrite), SavedWrites::interrupts_json(interrupts)}});
     }
     return finish(std::move(interrupts));
   }
@@ -488,32 +308,33 @@ class Loop {
     return {config_.thread_id, config_.checkpoint_ns, checkpoint_id_.empty() ? std::nullopt : std::optional(checkpoint_id_)};
   }
 
-  void save_checkpoint(const char* source, bool same_step = false) {
+  /// Saves the state as a checkpoint of `source`. An input or fork checkpoint takes the current
+  /// step and the loop goes on one later; a loop checkpoint is numbered like the step it ends.
+  void save_checkpoint(format::CheckpointSource source) {
+    const bool advances = source == format::CheckpointSource::input || source == format::CheckpointSource::fork;
     if (!e_.saver) {
       // Nothing is stored; only the id moves on (task ids are derived from it).
-      if (source == std::string("input")) ++step_;
+      if (advances) ++step_;
       checkpoint_id_ = new_checkpoint_id();
       return;
     }
     metadata_ = config_.metadata.is_object() ? config_.metadata : nlohmann::json::object();
-    metadata_["source"] = source;
-    // input: step_ (then the loop starts one later); loop: step_; fork: the replayed step.
-    metadata_["step"] = same_step ? step_ - 1 : step_;
-    metadata_["parents"] = nlohmann::json::object();
-    if (source == std::string("input")) ++step_;
+    metadata_[format::kSourceKey] = format::to_string(source);
+    metadata_[format::kStepKey] = step_;
+    metadata_[format::kParentsKey] = nlohmann::json::object();
+    if (advances) ++step_;
     if (config_.durability == Durability::exit) {
       // Only the id moves on; the checkpoint is built and stored once, when the run ends.
       checkpoint_id_ = new_checkpoint_id();
       exit_pending_ = true;
-      std::lock_guard lock(exit_mutex_);
-      exit_writes_.clear();
+      runner_.clear_held();
       return;
     }
     ChannelVersions nv;
     Checkpoint cp = state_.checkpoint(nv);
     // A loop checkpoint is the result of the step its parent planned: the parent's writes are
     // applied in it and only tell history from now on.
-    cp.parent_writes_applied = source == std::string("loop") && !e_.keep_applied_writes;
+    cp.parent_writes_applied = source == format::CheckpointSource::loop && !e_.keep_applied_writes;
     cp.delta_chains = state_.delta_chains();
     CheckpointConfig parent = current_config();
     checkpoint_id_ = cp.id;
@@ -522,20 +343,24 @@ class Loop {
   }
 
   void save_exit() {
-    if (!e_.saver || !exit_pending_) return;
+    if (!e_.saver) return;
+    if (!exit_pending_) {
+      // No step completed: what this run left (a Command's writes, the tasks' outcomes) belongs
+      // to the checkpoint it started from (LangGraph puts them there on exit too).
+      for (auto& [id, pw] : runner_.take_held()) writer_->put_writes(current_config(), std::move(pw), id);
+      return;
+    }
     exit_pending_ = false;
     ChannelVersions nv;
     Checkpoint cp = state_.checkpoint(nv);
     cp.id = checkpoint_id_;
     // Its parent is the checkpoint the run started from. After an input, that checkpoint's
     // unfinished tasks were dropped, not applied: their writes stay (they tell why they stopped).
-    cp.parent_writes_applied = metadata_.value("source", "") == "loop" && !input_run_ && !e_.keep_applied_writes;
+    cp.parent_writes_applied = metadata_.value(format::kSourceKey, "") == format::to_string(format::CheckpointSource::loop) && !input_run_ && !e_.keep_applied_writes;
     cp.delta_chains = state_.delta_chains();
     writer_->put(parent_ ? *parent_ : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},
                  cp, metadata_, std::move(nv));
-    std::lock_guard lock(exit_mutex_);
-    for (auto& [id, pw] : exit_writes_) writer_->put_writes(current_config(), std::move(pw), id);
-    exit_writes_.clear();
+    for (auto& [id, pw] : runner_.take_held()) writer_->put_writes(current_config(), std::move(pw), id);
   }
 
   void emit_values(const std::vector<std::uint32_t>& updated) {
@@ -549,20 +374,13 @@ class Loop {
 
   void emit_checkpoint_debug(const Checkpoint& cp) {
     if (!shared_.modes.has(StreamMode::debug)) return;
-    debug("checkpoint", {{"config", {{"thread_id", config_.thread_id},
+    shared_.debug(step_, "checkpoint", {{"config", {{"thread_id", config_.thread_id},
                                      {"checkpoint_ns", config_.checkpoint_ns},
                                      {"checkpoint_id", cp.id}}},
                          {"metadata", metadata_},
                          {"channel_versions", cp.channel_versions}});
   }
 
-  void debug(const char* type, nlohmann::json payload) {
-    RawEvent ev;
-    ev.mode = StreamMode::debug;
-    ev.step = step_;
-    ev.data = {{"type", type}, {"step", step_}, {"timestamp", utc_now_iso8601()}, {"payload", std::move(payload)}};
-    shared_.emit(std::move(ev));
-  }
 
   const Engine& e_;
   const RunConfig& config_;
@@ -570,6 +388,7 @@ class Loop {
   LoopState state_;
   RunShared shared_;
   std::optional<CheckpointWriter> writer_;
+  StepRunner runner_;  // after shared_, state_ and writer_, which it refers to
   std::string checkpoint_id_;
   std::optional<CheckpointConfig> parent_;
   CheckpointMetadata metadata_;
@@ -578,11 +397,10 @@ class Loop {
   std::vector<std::string> last_nodes_;
   std::vector<bool> before_override_;
   std::vector<bool> after_override_;
-  std::map<std::string, std::vector<PendingWrite>> pending_;
+  SavedWrites saved_;          // the pending writes of the checkpoint the run started from
+  bool attach_saved_ = false;  // the next plan takes their outcomes (a resume, not a replay)
   bool exit_pending_ = false;
   bool input_run_ = false;  // the run began with an input (not a resume, Command or replay)
-  std::mutex exit_mutex_;
-  std::vector<std::pair<std::string, std::vector<PendingWrite>>> exit_writes_;
 };
 
 }  // namespace

@@ -46,6 +46,10 @@ void RunContext::emit(StreamMode mode, nlohmann::json data) const {
 }
 
 nlohmann::json RunContext::interrupt(nlohmann::json value) const {
+  if (!scope_->run->engine->saver)
+    throw ConfigError("sg.run.309", "node \"" + node() + "\" called interrupt() but the graph was compiled without a "
+                                    "checkpointer, so the run could never be resumed; compile with "
+                                    "CompileOptions::checkpointer (e.g. std::make_shared<sg::InMemorySaver>())");
   auto& task = *scope_->task;
   const std::size_t idx = scope_->interrupt_index++;
   if (idx < task.resume.size()) return task.resume[idx];

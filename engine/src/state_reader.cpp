@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "loop_state.hpp"
+#include "saved_writes.hpp"
+#include "stategraph/checkpoint/format.hpp"
 #include "stategraph/errors.hpp"
 
 namespace sg::detail {
@@ -22,31 +24,22 @@ void require_saver(const Engine& e, const RunConfig& config) {
 /// `apply_pending`: fold the writes of tasks that finished into values/next (the latest state as
 /// a caller sees it); otherwise show the checkpoint as stored.
 RawSnapshot snapshot(const Engine& e, const CheckpointTuple& tuple, bool apply_pending) {
+  const SavedWrites saved(tuple.pending_writes);
+  auto load = [&](LoopState& state) {
+    state.load(tuple.checkpoint);
+    saved.apply_null_writes(state);  // a Command input's writes, as the run that resumes applies them
+  };
   LoopState state(e);
-  state.load(tuple.checkpoint);
-  std::int64_t step = tuple.metadata.value("step", std::int64_t{-1}) + 1;
+  load(state);
+  const auto& md = tuple.metadata;
+  auto step_it = md.is_object() ? md.find(format::kStepKey) : md.end();
+  const std::int64_t step =
+      (step_it != md.end() && step_it->is_number_integer() ? step_it->get<std::int64_t>() : std::int64_t{-1}) + 1;
   auto tasks = state.plan(tuple.checkpoint.id, tuple.config.checkpoint_ns, step, nullptr);
-
-  for (auto& t : tasks) {
-    for (const auto& w : tuple.pending_writes) {
-      if (w.task_id != t.id) continue;
-      if (w.channel == "__error__") {
-        t.error_text = w.value.value("message", std::string("failed"));
-      } else if (w.channel == "__interrupt__") {
-        for (const auto& i : w.value)
-          t.interrupts.push_back({i.value("id", ""), i.value("value", nlohmann::json()), i.value("node", ""),
-                                  i.value("when", "during")});
-      } else if (w.channel == "__no_writes__") {
-        t.has_result = true;
-      } else if (w.channel != "__resume__") {
-        t.has_result = true;
-        t.writes.push_back(state.decode_write(w));
-      }
-    }
-  }
+  saved.attach(tasks, state, SavedWrites::Use::show);
 
   RawSnapshot s;
-  bool applied = false;
+  bool applied = false;  // the finished tasks' writes are in `state`
   if (apply_pending) {
     std::vector<Task*> done;
     for (auto& t : tasks)
@@ -59,7 +52,7 @@ RawSnapshot snapshot(const Engine& e, const CheckpointTuple& tuple, bool apply_p
         applied = true;
       } catch (const InvalidUpdate& ex) {
         state = LoopState(e);  // apply may have changed part of it: back to the stored checkpoint
-        state.load(tuple.checkpoint);
+        load(state);
         for (auto* t : done) {
           t->has_result = false;
           t->error_text = ex.what();
@@ -67,24 +60,25 @@ RawSnapshot snapshot(const Engine& e, const CheckpointTuple& tuple, bool apply_p
       }
     }
   }
-  apply_pending = applied;
-  s.values = std::move(state).take_state();
-  for (const auto& t : tasks) {
-    if (apply_pending && t.has_result) continue;
-    s.next.push_back(e.nodes[t.node].name);
-  }
-  std::sort(s.next.begin(), s.next.end());
-  s.next.erase(std::unique(s.next.begin(), s.next.end()), s.next.end());
+  // LangGraph's order (prepare_next_tasks): Send tasks first, by index, then the others by node
+  // name; `next` lists one entry per task still to run, so three Sends to one node are three.
+  std::stable_partition(tasks.begin(), tasks.end(), [](const Task& t) { return t.push; });
   for (auto& t : tasks) {
+    if (!(applied && t.has_result)) s.next.push_back(e.nodes[t.node].name);
     TaskInfo info;
     info.id = t.id;
     info.name = e.nodes[t.node].name;
     info.error = t.error_text;
     info.interrupts = t.interrupts;
     info.has_result = t.has_result;
+    if (t.has_result) info.result = state.updates_json(t.writes);
     s.interrupts.insert(s.interrupts.end(), t.interrupts.begin(), t.interrupts.end());
     s.tasks.push_back(std::move(info));
   }
+  s.needs_resume = !tasks.empty();
+  s.values = std::move(state).take_state();
+  // The static interrupt the run paused at (interrupt_before/after), as its RunResult showed it.
+  s.interrupts.insert(s.interrupts.end(), saved.null_interrupts().begin(), saved.null_interrupts().end());
   s.config = tuple.config;
   s.metadata = tuple.metadata;
   s.created_at = tuple.checkpoint.ts;

@@ -15,6 +15,8 @@
 #include "engine_impl.hpp"
 #include "loop_state.hpp"
 #include "node_writers.hpp"
+#include "saved_writes.hpp"
+#include "stategraph/checkpoint/format.hpp"
 #include "stategraph/constants.hpp"
 #include "stategraph/errors.hpp"
 #include "task_scope.hpp"
@@ -70,11 +72,6 @@ void validate(const Engine& e, const std::vector<std::vector<RawStateUpdate>>& s
   }
 }
 
-bool is_field_or_trigger(const Engine& e, const std::string& channel) {
-  auto it = e.channel_index.find(channel);
-  return it != e.channel_index.end() && e.channels[it->second].kind != ChannelKind::start;
-}
-
 class Updater {
  public:
   Updater(const Engine& e, const RunConfig& config) : e_(e), config_(config), state_(e) {
@@ -106,32 +103,35 @@ class Updater {
     base_ = tuple->config;
     loaded_id_ = tuple->checkpoint.id;
     base_parent_ = tuple->parent_config;
-    if (auto p = tuple->metadata.find("parents"); p != tuple->metadata.end() && p->is_object()) parents_ = *p;
-    if (auto s = tuple->metadata.find("step"); s != tuple->metadata.end() && s->is_number_integer())
+    if (auto p = tuple->metadata.find(format::kParentsKey); p != tuple->metadata.end() && p->is_object()) parents_ = *p;
+    if (auto s = tuple->metadata.find(format::kStepKey); s != tuple->metadata.end() && s->is_number_integer())
       step_ = s->get<std::int64_t>();
-    pending_ = std::move(tuple->pending_writes);
+    saved_ = SavedWrites(tuple->pending_writes);
   }
 
   void perform(std::vector<RawStateUpdate> updates, bool first) {
     // Pending writes belong to the loaded checkpoint; later supersteps start from fresh ones.
-    std::vector<PendingWrite> pending = first ? std::move(pending_) : std::vector<PendingWrite>{};
+    const SavedWrites saved = first ? std::move(saved_) : SavedWrites{};
     const auto& as_node = updates.front().as_node;
+    // What a Command input left at the base is part of its state, as get_state and a resumed run
+    // see it; a copy copies the checkpoint as stored.
+    if (as_node != AS_COPY) saved.apply_null_writes(state_);
     if (as_node == END) {
-      fold_pending(pending, /*all=*/true);
-      save("update", step_ + 1, false);
+      fold_pending(saved, /*all=*/true);
+      save(format::CheckpointSource::update, step_ + 1, false);
       return;
     }
     if (as_node == AS_INPUT) {
       // As invoke(input) does: the base's unfinished tasks are dropped, the input waits in
-      // "__start__" for the next run.
+      // the input channel for the next run.
       if (base_) state_.discard(state_.plan(*base_->checkpoint_id, config_.checkpoint_ns, step_ + 1, nullptr));
       state_.set_input(std::move(*updates.front().values));
-      save("input", base_ ? step_ + 1 : -1, false);
+      save(format::CheckpointSource::input, base_ ? step_ + 1 : -1, false);
       return;
     }
     if (as_node == AS_COPY) {
       if (!base_) invalid("as_node \"__copy__\": thread \"" + config_.thread_id + "\" has no checkpoint to copy");
-      save("fork", step_ + 1, true);  // pending writes of the copied checkpoint are not carried over
+      save(format::CheckpointSource::fork, step_ + 1, true);  // pending writes of the copied checkpoint are not carried over
       updates.erase(updates.begin());
       if (updates.empty()) return;
       // Copy and update in one go: each update takes the id of the copy's next task of its node
@@ -146,7 +146,7 @@ class Updater {
         it->id.clear();
       }
     } else if (!config_.checkpoint_id) {
-      fold_pending(pending, /*all=*/false);  // the latest state, as get_state shows it
+      fold_pending(saved, /*all=*/false);  // the latest state, as get_state shows it
     }
     write_as_nodes(std::move(updates));
   }
@@ -172,24 +172,12 @@ class Updater {
  private:
   std::string cache_key() const { return config_.thread_id + '\0' + config_.checkpoint_ns; }
 
-  /// Applies the saved writes of the base's next tasks (and of a Command input) as a step. With
-  /// `all`, tasks without saved results are consumed too, so nothing is left to run.
-  void fold_pending(const std::vector<PendingWrite>& pending, bool all) {
-    if (!base_ || (pending.empty() && !all)) return;
+  /// Applies the saved writes of the base's next tasks as a step. With `all`, tasks without saved
+  /// results are consumed too, so nothing is left to run.
+  void fold_pending(const SavedWrites& saved, bool all) {
+    if (!base_ || (saved.empty() && !all)) return;
     auto tasks = state_.plan(*base_->checkpoint_id, config_.checkpoint_ns, step_ + 1, nullptr);
-    std::vector<ErasedWrite> null_writes;
-    for (const auto& w : pending) {
-      if (w.task_id == kNullTaskId) {
-        if (is_field_or_trigger(e_, w.channel)) null_writes.push_back(state_.decode_write(w));
-        continue;
-      }
-      auto t = std::find_if(tasks.begin(), tasks.end(), [&](const Task& x) { return x.id == w.task_id; });
-      if (t == tasks.end() || w.channel == "__error__" || w.channel == "__interrupt__" || w.channel == "__resume__")
-        continue;
-      t->has_result = true;
-      if (w.channel != "__no_writes__") t->writes.push_back(state_.decode_write(w));
-    }
-    if (!null_writes.empty()) state_.apply_external(null_writes);
+    saved.attach(tasks, state_, SavedWrites::Use::run);
     std::vector<Task*> done;
     for (auto& t : tasks)
       if (all || t.has_result) done.push_back(&t);
@@ -210,22 +198,22 @@ class Updater {
     for (int hops = 0; id && hops < 10000; ++hops) {
       auto t = e_.saver->get_tuple({config_.thread_id, config_.checkpoint_ns, id});
       if (!t) break;
-      const std::string source = t->metadata.is_object() ? t->metadata.value("source", "") : "";
-      if (source == "loop") {
+      const std::string source = t->metadata.is_object() ? t->metadata.value(format::kSourceKey, "") : "";
+      if (source == format::to_string(format::CheckpointSource::loop)) {
         if (!t->parent_config) break;
         auto p = e_.saver->get_tuple(*t->parent_config);
         if (!p) break;
         LoopState s(e_);
         s.load(p->checkpoint);
-        const std::int64_t step = p->metadata.is_object() ? p->metadata.value("step", std::int64_t{-1}) : -1;
+        const std::int64_t step = p->metadata.is_object() ? p->metadata.value(format::kStepKey, std::int64_t{-1}) : -1;
         std::vector<std::uint32_t> ran;
         for (const auto& task : s.plan(p->checkpoint.id, config_.checkpoint_ns, step + 1, nullptr))
           ran.push_back(task.node);
         if (!ran.empty()) return only_node(ran);
         break;
       }
-      auto copy_of = t->metadata.is_object() ? t->metadata.find("copy_of") : t->metadata.end();
-      if (source == "fork" && copy_of != t->metadata.end() && copy_of->is_string()) {
+      auto copy_of = t->metadata.is_object() ? t->metadata.find(format::kCopyOfKey) : t->metadata.end();
+      if (source == format::to_string(format::CheckpointSource::fork) && copy_of != t->metadata.end() && copy_of->is_string()) {
         id = copy_of->get<std::string>();
       } else if (t->parent_config) {
         id = t->parent_config->checkpoint_id;
@@ -275,24 +263,24 @@ class Updater {
         if (!explicit_id[i]) continue;
         std::vector<PendingWrite> pw;
         for (const auto& w : tasks[i].writes) pw.push_back(state_.encode_write(tasks[i].id, w));
-        if (pw.empty()) pw.push_back({tasks[i].id, "__no_writes__", nullptr});
+        if (pw.empty()) pw.push_back({tasks[i].id, std::string(format::kNoWritesWrite), nullptr});
         writes_.push_back([this, cfg = *base_, pw = std::move(pw), id = tasks[i].id] { e_.saver->put_writes(cfg, pw, id); });
       }
     }
-    save("update", step, false);
+    save(format::CheckpointSource::update, step, false);
   }
 
   /// Stores the state as a checkpoint: a child of the base, or with `fork` a sibling of it (a
   /// child of the base's parent).
-  void save(const char* source, std::int64_t step, bool fork) {
+  void save(format::CheckpointSource source, std::int64_t step, bool fork) {
     ChannelVersions nv;
     Checkpoint cp = state_.checkpoint(nv);
     cp.delta_chains = state_.delta_chains();
     CheckpointMetadata md = config_.metadata.is_object() ? config_.metadata : nlohmann::json::object();
-    md["source"] = source;
-    md["step"] = step;
-    md["parents"] = parents_;
-    if (fork) md["copy_of"] = *base_->checkpoint_id;
+    md[format::kSourceKey] = format::to_string(source);
+    md[format::kStepKey] = step;
+    md[format::kParentsKey] = parents_;
+    if (fork) md[format::kCopyOfKey] = *base_->checkpoint_id;
     std::optional<CheckpointConfig> parent = fork ? base_parent_ : base_;
     CheckpointConfig stored{config_.thread_id, config_.checkpoint_ns, cp.id};
     writes_.push_back([this, to = parent ? *parent : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},
@@ -310,7 +298,7 @@ class Updater {
   std::optional<CheckpointConfig> base_parent_;  // its parent
   nlohmann::json parents_ = nlohmann::json::object();
   std::int64_t step_ = -1;                       // the base's metadata step
-  std::vector<PendingWrite> pending_;            // the loaded checkpoint's pending writes
+  SavedWrites saved_;                            // the loaded checkpoint's pending writes
   std::optional<std::string> loaded_id_;         // the checkpoint loaded (as_node is inferred from it)
   std::vector<std::uint32_t> folded_;            // nodes whose saved results were folded in
   std::vector<std::function<void()>> writes_;    // saver calls, made by write()

@@ -29,6 +29,16 @@ struct RunShared {
     std::lock_guard lock(event_mutex);
     (*sink)(std::move(e));
   }
+
+  /// Emits a debug event {"type", "step", "timestamp", "payload"} (LangGraph: pregel/debug.py).
+  void debug(std::int64_t step, const char* type, nlohmann::json payload) {
+    if (!modes.has(StreamMode::debug)) return;
+    RawEvent e;
+    e.mode = StreamMode::debug;
+    e.step = step;
+    e.data = {{"type", type}, {"step", step}, {"timestamp", utc_now_iso8601()}, {"payload", std::move(payload)}};
+    emit(std::move(e));
+  }
 };
 
 struct TaskScope {

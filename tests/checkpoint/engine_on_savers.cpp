@@ -267,3 +267,35 @@ ENGINE_TEST("bulk_update_state: updates as input, START and nodes rebuild a run'
   CHECK(rebuilt.front().metadata["source"] == "update");
   CHECK(rebuilt.front().values.value == 111);
 }
+
+ENGINE_TEST("a Command's update stays with the checkpoint when its run is interrupted again, and a second Command adds to it") {
+  for (auto durability : {sg::Durability::sync, sg::Durability::async, sg::Durability::exit}) {
+    CAPTURE(static_cast<int>(durability));
+    SaverFixture<F> fx;
+    sg::StateGraph<Talk> g;
+    g.add_node("ask", [](const Talk&, sg::RunContext& ctx) {
+      auto first = ctx.interrupt("q1").get<std::string>();
+      auto second = ctx.interrupt("q2").get<std::string>();
+      return sg::Update<Talk>{sg::set<&Talk::log>(first + "+" + second)};
+    });
+    g.add_edge(sg::START, "ask");
+    auto app = g.compile({.checkpointer = fx.saver});
+    const auto cfg = thread("command", durability);
+    REQUIRE(app.invoke({}, cfg).interrupts.size() == 1);
+    auto again = app.invoke(sg::Command<Talk>{.update = {sg::set<&Talk::value>(10)}, .resume = "a1"}, cfg);
+    REQUIRE(again.interrupts.size() == 1);
+    CHECK(again.interrupts[0].value == "q2");
+    // The update was saved under the null task id of the same checkpoint and counts in get_state.
+    auto state = app.get_state(cfg);
+    REQUIRE(state.has_value());
+    CHECK(state->values.value == 10);
+    REQUIRE(state->interrupts.size() == 1);
+    CHECK(state->interrupts[0].value == "q2");
+    // A second Command at that checkpoint: its writes are stored after the first one's.
+    auto done = app.invoke(sg::Command<Talk>{.update = {sg::set<&Talk::value>(5)}, .resume = "a2"}, cfg);
+    CHECK_FALSE(done.interrupted());
+    CHECK(done.values.value == 15);
+    CHECK(done.values.log == std::vector<std::string>{"a1+a2"});
+    CHECK(app.get_state(cfg)->values.value == 15);
+  }
+}

@@ -109,10 +109,11 @@ CLI_TEST("history shows the engine's next nodes and the channels each step chang
   CHECK(chat[0]["source"] == "loop");
   CHECK(chat.back()["source"] == "input");
   CHECK(chat.back()["parent_checkpoint_id"].is_null());
-  // The stopped fan-out waits for c; the map-reduce for its three Sends (one name, as the engine).
+  // The stopped fan-out waits for c; the map-reduce for its three Sends (one entry each, as the
+  // engine's next).
   CHECK(run_cli(with(db.args(), {"history", "fanout", "--json"})).json()[0]["next"] == json::array({"c"}));
   CHECK(run_cli(with(db.args(), {"history", "sends", "--json"})).json()[0]["next"] ==
-        json::array({"work"}));
+        json::array({"work", "work", "work"}));
   const auto limited = run_cli(with(db.args(), {"history", "chat", "--limit", "2", "--json"}));
   CHECK(limited.json().size() == 2);
   const auto table = run_cli(with(db.args(), {"history", "chat"}));

@@ -72,7 +72,7 @@ TEST_CASE("cli units: next nodes from trigger channels and versions seen") {
 
   c.channel_versions["__pregel_tasks"] = version(3);
   c.channel_values["__pregel_tasks"] = json::array({{{"node", "w"}, {"arg", 1}}, {{"node", "w"}, {"arg", 2}}});
-  CHECK(sgcli::next_nodes(c) == std::vector<std::string>{"a", "c", "w"});
+  CHECK(sgcli::next_nodes(c) == std::vector<std::string>{"w", "w", "a", "c"});  // one per Send, first
 
   sg::Checkpoint no_values = c;
   no_values.channel_values.clear();

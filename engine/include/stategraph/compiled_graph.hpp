@@ -255,6 +255,7 @@ class CompiledGraph {
     s.parent_config = std::move(raw.parent_config);
     s.tasks = std::move(raw.tasks);
     s.interrupts = std::move(raw.interrupts);
+    s.needs_resume = raw.needs_resume;
     return s;
   }
 
@@ -268,6 +269,7 @@ class CompiledGraph {
     out.node = std::move(e.node);
     out.values = std::static_pointer_cast<const T>(std::move(e.values));
     out.data = std::move(e.data);
+    out.cached = e.cached;
     return out;
   }
 

@@ -66,7 +66,7 @@ class GraphRecursionError : public RunError {
   std::vector<std::string> last_nodes_;
 };
 
-/// A RunConfig or call is invalid for this graph (sg.run.303/304/306/307/308/311).
+/// A RunConfig or call is invalid for this graph (sg.run.303/304/306/307/308/309/310/311).
 class ConfigError : public RunError {
  public:
   ConfigError(std::string id, std::string_view message);

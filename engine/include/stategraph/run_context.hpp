@@ -61,7 +61,9 @@ class RunContext {
   /// Pauses the run for human input (LangGraph's `interrupt(value)`, types.py). The first time,
   /// the node stops here and the run returns with an Interrupt carrying `value`; when the run is
   /// resumed with Command{.resume = v}, the node runs again from its start and this call returns
-  /// v. Calls are matched by order, so a node may ask several questions. Needs a checkpointer.
+  /// v. Calls are matched by order, so a node may ask several questions. Needs a checkpointer:
+  /// without one it throws ConfigError sg.run.309 at the call, and the run ends with it (a run
+  /// that could never be resumed does not return as interrupted).
   /// Do not catch the internal exception this throws (catch specific types, not `...`).
   nlohmann::json interrupt(nlohmann::json value) const;
 

@@ -8,31 +8,56 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "stategraph/checkpoint/checkpoint.hpp"
 #include "stategraph/run_config.hpp"
 
 namespace sg {
 
-/// A task planned at a checkpoint: what will run next, or what ran and failed or paused.
+/// A task planned at a checkpoint: what will run next, or what ran and failed or paused
+/// (LangGraph: PregelTask). A checkpoint's tasks are listed as LangGraph's prepare_next_tasks
+/// lists them: Send tasks first, in Send order, then the others by node name.
+///
+/// What a task ran into stays visible in get_state_history: a step's errors and interrupts are
+/// kept with the checkpoint that planned it, while its value writes are deleted once the next
+/// checkpoint holds them (unless CompileOptions::keep_applied_writes), so `result` of an older
+/// step's task is then empty.
 struct TaskInfo {
   std::string id;
   std::string name;
   std::optional<std::string> error;   ///< "[id] message" when the task failed
   std::vector<Interrupt> interrupts;  ///< when the task paused
   bool has_result = false;            ///< its writes are saved (it will not run again)
+  /// The task's state writes, {field: value} as stream mode updates shows them (several writes to
+  /// one field: a JSON array of them), when they are saved (has_result); LangGraph's
+  /// PregelTask.result.
+  std::optional<nlohmann::json> result;
 };
 
 template <class S>
 struct StateSnapshot {
   S values{};
-  /// Nodes that run next (empty when the run ended), sorted.
+  /// The node of every task that runs next, one entry per task in the order of `tasks` (three
+  /// Sends to "generate" are three entries); tasks whose writes are saved are not listed when
+  /// the snapshot applies them (get_state without a checkpoint_id). Empty when the run ended,
+  /// and also when the only tasks left have saved writes (see needs_resume).
   std::vector<std::string> next;
   CheckpointConfig config;  ///< with checkpoint_id
   CheckpointMetadata metadata;
   std::string created_at;
   std::optional<CheckpointConfig> parent_config;
   std::vector<TaskInfo> tasks;
+  /// The interrupts waiting at this checkpoint: those of its tasks, and at a static interrupt
+  /// (interrupt_before/after) the ones the run returned in RunResult::interrupts.
   std::vector<Interrupt> interrupts;
+  /// True when the checkpoint has tasks planned, i.e. the thread has work left: invoking with
+  /// std::nullopt runs them, or applies the saved writes of those that finished. After a failed
+  /// or cancelled run (or a checkpoint that could not be saved) `next` may be empty although
+  /// needs_resume is true: the finished tasks' writes are shown applied, but a new input would
+  /// drop them (as LangGraph drops a checkpoint's unfinished tasks on new input). Not a LangGraph
+  /// field; there, `tasks` being non-empty tells the same.
+  bool needs_resume = false;
 };
 
 /// What invoke returns: the final state, and the interrupts when the run paused.

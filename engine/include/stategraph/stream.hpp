@@ -40,7 +40,11 @@ const char* to_string(StreamMode mode) noexcept;
 /// One streamed event of a run on a graph with state S.
 /// - values:   `values` holds the state; `data` is null.
 /// - updates:  `node` and `data` = {field: written value} (several writes to one field → a JSON
-///             array of them); for an interrupt, node = "__interrupt__" and data = [interrupts].
+///             array of them); for an interrupt, node = "__interrupt__" and data = [interrupts]
+///             (an empty array at a static interrupt_before/after, as LangGraph streams
+///             {"__interrupt__": ()}). When a run resumes a step, the tasks whose writes were
+///             saved are not run again but their updates are streamed first, with `cached` set
+///             (LangGraph: {"node": {...}, "__metadata__": {"cached": true}}).
 /// - custom:   `node` and `data` = the payload.
 /// - messages: `node` and `data` = {"chunk": ..., "metadata": {...}}.
 /// - debug:    `data` = {"type": "task"|"task_result"|"checkpoint", "step", "timestamp", "payload"}.
@@ -51,6 +55,8 @@ struct StreamEvent {
   std::string node;
   std::shared_ptr<const S> values;
   nlohmann::json data;
+  /// updates: the task did not run in this run; its writes were saved by an earlier one.
+  bool cached = false;
 };
 
 }  // namespace sg

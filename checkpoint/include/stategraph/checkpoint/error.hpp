@@ -47,6 +47,9 @@
 /// |   .306          | sg::ConfigError     | an invalid run option (recursion_limit < 1, max_concurrency 0)  |
 /// |   .307          | sg::ConfigError     | the checkpoint named by checkpoint_id does not exist            |
 /// |   .308          | sg::ConfigError     | get_state/get_state_history/update_state without a checkpointer |
+/// |   .309          | sg::ConfigError     | a node called interrupt() in a graph without a checkpointer     |
+/// |   .310          | sg::ConfigError     | a Command resume with no interrupt waiting for it (or a         |
+/// |                 |                     | resume_map naming none of those waiting)                        |
 /// |   .311          | sg::ConfigError     | RunContext::context<T>(): the run has no context, or one of     |
 /// |                 |                     | another type than T (RunConfig::context)                        |
 /// | sg.saver.4xx    | sg::SaverError      | a checkpoint saver failed                                       |

@@ -36,6 +36,7 @@ struct RawEvent {
   std::string node;
   std::shared_ptr<const void> values;
   nlohmann::json data;
+  bool cached = false;
 };
 using EventSink = std::function<void(RawEvent&&)>;
 
@@ -54,6 +55,7 @@ struct RawSnapshot {
   std::optional<CheckpointConfig> parent_config;
   std::vector<TaskInfo> tasks;
   std::vector<Interrupt> interrupts;
+  bool needs_resume = false;
 };
 
 /// One update of bulk_update_state, erased (see sg::StateUpdate).

@@ -1,0 +1,240 @@
+#include "step_runner.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <random>
+#include <thread>
+
+#include <boost/asio/post.hpp>
+
+#include "node_writers.hpp"
+#include "saved_writes.hpp"
+#include "stategraph/checkpoint/format.hpp"
+#include "stategraph/errors.hpp"
+
+namespace sg::detail {
+
+namespace {
+
+/// Runs the steps' tasks on the engine's pool; the calling thread works too, and helpers that
+/// start after the work is done return at once (so nested runs on one pool cannot deadlock).
+struct StepWork {
+  std::mutex mutex;
+  std::condition_variable done;
+  std::size_t active = 0;
+  bool closed = false;
+  std::atomic<std::size_t> next{0};
+  std::size_t count = 0;
+  std::function<void(std::size_t)> run;
+
+  void work() {
+    for (std::size_t i; (i = next.fetch_add(1)) < count;) run(i);
+  }
+};
+
+void run_parallel(const Engine& e, std::size_t max_concurrency, std::size_t n,
+                  std::function<void(std::size_t)> fn) {
+  if (n == 1) {
+    fn(0);
+    return;
+  }
+  std::size_t workers = std::min(n, e.threads + 1);
+  if (max_concurrency != 0) workers = std::min(workers, max_concurrency);
+  auto work = std::make_shared<StepWork>();
+  work->count = n;
+  work->run = std::move(fn);
+  for (std::size_t h = 1; h < workers; ++h)
+    boost::asio::post(*e.pool, [work] {
+      {
+        std::lock_guard lock(work->mutex);
+        if (work->closed) return;
+        ++work->active;
+      }
+      work->work();
+      std::lock_guard lock(work->mutex);
+      if (--work->active == 0) work->done.notify_all();
+    });
+  work->work();
+  std::unique_lock lock(work->mutex);
+  work->closed = true;
+  work->done.wait(lock, [&] { return work->active == 0; });
+}
+
+std::chrono::duration<double> retry_delay(const RetryPolicy& p, int attempt) {
+  double s = p.initial_interval.count();
+  for (int i = 1; i < attempt; ++i) s *= p.backoff_factor;
+  s = std::min(s, p.max_interval.count());
+  if (p.jitter) {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    s += std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  }
+  return std::chrono::duration<double>(s);
+}
+
+/// Sleeps `d`, waking early when the run is cancelled.
+void sleep_for(std::chrono::duration<double> d, const CancellationToken& cancel) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(d);
+  while (!cancel.cancelled() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(std::chrono::milliseconds(10),
+                                                                   until - std::chrono::steady_clock::now()));
+}
+
+std::string describe(const std::exception_ptr& ep) {
+  try {
+    std::rethrow_exception(ep);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+}  // namespace
+
+void StepRunner::emit_cached(const std::vector<Task>& tasks, std::int64_t step) const {
+  if (!shared_.modes.has(StreamMode::updates)) return;
+  for (const auto& t : tasks) {
+    if (!t.has_result || t.node == kStartNode) continue;
+    RawEvent ev;
+    ev.mode = StreamMode::updates;
+    ev.step = step;
+    ev.node = e_.nodes[t.node].name;
+    ev.data = state_.updates_json(t.writes);
+    ev.cached = true;
+    shared_.emit(std::move(ev));
+  }
+}
+
+void StepRunner::run(std::vector<Task>& tasks, std::int64_t step, const CheckpointConfig& at) {
+  step_ = step;
+  at_ = at;
+  std::vector<Task*> todo;
+  for (auto& t : tasks)
+    if (!t.has_result) todo.push_back(&t);
+  for (auto* t : todo) {
+    t->error = nullptr;
+    t->error_text.reset();
+    t->interrupts.clear();
+  }
+  run_parallel(e_, config_.max_concurrency, todo.size(), [&](std::size_t i) { run_task(*todo[i]); });
+}
+
+void StepRunner::save_writes(const CheckpointConfig& at, std::string task_id, std::vector<PendingWrite> writes) {
+  if (writer_ == nullptr) return;
+  if (config_.durability == Durability::exit) {
+    std::lock_guard lock(held_mutex_);
+    held_.emplace_back(std::move(task_id), std::move(writes));
+    return;
+  }
+  writer_->put_writes(at, std::move(writes), std::move(task_id));
+}
+
+std::vector<std::pair<std::string, std::vector<PendingWrite>>> StepRunner::take_held() {
+  std::lock_guard lock(held_mutex_);
+  return std::exchange(held_, {});
+}
+
+void StepRunner::clear_held() {
+  std::lock_guard lock(held_mutex_);
+  held_.clear();
+}
+
+void StepRunner::run_task(Task& t) {
+  if (config_.cancel.cancelled()) return;
+  const NodeInfo& node = e_.nodes[t.node];
+  const bool visible = t.node != kStartNode;
+  if (visible && shared_.modes.has(StreamMode::debug))
+    shared_.debug(step_, "task", {{"id", t.id}, {"name", node.name}, {"triggers", trigger_names(t)}});
+  const std::optional<RetryPolicy>& policy = node.retry ? node.retry : e_.default_retry;
+  TaskScope scope{&shared_, &t, step_, 1, 0};
+  for (;;) {
+    t.writes.clear();
+    scope.interrupt_index = 0;
+    try {
+      produce_writes(t, scope);
+      t.has_result = true;
+      break;
+    } catch (GraphInterruptSignal& sig) {
+      t.interrupts.push_back(std::move(sig.interrupt));
+      break;
+    } catch (...) {
+      auto ep = std::current_exception();
+      const bool retry = policy && scope.attempt < policy->max_attempts && !config_.cancel.cancelled() &&
+                         (policy->retry_on ? policy->retry_on(ep) : default_retry_on(ep));
+      if (!retry) {
+        t.error = ep;
+        t.error_text = describe(ep);
+        break;
+      }
+      sleep_for(retry_delay(*policy, scope.attempt), config_.cancel);
+      ++scope.attempt;
+    }
+  }
+  task_finished(t);
+}
+
+void StepRunner::produce_writes(Task& t, TaskScope& scope) {
+  const NodeInfo& node = e_.nodes[t.node];
+  RunContext ctx(scope);
+  NodeOutput out;
+  if (t.node == kStartNode) {
+    out.writes = state_.start_writes();
+  } else {
+    const void* input = t.push ? t.input.get() : state_.state();
+    out = node.fn(input, ctx);
+  }
+  t.writes = node_writes(e_, state_, t.node, std::move(out), ctx);
+}
+
+void StepRunner::task_finished(Task& t) {
+  const NodeInfo& node = e_.nodes[t.node];
+  const bool visible = t.node != kStartNode;
+  if (t.has_result && visible && shared_.modes.has(StreamMode::updates)) {
+    RawEvent ev;
+    ev.mode = StreamMode::updates;
+    ev.step = step_;
+    ev.node = node.name;
+    ev.data = state_.updates_json(t.writes);
+    shared_.emit(std::move(ev));
+  }
+  if (!t.interrupts.empty() && shared_.modes.has(StreamMode::updates)) {
+    RawEvent ev;
+    ev.mode = StreamMode::updates;
+    ev.step = step_;
+    ev.node = format::kInterruptWrite;
+    ev.data = SavedWrites::interrupts_json(t.interrupts);
+    shared_.emit(std::move(ev));
+  }
+  if (visible && shared_.modes.has(StreamMode::debug))
+    shared_.debug(step_, "task_result", {{"id", t.id},
+                          {"name", node.name},
+                          {"error", t.error_text ? nlohmann::json(*t.error_text) : nlohmann::json()},
+                          {"result", t.has_result ? state_.updates_json(t.writes) : nlohmann::json()},
+                          {"interrupts", SavedWrites::interrupts_json(t.interrupts)}});
+  if (writer_ == nullptr) return;
+  std::vector<PendingWrite> pw;
+  if (t.has_result) {
+    for (const auto& w : t.writes) pw.push_back(state_.encode_write(t.id, w));
+    if (pw.empty()) pw.push_back({t.id, std::string(format::kNoWritesWrite), nullptr});
+  } else if (t.error_text) {
+    pw.push_back({t.id, std::string(format::kErrorWrite), {{"message", *t.error_text}, {"node", node.name}}});
+  } else if (!t.interrupts.empty()) {
+    pw.push_back({t.id, std::string(format::kInterruptWrite), SavedWrites::interrupts_json(t.interrupts)});
+    if (!t.resume.empty()) pw.push_back({t.id, std::string(format::kResumeWrite), t.resume});
+  } else {
+    return;  // cancelled before it started
+  }
+  save_writes(at_, t.id, std::move(pw));
+}
+
+nlohmann::json StepRunner::trigger_names(const Task& t) const {
+  nlohmann::json a = nlohmann::json::array();
+  if (t.push) a.push_back("__pregel_push");
+  for (auto c : t.triggers) a.push_back(e_.channels[c].name);
+  return a;
+}
+
+}  // namespace sg::detail
