@@ -41,7 +41,7 @@ class RunContext {
   [[nodiscard]] bool streams(StreamMode mode) const noexcept;
   /// The run's context (RunConfig::context) as a T (LangGraph's `Runtime.context`).
   /// @throws ConfigError [sg.run.311] when the run was given no context or one of another type
-  ///         (the node then fails with sg::NodeError [sg.run.301] carrying it; not retried).
+  ///         (the run ends with this error itself, not retried nor wrapped in sg::NodeError).
   template <class T>
   [[nodiscard]] const T& context() const {
     if (const T* value = context_value().template get<T>()) return *value;
