@@ -6,9 +6,13 @@
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET GLOBAL libpqxx)
 
 add_library(sg_postgres
-  src/postgres_saver.cpp
+  src/postgres_admin.cpp
   src/postgres_connection.cpp
-  src/postgres_schema.cpp)
+  src/postgres_rows.cpp
+  src/postgres_saver.cpp
+  src/postgres_schema.cpp
+  src/postgres_statements.cpp
+  src/postgres_thread_lock.cpp)
 add_library(stategraph::postgres ALIAS sg_postgres)
 set_target_properties(sg_postgres PROPERTIES EXPORT_NAME postgres OUTPUT_NAME stategraph_postgres)
 target_compile_features(sg_postgres PUBLIC cxx_std_20)

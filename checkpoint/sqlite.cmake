@@ -4,7 +4,11 @@
 find_package(SQLite3 REQUIRED)
 
 add_library(sg_sqlite
+  src/sqlite_admin.cpp
+  src/sqlite_codec.cpp
   src/sqlite_connection.cpp
+  src/sqlite_filter.cpp
+  src/sqlite_reader.cpp
   src/sqlite_saver.cpp
   src/sqlite_schema.cpp
   src/sqlite_thread_lock.cpp)

@@ -120,7 +120,7 @@ void from_json(const nlohmann::json& j, Checkpoint& c) {
   j.at("channel_values").get_to(c.channel_values);
   j.at("channel_versions").get_to(c.channel_versions);
   j.at("versions_seen").get_to(c.versions_seen);
-  if (const auto it = j.find("delta_chains"); it != j.end()) {
+  if (const auto it = j.find("delta_chains"); it != j.end() && !it->is_null()) {
     c.delta_chains = *it;
   } else {
     c.delta_chains = nlohmann::json::object();

@@ -1,4 +1,5 @@
-// Default implementations of BaseCheckpointSaver's optional members.
+// The saver contract's public calls (checks, normalisation, the format upgrade of what is read)
+// and the default hooks. Backends implement only the storage hooks.
 
 #include "stategraph/checkpoint/saver.hpp"
 
@@ -8,12 +9,26 @@
 #include <set>
 #include <utility>
 
+#include "saver_algorithms.hpp"
 #include "stategraph/checkpoint/error.hpp"
 
 namespace sg {
 
+namespace {
+
+SaverError invalid_argument(std::string_view message) { return SaverError("sg.saver.403", message); }
+
+void check_filter(const nlohmann::json& filter, std::string_view call) {
+  if (!filter.is_null() && !filter.is_object())
+    throw invalid_argument(std::string(call) + ": filter must be a JSON object, got " + filter.dump());
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------- local locks
+
 /// The threads held by runs of this process, for the default lock_thread.
-struct BaseCheckpointSaver::LocalLocks {
+struct CheckpointSaver::LocalLocks {
   std::mutex mutex;
   std::condition_variable released;
   std::set<std::string, std::less<>> held;
@@ -44,16 +59,111 @@ class LocalThreadLock final : public ThreadLock {
 
 }  // namespace
 
-BaseCheckpointSaver::BaseCheckpointSaver() : local_locks_(std::make_shared<LocalLocks>()) {}
+CheckpointSaver::CheckpointSaver() : local_locks_(std::make_shared<LocalLocks>()) {}
 
-std::optional<std::string> BaseCheckpointSaver::latest_checkpoint_id(const CheckpointConfig& config) {
-  auto t = get_tuple({config.thread_id, config.checkpoint_ns, std::nullopt});
+// ---------------------------------------------------------------------------- CheckpointSaver
+
+std::optional<CheckpointTuple> CheckpointSaver::get_tuple(const CheckpointConfig& config) {
+  if (config.thread_id.empty()) return std::nullopt;
+  std::optional<CheckpointTuple> tuple;
+  if (config.checkpoint_id && config.checkpoint_id->empty()) {
+    tuple = do_get_tuple({config.thread_id, config.checkpoint_ns, std::nullopt});
+  } else {
+    tuple = do_get_tuple(config);
+  }
+  if (tuple) upgrade_checkpoint(tuple->checkpoint, tuple->metadata);
+  return tuple;
+}
+
+std::vector<CheckpointTuple> CheckpointSaver::list(const CheckpointConfig& config, const ListOptions& options) {
+  check_filter(options.filter, "list");
+  if (options.limit && *options.limit == 0) return {};
+  std::vector<CheckpointTuple> tuples;
+  const bool odd_id = config.checkpoint_id && config.checkpoint_id->empty();
+  if (options.filter.is_null() || odd_id) {
+    ListOptions normal = options;
+    if (normal.filter.is_null()) normal.filter = nlohmann::json::object();
+    tuples = do_list(odd_id ? CheckpointConfig{config.thread_id, config.checkpoint_ns, std::nullopt} : config, normal);
+  } else {
+    tuples = do_list(config, options);
+  }
+  for (auto& t : tuples) upgrade_checkpoint(t.checkpoint, t.metadata);
+  return tuples;
+}
+
+CheckpointConfig CheckpointSaver::put(const CheckpointConfig& config, const Checkpoint& checkpoint,
+                                      const CheckpointMetadata& metadata, const ChannelVersions& new_versions) {
+  if (config.thread_id.empty())
+    throw invalid_argument("put: config.thread_id is empty; every checkpoint belongs to a thread");
+  if (checkpoint.id.empty())
+    throw invalid_argument("put: checkpoint.id is empty; create it with sg::new_checkpoint_id()");
+  const std::string* parent = config.checkpoint_id && !config.checkpoint_id->empty() ? &*config.checkpoint_id : nullptr;
+  SaverPut put{config, checkpoint, metadata, new_versions, parent, {},
+               checkpoint.parent_writes_applied && parent != nullptr};
+  put.changed.reserve(new_versions.size());
+  for (const auto& [channel, version] : new_versions) {
+    const auto current = checkpoint.channel_versions.find(channel);
+    if (current == checkpoint.channel_versions.end()) continue;  // channel now has no value
+    if (current->second != version)
+      throw invalid_argument("put: new_versions gives channel \"" + channel + "\" version \"" + version +
+                             "\" but channel_versions has \"" + current->second + "\"");
+    if (const auto value = checkpoint.channel_values.find(channel); value != checkpoint.channel_values.end()) {
+      put.changed.push_back({&channel, &version, &value->second, nullptr});
+    } else if (const auto delta = checkpoint.channel_deltas.find(channel); delta != checkpoint.channel_deltas.end()) {
+      check_delta(channel, version, delta->second);
+      put.changed.push_back({&channel, &version, nullptr, &delta->second});
+    } else {
+      throw invalid_argument("put: channel \"" + channel +
+                             "\" is in new_versions but has no entry in channel_values or channel_deltas");
+    }
+  }
+  do_put(put);
+  return CheckpointConfig{config.thread_id, config.checkpoint_ns, checkpoint.id};
+}
+
+void CheckpointSaver::put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
+                                 std::string_view task_id) {
+  if (config.thread_id.empty()) throw invalid_argument("put_writes: config.thread_id is empty");
+  if (!config.checkpoint_id || config.checkpoint_id->empty())
+    throw invalid_argument("put_writes: config.checkpoint_id is empty; writes belong to a checkpoint");
+  if (writes.empty()) return;
+  SaverWrites w{config, *config.checkpoint_id, task_id, writes, {}};
+  w.rows.reserve(writes.size());
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const int idx = format::write_index(writes[i].channel, static_cast<int>(i));
+    if (idx < 0) {  // a special channel given twice in one call: the last one
+      const auto same = std::find_if(w.rows.begin(), w.rows.end(), [&](const auto& r) { return r.idx == idx; });
+      if (same != w.rows.end()) {
+        same->write = &writes[i];
+        continue;
+      }
+    }
+    w.rows.push_back({idx, &writes[i]});
+  }
+  do_put_writes(w);
+}
+
+void CheckpointSaver::delete_thread(std::string_view thread_id) {
+  if (thread_id.empty()) return;
+  do_delete_thread(thread_id);
+}
+
+std::optional<std::string> CheckpointSaver::latest_checkpoint_id(const CheckpointConfig& config) {
+  if (config.thread_id.empty()) return std::nullopt;
+  return do_latest_checkpoint_id({config.thread_id, config.checkpoint_ns, std::nullopt});
+}
+
+std::unique_ptr<ThreadLock> CheckpointSaver::lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) {
+  return do_lock_thread(thread_id, wait);
+}
+
+std::optional<std::string> CheckpointSaver::do_latest_checkpoint_id(const CheckpointConfig& config) {
+  auto t = do_get_tuple(config);
   if (!t) return std::nullopt;
   return t->checkpoint.id;
 }
 
-std::unique_ptr<ThreadLock> BaseCheckpointSaver::lock_thread(std::string_view thread_id,
-                                                             std::chrono::milliseconds wait) {
+std::unique_ptr<ThreadLock> CheckpointSaver::do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) {
   auto& l = *local_locks_;
   std::unique_lock lock(l.mutex);
   const bool got = l.released.wait_for(lock, wait, [&] { return l.held.find(thread_id) == l.held.end(); });
@@ -64,11 +174,43 @@ std::unique_ptr<ThreadLock> BaseCheckpointSaver::lock_thread(std::string_view th
   return std::make_unique<LocalThreadLock>(local_locks_, l.mutex, l.released, l.held, std::string(thread_id));
 }
 
+// ---------------------------------------------------------------------------- CheckpointAdmin
+
+std::vector<ThreadInfo> CheckpointAdmin::list_threads(const ThreadListOptions& options) {
+  check_filter(options.filter, "list_threads");
+  if ((options.limit && *options.limit == 0) || (options.thread_id && options.thread_id->empty())) return {};
+  if (!options.filter.is_null()) return do_list_threads(options);
+  ThreadListOptions normal = options;
+  normal.filter = nlohmann::json::object();
+  return do_list_threads(normal);
+}
+
+std::map<std::string, std::uint64_t> CheckpointAdmin::checkpoint_bytes(const CheckpointConfig& config) {
+  if (config.thread_id.empty()) return {};
+  return do_checkpoint_bytes(config);
+}
+
+StorageStats CheckpointAdmin::storage_stats() { return do_storage_stats(); }
+
+std::size_t CheckpointAdmin::prune(std::string_view thread_id, const PruneOptions& options) {
+  if (thread_id.empty() || (!options.keep_last && !options.before)) return 0;
+  PruneOptions rule = options;
+  if (rule.keep_last) rule.keep_last = std::max<std::size_t>(*rule.keep_last, 1);
+  return do_prune(thread_id, rule);
+}
+
+void CheckpointAdmin::copy_thread(std::string_view from, std::string_view to) {
+  if (from.empty() || to.empty()) throw invalid_argument("copy_thread: thread ids must not be empty");
+  do_copy_thread(from, to);
+}
+
+// ------------------------------------------------------------------- BaseCheckpointSaver defaults
+
 namespace {
 
 std::optional<std::int64_t> step_of(const CheckpointMetadata& metadata) {
   if (!metadata.is_object()) return std::nullopt;
-  const auto it = metadata.find("step");
+  const auto it = metadata.find(format::kStepKey);
   if (it == metadata.end() || !it->is_number_integer()) return std::nullopt;
   return it->get<std::int64_t>();
 }
@@ -77,17 +219,14 @@ std::uint64_t json_bytes(const nlohmann::json& j) { return j.dump().size(); }
 
 }  // namespace
 
-std::vector<ThreadInfo> BaseCheckpointSaver::list_threads(const ThreadListOptions& options) {
-  if (!options.filter.is_null() && !options.filter.is_object())
-    throw SaverError("sg.saver.403", "list_threads: filter must be a JSON object, got " + options.filter.dump());
+std::vector<ThreadInfo> BaseCheckpointSaver::do_list_threads(const ThreadListOptions& options) {
   ListOptions all;
   all.values = false;
   CheckpointConfig config;
   if (options.thread_id) config.thread_id = *options.thread_id;
-  if (options.thread_id && options.thread_id->empty()) return {};
   std::map<std::string, ThreadInfo> threads;
   std::set<std::string> matching;
-  const bool filtered = options.filter.is_object() && !options.filter.empty();
+  const bool filtered = !options.filter.empty();
   for (const auto& t : list(config, all)) {
     ThreadInfo& info = threads[t.config.thread_id];
     if (info.checkpoints++ == 0) {  // newest first: the first seen is the latest
@@ -97,15 +236,7 @@ std::vector<ThreadInfo> BaseCheckpointSaver::list_threads(const ThreadListOption
       info.last_ts = t.checkpoint.ts;
       info.last_step = step_of(t.metadata);
     }
-    if (filtered) {
-      bool match = t.metadata.is_object();
-      for (const auto& [key, value] : options.filter.items()) {
-        if (!match) break;
-        const auto it = t.metadata.find(key);
-        match = it != t.metadata.end() && *it == value;
-      }
-      if (match) matching.insert(t.config.thread_id);
-    }
+    if (filtered && saver_detail::metadata_matches(t.metadata, options.filter)) matching.insert(t.config.thread_id);
   }
   std::vector<ThreadInfo> out;
   for (auto& [id, info] : threads) {
@@ -119,25 +250,22 @@ std::vector<ThreadInfo> BaseCheckpointSaver::list_threads(const ThreadListOption
   return out;
 }
 
-std::map<std::string, std::uint64_t> BaseCheckpointSaver::checkpoint_bytes(const CheckpointConfig& config) {
-  CheckpointConfig all{config.thread_id, config.checkpoint_ns, std::nullopt};
-  auto tuples = list(all);
-  std::map<std::string, std::uint64_t> out;
-  std::set<std::pair<std::string, std::string>> seen;  // (channel, version) counted already
+std::map<std::string, std::uint64_t> BaseCheckpointSaver::do_checkpoint_bytes(const CheckpointConfig& config) {
+  const auto tuples = list({config.thread_id, config.checkpoint_ns, std::nullopt});
+  std::vector<saver_detail::CheckpointSize> sizes;
+  std::map<saver_detail::ValueKey, std::uint64_t> values;
+  std::map<std::string, std::uint64_t> writes;
   for (auto t = tuples.rbegin(); t != tuples.rend(); ++t) {  // oldest first
-    std::uint64_t bytes = json_bytes(t->metadata);
-    for (const auto& w : t->pending_writes) bytes += json_bytes(w.value);
-    for (const auto& [channel, version] : t->checkpoint.channel_versions) {
-      if (!seen.emplace(channel, version).second) continue;
+    sizes.push_back({t->checkpoint.id, json_bytes(t->metadata), t->checkpoint.channel_versions});
+    for (const auto& w : t->pending_writes) writes[t->checkpoint.id] += json_bytes(w.value);
+    for (const auto& [channel, version] : t->checkpoint.channel_versions)
       if (const auto v = t->checkpoint.channel_values.find(channel); v != t->checkpoint.channel_values.end())
-        bytes += json_bytes(v->second);
-    }
-    out[t->checkpoint.id] = bytes;
+        values.try_emplace({channel, version}, json_bytes(v->second));
   }
-  return out;
+  return saver_detail::attribute_bytes(sizes, std::move(values), writes);
 }
 
-StorageStats BaseCheckpointSaver::storage_stats() {
+StorageStats BaseCheckpointSaver::do_storage_stats() {
   StorageStats stats;
   TableStats checkpoints{"sg_checkpoints", 0, 0, std::nullopt};
   TableStats blobs{"sg_blobs", 0, 0, std::nullopt};

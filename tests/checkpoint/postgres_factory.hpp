@@ -101,7 +101,7 @@ struct SchemaGuard {
 /// Conformance-suite factory: make() returns a PostgresSaver on a fresh, uniquely named schema of
 /// the test cluster; the destructor drops the schema (the saver is destroyed first).
 struct PostgresFactory {
-  static constexpr bool checks_delta_bases = false;
+  static constexpr bool checks_delta_bases = true;  // in the put statement itself
   std::unique_ptr<sgtest::SchemaGuard> schema;
   std::unique_ptr<sg::BaseCheckpointSaver> make() {
     schema = std::make_unique<sgtest::SchemaGuard>("conf");

@@ -10,8 +10,8 @@
 #include <stategraph/checkpoint/memory_saver.hpp>
 
 struct MemoryFactory {
-  /// put refuses a delta whose base the thread has not stored (PostgresSaver stores it and
-  /// reading it fails with SaverCorrupt: see postgres_saver.cpp, put).
+  /// put refuses a delta whose base the thread has not stored (every saver does now; the flag
+  /// stays for a backend that could only check on read).
   static constexpr bool checks_delta_bases = true;
   std::unique_ptr<sg::BaseCheckpointSaver> make() { return std::make_unique<sg::InMemorySaver>(); }
 };

@@ -417,7 +417,7 @@ TEST_CASE("sqlite stores each value once per version and deltas as deltas") {
 }
 
 TEST_CASE("sqlite put refuses metadata that is not UTF-8 and stores nothing") {
-  // (A delta whose base is not stored is refused by every saver: saver_conformance.cpp.)
+  // (A delta whose base is not stored is refused by every saver: saver_conformance_put.cpp.)
   sgtest::TempDir dir;
   sg::SqliteSaver saver(dir.path() / "delta.db");
   // Metadata must be valid UTF-8 to be stored as JSON text.

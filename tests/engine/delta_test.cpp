@@ -17,30 +17,28 @@ class RecordingSaver final : public sg::BaseCheckpointSaver {
   std::size_t deltas = 0;
   std::size_t stored_elements = 0;  // elements of "log" stored, full or appended
 
-  std::optional<sg::CheckpointTuple> get_tuple(const sg::CheckpointConfig& c) override { return inner.get_tuple(c); }
-  std::vector<sg::CheckpointTuple> list(const sg::CheckpointConfig& c, const sg::ListOptions& o) override {
+  sg::InMemorySaver inner;
+
+ private:
+  std::optional<sg::CheckpointTuple> do_get_tuple(const sg::CheckpointConfig& c) override { return inner.get_tuple(c); }
+  std::vector<sg::CheckpointTuple> do_list(const sg::CheckpointConfig& c, const sg::ListOptions& o) override {
     return inner.list(c, o);
   }
-  sg::CheckpointConfig put(const sg::CheckpointConfig& c, const sg::Checkpoint& cp, const sg::CheckpointMetadata& m,
-                           const sg::ChannelVersions& nv) override {
-    if (auto it = cp.channel_values.find("log"); it != cp.channel_values.end()) {
+  void do_put(const sg::SaverPut& p) override {
+    if (auto it = p.checkpoint.channel_values.find("log"); it != p.checkpoint.channel_values.end()) {
       ++full_values;
       stored_elements += it->second.size();
     }
-    if (auto it = cp.channel_deltas.find("log"); it != cp.channel_deltas.end()) {
+    if (auto it = p.checkpoint.channel_deltas.find("log"); it != p.checkpoint.channel_deltas.end()) {
       ++deltas;
       stored_elements += it->second.append.size();
     }
-    return inner.put(c, cp, m, nv);
+    inner.put(p.config, p.checkpoint, p.metadata, p.new_versions);
   }
-  void put_writes(const sg::CheckpointConfig& c, std::span<const sg::PendingWrite> w, std::string_view t) override {
-    inner.put_writes(c, w, t);
-  }
-  void delete_thread(std::string_view t) override { inner.delete_thread(t); }
-  std::size_t prune(std::string_view t, const sg::PruneOptions& o) override { return inner.prune(t, o); }
-  void copy_thread(std::string_view a, std::string_view b) override { inner.copy_thread(a, b); }
-
-  sg::InMemorySaver inner;
+  void do_put_writes(const sg::SaverWrites& w) override { inner.put_writes(w.config, w.writes, w.task_id); }
+  void do_delete_thread(std::string_view t) override { inner.delete_thread(t); }
+  std::size_t do_prune(std::string_view t, const sg::PruneOptions& o) override { return inner.prune(t, o); }
+  void do_copy_thread(std::string_view a, std::string_view b) override { inner.copy_thread(a, b); }
 };
 
 sg::CompiledGraph<Counter> talker(std::shared_ptr<sg::BaseCheckpointSaver> saver) {

@@ -20,32 +20,29 @@ class InMemorySaver final : public BaseCheckpointSaver {
   InMemorySaver();
   ~InMemorySaver() override;
 
-  std::optional<CheckpointTuple> get_tuple(const CheckpointConfig& config) override;
-  std::vector<CheckpointTuple> list(const CheckpointConfig& config,
-                                    const ListOptions& options = {}) override;
-  CheckpointConfig put(const CheckpointConfig& config, const Checkpoint& checkpoint,
-                       const CheckpointMetadata& metadata,
-                       const ChannelVersions& new_versions) override;
-  void put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
-                  std::string_view task_id) override;
-  void delete_thread(std::string_view thread_id) override;
-  std::size_t prune(std::string_view thread_id, const PruneOptions& options) override;
-  void copy_thread(std::string_view from, std::string_view to) override;
-  /// O(log n): no value is read.
-  std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config) override;
-  /// Bytes are the lengths of the stored items' JSON text (a delta counts its appended part).
-  std::vector<ThreadInfo> list_threads(const ThreadListOptions& options = {}) override;
-  std::map<std::string, std::uint64_t> checkpoint_bytes(const CheckpointConfig& config) override;
-  /// Tables named like the durable savers' ("sg_checkpoints", "sg_blobs", "sg_writes").
-  StorageStats storage_stats() override;
-  /// True: the engine writes to this saver inline even in async durability.
-  [[nodiscard]] bool in_process() const noexcept override { return true; }
-
   /// Number of stored values (one per (thread, ns, channel, version)); for tests and benchmarks
   /// that check values are not stored twice.
   [[nodiscard]] std::size_t value_count() const;
 
  private:
+  // Storage hooks (saver.hpp states the contract of each public call).
+  std::optional<CheckpointTuple> do_get_tuple(const CheckpointConfig& config) override;
+  std::vector<CheckpointTuple> do_list(const CheckpointConfig& config, const ListOptions& options) override;
+  void do_put(const SaverPut& put) override;
+  void do_put_writes(const SaverWrites& writes) override;
+  void do_delete_thread(std::string_view thread_id) override;
+  /// O(log n): no value is read.
+  std::optional<std::string> do_latest_checkpoint_id(const CheckpointConfig& config) override;
+  /// True: the engine writes to this saver inline even in async durability.
+  [[nodiscard]] bool do_in_process() const noexcept override { return true; }
+  std::size_t do_prune(std::string_view thread_id, const PruneOptions& rule) override;
+  void do_copy_thread(std::string_view from, std::string_view to) override;
+  /// Bytes are the lengths of the stored items' JSON text (a delta counts its appended part).
+  std::vector<ThreadInfo> do_list_threads(const ThreadListOptions& options) override;
+  std::map<std::string, std::uint64_t> do_checkpoint_bytes(const CheckpointConfig& config) override;
+  /// Tables named like the durable savers' ("sg_checkpoints", "sg_blobs", "sg_writes").
+  StorageStats do_storage_stats() override;
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

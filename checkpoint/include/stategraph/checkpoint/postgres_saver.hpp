@@ -123,46 +123,36 @@ class PostgresSaver final : public BaseCheckpointSaver {
   /// @throws 401, 405, 406 or 407 (see the class comment).
   void setup();
 
-  // The calls of BaseCheckpointSaver (see saver.hpp for their contracts). Each is one SQL
+  /// The schema the tables live in (PostgresSaverOptions::schema).
+  [[nodiscard]] const std::string& schema() const noexcept;
+  /// A snapshot of the counters. Thread-safe.
+  [[nodiscard]] PostgresSaverStats stats() const noexcept;
+
+ private:
+  // Storage hooks; saver.hpp states each public call's contract (checks, errors). Each is one SQL
   // statement, so one round trip and one transaction (after the first use of the statement on a
   // connection, which prepares it), except prune and copy_thread: one transaction of two
   // statements each. All throw 401 when the server cannot be reached (after the retries), 407
-  // when it rejects a statement, and the reads 402 when a stored row is damaged.
+  // when it rejects a statement, the reads 402 when a stored row is damaged, and the writing
+  // calls 409 on a read-only saver.
 
   /// The checkpoint, every value it refers to (deltas resolved) and its pending writes, in one
   /// statement.
-  std::optional<CheckpointTuple> get_tuple(const CheckpointConfig& config) override;
+  std::optional<CheckpointTuple> do_get_tuple(const CheckpointConfig& config) override;
   /// One statement for the whole page; values shared by several checkpoints are read once.
   /// `options.filter` compares top-level metadata keys with jsonb equality (1 equals 1.0).
-  std::vector<CheckpointTuple> list(const CheckpointConfig& config,
-                                    const ListOptions& options = {}) override;
+  std::vector<CheckpointTuple> do_list(const CheckpointConfig& config, const ListOptions& options) override;
   /// Stores the checkpoint row and the changed values (a ChannelDelta as the delta) in one
-  /// statement: all or nothing. A value already stored for its (thread, ns, channel, version)
-  /// is kept; a checkpoint stored again under its id is replaced.
-  CheckpointConfig put(const CheckpointConfig& config, const Checkpoint& checkpoint,
-                       const CheckpointMetadata& metadata,
-                       const ChannelVersions& new_versions) override;
+  /// statement: all or nothing; the same statement refuses a delta whose base is not stored
+  /// (403, nothing stored). A value already stored for its (thread, ns, channel, version) is
+  /// kept; a checkpoint stored again under its id is replaced.
+  void do_put(const SaverPut& put) override;
   /// One statement: insert-if-absent per (task_id, index); the special channels upsert.
-  void put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
-                  std::string_view task_id) override;
+  void do_put_writes(const SaverWrites& writes) override;
   /// One statement over the three tables.
-  void delete_thread(std::string_view thread_id) override;
-  /// One transaction: deletes the checkpoints and their writes, then the values no remaining
-  /// checkpoint refers to, directly or as the base of a delta it needs.
-  std::size_t prune(std::string_view thread_id, const PruneOptions& options) override;
-  /// One transaction; 403 when `to` has any row already (also when another caller copies onto
-  /// it at the same time).
-  void copy_thread(std::string_view from, std::string_view to) override;
+  void do_delete_thread(std::string_view thread_id) override;
   /// One indexed query (the primary key, newest first).
-  std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config) override;
-  /// One statement: an aggregate per thread over sg_checkpoints, then for the page of threads
-  /// kept, their newest checkpoint and the sizes of their values and writes. Bytes are
-  /// pg_column_size of the stored JSON columns (after TOAST compression), keys not included.
-  std::vector<ThreadInfo> list_threads(const ThreadListOptions& options = {}) override;
-  /// Three queries in one read-only transaction; no value is read.
-  std::map<std::string, std::uint64_t> checkpoint_bytes(const CheckpointConfig& config) override;
-  /// Rows and bytes per table, with pg_total_relation_size (indexes and TOAST included).
-  StorageStats storage_stats() override;
+  std::optional<std::string> do_latest_checkpoint_id(const CheckpointConfig& config) override;
   /// Holds a session advisory lock on (schema, thread_id) on a connection of its own, so it
   /// excludes other threads and other processes using the same database and schema. Polls
   /// pg_try_advisory_lock until `wait` has passed (a zero wait tries once). The lock goes when
@@ -170,15 +160,23 @@ class PostgresSaver final : public BaseCheckpointSaver {
   /// the lock is lost (the server releases it). The lock key is a 64-bit hash of (schema,
   /// thread_id): two threads whose hashes collide share one lock, so one may wait for the other.
   /// @throws SaverError [sg.saver.404] when the thread stays busy; SaverUnavailable (401).
-  std::unique_ptr<ThreadLock> lock_thread(std::string_view thread_id,
-                                          std::chrono::milliseconds wait) override;
+  std::unique_ptr<ThreadLock> do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) override;
+  /// One transaction: deletes the checkpoints and their writes, then the values no remaining
+  /// checkpoint refers to, directly or as the base of a delta it needs (the walk of
+  /// saver_algorithms' unreferenced_values, in SQL).
+  std::size_t do_prune(std::string_view thread_id, const PruneOptions& rule) override;
+  /// One transaction; 403 when `to` has any row already (also when another caller copies onto
+  /// it at the same time).
+  void do_copy_thread(std::string_view from, std::string_view to) override;
+  /// One statement: an aggregate per thread over sg_checkpoints, then for the page of threads
+  /// kept, their newest checkpoint and the sizes of their values and writes. Bytes are
+  /// pg_column_size of the stored JSON columns (after TOAST compression), keys not included.
+  std::vector<ThreadInfo> do_list_threads(const ThreadListOptions& options) override;
+  /// Three queries in one read-only transaction; no value is read.
+  std::map<std::string, std::uint64_t> do_checkpoint_bytes(const CheckpointConfig& config) override;
+  /// Rows and bytes per table, with pg_total_relation_size (indexes and TOAST included).
+  StorageStats do_storage_stats() override;
 
-  /// The schema the tables live in (PostgresSaverOptions::schema).
-  [[nodiscard]] const std::string& schema() const noexcept;
-  /// A snapshot of the counters. Thread-safe.
-  [[nodiscard]] PostgresSaverStats stats() const noexcept;
-
- private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,14 +1,23 @@
 #pragma once
 /// @file
-/// The checkpoint saver interface (LangGraph's `BaseCheckpointSaver`,
-/// langchain-ai/langgraph: libs/checkpoint/langgraph/checkpoint/base/__init__.py).
+/// The checkpoint saver contract (LangGraph's `BaseCheckpointSaver`,
+/// langchain-ai/langgraph: libs/checkpoint/langgraph/checkpoint/base/__init__.py), stated once.
 ///
 /// A saver stores checkpoints addressed by (thread_id, checkpoint_ns, checkpoint_id) and the
-/// pending writes of each checkpoint's tasks. Every implementation must pass the conformance
-/// suite in tests/checkpoint/.
+/// pending writes of each checkpoint's tasks. Two interfaces:
+///  - CheckpointSaver: what the engine needs (get_tuple, list, put, put_writes, delete_thread,
+///    latest_checkpoint_id, lock_thread, in_process);
+///  - CheckpointAdmin: what inspection and maintenance need (list_threads, checkpoint_bytes,
+///    storage_stats, prune, copy_thread; sg-checkpoints).
+/// Both are non-virtual interfaces (spdlog's base_sink pattern, as nodes' ChatModel): each
+/// public call checks its arguments and normalises them once, here, and then calls a private
+/// storage hook (`do_get_tuple`, `do_put`, ...) that a backend implements; what comes back is
+/// brought to the current checkpoint format once, here (upgrade_checkpoint). A backend is
+/// storage code only. BaseCheckpointSaver is both, with defaults for the optional hooks; every
+/// saver derives from it and must pass the conformance suite in tests/checkpoint/.
 ///
 /// Thread-safety: every member function of every saver may be called concurrently from any
-/// number of threads.
+/// number of threads (a backend's hooks must allow that).
 
 #include <chrono>
 #include <cstddef>
@@ -102,32 +111,66 @@ class ThreadLock {
   virtual ~ThreadLock() = default;
 };
 
-class BaseCheckpointSaver {
- public:
-  virtual ~BaseCheckpointSaver() = default;
-  BaseCheckpointSaver();
-  BaseCheckpointSaver(const BaseCheckpointSaver&) = delete;
-  BaseCheckpointSaver& operator=(const BaseCheckpointSaver&) = delete;
+/// A put() after its checks (see CheckpointSaver::put), as CheckpointSaver::do_put receives it.
+/// Refers to put's arguments; valid during the call.
+struct SaverPut {
+  /// One channel whose value is stored by this put: exactly one of `value` and `delta` is set.
+  struct Changed {
+    const std::string* channel;
+    const ChannelVersion* version;
+    const nlohmann::json* value;  ///< the whole value (from checkpoint.channel_values)
+    const ChannelDelta* delta;    ///< or its delta (from checkpoint.channel_deltas; check_delta passed)
+  };
+  const CheckpointConfig& config;        ///< thread_id not empty
+  const Checkpoint& checkpoint;          ///< id not empty
+  const CheckpointMetadata& metadata;
+  const ChannelVersions& new_versions;   ///< as given to put
+  const std::string* parent;             ///< config.checkpoint_id when set and not empty, else nullptr
+  /// The channels of new_versions that have a value in checkpoint.channel_versions, in channel
+  /// order (a channel of new_versions without one now has no value and stores nothing).
+  std::vector<Changed> changed;
+  /// checkpoint.parent_writes_applied with a parent: delete the parent's value writes (stored
+  /// index >= 0) in the same transaction, keep its special writes.
+  bool delete_parent_value_writes;
+};
 
- private:
-  struct LocalLocks;
-  std::shared_ptr<LocalLocks> local_locks_;
+/// A put_writes() after its checks, as CheckpointSaver::do_put_writes receives it.
+struct SaverWrites {
+  /// One stored write: its index per format::write_index and the write.
+  struct Row {
+    int idx;
+    const PendingWrite* write;
+  };
+  const CheckpointConfig& config;       ///< thread_id not empty
+  const std::string& checkpoint_id;     ///< not empty
+  std::string_view task_id;
+  std::span<const PendingWrite> writes;  ///< as given (not empty)
+  /// One row per (task_id, idx) to store, in the order given; a special channel given twice in
+  /// one call: its last write. A row with idx < 0 replaces a stored row of the same (task_id,
+  /// idx); any other row is stored only when none is (idempotent per index).
+  std::vector<Row> rows;
+};
 
+/// What the engine needs of a saver. Non-virtual interface: see the file comment.
+class CheckpointSaver {
  public:
+  CheckpointSaver();
+  virtual ~CheckpointSaver() = default;
+  CheckpointSaver(const CheckpointSaver&) = delete;
+  CheckpointSaver& operator=(const CheckpointSaver&) = delete;
 
   /// The checkpoint named by `config` (thread_id, checkpoint_ns, checkpoint_id), or the latest of
-  /// that thread and namespace when checkpoint_id is empty. Empty optional when there is none.
-  /// The tuple's channel_values are complete and its pending writes are ordered by
-  /// (task_id, idx).
+  /// that thread and namespace when checkpoint_id is empty. Empty optional when there is none
+  /// (always for an empty thread_id). The tuple's channel_values are complete and its pending
+  /// writes are ordered by (task_id, idx).
   /// @throws SaverError (sg.saver.4xx) when the store fails or a row is damaged.
-  virtual std::optional<CheckpointTuple> get_tuple(const CheckpointConfig& config) = 0;
+  std::optional<CheckpointTuple> get_tuple(const CheckpointConfig& config);
 
   /// Checkpoints of `config.thread_id` (all threads when thread_id is empty) in
   /// `config.checkpoint_ns`, newest first (checkpoint_id descending). When config.checkpoint_id
   /// is set, only that checkpoint. Pending writes are included.
-  /// @throws SaverError.
-  virtual std::vector<CheckpointTuple> list(const CheckpointConfig& config,
-                                            const ListOptions& options = {}) = 0;
+  /// @throws SaverError (sg.saver.403 when the filter is neither null nor an object).
+  std::vector<CheckpointTuple> list(const CheckpointConfig& config, const ListOptions& options = {});
 
   /// Stores `checkpoint` with `metadata` as a child of config.checkpoint_id (the parent; empty for
   /// the first checkpoint of a thread). `new_versions` names the channels whose value changed
@@ -135,77 +178,132 @@ class BaseCheckpointSaver {
   /// listed there, checkpoint.channel_deltas (stored as the delta and resolved on read), and each
   /// is stored once per (thread, ns, channel, version). Other channels of channel_versions must
   /// have been stored by an earlier put of the same thread and namespace.
-  /// When checkpoint.parent_writes_applied, the pending writes stored against the parent
-  /// (config.checkpoint_id, same thread and namespace) are deleted with it.
+  /// When checkpoint.parent_writes_applied, the parent's value writes (config.checkpoint_id, same
+  /// thread and namespace) are deleted with it; its special writes stay.
   /// Returns the config of the stored checkpoint (checkpoint_id = checkpoint.id).
   /// Atomic: the checkpoint and its values are stored (and the parent's writes deleted) together
   /// or not at all.
-  /// @throws SaverError (sg.saver.403 when thread_id is empty).
-  virtual CheckpointConfig put(const CheckpointConfig& config, const Checkpoint& checkpoint,
-                               const CheckpointMetadata& metadata,
-                               const ChannelVersions& new_versions) = 0;
+  /// @throws SaverError [sg.saver.403], nothing stored, when thread_id or checkpoint.id is empty,
+  ///         new_versions gives a version other than channel_versions', a changed channel has
+  ///         neither a value nor a delta, a delta fails check_delta, or a delta's base version
+  ///         is not stored for the thread and namespace (unless this version is: a put repeated).
+  CheckpointConfig put(const CheckpointConfig& config, const Checkpoint& checkpoint,
+                       const CheckpointMetadata& metadata, const ChannelVersions& new_versions);
 
   /// Stores the writes of task `task_id` against checkpoint `config.checkpoint_id`. Idempotent per
   /// (task_id, index in `writes`): a second call for the same task keeps the first values, except
-  /// for the special channels "__error__", "__interrupt__" and "__resume__", which are replaced.
-  /// @throws SaverError.
-  virtual void put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
-                          std::string_view task_id) = 0;
+  /// for the special channels "__error__", "__interrupt__" and "__resume__", which are replaced
+  /// (format::write_index). Nothing happens for no writes.
+  /// @throws SaverError [sg.saver.403] when thread_id or checkpoint_id is empty.
+  void put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes, std::string_view task_id);
 
   /// Deletes every checkpoint, value and write of the thread, in all namespaces. A thread that
-  /// does not exist is a no-op.
+  /// does not exist (or an empty id) is a no-op.
   /// @throws SaverError.
-  virtual void delete_thread(std::string_view thread_id) = 0;
-
-  /// Deletes old checkpoints of a thread (all namespaces) per `options`, with their writes and
-  /// the values no remaining checkpoint refers to. The newest checkpoint of each namespace is
-  /// never deleted. Returns the number of checkpoints deleted.
-  /// @throws SaverError.
-  virtual std::size_t prune(std::string_view thread_id, const PruneOptions& options) = 0;
+  void delete_thread(std::string_view thread_id);
 
   /// The id of the latest checkpoint of (thread_id, checkpoint_ns), or nullopt when there is
   /// none; much cheaper than get_tuple (the engine calls it to reuse a state it already holds).
-  /// The default calls get_tuple.
   /// @throws SaverError.
-  virtual std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config);
+  std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config);
 
   /// Waits up to `wait` for the exclusive right to run `thread_id` (across threads and, for the
   /// SQLite and Postgres savers, across processes) and returns it; the engine holds it for the
   /// whole run, so two runs on one thread never fork its history.
   /// @throws SaverError [sg.saver.404] "thread busy" when `wait` passes first.
-  /// The default implementation locks within this process only.
-  virtual std::unique_ptr<ThreadLock> lock_thread(std::string_view thread_id, std::chrono::milliseconds wait);
+  std::unique_ptr<ThreadLock> lock_thread(std::string_view thread_id, std::chrono::milliseconds wait);
 
   /// True when every call completes in process memory without I/O. The engine then makes even
   /// `async` durability calls inline: handing such a call to another thread costs more than the
-  /// call. Default false.
-  [[nodiscard]] virtual bool in_process() const noexcept { return false; }
+  /// call.
+  [[nodiscard]] bool in_process() const noexcept { return do_in_process(); }
 
-  /// Copies every checkpoint, value and write of thread `from` to thread `to` (which must not
-  /// exist yet; otherwise sg.saver.403). Checkpoint ids are kept.
-  /// @throws SaverError.
-  virtual void copy_thread(std::string_view from, std::string_view to) = 0;
+ private:
+  // ---- storage hooks: called with checked, normalised arguments (see the public calls) ----
+  /// config.thread_id not empty; checkpoint_id nullopt or not empty.
+  virtual std::optional<CheckpointTuple> do_get_tuple(const CheckpointConfig& config) = 0;
+  /// options.filter an object (maybe empty); options.limit nullopt or > 0; checkpoint_id as above.
+  virtual std::vector<CheckpointTuple> do_list(const CheckpointConfig& config, const ListOptions& options) = 0;
+  /// Stores the put atomically; checks that each delta's base is stored (403, nothing stored).
+  virtual void do_put(const SaverPut& put) = 0;
+  virtual void do_put_writes(const SaverWrites& writes) = 0;
+  /// thread_id not empty.
+  virtual void do_delete_thread(std::string_view thread_id) = 0;
+  /// Optional: the default reads the latest tuple. thread_id not empty, checkpoint_id ignored.
+  virtual std::optional<std::string> do_latest_checkpoint_id(const CheckpointConfig& config);
+  /// Optional: the default locks within this process only.
+  virtual std::unique_ptr<ThreadLock> do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait);
+  /// Optional: default false.
+  [[nodiscard]] virtual bool do_in_process() const noexcept { return false; }
+
+  struct LocalLocks;
+  std::shared_ptr<LocalLocks> local_locks_;
+};
+
+/// What inspection and maintenance need of a saver (sg-checkpoints). Non-virtual interface: see
+/// the file comment.
+class CheckpointAdmin {
+ public:
+  CheckpointAdmin() = default;
+  virtual ~CheckpointAdmin() = default;
+  CheckpointAdmin(const CheckpointAdmin&) = delete;
+  CheckpointAdmin& operator=(const CheckpointAdmin&) = delete;
 
   /// Summaries of the threads that have checkpoints, most recently updated first (last
   /// checkpoint id descending). The SQLite and Postgres savers answer with a few aggregate
   /// queries and never read a stored value (10,000 threads: well under 0.5 s on SQLite).
-  /// The default implementation lists every checkpoint of the root namespace (with values, for
-  /// the byte counts; override it).
-  /// @throws SaverError (sg.saver.403 when the filter is not an object).
-  virtual std::vector<ThreadInfo> list_threads(const ThreadListOptions& options = {});
+  /// @throws SaverError (sg.saver.403 when the filter is neither null nor an object).
+  std::vector<ThreadInfo> list_threads(const ThreadListOptions& options = {});
 
   /// Bytes each checkpoint of (thread_id, checkpoint_ns) added to the store: its own row, its
   /// pending writes, and each stored value (or delta) whose version it is the oldest checkpoint
   /// to refer to. Keyed by checkpoint id; the values sum to about the thread's
   /// ThreadInfo::bytes for that namespace. No value is decoded by the durable savers.
-  /// The default implementation measures JSON text from list().
   /// @throws SaverError.
-  virtual std::map<std::string, std::uint64_t> checkpoint_bytes(const CheckpointConfig& config);
+  std::map<std::string, std::uint64_t> checkpoint_bytes(const CheckpointConfig& config);
 
-  /// Rows and bytes per table, and the size on disk. The default reports one table per kind of
-  /// item from list_threads and list.
+  /// Rows and bytes per table, and the size on disk.
   /// @throws SaverError.
-  virtual StorageStats storage_stats();
+  StorageStats storage_stats();
+
+  /// Deletes old checkpoints of a thread (all namespaces) per `options`, with their writes and
+  /// the values no remaining checkpoint refers to (directly or as a delta base). The newest
+  /// checkpoint of each namespace is never deleted (saver_algorithms: pruned_positions). Returns
+  /// the number of checkpoints deleted.
+  /// @throws SaverError.
+  std::size_t prune(std::string_view thread_id, const PruneOptions& options);
+
+  /// Copies every checkpoint, value and write of thread `from` to thread `to` (which must not
+  /// exist yet; otherwise sg.saver.403). Checkpoint ids are kept.
+  /// @throws SaverError (sg.saver.403 when an id is empty).
+  void copy_thread(std::string_view from, std::string_view to);
+
+ private:
+  // ---- storage hooks ----
+  /// options.filter an object (maybe empty); limit nullopt or > 0; thread_id nullopt or not empty.
+  virtual std::vector<ThreadInfo> do_list_threads(const ThreadListOptions& options) = 0;
+  /// config.thread_id not empty.
+  virtual std::map<std::string, std::uint64_t> do_checkpoint_bytes(const CheckpointConfig& config) = 0;
+  virtual StorageStats do_storage_stats() = 0;
+  /// thread_id not empty; rule has keep_last (>= 1) or before.
+  virtual std::size_t do_prune(std::string_view thread_id, const PruneOptions& rule) = 0;
+  /// Both ids not empty; refuses (403, nothing copied) when `to` has any row.
+  virtual void do_copy_thread(std::string_view from, std::string_view to) = 0;
+};
+
+/// A saver: both interfaces. Derive from it and implement the storage hooks. The inspection
+/// hooks have defaults built on list() (correct, not fast: the durable savers override them).
+class BaseCheckpointSaver : public CheckpointSaver, public CheckpointAdmin {
+ public:
+  BaseCheckpointSaver() = default;
+
+ private:
+  /// Default: lists every checkpoint of the root namespace (no values) and sums checkpoint_bytes.
+  std::vector<ThreadInfo> do_list_threads(const ThreadListOptions& options) override;
+  /// Default: JSON text lengths of what list() returns.
+  std::map<std::string, std::uint64_t> do_checkpoint_bytes(const CheckpointConfig& config) override;
+  /// Default: one table per kind of item, from list_threads and list.
+  StorageStats do_storage_stats() override;
 };
 
 }  // namespace sg

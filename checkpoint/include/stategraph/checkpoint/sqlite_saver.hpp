@@ -15,7 +15,8 @@
 ///
 /// Storage (schema version 1):
 ///  - `sg_checkpoints(thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint,
-///    metadata)`: `checkpoint` is CBOR of {v, ts, channel_versions, versions_seen} (no values);
+///    metadata)`: `checkpoint` is CBOR of {v, ts, channel_versions, versions_seen} and, from
+///    checkpoint format 2, delta_chains (no values);
 ///    `metadata` is JSON text, so `list` filters run inside SQLite (json_extract) and the sqlite3
 ///    shell can read it.
 ///  - `sg_blobs(thread_id, checkpoint_ns, channel, version, base, keep, data)`: `data` is CBOR of
@@ -106,55 +107,32 @@ class SqliteSaver final : public BaseCheckpointSaver {
   /// Closes the pooled connections. No call may be in flight.
   ~SqliteSaver() override;
 
-  /// See BaseCheckpointSaver::get_tuple. Reads in one transaction (a consistent snapshot).
-  /// @throws SaverCorrupt [sg.saver.402] naming thread, namespace, checkpoint (and channel and
-  ///         version) when a row does not decode or a value it refers to is missing;
-  ///         SaverUnavailable [sg.saver.401] on I/O errors or when busy past busy_timeout.
-  std::optional<CheckpointTuple> get_tuple(const CheckpointConfig& config) override;
-  /// See BaseCheckpointSaver::list. Metadata filters run in SQL (json_extract) and are then
-  /// checked with JSON equality. Errors as get_tuple; sg.saver.403 when the filter is not an
-  /// object.
-  std::vector<CheckpointTuple> list(const CheckpointConfig& config,
-                                    const ListOptions& options = {}) override;
-  /// See BaseCheckpointSaver::put. One transaction: the checkpoint row and the rows of its
-  /// changed values. A value for a (thread, ns, channel, version) that is already stored is kept.
-  /// @throws SaverError [sg.saver.403] when thread_id or checkpoint.id is empty, new_versions
-  ///         disagrees with channel_versions, a changed channel has neither a value nor a delta, a
-  ///         delta's base version is not stored for the thread and namespace (InMemorySaver does
-  ///         not check this), or a metadata string is not valid UTF-8 (metadata is stored as JSON
-  ///         text); SaverUnavailable [sg.saver.401] on I/O errors or busy past busy_timeout.
-  CheckpointConfig put(const CheckpointConfig& config, const Checkpoint& checkpoint,
-                       const CheckpointMetadata& metadata,
-                       const ChannelVersions& new_versions) override;
-  /// See BaseCheckpointSaver::put_writes. One transaction.
-  /// @throws SaverError [sg.saver.403] when thread_id or checkpoint_id is empty.
-  void put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
-                  std::string_view task_id) override;
-  /// See BaseCheckpointSaver::delete_thread. One transaction.
-  void delete_thread(std::string_view thread_id) override;
-  /// See BaseCheckpointSaver::prune. One transaction; values still referenced by a remaining
-  /// checkpoint, directly or as the base of a delta, are kept. Does not shrink the file (SQLite
-  /// reuses the freed pages; run VACUUM to return them to the file system).
-  /// @throws SaverCorrupt [sg.saver.402] when a remaining checkpoint row does not decode
-  ///         (nothing is deleted then).
-  std::size_t prune(std::string_view thread_id, const PruneOptions& options) override;
-  /// See BaseCheckpointSaver::copy_thread. One transaction.
-  /// @throws SaverError [sg.saver.403] when `to` already has rows or an id is empty.
-  void copy_thread(std::string_view from, std::string_view to) override;
-  /// One indexed query (no values are read).
-  std::optional<std::string> latest_checkpoint_id(const CheckpointConfig& config) override;
-  /// Three aggregate queries in one read transaction (no value is read; only the newest
-  /// checkpoint row of each listed thread is decoded). Bytes are the lengths of the encoded
-  /// columns (metadata text and checkpoint CBOR; value CBOR; write CBOR), keys not included.
-  /// A damaged row does not stop the listing: its thread is listed with last_ts (or last_step)
-  /// empty, and damaged metadata matches no filter; reading the checkpoint reports the damage.
-  std::vector<ThreadInfo> list_threads(const ThreadListOptions& options = {}) override;
-  /// Three queries over the thread's rows; decodes the checkpoint rows (not the values).
-  std::map<std::string, std::uint64_t> checkpoint_bytes(const CheckpointConfig& config) override;
-  /// Rows and encoded bytes of sg_checkpoints, sg_blobs, sg_writes; the file's size (with its
-  /// -wal file) and its free pages.
-  StorageStats storage_stats() override;
+  /// The database file this saver opened.
+  [[nodiscard]] const std::filesystem::path& path() const noexcept;
 
+ private:
+  // Storage hooks; saver.hpp states each public call's contract (checks, errors). Every writing
+  // call (put, put_writes, delete_thread, prune, copy_thread, lock_thread) on a read-only saver
+  // throws SaverError [sg.saver.409]. I/O errors and a busy database past busy_timeout:
+  // SaverUnavailable [sg.saver.401].
+
+  /// Reads in one transaction (a consistent snapshot).
+  /// @throws SaverCorrupt [sg.saver.402] naming thread, namespace, checkpoint (and channel and
+  ///         version) when a row does not decode or a value it refers to is missing.
+  std::optional<CheckpointTuple> do_get_tuple(const CheckpointConfig& config) override;
+  /// Metadata filters run in SQL (json_extract) and are then checked with JSON equality.
+  std::vector<CheckpointTuple> do_list(const CheckpointConfig& config, const ListOptions& options) override;
+  /// One transaction: the checkpoint row and the rows of its changed values. A value for a
+  /// (thread, ns, channel, version) that is already stored is kept.
+  /// @throws SaverError [sg.saver.403] also when a metadata string is not valid UTF-8 (metadata
+  ///         is stored as JSON text).
+  void do_put(const SaverPut& put) override;
+  /// One transaction.
+  void do_put_writes(const SaverWrites& writes) override;
+  /// One transaction.
+  void do_delete_thread(std::string_view thread_id) override;
+  /// One indexed query (no values are read).
+  std::optional<std::string> do_latest_checkpoint_id(const CheckpointConfig& config) override;
   /// Exclusive right to run `thread_id`, across threads and processes: an flock(2) on the file
   /// "<lock_directory>/<hex of thread_id>.lock", one open file description per holder. The kernel
   /// drops the lock when the holder's process dies, even by SIGKILL, so a crashed run never
@@ -165,13 +143,27 @@ class SqliteSaver final : public BaseCheckpointSaver {
   /// @throws SaverError [sg.saver.404] "thread busy" (naming the holder's pid when known) when
   ///         `wait` passes first; SaverUnavailable [sg.saver.401] when the lock directory or file
   ///         cannot be created.
-  std::unique_ptr<ThreadLock> lock_thread(std::string_view thread_id,
-                                          std::chrono::milliseconds wait) override;
+  std::unique_ptr<ThreadLock> do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) override;
+  /// One transaction; values still referenced by a remaining checkpoint, directly or as the base
+  /// of a delta, are kept. Does not shrink the file (SQLite reuses the freed pages; run VACUUM
+  /// to return them to the file system).
+  /// @throws SaverCorrupt [sg.saver.402] when a remaining checkpoint row does not decode
+  ///         (nothing is deleted then).
+  std::size_t do_prune(std::string_view thread_id, const PruneOptions& rule) override;
+  /// One transaction. @throws SaverError [sg.saver.403] when `to` already has rows.
+  void do_copy_thread(std::string_view from, std::string_view to) override;
+  /// Three aggregate queries in one read transaction (no value is read; only the newest
+  /// checkpoint row of each listed thread is decoded). Bytes are the lengths of the encoded
+  /// columns (metadata text and checkpoint CBOR; value CBOR; write CBOR), keys not included.
+  /// A damaged row does not stop the listing: its thread is listed with last_ts (or last_step)
+  /// empty, and damaged metadata matches no filter; reading the checkpoint reports the damage.
+  std::vector<ThreadInfo> do_list_threads(const ThreadListOptions& options) override;
+  /// Three queries over the thread's rows; decodes the checkpoint rows (not the values).
+  std::map<std::string, std::uint64_t> do_checkpoint_bytes(const CheckpointConfig& config) override;
+  /// Rows and encoded bytes of sg_checkpoints, sg_blobs, sg_writes; the file's size (with its
+  /// -wal file) and its free pages.
+  StorageStats do_storage_stats() override;
 
-  /// The database file this saver opened.
-  [[nodiscard]] const std::filesystem::path& path() const noexcept;
-
- private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,126 @@
+#include "sqlite_reader.hpp"
+
+#include "saver_algorithms.hpp"
+#include "stategraph/checkpoint/error.hpp"
+
+namespace sg::sqlite_detail {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kSelectBlob =
+    "SELECT base, keep, data FROM sg_blobs WHERE thread_id = ? AND checkpoint_ns = ? AND channel = ? AND version = ?";
+
+std::string key_of(std::string_view channel, std::string_view version) {
+  std::string key(channel);
+  key += '\0';
+  key.append(version);
+  return key;
+}
+
+}  // namespace
+
+CheckpointRow read_row(const Stmt& s, const std::string& ns) {
+  CheckpointRow row;
+  row.thread_id = s.text(0);
+  row.checkpoint_id = s.text(1);
+  if (!s.is_null(2)) row.parent_id = std::string(s.text(2));
+  row.metadata = decode_metadata(s.text(3), saver_detail::describe({row.thread_id, ns, row.checkpoint_id}));
+  const auto header = s.blob(4);
+  row.header.assign(header.begin(), header.end());
+  return row;
+}
+
+Resolver::BlobRow* Resolver::fetch(const std::string& checkpoint, const std::string& channel, std::string_view version) {
+  std::string key;
+  if (remember_) {
+    key = key_of(channel, version);
+    if (const auto it = rows_.find(key); it != rows_.end()) return &it->second;
+  }
+  auto s = c_.prepare(kSelectBlob);
+  s.bind(1, thread_).bind(2, ns_).bind(3, channel).bind(4, version);
+  if (!s.step()) return nullptr;
+  const saver_detail::Location at{thread_, ns_, checkpoint};
+  BlobRow row;
+  if (!s.is_null(0)) {
+    row.delta.emplace();
+    row.delta->base = std::string(s.text(0));
+    const std::int64_t keep = s.int64(1);
+    if (keep < 0)
+      throw saver_detail::damaged(at, "channel \"" + channel + "\" at version \"" + std::string(version) +
+                                          "\" has a negative keep");
+    row.delta->keep = static_cast<std::size_t>(keep);
+  }
+  auto data = decode(s.blob(2));
+  if (!data || (row.delta && !data->is_array()))
+    throw saver_detail::damaged(at, "the stored value of channel \"" + channel + "\" at version \"" +
+                                        std::string(version) + "\" does not decode");
+  (row.delta ? row.delta->append : row.value) = std::move(*data);
+  if (remember_) return &rows_.emplace(std::move(key), std::move(row)).first->second;
+  return &owned_.emplace_back(std::move(row));
+}
+
+void Resolver::fill(const std::string& checkpoint_id, Checkpoint& checkpoint) {
+  const saver_detail::Location at{thread_, ns_, checkpoint_id};
+  for (const auto& [channel, version] : checkpoint.channel_versions) {
+    json value;
+    const auto known = remember_ ? values_.find(key_of(channel, version)) : values_.end();
+    if (known != values_.end()) {
+      value = *known->second;
+    } else {
+      owned_.clear();
+      value = saver_detail::resolve_value(at, channel, version, [&](std::string_view v) -> std::optional<saver_detail::StoredVersion> {
+        if (remember_)
+          if (const auto it = values_.find(key_of(channel, v)); it != values_.end())
+            return saver_detail::StoredVersion{it->second, nullptr, nullptr};
+        BlobRow* row = fetch(checkpoint_id, channel, v);
+        if (row == nullptr) return std::nullopt;
+        if (row->delta) return saver_detail::StoredVersion{nullptr, nullptr, &*row->delta};
+        // A row read for this chain alone may be moved from; a remembered one is copied.
+        return remember_ ? saver_detail::StoredVersion{&row->value, nullptr, nullptr}
+                         : saver_detail::StoredVersion{nullptr, &row->value, nullptr};
+      });
+    }
+    const auto it = checkpoint.channel_values.emplace_hint(checkpoint.channel_values.end(), channel, std::move(value));
+    // The value now lives in a node of the tuple's channel_values, which stays put while the
+    // tuple is moved: later checkpoints of the call copy it from there.
+    if (remember_) values_.emplace(key_of(channel, version), &it->second);
+  }
+}
+
+std::vector<PendingWrite> load_writes(Connection& c, const std::string& thread, const std::string& ns,
+                                      const std::string& checkpoint) {
+  std::vector<PendingWrite> out;
+  auto s = c.prepare(
+      "SELECT task_id, channel, value FROM sg_writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
+      "ORDER BY task_id, idx");
+  s.bind(1, thread).bind(2, ns).bind(3, checkpoint);
+  while (s.step()) {
+    PendingWrite w;
+    w.task_id = s.text(0);
+    w.channel = s.text(1);
+    auto value = decode(s.blob(2));
+    if (!value)
+      throw saver_detail::damaged({thread, ns, checkpoint}, "the pending write of task \"" + w.task_id +
+                                                                "\" to channel \"" + w.channel + "\" does not decode");
+    w.value = std::move(*value);
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+CheckpointTuple build_tuple(Connection& c, Resolver* resolver, const std::string& ns, CheckpointRow row) {
+  CheckpointTuple tuple;
+  Checkpoint& checkpoint = tuple.checkpoint;
+  checkpoint.id = row.checkpoint_id;
+  decode_header(row.header, checkpoint, saver_detail::describe({row.thread_id, ns, row.checkpoint_id}));
+  if (resolver != nullptr) resolver->fill(row.checkpoint_id, checkpoint);
+  tuple.metadata = std::move(row.metadata);
+  if (row.parent_id) tuple.parent_config = CheckpointConfig{row.thread_id, ns, std::move(*row.parent_id)};
+  tuple.pending_writes = load_writes(c, row.thread_id, ns, row.checkpoint_id);
+  tuple.config = CheckpointConfig{std::move(row.thread_id), ns, std::move(row.checkpoint_id)};
+  return tuple;
+}
+
+}  // namespace sg::sqlite_detail

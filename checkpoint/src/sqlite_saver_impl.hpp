@@ -1,0 +1,78 @@
+#pragma once
+// Internal to stategraph::sqlite: SqliteSaver's state — its options and a pool of connections,
+// each lent to one thread at a time — shared by sqlite_saver.cpp (the engine's calls) and
+// sqlite_admin.cpp (inspection and maintenance).
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sqlite_connection.hpp"
+#include "stategraph/checkpoint/error.hpp"
+#include "stategraph/checkpoint/sqlite_saver.hpp"
+
+namespace sg {
+
+struct SqliteSaver::Impl {
+  std::filesystem::path path;
+  std::string path_string;
+  SqliteSaverOptions options;
+  std::filesystem::path lock_directory;
+
+  std::mutex mutex;
+  std::vector<std::unique_ptr<sqlite_detail::Connection>> idle;
+
+  std::unique_ptr<sqlite_detail::Connection> open() const {
+    return std::make_unique<sqlite_detail::Connection>(path_string, options.busy_timeout,
+                                        options.synchronous == SqliteSynchronous::full, options.read_only);
+  }
+
+  // Writing calls on a read-only saver fail before touching the file.
+  void require_writable(std::string_view call) const {
+    if (options.read_only)
+      throw SaverError("sg.saver.409", std::string(call) + ": the SQLite database \"" + path_string +
+                                           "\" was opened read-only (SqliteSaverOptions::read_only)");
+  }
+
+  // A pooled connection, used by one thread until the lease ends.
+  class Lease {
+   public:
+    Lease(Impl& impl, std::unique_ptr<sqlite_detail::Connection> c) : impl_(impl), c_(std::move(c)) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() { impl_.give_back(std::move(c_)); }
+    sqlite_detail::Connection& operator*() const noexcept { return *c_; }
+    sqlite_detail::Connection* operator->() const noexcept { return c_.get(); }
+
+   private:
+    Impl& impl_;
+    std::unique_ptr<sqlite_detail::Connection> c_;
+  };
+
+  Lease lease() {
+    {
+      const std::lock_guard lock(mutex);
+      if (!idle.empty()) {
+        auto c = std::move(idle.back());
+        idle.pop_back();
+        return Lease(*this, std::move(c));
+      }
+    }
+    return Lease(*this, open());
+  }
+
+  void give_back(std::unique_ptr<sqlite_detail::Connection> c) noexcept {
+    if (!c->autocommit()) {
+      // A transaction survived an error: roll it back, or drop the connection.
+      sqlite3_exec(c->db(), "ROLLBACK", nullptr, nullptr, nullptr);
+      if (!c->autocommit()) return;
+    }
+    const std::lock_guard lock(mutex);
+    if (idle.size() < options.max_idle_connections) idle.push_back(std::move(c));
+  }
+};
+
+}  // namespace sg
