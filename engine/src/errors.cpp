@@ -3,6 +3,7 @@
 #include <new>
 
 #include "stategraph/detail/state_ops.hpp"
+#include "stategraph/state_json.hpp"
 #include "stategraph/retry_policy.hpp"
 #include "stategraph/stream.hpp"
 
@@ -10,7 +11,8 @@ namespace sg {
 
 namespace {
 std::string join_lines(const std::vector<std::string>& problems) {
-  std::string s = std::to_string(problems.size()) + " problem(s) in the graph:";
+  std::string s = problems.size() == 1 ? std::string("1 problem in the graph:")
+                                       : std::to_string(problems.size()) + " problems in the graph:";
   for (const auto& p : problems) s += "\n  " + p;
   return s;
 }
@@ -19,18 +21,29 @@ std::string joined(const std::vector<std::string>& v) {
   for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
   return s.empty() ? "(none)" : s;
 }
-std::string first_id(const std::vector<std::string>& problems) {
-  // A problem line starts with error_tag(id), "[<id>] ": the id of the first one.
-  if (!problems.empty() && problems.front().size() > 2 && problems.front()[0] == '[') {
-    auto end = problems.front().find(']');
-    if (end != std::string::npos) return problems.front().substr(1, end - 1);
+std::string id_of(const std::string& problem) {
+  // A problem line starts with error_tag(id), "[<id>] ": "[sg.compile.101] ..." -> "sg.compile.101".
+  if (problem.size() > 2 && problem[0] == '[') {
+    auto end = problem.find(']');
+    if (end != std::string::npos) return problem.substr(1, end - 1);
   }
-  return std::string(error_code(ErrorId::compile_several_problems));
+  return {};
+}
+/// The problems' common id, or sg.compile.100 when they are of several kinds (or have none).
+std::string common_id(const std::vector<std::string>& problems) {
+  const std::string several(error_code(ErrorId::compile_several_problems));
+  std::string id;
+  for (const auto& p : problems) {
+    std::string this_id = id_of(p);
+    if (this_id.empty() || (!id.empty() && this_id != id)) return several;
+    id = std::move(this_id);
+  }
+  return id.empty() ? several : id;
 }
 }  // namespace
 
 CompileError::CompileError(std::vector<std::string> problems)
-    : Error(first_id(problems), join_lines(problems)), problems_(std::move(problems)) {}
+    : Error(common_id(problems), join_lines(problems)), problems_(std::move(problems)) {}
 
 InvalidUpdate::InvalidUpdate(ErrorId id, std::string_view message) : Error(id, message) {}
 
@@ -88,6 +101,9 @@ namespace detail {
 void throw_field_decode_error(std::string_view field, std::string_view what) {
   throw StateError(ErrorId::state_value_does_not_convert, "stored value of field \"" + std::string(field) +
                                        "\" does not convert to the field's C++ type: " + std::string(what));
+}
+void throw_state_not_object(std::string_view got) {
+  throw StateError(ErrorId::state_value_does_not_convert, "a state's JSON must be an object {field name: value}, got " + std::string(got));
 }
 void throw_field_encode_error(std::string_view field, std::string_view what) {
   throw StateError(ErrorId::state_value_does_not_convert, "value of field \"" + std::string(field) +

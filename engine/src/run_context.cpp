@@ -1,5 +1,7 @@
 #include "stategraph/run_context.hpp"
 
+#include <boost/core/demangle.hpp>
+
 #include "stategraph/errors.hpp"
 #include "task_scope.hpp"
 
@@ -14,6 +16,19 @@ const std::string& RunContext::thread_id() const noexcept { return scope_->run->
 const std::string& RunContext::checkpoint_ns() const noexcept { return scope_->run->config->checkpoint_ns; }
 int RunContext::attempt() const noexcept { return scope_->attempt; }
 bool RunContext::cancelled() const noexcept { return scope_->run->config->cancel.cancelled(); }
+const ContextValue& RunContext::context_value() const noexcept { return scope_->run->config->context; }
+
+void RunContext::throw_context_error(const std::type_info& wanted) const {
+  const ContextValue& have = context_value();
+  const std::string asked = boost::core::demangle(wanted.name());
+  if (!have.has_value())
+    throw ConfigError(ErrorId::run_context_unavailable, "node \"" + node() + "\" asked for the run's context as " + asked +
+                                        ", but the run was given none; pass it with RunConfig::context");
+  throw ConfigError(ErrorId::run_context_unavailable, "node \"" + node() + "\" asked for the run's context as " + asked +
+                                      ", but the run's context is a " + boost::core::demangle(have.type().name()) +
+                                      "; ask for that type or pass a " + asked + " in RunConfig::context");
+}
+
 bool RunContext::streams(StreamMode mode) const noexcept {
   return scope_->run->sink != nullptr && *scope_->run->sink && scope_->run->modes.has(mode);
 }

@@ -177,7 +177,9 @@ void from_json(const nlohmann::json& j, UsageMetadata& u) {
 void to_json(nlohmann::json& j, const Message& m) {
   j = json::object();
   j["type"] = to_string(m.type);
-  j["content"] = m.content;
+  // A remove message carries no content; LangGraph.js / @langchain/core 1.x write it as an
+  // empty list (messages/modifier.ts), Python's langchain-core as "" (messages/modifier.py).
+  j["content"] = m.type == MessageType::remove ? json::array() : m.content;
   if (!m.id.empty()) j["id"] = m.id;
   if (!m.name.empty()) j["name"] = m.name;
   if (!m.tool_calls.empty()) j["tool_calls"] = m.tool_calls;
@@ -228,7 +230,9 @@ void from_json(const nlohmann::json& in, Message& m) {
     bad_message("unknown message " + std::string(role_key) + " \"" + role->get<std::string>() +
                 "\" (expected system, human/user, ai/assistant, tool or remove)");
   m.type = *type;
-  if (auto c = j.find("content"); c != j.end()) m.content = checked_content(*c);
+  // A remove message's content ("" from Python, [] from JS, or absent) is ignored, as
+  // @langchain/core's RemoveMessage constructor ignores it.
+  if (auto c = j.find("content"); c != j.end() && m.type != MessageType::remove) m.content = checked_content(*c);
   m.id = optional_string(j, "id", "message");
   m.name = optional_string(j, "name", "message");
   if (auto tc = j.find("tool_calls"); tc != j.end() && !tc->is_null()) {

@@ -187,8 +187,8 @@ TEST_CASE("updates as __input__, START and each node rebuild a run's history (te
   CHECK(app.invoke({sg::set<&Doc::foo>(std::string("input"))}, test::thread("1")).values.foo == "tool");
   const auto history = app.get_state_history(test::thread("1"));
 
-  auto as = [](const char* foo, const char* node) {
-    return std::vector<sg::StateUpdate<Doc>>{{U{sg::set<&Doc::foo>(std::string(foo))}, std::string(node)}};
+  auto as = [](const char* foo, const std::string& node) {
+    return std::vector<sg::StateUpdate<Doc>>{{U{sg::set<&Doc::foo>(std::string(foo))}, node}};
   };
   app.bulk_update_state(test::thread("2"), {as("input", sg::AS_INPUT), as("input", sg::START), as("agent", "agent"),
                                             as("tool", "tool"), as("input", sg::AS_INPUT), as("input", sg::START),

@@ -26,11 +26,11 @@ namespace sg {
 /// @endcode
 template <class S>
 struct Command {
-  Update<S> update;
-  std::vector<std::string> goto_;
-  std::vector<Send> sends;
-  std::optional<nlohmann::json> resume;
-  std::map<std::string, nlohmann::json> resume_map;
+  Update<S> update{};
+  std::vector<std::string> goto_{};
+  std::vector<Send> sends{};
+  std::optional<nlohmann::json> resume{};
+  std::map<std::string, nlohmann::json> resume_map{};
 };
 
 }  // namespace sg

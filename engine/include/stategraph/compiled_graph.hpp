@@ -96,6 +96,12 @@ class CompiledGraph {
                         StreamModes modes = StreamMode::values) const {
     return EventStream<S>(engine_, {}, config, modes);
   }
+  /// The range form with a Command: resume an interrupt (`.resume`), and/or apply an update
+  /// and goto, while iterating the events (as invoke(Command) and the callback form).
+  EventStream<S> stream(Command<S> command, const RunConfig& config,
+                        StreamModes modes = StreamMode::values) const {
+    return EventStream<S>(engine_, command_input(std::move(command)), config, modes);
+  }
 
   /// The thread's state at its latest checkpoint (or config.checkpoint_id); nullopt when the
   /// thread has none. Without a checkpoint_id, writes of tasks that finished in an unfinished

@@ -20,7 +20,8 @@
 namespace sg {
 
 /// The graph is malformed (sg.compile.1xx). `problems()` lists every problem found, one message
-/// each; what() joins them.
+/// each, led by its own id; what() joins them under "N problems in the graph:". id() is the
+/// problems' id when they are all of one kind, else sg.compile.100 ("several kinds of problems").
 class CompileError : public Error {
  public:
   explicit CompileError(std::vector<std::string> problems);
@@ -66,7 +67,7 @@ class GraphRecursionError : public RunError {
   std::vector<std::string> last_nodes_;
 };
 
-/// A RunConfig or call is invalid for this graph (sg.run.303/304/306/307/308/309/310).
+/// A RunConfig or call is invalid for this graph (sg.run.303/304/306/307/308/309/310/311).
 class ConfigError : public RunError {
  public:
   ConfigError(ErrorId id, std::string_view message);

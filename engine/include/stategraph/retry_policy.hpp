@@ -19,7 +19,7 @@ struct RetryPolicy {
   int max_attempts = 3;                                  ///< including the first
   bool jitter = true;
   /// Whether to retry after this exception. Empty = default_retry_on.
-  std::function<bool(const std::exception_ptr&)> retry_on;
+  std::function<bool(const std::exception_ptr&)> retry_on{};
 };
 
 /// LangGraph's default, mapped to C++: retries every exception except std::logic_error (and its

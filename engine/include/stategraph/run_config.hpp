@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "stategraph/checkpoint/checkpoint.hpp"
+#include "stategraph/context_value.hpp"
 
 namespace sg {
 
@@ -44,11 +45,11 @@ class CancellationToken {
 /// Options of one call. Only thread_id is needed for most calls.
 struct RunConfig {
   /// The conversation to run on. Required when the graph has a checkpointer (sg.run.303).
-  std::string thread_id;
+  std::string thread_id{};
   /// Checkpoint namespace; "" is the root graph.
-  std::string checkpoint_ns;
+  std::string checkpoint_ns{};
   /// Run from (replay/fork) or read this checkpoint instead of the latest.
-  std::optional<std::string> checkpoint_id;
+  std::optional<std::string> checkpoint_id{};
   /// Most supersteps one invoke may run; more → sg::GraphRecursionError (sg.run.302).
   /// LangGraph's default (langgraph/_internal/_config.py DEFAULT_RECURSION_LIMIT).
   int recursion_limit = 10007;
@@ -56,24 +57,28 @@ struct RunConfig {
   std::size_t max_concurrency = 0;
   Durability durability = Durability::async;
   /// Replace the compiled interrupt_before / interrupt_after for this call when set.
-  std::optional<std::vector<std::string>> interrupt_before;
-  std::optional<std::vector<std::string>> interrupt_after;
+  std::optional<std::vector<std::string>> interrupt_before{};
+  std::optional<std::vector<std::string>> interrupt_after{};
   /// How long a run waits for another run on the same thread_id (in this or another process) to
   /// finish before failing with [sg.saver.404] "thread busy". Runs on one thread are serialised
   /// so that they never fork its history.
   std::chrono::milliseconds thread_lock_wait{30000};
   /// Merged into the metadata of every checkpoint this call writes (keys source/step/parents win).
   nlohmann::json metadata = nlohmann::json::object();
-  CancellationToken cancel;
+  CancellationToken cancel{};
+  /// A typed value for the run's nodes and routers, read with RunContext::context<T>() (the
+  /// user, the model to use, ...; LangGraph's `context`). Never checkpointed: pass it again when
+  /// resuming. See sg::ContextValue.
+  ContextValue context{};
 };
 
 /// A pause of the run: before/after a node (static interrupt_before/after) or raised by a node
 /// through RunContext::interrupt (then `value` is what the node passed).
 struct Interrupt {
-  std::string id;        ///< stable per task; pass it to Command::resume_map for several
-  nlohmann::json value;  ///< null for static interrupts
-  std::string node;      ///< the node that paused
-  std::string when;      ///< "before", "after" or "during"
+  std::string id{};        ///< stable per task; pass it to Command::resume_map for several
+  nlohmann::json value{};  ///< null for static interrupts
+  std::string node{};      ///< the node that paused
+  std::string when{};      ///< "before", "after" or "during"
 
   friend bool operator==(const Interrupt&, const Interrupt&) = default;
 };

@@ -5,9 +5,11 @@
 
 #include <cstdint>
 #include <string>
+#include <typeinfo>
 
 #include <nlohmann/json.hpp>
 
+#include "stategraph/context_value.hpp"
 #include "stategraph/stream.hpp"
 
 namespace sg {
@@ -37,6 +39,21 @@ class RunContext {
   [[nodiscard]] bool cancelled() const noexcept;
   /// True when the caller streams `mode` (skip building payloads nobody reads).
   [[nodiscard]] bool streams(StreamMode mode) const noexcept;
+  /// The run's context (RunConfig::context) as a T (LangGraph's `Runtime.context`).
+  /// @throws ConfigError [sg.run.311] when the run was given no context or one of another type
+  ///         (the run ends with this error itself, not retried nor wrapped in sg::NodeError).
+  template <class T>
+  [[nodiscard]] const T& context() const {
+    if (const T* value = context_value().template get<T>()) return *value;
+    throw_context_error(typeid(T));
+  }
+  /// The run's context as a T, or nullptr when there is none or it is of another type.
+  template <class T>
+  [[nodiscard]] const T* find_context() const noexcept {
+    return context_value().template get<T>();
+  }
+  /// The run's context as given (RunConfig::context).
+  [[nodiscard]] const ContextValue& context_value() const noexcept;
   /// Emits `payload` on stream mode custom.
   void write_custom(nlohmann::json payload) const;
   /// Emits an event of any mode from inside the node (used by chat models for `messages`).
@@ -51,6 +68,8 @@ class RunContext {
   nlohmann::json interrupt(nlohmann::json value) const;
 
  private:
+  [[noreturn]] void throw_context_error(const std::type_info& wanted) const;
+
   detail::TaskScope* scope_;
 };
 

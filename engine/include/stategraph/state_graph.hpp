@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -40,13 +41,13 @@ namespace sg {
 struct NodeOptions {
   /// How the node is retried when it throws; none = the graph's default (CompileOptions), else
   /// no retry.
-  std::optional<RetryPolicy> retry;
+  std::optional<RetryPolicy> retry{};
   /// Run only when nothing else is left to run (fan-in of branches of unequal length).
   /// LangGraph's `defer=True`.
   bool defer = false;
   /// Nodes this node may send to with Command::goto_ (LangGraph's `destinations`): drawn as
   /// edges and counted by compile()'s reachability check.
-  std::vector<std::string> destinations;
+  std::vector<std::string> destinations{};
 };
 
 namespace detail {
@@ -55,20 +56,48 @@ template <class F, class S>
 concept StateNode =
     std::is_invocable_v<const F&, const S&, RunContext&> || std::is_invocable_v<const F&, const S&>;
 
+/// The first parameter of a non-generic callable: `raw` as declared, `type` without cv/ref.
+/// Empty (no `raw`) for anything else, so that add_node can say what is wrong.
+template <class A>
+struct first_arg_is {
+  using raw = A;
+  using type = std::remove_cvref_t<A>;
+};
+template <class F, class = void>
+struct first_arg {};
 template <class F>
-struct first_arg : first_arg<decltype(&std::decay_t<F>::operator())> {};
+struct first_arg<F, std::void_t<decltype(&std::decay_t<F>::operator())>>
+    : first_arg<decltype(&std::decay_t<F>::operator())> {};
 template <class C, class R, class A, class... Rest>
-struct first_arg<R (C::*)(A, Rest...) const> {
-  using type = std::remove_cvref_t<A>;
-};
+struct first_arg<R (C::*)(A, Rest...) const> : first_arg_is<A> {};
 template <class C, class R, class A, class... Rest>
-struct first_arg<R (C::*)(A, Rest...)> {
-  using type = std::remove_cvref_t<A>;
-};
+struct first_arg<R (C::*)(A, Rest...)> : first_arg_is<A> {};
+template <class C, class R, class A, class... Rest>
+struct first_arg<R (C::*)(A, Rest...) const noexcept> : first_arg_is<A> {};
+template <class C, class R, class A, class... Rest>
+struct first_arg<R (C::*)(A, Rest...) noexcept> : first_arg_is<A> {};
 template <class R, class A, class... Rest>
-struct first_arg<R (*)(A, Rest...)> {
-  using type = std::remove_cvref_t<A>;
-};
+struct first_arg<R (*)(A, Rest...)> : first_arg_is<A> {};
+template <class R, class A, class... Rest>
+struct first_arg<R (*)(A, Rest...) noexcept> : first_arg_is<A> {};
+
+template <class F>
+concept HasFirstArg = requires { typename first_arg<F>::raw; };
+
+/// The first parameter is a non-const lvalue reference (`S&`): the node would modify its input.
+template <class F>
+constexpr bool takes_mutable_ref() {
+  using A = typename first_arg<F>::raw;
+  return std::is_lvalue_reference_v<A> && !std::is_const_v<std::remove_reference_t<A>>;
+}
+
+template <class T>
+inline constexpr bool dependent_false_v = false;
+
+template <class T>
+inline constexpr bool is_compiled_graph_v = false;
+template <class T>
+inline constexpr bool is_compiled_graph_v<CompiledGraph<T>> = true;
 
 template <class I, class F>
 decltype(auto) call_node(const F& f, const I& input, RunContext& ctx) {
@@ -98,11 +127,25 @@ NodeOutput to_node_output(R&& r) {
   return out;
 }
 
+/// A router's result that is one node name (or path_map key). nullptr is not a name.
+template <class R>
+concept RouteName = std::is_constructible_v<std::string, R> && !std::is_arithmetic_v<std::remove_cvref_t<R>> &&
+                    !std::is_null_pointer_v<std::remove_cvref_t<R>>;
+
+/// A router's result that is several names: a range of things a std::string is made from
+/// (std::vector<std::string>, std::array<const char*, N>, ...).
+template <class R>
+concept RouteNames = std::ranges::input_range<R> && !RouteName<R> &&
+                     RouteName<std::ranges::range_reference_t<R>>;
+
 template <class R>
 RouteOutput to_route_output(R&& r) {
   using T = std::remove_cvref_t<R>;
   RouteOutput out;
-  if constexpr (std::is_convertible_v<R, std::string>) {
+  if constexpr (std::is_same_v<T, bool>) {
+    // A boolean router picks the path_map entry keyed true or false (see PathMap).
+    out.keys.emplace_back(r ? "true" : "false");
+  } else if constexpr (RouteName<R>) {
     out.keys.emplace_back(std::forward<R>(r));
   } else if constexpr (std::is_same_v<T, Send>) {
     out.sends.push_back(std::forward<R>(r));
@@ -110,10 +153,13 @@ RouteOutput to_route_output(R&& r) {
     out.sends = std::forward<R>(r);
   } else if constexpr (std::is_same_v<T, RouteOutput>) {
     out = std::forward<R>(r);
+  } else if constexpr (RouteNames<R>) {
+    for (auto&& name : r) out.keys.emplace_back(std::forward<decltype(name)>(name));
   } else {
-    static_assert(std::is_constructible_v<std::vector<std::string>, R>,
-                  "a router must return a node name, several names, sg::Send or std::vector<sg::Send>");
-    out.keys = std::vector<std::string>(std::forward<R>(r));
+    static_assert(dependent_false_v<T>,
+                  "a router must return a node name (std::string, const char*, sg::END), several names "
+                  "(std::vector<std::string>), bool (with a path map keyed true/false), sg::Send or "
+                  "std::vector<sg::Send>; numbers and other types are not routes");
   }
   return out;
 }
@@ -134,6 +180,10 @@ class StateGraph {
   /// sg::Update<S>, sg::set<...>(...) or sg::Command<S>. A node whose first parameter is another
   /// type I (with to_json/from_json) runs only through sg::Send with an I argument.
   /// Problems (reserved or duplicate name) are reported by compile().
+  ///
+  /// Mistakes caught at compile time, each by one static_assert: a first parameter `S&` (take
+  /// `const S&`: a node returns its writes), a Send input type without to_json/from_json, a
+  /// CompiledGraph as the node (not supported yet: call it from a node), something not callable.
   template <class F>
   StateGraph& add_node(std::string name, F fn, NodeOptions options = {}) {
     detail::NodeSpec node;
@@ -141,18 +191,40 @@ class StateGraph {
     node.retry = std::move(options.retry);
     node.defer = options.defer;
     node.destinations = std::move(options.destinations);
-    if constexpr (detail::StateNode<F, S>) {
+    if constexpr (detail::is_compiled_graph_v<F>) {
+      static_assert(detail::dependent_false_v<F>,
+                    "add_node: a CompiledGraph cannot be a node yet (subgraphs are not supported); call it from "
+                    "a node instead: add_node(\"sub\", [sub](const S& s) { auto out = sub.invoke(...); "
+                    "return sg::Update<S>{...}; })");
+      return *this;
+    } else if constexpr (detail::StateNode<F, S>) {
       node.input = state_input();
       node.fn = wrap_node<S>(std::move(fn));
+    } else if constexpr (!detail::HasFirstArg<F>) {
+      static_assert(detail::dependent_false_v<F>,
+                    "add_node: a node must be callable as fn(const S&, sg::RunContext&) or fn(const S&) "
+                    "(or, for a node reached only by sg::Send, fn(const I&) with a non-generic I)");
+      return *this;
+    } else if constexpr (detail::takes_mutable_ref<F>()) {
+      static_assert(detail::dependent_false_v<F>,
+                    "add_node: take the state as `const S&`, not `S&`: a node does not modify the state, it "
+                    "returns its writes (sg::Update<S>, sg::set<&S::field>(value) or sg::Command<S>)");
+      return *this;
     } else {
       using I = typename detail::first_arg<F>::type;
-      node.input = detail::InputOps{
-          typeid(I),
-          [](const nlohmann::json& j) -> std::shared_ptr<const void> {
-            return std::make_shared<const I>(j.template get<I>());
-          },
-          [](const void* p) { return nlohmann::json(*static_cast<const I*>(p)); }};
-      node.fn = wrap_node<I>(std::move(fn));
+      static_assert(detail::JsonConvertible<I>,
+                    "add_node: the node does not take `const S&`, so it is a Send node whose input type I "
+                    "(its first parameter) must convert to and from JSON: declare to_json/from_json for I "
+                    "next to it (nlohmann ADL), e.g. NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(I, members...)");
+      if constexpr (detail::JsonConvertible<I>) {
+        node.input = detail::InputOps{
+            typeid(I),
+            [](const nlohmann::json& j) -> std::shared_ptr<const void> {
+              return std::make_shared<const I>(j.template get<I>());
+            },
+            [](const void* p) { return nlohmann::json(*static_cast<const I*>(p)); }};
+        node.fn = wrap_node<I>(std::move(fn));
+      }
     }
     spec_.nodes.push_back(std::move(node));
     return *this;
@@ -178,15 +250,29 @@ class StateGraph {
   /// writes applied and runs what it returns: a node name, several (std::vector<std::string>),
   /// sg::END, an sg::Send or std::vector<sg::Send>. Without a path map the returned names are
   /// node names, checked when the router returns (sg.update.203) and drawn as edges to every node.
+  /// A router returning bool needs a path map (below); any other type (a number, ...) does not
+  /// compile.
   template <class F>
   StateGraph& add_conditional_edges(std::string source, F router) {
+    static_assert(!std::is_same_v<std::remove_cvref_t<route_result_t<F>>, bool>,
+                  "add_conditional_edges: a router returning bool needs a path map naming where true and "
+                  "false lead: add_conditional_edges(src, router, {{true, \"yes\"}, {false, sg::END}})");
     return add_branch(std::move(source), std::move(router), std::nullopt);
   }
   /// Same, with the router's keys mapped to nodes (and drawn as labelled edges):
   /// `{{"continue", "tools"}, {"end", sg::END}}`, or sg::PathMap(std::vector<std::string>{...})
-  /// to list the possible destinations.
+  /// to list the possible destinations. A boolean router's keys are true and false:
+  /// `{{true, "tools"}, {false, sg::END}}` (the same as string keys "true" and "false", as
+  /// LangGraph.js spells them); both must be mapped, else compile() reports sg.compile.111.
   template <class F>
   StateGraph& add_conditional_edges(std::string source, F router, PathMap path_map) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<route_result_t<F>>, bool>) {
+      for (const char* key : {"true", "false"})
+        if (path_map.map().count(key) == 0)
+          spec_.problems.push_back(error_tag(ErrorId::compile_bool_route_incomplete) + "conditional edges from \"" + source +
+                                   "\": the router returns bool but the path map has no entry for " + key +
+                                   "; map both: {{true, \"<node>\"}, {false, \"<node>\"}}");
+    }
     return add_branch(std::move(source), std::move(router), std::move(path_map).map());
   }
 
@@ -210,6 +296,10 @@ class StateGraph {
   }
 
  private:
+  template <class F>
+  using route_result_t = decltype(detail::call_node<S>(std::declval<const F&>(), std::declval<const S&>(),
+                                                       std::declval<RunContext&>()));
+
   static detail::InputOps state_input() {
     return detail::InputOps{
         typeid(S),

@@ -47,6 +47,29 @@ struct ErasedWrite {
 template <class R, class T, class V>
 concept Accepts = requires(V&& v) { R::template accept<T>(std::forward<V>(v)); };
 
+/// Converting a V to a To loses information although C++ does it implicitly: a floating-point
+/// value into an integer (the fraction is dropped), or a number into a bool.
+template <class V, class To>
+constexpr bool lossy_v = std::is_arithmetic_v<std::remove_cvref_t<V>> && std::is_arithmetic_v<To> &&
+                         ((std::is_floating_point_v<std::remove_cvref_t<V>> && std::is_integral_v<To>) ||
+                          (std::is_same_v<To, bool> && !std::is_same_v<std::remove_cvref_t<V>, bool>));
+
+/// The arithmetic type a write of V to a field with update type U lands in: U itself, or U's
+/// element type (sg::append given one element); void when there is none.
+template <class U, class V>
+constexpr auto landing_type() {
+  if constexpr (std::is_arithmetic_v<U>) {
+    return std::type_identity<U>{};
+  } else if constexpr (requires { typename U::value_type; } && !std::is_convertible_v<V, U>) {
+    return std::type_identity<typename U::value_type>{};
+  } else {
+    return std::type_identity<void>{};
+  }
+}
+
+template <class U, class V>
+constexpr bool lossy_write_v = lossy_v<V, typename decltype(landing_type<U, V>())::type>;
+
 }  // namespace detail
 
 /// One typed write to a field of S; made by sg::set.
@@ -56,7 +79,9 @@ struct FieldWrite {
 };
 
 /// A write of `value` to the field declared for `Member`. Compile-time checks: the member is in
-/// the schema, and the field's reducer accepts the value's type.
+/// the schema, the field's reducer accepts the value's type, and the value is not narrowed on the
+/// way (a double into an int field, a number into a bool field; an integer into a
+/// floating-point field is fine).
 template <auto Member, class V>
 FieldWrite<typename detail::member_traits<decltype(Member)>::class_type> set(V&& value) {
   using S = typename detail::member_traits<decltype(Member)>::class_type;
@@ -76,7 +101,11 @@ FieldWrite<typename detail::member_traits<decltype(Member)>::class_type> set(V&&
     } else {
       static_assert(detail::Accepts<R, T, V>,
                     "sg::set<&S::member>(value): the field's reducer does not accept this value type");
-      if constexpr (detail::Accepts<R, T, V>) {
+      static_assert(!detail::lossy_write_v<U, V>,
+                    "sg::set<&S::member>(value): the value would be narrowed (a floating-point value into an "
+                    "integer field drops its fraction, a number into a bool field); convert it explicitly, "
+                    "e.g. static_cast<int>(value)");
+      if constexpr (detail::Accepts<R, T, V> && !detail::lossy_write_v<U, V>) {
         w.kind = detail::WriteKind::value;
         w.value = std::make_shared<U>(R::template accept<T>(std::forward<V>(value)));
       }

@@ -42,9 +42,9 @@ struct ListOptions {
   /// value (JSON equality). A null or empty object keeps everything.
   nlohmann::json filter = nlohmann::json::object();
   /// Keep only checkpoints created before this one (checkpoint_id strictly smaller).
-  std::optional<std::string> before;
+  std::optional<std::string> before{};
   /// At most this many results.
-  std::optional<std::size_t> limit;
+  std::optional<std::size_t> limit{};
   /// false: the tuples' checkpoint.channel_values stay empty (everything else — versions,
   /// versions_seen, metadata, parent, pending writes — is present) and the durable savers neither
   /// read nor decode a stored value. For histories that show metadata, not state.
@@ -57,9 +57,9 @@ struct ThreadListOptions {
   /// rules of ListOptions::filter. A null or empty object keeps every thread.
   nlohmann::json filter = nlohmann::json::object();
   /// Only this thread (its summary, or nothing when it has no checkpoint).
-  std::optional<std::string> thread_id;
+  std::optional<std::string> thread_id{};
   /// At most this many threads (the most recently updated).
-  std::optional<std::size_t> limit;
+  std::optional<std::size_t> limit{};
 };
 
 /// A thread as BaseCheckpointSaver::list_threads summarises it.
@@ -99,9 +99,9 @@ struct StorageStats {
 /// What BaseCheckpointSaver::prune removes.
 struct PruneOptions {
   /// Keep the newest N checkpoints of each namespace of the thread; delete older ones.
-  std::optional<std::size_t> keep_last;
+  std::optional<std::size_t> keep_last{};
   /// Delete checkpoints older than this checkpoint id (strictly smaller).
-  std::optional<std::string> before;
+  std::optional<std::string> before{};
 };
 
 /// Exclusive right to run one thread_id, held while a run writes it (see

@@ -55,6 +55,26 @@ struct StateOps {
   std::shared_ptr<void> (*copy)(const void* state) = nullptr;
 };
 
+/// T converts to and from nlohmann::json (ADL to_json/from_json, or a type nlohmann knows).
+template <class T>
+concept JsonConvertible = requires(const T& t, const nlohmann::json& j) {
+  nlohmann::json(t);
+  j.template get<T>();
+};
+
+/// Instantiated for each field's value and update type: a type without a JSON conversion stops
+/// the build here, with the type named in the instantiation ("required from
+/// field_json<YourType>") and nothing else after it.
+template <class T>
+struct field_json {
+  static_assert(JsonConvertible<T>,
+                "sg::state_schema<S>: a field's type (named in this instantiation, field_json<T>) does not "
+                "convert to JSON, which checkpoints need: declare `void to_json(nlohmann::json&, const T&)` "
+                "and `void from_json(const nlohmann::json&, T&)` next to T, or "
+                "NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(T, members...)");
+  static constexpr bool value = JsonConvertible<T>;
+};
+
 /// A sequence whose nlohmann JSON form is an array (vector, deque, list; not strings or maps).
 template <class T>
 concept SequenceLike = requires(const T& t) {
@@ -154,13 +174,25 @@ FieldOps make_field_ops() {
   return ops;
 }
 
+/// make_field_ops when the field's types convert to JSON; else only field_json's static_assert
+/// is reported (not pages of nlohmann errors).
+template <class S, std::size_t I>
+FieldOps make_checked_field_ops() {
+  using F = field_t<S, I>;
+  if constexpr (field_json<typename F::value_type>::value && field_json<typename F::update_type>::value) {
+    return make_field_ops<S, I>();
+  } else {
+    return {};
+  }
+}
+
 template <class S>
 std::shared_ptr<const StateOps> make_state_ops() {
   static const std::shared_ptr<const StateOps> ops = [] {
     auto o = std::make_shared<StateOps>();
     o->type = typeid(S);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (o->fields.push_back(make_field_ops<S, I>()), ...);
+      (o->fields.push_back(make_checked_field_ops<S, I>()), ...);
     }(std::make_index_sequence<field_count_v<S>>{});
     o->make = [] { return std::static_pointer_cast<void>(std::make_shared<S>()); };
     o->copy = [](const void* s) {

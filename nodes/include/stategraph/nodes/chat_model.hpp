@@ -39,17 +39,17 @@ namespace sg {
 
 /// Per-call options. Unset fields use the model's own defaults.
 struct ChatOptions {
-  std::optional<double> temperature;
+  std::optional<double> temperature{};
   /// Most tokens the model may generate for this reply.
-  std::optional<int> max_tokens;
+  std::optional<int> max_tokens{};
   /// Stop sequences.
-  std::vector<std::string> stop;
+  std::vector<std::string> stop{};
   /// Whole-call time limit; 0 = the model's default. (Enforced by models that do I/O.)
   std::chrono::milliseconds timeout{0};
   /// Polled by the model (between chunks, during I/O); when it returns true the call stops with
   /// sg::Cancelled [sg.run.305], the error of a cancelled run. stream_chat sets it to the run's
   /// cancellation.
-  std::function<bool()> cancelled;
+  std::function<bool()> cancelled{};
   /// Provider-specific request fields, merged into the request as they are (a JSON object).
   nlohmann::json extra = nlohmann::json::object();
 };

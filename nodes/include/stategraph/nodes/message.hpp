@@ -51,8 +51,8 @@ enum class MessageType : std::uint8_t {
 /// One tool call requested by the model (LangChain's `ToolCall`, messages/tool.py).
 /// JSON: {"name": ..., "args": {...}, "id": ..., "type": "tool_call"}.
 struct ToolCall {
-  std::string id;    ///< the provider's call id ("call_abc"); a ToolMessage answers it by this id
-  std::string name;  ///< the tool's name
+  std::string id{};    ///< the provider's call id ("call_abc"); a ToolMessage answers it by this id
+  std::string name{};  ///< the tool's name
   /// The arguments: normally a JSON object. When the model produced text that is not valid
   /// JSON, the raw text is kept here as a JSON string; sg::ToolNode answers such a call with an
   /// error ToolMessage instead of running the tool.
@@ -82,25 +82,27 @@ enum class ToolStatus : std::uint8_t { success, error };
 ///   "tool_calls": [ToolCall], "usage_metadata": {...}, "response_metadata": {...},
 ///   "tool_call_id": "...", "status": "success" | "error"}`.
 /// `tool_calls`, `usage_metadata`, `response_metadata` belong to ai messages; `tool_call_id` and
-/// `status` to tool messages (status is always written for them).
+/// `status` to tool messages (status is always written for them). A remove message's content is
+/// "" in memory (as Python's langchain-core) and written as `[]` (as LangGraph.js and
+/// @langchain/core 1.x put it on the wire); reading ignores it ("" and [] both read).
 struct Message {
   MessageType type = MessageType::human;
   /// Unique id within a conversation; empty = not assigned yet (sg::add_messages assigns a
   /// uuid4 string when the message is merged into a state).
-  std::string id;
+  std::string id{};
   /// A JSON string, or a JSON array of content parts: strings or objects such as
   /// {"type": "text", "text": "..."} and {"type": "image_url", "image_url": {"url": "..."}}.
   nlohmann::json content = "";
   /// Optional author name (OpenAI's "name"); a ToolMessage made by ToolNode carries the tool's.
-  std::string name;
+  std::string name{};
   /// ai: the tool calls the model asked for, in the model's order.
-  std::vector<ToolCall> tool_calls;
+  std::vector<ToolCall> tool_calls{};
   /// ai: token usage of the call that produced the message, when the provider reported it.
-  std::optional<UsageMetadata> usage;
+  std::optional<UsageMetadata> usage{};
   /// ai: provider details (model_name, finish_reason, ...); a JSON object.
   nlohmann::json response_metadata = nlohmann::json::object();
   /// tool: the id of the ToolCall this message answers.
-  std::string tool_call_id;
+  std::string tool_call_id{};
   /// tool: whether the tool succeeded.
   ToolStatus status = ToolStatus::success;
 

@@ -2,7 +2,8 @@
 /// @file
 /// Umbrella header of the chat layer (stategraph::nodes): messages, add_messages and
 /// MessagesState, trim/filter/merge utilities, prompt templates, the ChatModel interface with
-/// token streaming, fake models, tools, ToolNode and tools_condition.
+/// token streaming, fake models, the OpenAI-compatible client (sg::OpenAIChatModel; its libcurl
+/// stays out of the headers), tools, ToolNode and tools_condition.
 
 #include "stategraph/nodes/add_messages.hpp"
 #include "stategraph/nodes/chat_model.hpp"
@@ -12,6 +13,7 @@
 #include "stategraph/nodes/merge_message_runs.hpp"
 #include "stategraph/nodes/message.hpp"
 #include "stategraph/nodes/message_chunk.hpp"
+#include "stategraph/nodes/openai_chat_model.hpp"
 #include "stategraph/nodes/prompt_template.hpp"
 #include "stategraph/nodes/token_counter.hpp"
 #include "stategraph/nodes/tool.hpp"

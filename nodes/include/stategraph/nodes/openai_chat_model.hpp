@@ -56,19 +56,19 @@ struct OpenAIChatModelOptions {
   /// The API root, ending before "/chat/completions" (a trailing '/' is ignored), http:// or
   /// https://. Empty: the environment variable OPENAI_BASE_URL if set, else
   /// "https://api.openai.com/v1".
-  std::string base_url;
+  std::string base_url{};
   /// The model name sent as "model", e.g. "gpt-4o-mini"; also the model's name(). Required.
-  std::string model;
+  std::string model{};
   /// The environment variable holding the API key, read once by the constructor. When it is
   /// unset or empty, no Authorization header is sent (local servers need none). The key is sent
   /// only as "Authorization: Bearer <key>"; it is never logged, never part of name(), an error
   /// message or a message's metadata.
   std::string api_key_env = "OPENAI_API_KEY";
   /// Sampling temperature; unset = the server's default. ChatOptions::temperature overrides it.
-  std::optional<double> temperature;
+  std::optional<double> temperature{};
   /// Most tokens to generate ("max_tokens"); unset = the server's default. ChatOptions::max_tokens
   /// overrides it.
-  std::optional<int> max_tokens;
+  std::optional<int> max_tokens{};
   /// Time limit for establishing one connection (TCP and TLS). A connect timeout is a connection
   /// error (sg.nodes.631) and is retried.
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
@@ -85,7 +85,7 @@ struct OpenAIChatModelOptions {
   std::chrono::milliseconds retry_max_delay{std::chrono::seconds(8)};
   /// Extra request headers (name, value), e.g. {"OpenAI-Organization", "org-..."}. Names and
   /// values must not contain CR or LF.
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> headers{};
   /// When streaming, ask for the final usage chunk (`"stream_options": {"include_usage": true}`).
   /// Turn it off for servers that reject stream_options.
   bool stream_usage = true;

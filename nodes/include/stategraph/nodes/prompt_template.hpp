@@ -40,7 +40,7 @@ namespace sg {
 struct MessagesPlaceholder {
   explicit MessagesPlaceholder(std::string name, bool is_optional = false)
       : variable_name(std::move(name)), optional(is_optional) {}
-  std::string variable_name;
+  std::string variable_name{};
   bool optional = false;
 };
 

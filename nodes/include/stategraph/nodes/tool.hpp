@@ -31,8 +31,8 @@ namespace sg {
 /// What a model is told about a tool: its name, what it does, and a JSON schema of its
 /// arguments (an object schema: {"type": "object", "properties": {...}, "required": [...]}).
 struct ToolSpec {
-  std::string name;
-  std::string description;
+  std::string name{};
+  std::string description{};
   nlohmann::json parameters = nlohmann::json{{"type", "object"}, {"properties", nlohmann::json::object()}};
 
   friend bool operator==(const ToolSpec&, const ToolSpec&) = default;
@@ -49,10 +49,10 @@ void from_json(const nlohmann::json& j, ToolSpec& spec);
 /// object that passed validate_tool_args) and returns the result: a string is the ToolMessage's
 /// content as is, any other value is sent as its JSON text. It reports failure by throwing.
 struct Tool {
-  std::string name;
-  std::string description;
+  std::string name{};
+  std::string description{};
   nlohmann::json parameters = nlohmann::json{{"type", "object"}, {"properties", nlohmann::json::object()}};
-  std::function<nlohmann::json(const nlohmann::json& args)> func;
+  std::function<nlohmann::json(const nlohmann::json& args)> func{};
 
   [[nodiscard]] ToolSpec spec() const { return ToolSpec{name, description, parameters}; }
 };

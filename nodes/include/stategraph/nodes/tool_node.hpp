@@ -45,7 +45,7 @@ struct ToolNodeOptions {
   bool handle_tool_errors = true;
   /// The error message's content for a tool that threw (LangChain's `handle_tool_errors=callable`);
   /// default the text above.
-  std::function<std::string(const ToolCall& call, const std::exception& error)> format_error;
+  std::function<std::string(const ToolCall& call, const std::exception& error)> format_error{};
 };
 
 /// Runs every tool call of the last ai message of a conversation, in parallel, and answers each

@@ -41,7 +41,7 @@ struct TrimOptions {
   /// The budget, in the token counter's unit. Must be ≥ 0.
   int max_tokens = 0;
   /// Counts a list of messages (required), e.g. sg::count_tokens_approximately.
-  TokenCounter token_counter;
+  TokenCounter token_counter{};
   TrimStrategy strategy = TrimStrategy::last;
   /// Split the message at the boundary to fill the budget: a list content keeps a prefix of its
   /// parts (strategy first) or a suffix (last); else its text is cut with text_splitter.
@@ -50,13 +50,13 @@ struct TrimOptions {
   /// budget) and apply start_on to what follows it.
   bool include_system = false;
   /// strategy last only: after trimming, drop messages before the first one of these types.
-  std::vector<MessageType> start_on;
+  std::vector<MessageType> start_on{};
   /// Drop everything after the last message of these types: before trimming for strategy last,
   /// after it for strategy first.
-  std::vector<MessageType> end_on;
+  std::vector<MessageType> end_on{};
   /// Splits a text into pieces whose concatenation is the text (used with allow_partial);
   /// default: at newlines, each piece keeping its '\n'.
-  std::function<std::vector<std::string>(std::string_view)> text_splitter;
+  std::function<std::vector<std::string>(std::string_view)> text_splitter{};
 };
 
 /// The trimmed conversation: whole messages in their order (plus at most one partial message at
