@@ -70,7 +70,9 @@ bool is_message_list(const json& value) {
 
 std::string render_message(const json& m) {
   const std::string type = string_field(m, "type") != nullptr ? *string_field(m, "type") : "?";
-  const std::string padded = " " + title_of(type) + " Message ";
+  std::string padded = " ";  // appended, not " " + string: g++ 12 -O3 reports a false -Wrestrict there
+  padded += title_of(type);
+  padded += " Message ";
   const std::size_t len = display_width(padded);
   const std::size_t side = len < 80 ? (80 - len) / 2 : 0;
   std::string out = std::string(side, '=') + padded + std::string(side, '=') + (len % 2 != 0 ? "=" : "") + "\n";
@@ -113,7 +115,10 @@ std::string message_summary(const json& m, std::size_t max) {
     for (const auto& call : *calls)
       if (call.is_object() && string_field(call, "name") != nullptr)
         names += (names.empty() ? "" : ", ") + *string_field(call, "name");
-    text += (text.empty() ? "" : " ") + std::string("(tool calls: ") + names + ")";
+    if (!text.empty()) text += ' ';
+    text += "(tool calls: ";
+    text += names;
+    text += ')';
   }
   return head + ": " + one_line(text, max);
 }

@@ -299,7 +299,9 @@ nlohmann::json to_openai_json(const Message& m) {
 }
 
 std::string message_title(const Message& m) {
-  const std::string padded = " " + title_case(to_string(m.type)) + " Message ";
+  std::string padded = " ";  // appended, not " " + string: g++ 12 -O3 reports a false -Wrestrict there
+  padded += title_case(to_string(m.type));
+  padded += " Message ";
   const std::size_t len = nodes_detail::utf8_length(padded);
   const std::size_t sep_len = len < 80 ? (80 - len) / 2 : 0;
   const std::string sep(sep_len, '=');
