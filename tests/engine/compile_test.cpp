@@ -1,19 +1,13 @@
 // compile(): topology validation (every problem at once) and drawing.
 #include <doctest/doctest.h>
 
+#include "compile_problems.hpp"
 #include "test_states.hpp"
 
 using test::Counter;
+using test::problems_of;
 
 namespace {
-std::vector<std::string> problems_of(const sg::StateGraph<Counter>& g) {
-  try {
-    (void)g.compile();
-  } catch (const sg::CompileError& e) {
-    return e.problems();
-  }
-  return {};
-}
 bool has(const std::vector<std::string>& ps, const std::string& needle) {
   return std::any_of(ps.begin(), ps.end(), [&](const auto& p) { return p.find(needle) != std::string::npos; });
 }

@@ -4,19 +4,13 @@
 
 #include <array>
 
+#include "compile_problems.hpp"
 #include "test_states.hpp"
 
 using test::Counter;
+using test::problems_of;
 
 namespace {
-std::vector<std::string> problems_of(const sg::StateGraph<Counter>& g) {
-  try {
-    (void)g.compile();
-  } catch (const sg::CompileError& e) {
-    return e.problems();
-  }
-  return {};
-}
 
 /// a → (router on value) → b or END.
 template <class Router>
