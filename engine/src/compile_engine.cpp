@@ -101,6 +101,7 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
     info.retry = std::move(n.retry);
     info.defer = n.defer;
     info.destinations = std::move(n.destinations);
+    info.subgraph = std::move(n.subgraph);
     e->node_index.emplace(info.name, static_cast<std::uint32_t>(e->nodes.size()));
     e->nodes.push_back(std::move(info));
   }
@@ -264,6 +265,7 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
   e->pool = std::make_unique<boost::asio::thread_pool>(e->threads);
   e->cache = std::make_unique<StateCache>(e->saver ? options.state_cache : 0);
   e->keep_applied_writes = options.keep_applied_writes;
+  e->subgraph_checkpoints = options.subgraph_checkpoints;
   return e;
 }
 

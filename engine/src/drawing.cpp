@@ -2,6 +2,7 @@
 // langchain-core Graph.draw_mermaid). Solid edges are static, dashed ones conditional
 // (labelled with the router's key when it differs from the node name).
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -51,14 +52,78 @@ std::string mermaid_id(const std::string& n) {
 
 }  // namespace
 
-std::string draw_mermaid(const Engine& e) {
+namespace {
+
+/// A node with a subgraph drawn inside it (xray).
+const Engine* xray_child(const Engine& e, const std::string& node, bool xray) {
+  if (!xray) return nullptr;
+  auto idx = e.find_node(node);
+  return idx ? e.nodes[*idx].subgraph.get() : nullptr;
+}
+
+/// Where an edge into node `node` of `e` lands when subgraphs are drawn inside their nodes: the
+/// node itself, or the first nodes of its subgraph (prefixed "node:"), recursively.
+void entries(const Engine& e, const std::string& prefix, const std::string& node, bool xray,
+             std::vector<std::string>& out) {
+  const Engine* child = xray_child(e, node, xray);
+  if (child == nullptr) {
+    out.push_back(prefix + node);
+    return;
+  }
+  for (const auto& d : edges_of(*child))
+    if (d.from == START && d.to != END) entries(*child, prefix + node + ":", d.to, xray, out);
+}
+
+/// Where an edge out of `node` starts: the node, or its subgraph's last nodes (those with an
+/// edge to END), recursively.
+void exits(const Engine& e, const std::string& prefix, const std::string& node, bool xray,
+           std::vector<std::string>& out) {
+  const Engine* child = xray_child(e, node, xray);
+  if (child == nullptr) {
+    out.push_back(prefix + node);
+    return;
+  }
+  for (const auto& d : edges_of(*child))
+    if (d.to == END && d.from != START) exits(*child, prefix + node + ":", d.from, xray, out);
+}
+
+void mermaid_graph(const Engine& e, const std::string& prefix, bool xray, std::ostream& o,
+                   std::vector<DrawEdge>& edges) {
+  const std::string indent(1 + std::count(prefix.begin(), prefix.end(), ':'), '\t');
+  for (std::size_t i = 1; i < e.nodes.size(); ++i) {
+    const std::string& name = e.nodes[i].name;
+    if (const Engine* child = xray_child(e, name, xray)) {
+      o << indent << "subgraph " << mermaid_id(prefix + name) << "[" << name << "]\n";
+      mermaid_graph(*child, prefix + name + ":", xray, o, edges);
+      o << indent << "end\n";
+    } else {
+      o << indent << mermaid_id(prefix + name) << "(" << name << ")\n";
+    }
+  }
+  const bool root = prefix.empty();
+  for (const auto& d : edges_of(e)) {
+    // A subgraph's START and END edges are drawn by its parent, as edges into and out of it.
+    if (!root && (d.from == START || d.to == END)) continue;
+    std::vector<std::string> from, to;
+    if (d.from == START) from.push_back(START);
+    else exits(e, prefix, d.from, xray, from);
+    if (d.to == END) to.push_back(END);
+    else entries(e, prefix, d.to, xray, to);
+    for (const auto& f : from)
+      for (const auto& t : to) edges.push_back({f, t, d.label, d.conditional});
+  }
+}
+
+}  // namespace
+
+std::string draw_mermaid(const Engine& e, bool xray) {
   std::ostringstream o;
   o << "---\nconfig:\n  flowchart:\n    curve: linear\n---\ngraph TD;\n";
   o << "\t" << START << "([<p>" << START << "</p>]):::first\n";
-  for (std::size_t i = 1; i < e.nodes.size(); ++i)
-    o << "\t" << mermaid_id(e.nodes[i].name) << "(" << e.nodes[i].name << ")\n";
+  std::vector<DrawEdge> edges;
+  mermaid_graph(e, "", xray, o, edges);
   o << "\t" << END << "([<p>" << END << "</p>]):::last\n";
-  for (const auto& d : edges_of(e)) {
+  for (const auto& d : edges) {
     o << "\t" << mermaid_id(d.from);
     if (d.conditional)
       o << (d.label.empty() ? " -.-> " : " -. &nbsp;" + d.label + "&nbsp; .-> ");

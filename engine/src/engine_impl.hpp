@@ -40,6 +40,8 @@ struct BranchInfo {
   std::optional<std::map<std::string, std::string>> path_map;
 };
 
+class Engine;
+
 struct NodeInfo {
   std::string name;
   NodeFn fn;  // empty for __start__
@@ -52,6 +54,7 @@ struct NodeInfo {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> joins;  // (join channel, source position)
   std::vector<std::uint32_t> branches;  // indices into Engine::branches
   std::vector<std::string> destinations;
+  std::shared_ptr<const Engine> subgraph;  // the compiled graph this node runs, if any
 };
 
 inline constexpr std::uint32_t kStartNode = 0;  // nodes[0] is format::kStartNode
@@ -106,6 +109,7 @@ class Engine {
   std::unique_ptr<boost::asio::thread_pool> pool;
   std::unique_ptr<StateCache> cache;
   bool keep_applied_writes = false;  // CompileOptions::keep_applied_writes
+  SubgraphCheckpoints subgraph_checkpoints = SubgraphCheckpoints::per_invocation;
 
   [[nodiscard]] std::size_t field_count() const { return state->fields.size(); }
   [[nodiscard]] std::optional<std::uint32_t> find_node(const std::string& n) const {

@@ -17,12 +17,14 @@ ErasedWrite send_write(const Engine& e, Send s, const std::string& from) {
 }
 
 std::vector<ErasedWrite> node_writes(const Engine& e, const LoopState& state, std::uint32_t n, NodeOutput out,
-                                     RunContext& ctx) {
+                                     RunContext& ctx, bool with_edges) {
   const NodeInfo& node = e.nodes[n];
   std::vector<ErasedWrite> writes = std::move(out.writes);
-  for (auto ch : node.edges) writes.push_back({ch, WriteKind::trigger, 0, nullptr});
-  for (const auto& [ch, pos] : node.joins) writes.push_back({ch, WriteKind::barrier, pos, nullptr});
-  if (!node.branches.empty()) {
+  if (with_edges)
+    for (auto ch : node.edges) writes.push_back({ch, WriteKind::trigger, 0, nullptr});
+  if (with_edges)
+    for (const auto& [ch, pos] : node.joins) writes.push_back({ch, WriteKind::barrier, pos, nullptr});
+  if (with_edges && !node.branches.empty()) {
     auto local = state.local_state(writes);
     for (auto b : node.branches) {
       const BranchInfo& branch = e.branches[b];

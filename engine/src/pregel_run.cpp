@@ -12,17 +12,18 @@
 #include "stategraph/constants.hpp"
 #include "stategraph/errors.hpp"
 #include "step_runner.hpp"
+#include "subgraph_run.hpp"
 #include "task_scope.hpp"
 
 namespace sg::detail {
 
 namespace {
 
-void validate_config(const Engine& e, const RunConfig& config) {
+void validate_config(const Engine& e, const RunConfig& config, const SubgraphLink* link) {
   if (config.recursion_limit < 1)
     throw ConfigError(ErrorId::run_invalid_option, "recursion_limit must be at least 1 (got " +
                                         std::to_string(config.recursion_limit) + ")");
-  if (e.saver && config.thread_id.empty())
+  if ((link != nullptr ? link->saver != nullptr : e.saver != nullptr) && config.thread_id.empty())
     throw ConfigError(ErrorId::run_missing_thread_id,
                       "this graph has a checkpointer, so every call needs RunConfig::thread_id "
                       "(e.g. {.thread_id = \"user-42\"})");
@@ -30,14 +31,31 @@ void validate_config(const Engine& e, const RunConfig& config) {
 
 class Loop {
  public:
-  Loop(const Engine& e, const RunConfig& config, StreamModes modes, const EventSink& sink)
-      : e_(e), config_(config), state_(e), runner_(e, config, shared_, state_, nullptr) {
+  /// `link` is set for a subgraph run (see SubgraphLink).
+  Loop(const Engine& e, const RunConfig& config, StreamModes modes, const EventSink& sink, const SubgraphLink* link)
+      : e_(e), config_(config), link_(link), state_(e), runner_(e, config, shared_, state_, nullptr) {
     shared_.engine = &e;
     shared_.config = &config;
-    shared_.modes = modes;
     shared_.sink = &sink;
-    if (e.saver) {
-      writer_.emplace(*e.saver, config.durability == Durability::async && !e.saver->in_process(), *e.pool);
+    shared_.sink_modes = modes;
+    shared_.modes = modes;
+    shared_.saver = e.saver.get();
+    if (link != nullptr) {
+      RunShared& parent = *link->parent;
+      shared_.parent = &parent;
+      shared_.saver = link->saver;
+      shared_.parents = link->parents;
+      // A subgraph passes up what its parent's stream takes: every mode with sg::subgraphs, else
+      // only the model tokens and custom events (a model's tokens show wherever it runs).
+      shared_.modes.subgraphs = parent.modes.subgraphs;
+      shared_.forward = parent.modes;
+      if (!parent.modes.subgraphs)
+        shared_.forward.bits &= (StreamModes(StreamMode::messages) | StreamMode::custom).bits;
+      shared_.modes.bits |= shared_.forward.bits;
+    }
+    saver_ = shared_.saver;
+    if (saver_ != nullptr) {
+      writer_.emplace(*saver_, config.durability == Durability::async && !saver_->in_process(), *e.pool);
       runner_.set_writer(&*writer_);
     }
     if (config.interrupt_before) before_override_ = marks(*config.interrupt_before);
@@ -64,12 +82,14 @@ class Loop {
     std::optional<CheckpointTuple> tuple;
     std::int64_t last_step = -2;
     bool cached = false;
-    if (e_.saver) {
-      thread_lock_ = e_.saver->lock_thread(config_.thread_id, config_.thread_lock_wait);
+    collect_ = input.collect;
+    if (saver_ != nullptr) {
+      // A subgraph runs under the lock of the run that started it (the thread's only writer).
+      if (link_ == nullptr) thread_lock_ = saver_->lock_thread(config_.thread_id, config_.thread_lock_wait);
       // A new input on a thread this graph ran last: reuse the state it kept, if the saver's
       // latest checkpoint is still the one it wrote.
-      if (input.kind == RunInput::Kind::writes && !config_.checkpoint_id && e_.cache->enabled()) {
-        if (auto latest = e_.saver->latest_checkpoint_id({config_.thread_id, config_.checkpoint_ns, std::nullopt}))
+      if (input.kind == RunInput::Kind::writes && !config_.checkpoint_id && e_.cache->enabled() && link_ == nullptr) {
+        if (auto latest = saver_->latest_checkpoint_id({config_.thread_id, config_.checkpoint_ns, std::nullopt}))
           if (auto hit = e_.cache->take(cache_key(), *latest)) {
             state_ = std::move(*hit->state);
             checkpoint_id_ = hit->checkpoint_id;
@@ -78,7 +98,14 @@ class Loop {
             cached = true;
           }
       }
-      if (!cached) tuple = e_.saver->get_tuple({config_.thread_id, config_.checkpoint_ns, config_.checkpoint_id});
+      if (!cached) tuple = saver_->get_tuple({config_.thread_id, config_.checkpoint_ns, config_.checkpoint_id});
+      if (link_ != nullptr && tuple && same_invocation(tuple->metadata)) {
+        // The parent runs again the task that ran this subgraph (it paused, failed or crashed):
+        // continue where the subgraph stopped instead of starting over (LangGraph: a resuming
+        // parent resumes its subgraphs).
+        input = RunInput{};
+        recollect();
+      }
     }
     if (config_.checkpoint_id && !tuple)
       throw ConfigError(ErrorId::run_unknown_checkpoint, "thread \"" + config_.thread_id + "\" has no checkpoint \"" +
@@ -110,7 +137,7 @@ class Loop {
       emit_values(updated);
     } else {
       if (!tuple)
-        throw ConfigError(ErrorId::run_nothing_to_resume, e_.saver ? "thread \"" + config_.thread_id +
+        throw ConfigError(ErrorId::run_nothing_to_resume, saver_ != nullptr ? "thread \"" + config_.thread_id +
                                                        "\" has no checkpoint to resume; pass an input"
                                                  : "no input was given and the graph has no checkpointer to resume "
                                                    "from; pass an input");
@@ -144,12 +171,14 @@ class Loop {
       if (state_.should_interrupt(before, tasks)) return paused(static_interrupts(tasks, before, "before"));
 
       runner_.emit_cached(tasks, step_);
+      shared_.step_checkpoint_id = checkpoint_id_;
       runner_.run(tasks, step_, current_config());
       if (auto r = after_execute(tasks)) return std::move(*r);
 
       std::vector<Task*> order;
       for (auto& t : tasks) order.push_back(&t);
       updated = state_.apply(order, step_);
+      collect(tasks);
       plan_from = &updated;
       last_nodes_.clear();
       for (const auto& t : tasks)
@@ -165,7 +194,7 @@ class Loop {
       ++step_;
     }
     RawResult r = finish({});
-    if (e_.saver && e_.cache->enabled() && !checkpoint_id_.empty()) {
+    if (saver_ != nullptr && e_.cache->enabled() && link_ == nullptr && !checkpoint_id_.empty()) {
       // Keep the state for the next run on this thread (a clean finish has no pending writes).
       // metadata_ is null when this run saved no checkpoint (resumed with nothing left to run).
       const std::int64_t step = metadata_.is_object() ? metadata_.value(format::kStepKey, step_ - 1) : step_ - 1;
@@ -248,6 +277,12 @@ class Loop {
       if (!t.error) continue;
       try {
         std::rethrow_exception(t.error);
+      } catch (const ParentCommandSignal& sig) {
+        if (shared_.parent == nullptr)
+          throw InvalidUpdate(ErrorId::update_parent_command_invalid,
+                              "node \"" + sig.node + "\" returned a Command to its parent graph (CommandGraph::parent), "
+                              "but this graph runs as no subgraph");
+        throw;  // the task that runs this graph takes it (StepRunner::produce_writes)
       } catch (const InvalidUpdate&) {
         throw;
       } catch (const ConfigError&) {
@@ -299,7 +334,7 @@ class Loop {
     RawResult r;
     r.values = state_.share_state();  // shared with the state cache, copied on write
     r.interrupts = std::move(interrupts);
-    if (e_.saver) r.config = current_config();
+    if (saver_ != nullptr) r.config = current_config();
     return r;
   }
 
@@ -312,7 +347,7 @@ class Loop {
   /// step and the loop goes on one later; a loop checkpoint is numbered like the step it ends.
   void save_checkpoint(format::CheckpointSource source) {
     const bool advances = source == format::CheckpointSource::input || source == format::CheckpointSource::fork;
-    if (!e_.saver) {
+    if (saver_ == nullptr) {
       // Nothing is stored; only the id moves on (task ids are derived from it).
       if (advances) ++step_;
       checkpoint_id_ = new_checkpoint_id();
@@ -321,7 +356,7 @@ class Loop {
     metadata_ = config_.metadata.is_object() ? config_.metadata : nlohmann::json::object();
     metadata_[format::kSourceKey] = format::to_string(source);
     metadata_[format::kStepKey] = step_;
-    metadata_[format::kParentsKey] = nlohmann::json::object();
+    metadata_[format::kParentsKey] = shared_.parents;
     if (advances) ++step_;
     if (config_.durability == Durability::exit) {
       // Only the id moves on; the checkpoint is built and stored once, when the run ends.
@@ -339,11 +374,11 @@ class Loop {
     CheckpointConfig parent = current_config();
     checkpoint_id_ = cp.id;
     emit_checkpoint_debug(cp);
-    writer_->put(std::move(parent), std::move(cp), metadata_, std::move(nv));
+    writer_->put(std::move(parent), std::move(cp), with_writes(metadata_), std::move(nv));
   }
 
   void save_exit() {
-    if (!e_.saver) return;
+    if (saver_ == nullptr) return;
     if (!exit_pending_) {
       // No step completed: what this run left (a Command's writes, the tasks' outcomes) belongs
       // to the checkpoint it started from (LangGraph puts them there on exit too).
@@ -359,7 +394,7 @@ class Loop {
     cp.parent_writes_applied = metadata_.value(format::kSourceKey, "") == format::to_string(format::CheckpointSource::loop) && !input_run_ && !e_.keep_applied_writes;
     cp.delta_chains = state_.delta_chains();
     writer_->put(parent_ ? *parent_ : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},
-                 cp, metadata_, std::move(nv));
+                 cp, with_writes(metadata_), std::move(nv));
     for (auto& [id, pw] : runner_.take_held()) writer_->put_writes(current_config(), std::move(pw), id);
   }
 
@@ -382,8 +417,63 @@ class Loop {
   }
 
 
+  // ------------------------------------------------------------------ subgraph runs
+  /// The checkpoint was written by this subgraph for the parent step that runs it now.
+  bool same_invocation(const CheckpointMetadata& md) const {
+    auto p = md.is_object() ? md.find(format::kParentsKey) : md.end();
+    if (p == md.end() || !p->is_object()) return false;
+    auto id = p->find(link_->parent_ns);
+    return id != p->end() && id->is_string() && *id == link_->parent_checkpoint_id;
+  }
+
+  /// A resumed subgraph whose parent takes its writes: the writes of the earlier runs of this
+  /// invocation, read back from its checkpoints (metadata "writes"), oldest first.
+  void recollect() {
+    if (collect_ == nullptr) return;
+    ListOptions options;
+    options.values = false;
+    std::vector<const nlohmann::json*> steps;
+    auto list = saver_->list({config_.thread_id, config_.checkpoint_ns, std::nullopt}, options);
+    for (const auto& t : list) {  // newest first
+      if (!same_invocation(t.metadata)) break;
+      if (auto w = t.metadata.find(format::kWritesKey); w != t.metadata.end() && w->is_array()) steps.push_back(&*w);
+    }
+    for (auto it = steps.rbegin(); it != steps.rend(); ++it)
+      for (const auto& w : **it)
+        if (w.is_array() && w.size() == 2 && w[0].is_string())
+          collect_->push_back(state_.decode_write({"", w[0].get<std::string>(), w[1]}));
+  }
+
+  /// After a step is applied: its tasks' field writes go to the parent that takes them.
+  void collect(const std::vector<Task>& tasks) {
+    if (collect_ == nullptr) return;
+    for (const auto& t : tasks) {
+      if (t.node == kStartNode) continue;
+      for (const auto& w : t.writes) {
+        if (w.kind != WriteKind::value && w.kind != WriteKind::overwrite) continue;
+        collect_->push_back(w);
+        if (saver_ != nullptr) {
+          PendingWrite pw = state_.encode_write(t.id, w);
+          unsaved_writes_.push_back(nlohmann::json::array({std::move(pw.channel), std::move(pw.value)}));
+        }
+      }
+    }
+  }
+
+  /// `md` with the collected writes not yet stored (a subgraph whose parent takes them).
+  CheckpointMetadata with_writes(const CheckpointMetadata& md) {
+    if (collect_ == nullptr) return md;
+    CheckpointMetadata out = md;
+    out[format::kWritesKey] = std::exchange(unsaved_writes_, nlohmann::json::array());
+    return out;
+  }
+
   const Engine& e_;
   const RunConfig& config_;
+  const SubgraphLink* link_;       // set for a subgraph run
+  BaseCheckpointSaver* saver_ = nullptr;  // the engine's, or the parent run's for a subgraph
+  std::vector<ErasedWrite>* collect_ = nullptr;  // RunInput::collect
+  nlohmann::json unsaved_writes_ = nlohmann::json::array();
   std::unique_ptr<ThreadLock> thread_lock_;  // released last, after the writer has flushed
   LoopState state_;
   RunShared shared_;
@@ -405,10 +495,10 @@ class Loop {
 
 }  // namespace
 
-RawResult run(const Engine& engine, RunInput input, const RunConfig& config, StreamModes modes,
-              const EventSink& sink) {
-  validate_config(engine, config);
-  Loop loop(engine, config, modes, sink);
+RawResult run_loop(const Engine& engine, RunInput input, const RunConfig& config, StreamModes modes,
+                   const EventSink& sink, const SubgraphLink* link) {
+  validate_config(engine, config, link);
+  Loop loop(engine, config, modes, sink, link);
   return loop.run(std::move(input));
 }
 

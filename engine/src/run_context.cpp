@@ -1,5 +1,7 @@
 #include "stategraph/run_context.hpp"
 
+#include <utility>
+
 #include <boost/core/demangle.hpp>
 
 #include "stategraph/errors.hpp"
@@ -29,8 +31,16 @@ void RunContext::throw_context_error(const std::type_info& wanted) const {
                                       "; ask for that type or pass a " + asked + " in RunConfig::context");
 }
 
+namespace detail {
+namespace {
+thread_local TaskScope* t_current_scope = nullptr;
+}
+TaskScope* current_task_scope() noexcept { return t_current_scope; }
+TaskScope* set_current_task_scope(TaskScope* scope) noexcept { return std::exchange(t_current_scope, scope); }
+}  // namespace detail
+
 bool RunContext::streams(StreamMode mode) const noexcept {
-  return scope_->run->sink != nullptr && *scope_->run->sink && scope_->run->modes.has(mode);
+  return scope_->run->wants(mode);
 }
 
 void RunContext::write_custom(nlohmann::json payload) const { emit(StreamMode::custom, std::move(payload)); }
@@ -46,16 +56,17 @@ void RunContext::emit(StreamMode mode, nlohmann::json data) const {
 }
 
 nlohmann::json RunContext::interrupt(nlohmann::json value) const {
-  if (!scope_->run->engine->saver)
+  if (scope_->run->saver == nullptr)
     throw ConfigError(ErrorId::run_interrupt_without_checkpointer, "node \"" + node() + "\" called interrupt() but the graph was compiled without a "
                                     "checkpointer, so the run could never be resumed; compile with "
                                     "CompileOptions::checkpointer (e.g. std::make_shared<sg::InMemorySaver>())");
   auto& task = *scope_->task;
   const std::size_t idx = scope_->interrupt_index++;
   if (idx < task.resume.size()) return task.resume[idx];
-  auto& run = *scope_->run;
-  const std::string id = detail::interrupt_id(run.config->checkpoint_ns, node(), task.id);
+  const std::string id = detail::interrupt_id(scope_->run->config->checkpoint_ns, node(), task.id);
   {
+    // The call's resume values are held by the top-level run, whichever subgraph asks.
+    auto& run = scope_->run->root();
     std::lock_guard lock(run.resume_mutex);
     if (auto it = run.resume_map.find(id); it != run.resume_map.end()) {
       task.resume.push_back(it->second);
@@ -68,7 +79,7 @@ nlohmann::json RunContext::interrupt(nlohmann::json value) const {
       return task.resume.back();
     }
   }
-  throw detail::GraphInterruptSignal{Interrupt{id, std::move(value), node(), "during"}};
+  throw detail::GraphInterruptSignal{{Interrupt{id, std::move(value), node(), "during"}}};
 }
 
 }  // namespace sg

@@ -8,6 +8,7 @@
 #include "saved_writes.hpp"
 #include "stategraph/checkpoint/format.hpp"
 #include "stategraph/errors.hpp"
+#include "subgraph_run.hpp"
 
 namespace sg::detail {
 
@@ -21,9 +22,62 @@ void require_saver(const Engine& e, const RunConfig& config) {
     throw ConfigError(ErrorId::run_missing_thread_id, "get_state/get_state_history need RunConfig::thread_id");
 }
 
+RawSnapshot snapshot(const Engine& e, BaseCheckpointSaver& saver, const CheckpointTuple& tuple, bool apply_pending,
+                     bool subgraphs);
+
+/// A snapshot as JSON (TaskInfo::subgraph_state).
+nlohmann::json snapshot_json(const Engine& e, const RawSnapshot& s) {
+  nlohmann::json values = nlohmann::json::object();
+  for (const auto& f : e.state->fields) values[f.name] = f.encode(s.values.get());
+  auto interrupts_json = [](const std::vector<Interrupt>& list) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& i : list) a.push_back({{"id", i.id}, {"value", i.value}, {"node", i.node}, {"when", i.when}});
+    return a;
+  };
+  nlohmann::json tasks = nlohmann::json::array();
+  for (const auto& t : s.tasks)
+    tasks.push_back({{"id", t.id},
+                     {"name", t.name},
+                     {"error", t.error ? nlohmann::json(*t.error) : nlohmann::json()},
+                     {"interrupts", interrupts_json(t.interrupts)},
+                     {"has_result", t.has_result},
+                     {"subgraph_state", t.subgraph_state}});
+  return {{"values", std::move(values)},
+          {"next", s.next},
+          {"config",
+           {{"thread_id", s.config.thread_id},
+            {"checkpoint_ns", s.config.checkpoint_ns},
+            {"checkpoint_id", s.config.checkpoint_id.value_or("")}}},
+          {"metadata", s.metadata},
+          {"created_at", s.created_at},
+          {"interrupts", interrupts_json(s.interrupts)},
+          {"tasks", std::move(tasks)}};
+}
+
+/// The subgraph run of a pending task at checkpoint `tuple`, when it has checkpoints written for
+/// this step (metadata parents[ns] is the checkpoint): its config, and its snapshot with
+/// `subgraphs` when the node's subgraph is known (add_node with a CompiledGraph).
+void attach_subgraph(const Engine& e, BaseCheckpointSaver& saver, const CheckpointTuple& tuple, const Task& t,
+                     TaskInfo& info, bool subgraphs) {
+  const NodeInfo& node = e.nodes[t.node];
+  if (!node.subgraph && t.interrupts.empty() && !t.error_text) return;  // no subgraph may have run
+  const bool stateful = node.subgraph && node.subgraph->subgraph_checkpoints == SubgraphCheckpoints::stateful;
+  const std::string& ns = tuple.config.checkpoint_ns;
+  auto child = saver.get_tuple(
+      {tuple.config.thread_id, format::child_namespace(ns, node.name, stateful ? std::string() : t.id), std::nullopt});
+  if (!child) return;
+  auto p = child->metadata.find(format::kParentsKey);
+  if (p == child->metadata.end() || !p->is_object() || p->value(ns, std::string()) != tuple.checkpoint.id) return;
+  info.subgraph_config = child->config;
+  if (subgraphs && node.subgraph)
+    info.subgraph_state = snapshot_json(*node.subgraph, snapshot(*node.subgraph, saver, *child, true, true));
+}
+
 /// `apply_pending`: fold the writes of tasks that finished into values/next (the latest state as
-/// a caller sees it); otherwise show the checkpoint as stored.
-RawSnapshot snapshot(const Engine& e, const CheckpointTuple& tuple, bool apply_pending) {
+/// a caller sees it); otherwise show the checkpoint as stored. `subgraphs`: nest the snapshots
+/// of pending tasks' subgraphs.
+RawSnapshot snapshot(const Engine& e, BaseCheckpointSaver& saver, const CheckpointTuple& tuple, bool apply_pending,
+                     bool subgraphs) {
   const SavedWrites saved(tuple.pending_writes);
   auto load = [&](LoopState& state) {
     state.load(tuple.checkpoint);
@@ -72,6 +126,7 @@ RawSnapshot snapshot(const Engine& e, const CheckpointTuple& tuple, bool apply_p
     info.interrupts = t.interrupts;
     info.has_result = t.has_result;
     if (t.has_result) info.result = state.updates_json(t.writes);
+    else attach_subgraph(e, saver, tuple, t, info, subgraphs);
     s.interrupts.insert(s.interrupts.end(), t.interrupts.begin(), t.interrupts.end());
     s.tasks.push_back(std::move(info));
   }
@@ -88,19 +143,21 @@ RawSnapshot snapshot(const Engine& e, const CheckpointTuple& tuple, bool apply_p
 
 }  // namespace
 
-std::optional<RawSnapshot> get_state(const Engine& engine, const RunConfig& config) {
-  require_saver(engine, config);
-  auto tuple = engine.saver->get_tuple({config.thread_id, config.checkpoint_ns, config.checkpoint_id});
+std::optional<RawSnapshot> get_state(const Engine& root, const RunConfig& config, RawStateOptions options) {
+  require_saver(root, config);
+  const Engine& engine = engine_for_namespace(root, config.checkpoint_ns);
+  auto tuple = root.saver->get_tuple({config.thread_id, config.checkpoint_ns, config.checkpoint_id});
   if (!tuple) return std::nullopt;
-  return snapshot(engine, *tuple, !config.checkpoint_id.has_value());
+  return snapshot(engine, *root.saver, *tuple, !config.checkpoint_id.has_value(), options.subgraphs);
 }
 
-std::vector<RawSnapshot> get_state_history(const Engine& engine, const RunConfig& config,
+std::vector<RawSnapshot> get_state_history(const Engine& root, const RunConfig& config,
                                            const ListOptions& options) {
-  require_saver(engine, config);
+  require_saver(root, config);
+  const Engine& engine = engine_for_namespace(root, config.checkpoint_ns);
   std::vector<RawSnapshot> out;
-  for (const auto& tuple : engine.saver->list({config.thread_id, config.checkpoint_ns, config.checkpoint_id}, options))
-    out.push_back(snapshot(engine, tuple, false));
+  for (const auto& tuple : root.saver->list({config.thread_id, config.checkpoint_ns, config.checkpoint_id}, options))
+    out.push_back(snapshot(engine, *root.saver, tuple, false, false));
   return out;
 }
 

@@ -11,11 +11,13 @@
 
 #include <algorithm>
 #include <functional>
+#include <utility>
 
 #include "engine_impl.hpp"
 #include "loop_state.hpp"
 #include "node_writers.hpp"
 #include "saved_writes.hpp"
+#include "subgraph_run.hpp"
 #include "stategraph/checkpoint/format.hpp"
 #include "stategraph/constants.hpp"
 #include "stategraph/errors.hpp"
@@ -74,9 +76,11 @@ void validate(const Engine& e, const std::vector<std::vector<RawStateUpdate>>& s
 
 class Updater {
  public:
-  Updater(const Engine& e, const RunConfig& config) : e_(e), config_(config), state_(e) {
+  Updater(const Engine& e, BaseCheckpointSaver& saver, const RunConfig& config)
+      : e_(e), saver_(saver), config_(config), state_(e) {
     shared_.engine = &e;
     shared_.config = &config;
+    shared_.saver = &saver;
   }
 
   /// Loads the checkpoint the update starts from: config.checkpoint_id, else the thread's latest
@@ -84,7 +88,7 @@ class Updater {
   void load(bool may_use_cache) {
     const CheckpointConfig latest_of{config_.thread_id, config_.checkpoint_ns, std::nullopt};
     if (!config_.checkpoint_id && may_use_cache && e_.cache->enabled()) {
-      if (auto latest = e_.saver->latest_checkpoint_id(latest_of))
+      if (auto latest = saver_.latest_checkpoint_id(latest_of))
         if (auto hit = e_.cache->take(cache_key(), *latest)) {
           state_ = std::move(*hit->state);
           base_ = hit->config;
@@ -93,7 +97,7 @@ class Updater {
           return;
         }
     }
-    auto tuple = e_.saver->get_tuple({config_.thread_id, config_.checkpoint_ns, config_.checkpoint_id});
+    auto tuple = saver_.get_tuple({config_.thread_id, config_.checkpoint_ns, config_.checkpoint_id});
     if (config_.checkpoint_id && !tuple)
       throw ConfigError(ErrorId::run_unknown_checkpoint, "update_state: thread \"" + config_.thread_id + "\" has no checkpoint \"" +
                                           *config_.checkpoint_id + "\"");
@@ -104,6 +108,8 @@ class Updater {
     loaded_id_ = tuple->checkpoint.id;
     base_parent_ = tuple->parent_config;
     if (auto p = tuple->metadata.find(format::kParentsKey); p != tuple->metadata.end() && p->is_object()) parents_ = *p;
+    // A subgraph whose parent takes its nodes' writes: this update's writes are such writes.
+    collects_ = tuple->metadata.contains(format::kWritesKey);
     if (auto s = tuple->metadata.find(format::kStepKey); s != tuple->metadata.end() && s->is_number_integer())
       step_ = s->get<std::int64_t>();
     saved_ = SavedWrites(tuple->pending_writes);
@@ -183,7 +189,20 @@ class Updater {
       if (all || t.has_result) done.push_back(&t);
     if (done.empty()) return;
     state_.apply(done, step_ + 1);
-    for (auto* t : done) folded_.push_back(t->node);
+    for (auto* t : done) {
+      folded_.push_back(t->node);
+      record_writes(*t);
+    }
+  }
+
+  /// Keeps a task's field writes for the next checkpoint's metadata "writes" (see collects_).
+  void record_writes(const Task& t) {
+    if (!collects_) return;
+    for (const auto& w : t.writes) {
+      if (w.kind != WriteKind::value && w.kind != WriteKind::overwrite) continue;
+      PendingWrite pw = state_.encode_write(t.id, w);
+      step_writes_.push_back(nlohmann::json::array({std::move(pw.channel), std::move(pw.value)}));
+    }
   }
 
   /// update_state's default as_node (LangGraph: the node with the newest versions_seen entry):
@@ -196,12 +215,12 @@ class Updater {
     if (!folded_.empty()) return only_node(folded_);
     std::optional<std::string> id = loaded_id_;
     for (int hops = 0; id && hops < 10000; ++hops) {
-      auto t = e_.saver->get_tuple({config_.thread_id, config_.checkpoint_ns, id});
+      auto t = saver_.get_tuple({config_.thread_id, config_.checkpoint_ns, id});
       if (!t) break;
       const std::string source = t->metadata.is_object() ? t->metadata.value(format::kSourceKey, "") : "";
       if (source == format::to_string(format::CheckpointSource::loop)) {
         if (!t->parent_config) break;
-        auto p = e_.saver->get_tuple(*t->parent_config);
+        auto p = saver_.get_tuple(*t->parent_config);
         if (!p) break;
         LoopState s(e_);
         s.load(p->checkpoint);
@@ -255,6 +274,7 @@ class Updater {
     std::vector<Task*> order;
     for (auto& t : tasks) order.push_back(&t);
     state_.apply(order, step);
+    for (const auto& t : tasks) record_writes(t);
     // Updates with a task id are also the base's pending writes of that task (LangGraph saves
     // them under a synthetic id that no task has when none is given; they are never read, so
     // we do not store them).
@@ -264,7 +284,7 @@ class Updater {
         std::vector<PendingWrite> pw;
         for (const auto& w : tasks[i].writes) pw.push_back(state_.encode_write(tasks[i].id, w));
         if (pw.empty()) pw.push_back({tasks[i].id, std::string(format::kNoWritesWrite), nullptr});
-        writes_.push_back([this, cfg = *base_, pw = std::move(pw), id = tasks[i].id] { e_.saver->put_writes(cfg, pw, id); });
+        writes_.push_back([this, cfg = *base_, pw = std::move(pw), id = tasks[i].id] { saver_.put_writes(cfg, pw, id); });
       }
     }
     save(format::CheckpointSource::update, step, false);
@@ -281,16 +301,20 @@ class Updater {
     md[format::kStepKey] = step;
     md[format::kParentsKey] = parents_;
     if (fork) md[format::kCopyOfKey] = *base_->checkpoint_id;
+    if (collects_) md[format::kWritesKey] = std::exchange(step_writes_, nlohmann::json::array());
     std::optional<CheckpointConfig> parent = fork ? base_parent_ : base_;
     CheckpointConfig stored{config_.thread_id, config_.checkpoint_ns, cp.id};
     writes_.push_back([this, to = parent ? *parent : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},
-                       cp = std::move(cp), md = std::move(md), nv = std::move(nv)] { e_.saver->put(to, cp, md, nv); });
+                       cp = std::move(cp), md = std::move(md), nv = std::move(nv)] { saver_.put(to, cp, md, nv); });
     base_parent_ = std::move(parent);
     base_ = std::move(stored);
     step_ = step;
   }
 
+  bool collects_ = false;  // the base is a subgraph's checkpoint that records its nodes' writes
+  nlohmann::json step_writes_ = nlohmann::json::array();
   const Engine& e_;
+  BaseCheckpointSaver& saver_;
   const RunConfig& config_;
   LoopState state_;
   RunShared shared_;
@@ -306,15 +330,17 @@ class Updater {
 
 }  // namespace
 
-CheckpointConfig bulk_update_state(const Engine& engine, const RunConfig& config,
+CheckpointConfig bulk_update_state(const Engine& root, const RunConfig& config,
                                    std::vector<std::vector<RawStateUpdate>> supersteps) {
-  if (!engine.saver)
+  if (!root.saver)
     throw ConfigError(ErrorId::run_no_checkpointer, "update_state/bulk_update_state need a checkpointer; compile with "
                                     "CompileOptions::checkpointer");
   if (config.thread_id.empty()) throw ConfigError(ErrorId::run_missing_thread_id, "update_state/bulk_update_state need RunConfig::thread_id");
+  // A subgraph's namespace is updated as that subgraph's nodes would, in the parent's saver.
+  const Engine& engine = engine_for_namespace(root, config.checkpoint_ns);
   validate(engine, supersteps);
-  auto lock = engine.saver->lock_thread(config.thread_id, config.thread_lock_wait);
-  Updater updater(engine, config);
+  auto lock = root.saver->lock_thread(config.thread_id, config.thread_lock_wait);
+  Updater updater(engine, *root.saver, config);
   updater.load(supersteps.front().front().as_node != AS_COPY);
   for (std::size_t i = 0; i < supersteps.size(); ++i) updater.perform(std::move(supersteps[i]), i == 0);
   updater.write();

@@ -158,7 +158,14 @@ void StepRunner::run_task(Task& t) {
       t.has_result = true;
       break;
     } catch (GraphInterruptSignal& sig) {
-      t.interrupts.push_back(std::move(sig.interrupt));
+      // interrupt() in the node, or a subgraph it ran paused: the task pauses with it.
+      t.interrupts.insert(t.interrupts.end(), std::make_move_iterator(sig.interrupts.begin()),
+                          std::make_move_iterator(sig.interrupts.end()));
+      break;
+    } catch (const ParentCommandSignal& sig) {
+      // This node's own Command to the parent graph: the run ends and passes it up (not retried).
+      t.error = std::current_exception();
+      t.error_text = "node \"" + sig.node + "\" returned a Command to the parent graph";
       break;
     } catch (...) {
       auto ep = std::current_exception();
@@ -184,7 +191,21 @@ void StepRunner::produce_writes(Task& t, TaskScope& scope) {
     out.writes = state_.start_writes();
   } else {
     const void* input = t.push ? t.input.get() : state_.state();
-    out = node.fn(input, ctx);
+    try {
+      TaskScopeGuard running(&scope);  // a graph run from the node is its subgraph
+      out = node.fn(input, ctx);
+    } catch (ParentCommandSignal& sig) {
+      if (sig.from == &shared_) throw;
+      // A subgraph this node ran returned a Command to this graph: it is this task's output
+      // (its update and goto, not this node's own edges; LangGraph: ParentCommand in _runner.py).
+      if (sig.state_type != e_.state->type)
+        throw InvalidUpdate(ErrorId::update_parent_command_invalid,
+                            "node \"" + sig.node + "\" of the subgraph run by \"" + node.name +
+                                "\" returned a Command to its parent graph, but the parent's state is of another type");
+      t.writes = node_writes(e_, state_, t.node, std::move(sig.output), ctx, /*with_edges=*/false);
+      return;
+    }
+    if (out.to_parent) throw ParentCommandSignal{std::move(out), e_.state->type, &shared_, node.name};
   }
   t.writes = node_writes(e_, state_, t.node, std::move(out), ctx);
 }

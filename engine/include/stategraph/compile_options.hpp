@@ -14,6 +14,23 @@ namespace sg {
 
 class BaseCheckpointSaver;
 
+/// What a graph keeps when it runs as a subgraph of another (LangGraph: the `checkpointer`
+/// argument of a subgraph's compile: None, True, False; tests/test_subgraph_persistence.py).
+/// A subgraph always uses its parent's checkpointer and thread_id, under the lock the parent
+/// run holds.
+enum class SubgraphCheckpoints {
+  /// Each call starts from the state the parent passes in, under checkpoint_ns
+  /// "<parent ns>|<node>:<task id>"; an interrupt inside is resumed where it stopped (the task
+  /// id is the same when the parent resumes the step). LangGraph's default.
+  per_invocation,
+  /// The subgraph keeps its state across the parent's calls, under checkpoint_ns
+  /// "<parent ns>|<node>" (no task id); do not run two of its tasks in one superstep.
+  stateful,
+  /// No checkpoints: the subgraph cannot interrupt (sg.run.309) and a resumed parent runs it
+  /// again from its start.
+  none,
+};
+
 struct CompileOptions {
   /// Where checkpoints go; none = no persistence (then thread_id is optional and get_state is
   /// unavailable). Shared: one saver may serve many graphs.
@@ -40,6 +57,8 @@ struct CompileOptions {
   /// checkpoint (its tasks run again; LangGraph never reuses those writes either), the values of
   /// any checkpoint.
   bool keep_applied_writes = false;
+  /// What this graph checkpoints when another graph runs it as a subgraph (ignored otherwise).
+  SubgraphCheckpoints subgraph_checkpoints = SubgraphCheckpoints::per_invocation;
   /// Shown in drawings and debug events.
   std::string name = "StateGraph";
 };

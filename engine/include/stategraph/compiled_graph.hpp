@@ -32,7 +32,27 @@ namespace sg {
 
 template <class S>
 class EventStream;
+template <class S>
+class StateGraph;
 
+/// Options of CompiledGraph::get_state.
+struct StateOptions {
+  /// Also read the state of each pending task's subgraph (LangGraph: `get_state(config,
+  /// subgraphs=True)`): TaskInfo::subgraph_state, nested to any depth.
+  bool subgraphs = false;
+};
+
+/// Options of CompiledGraph::draw_mermaid.
+struct DrawOptions {
+  /// Draw each subgraph's nodes inside the node that runs it (LangGraph: `get_graph(xray=True)`).
+  bool xray = false;
+};
+
+/// Subgraphs: a CompiledGraph is a node of another graph with StateGraph::add_node, or is called
+/// from a node (invoke or stream, with no thread_id or the parent's): either way it runs as the
+/// task's subgraph — same thread_id, checkpoint_ns "<parent ns>|<node>:<task id>", the parent's
+/// checkpointer under the lock the parent run holds, its interrupts pausing the parent, its events
+/// in the parent's stream (sg::subgraphs). See the README's "Subgraphs" section.
 template <class S>
 class CompiledGraph {
  public:
@@ -107,8 +127,16 @@ class CompiledGraph {
   /// thread has none. Without a checkpoint_id, writes of tasks that finished in an unfinished
   /// step are applied to `values` and `next` (as LangGraph does).
   /// @throws ConfigError (sg.run.303 no thread_id, 308 no checkpointer), SaverError.
-  std::optional<StateSnapshot<S>> get_state(const RunConfig& config) const {
-    auto raw = detail::get_state(*engine_, config);
+  ///
+  /// A subgraph's state: config.checkpoint_ns of one of its runs (as TaskInfo::subgraph_config,
+  /// an Interrupt's namespace or sg-checkpoints show it) reads that run's checkpoints, through
+  /// the subgraph's compiled graph; its state type must be S, else ConfigError sg.run.312 (read
+  /// it with the subgraph's own CompiledGraph and the same config). The same holds for
+  /// get_state_history and update_state.
+  /// With `options.subgraphs`, each pending task that ran a subgraph carries the subgraph's
+  /// snapshot in TaskInfo::subgraph_state.
+  std::optional<StateSnapshot<S>> get_state(const RunConfig& config, StateOptions options = {}) const {
+    auto raw = detail::get_state(*engine_, config, {options.subgraphs});
     if (!raw) return std::nullopt;
     return to_snapshot(std::move(*raw));
   }
@@ -212,7 +240,9 @@ class CompiledGraph {
   }
 
   /// The graph as a Mermaid flowchart (dashed edges are conditional).
-  [[nodiscard]] std::string draw_mermaid() const { return detail::draw_mermaid(*engine_); }
+  [[nodiscard]] std::string draw_mermaid(DrawOptions options = {}) const {
+    return detail::draw_mermaid(*engine_, options.xray);
+  }
   /// The graph in Graphviz DOT.
   [[nodiscard]] std::string to_dot() const { return detail::to_dot(*engine_); }
   /// The checkpointer given to compile (may be null).
@@ -270,10 +300,13 @@ class CompiledGraph {
     out.values = std::static_pointer_cast<const T>(std::move(e.values));
     out.data = std::move(e.data);
     out.cached = e.cached;
+    out.ns = std::move(e.ns);
     return out;
   }
 
  private:
+  template <class>
+  friend class StateGraph;
   std::shared_ptr<const detail::Engine> engine_;
 };
 
@@ -313,10 +346,19 @@ class EventStream {
   EventStream(std::shared_ptr<const detail::Engine> engine, detail::RunInput input, RunConfig config,
               StreamModes modes) {
     CancellationToken token = config.cancel;
+    // Iterated inside a node, the run is that node's subgraph although it runs on its own thread.
+    detail::TaskScope* parent = detail::current_task_scope();
     run_ = std::make_unique<detail::StreamRun>(
-        [engine = std::move(engine), input = std::move(input), config = std::move(config), modes](
+        [engine = std::move(engine), input = std::move(input), config = std::move(config), modes, parent](
             const detail::EventSink& sink, CancellationToken) mutable {
-          detail::run(*engine, std::move(input), config, modes, sink);
+          detail::TaskScope* previous = detail::set_current_task_scope(parent);
+          try {
+            detail::run(*engine, std::move(input), config, modes, sink);
+          } catch (...) {
+            detail::set_current_task_scope(previous);
+            throw;
+          }
+          detail::set_current_task_scope(previous);
         },
         token);
   }

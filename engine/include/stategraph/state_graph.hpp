@@ -34,6 +34,7 @@
 #include "stategraph/constants.hpp"
 #include "stategraph/detail/engine.hpp"
 #include "stategraph/path_map.hpp"
+#include "stategraph/subgraph.hpp"
 
 namespace sg {
 
@@ -120,6 +121,7 @@ NodeOutput to_node_output(R&& r) {
     out.writes = std::move(r.update).writes();
     out.goto_ = std::move(r.goto_);
     out.sends = std::move(r.sends);
+    out.to_parent = r.graph == CommandGraph::parent;
   } else {
     static_assert(sizeof(T) == 0,
                   "a node must return void, sg::Update<S>, sg::FieldWrite<S> (sg::set) or sg::Command<S>");
@@ -192,11 +194,23 @@ class StateGraph {
     node.defer = options.defer;
     node.destinations = std::move(options.destinations);
     if constexpr (detail::is_compiled_graph_v<F>) {
-      static_assert(detail::dependent_false_v<F>,
-                    "add_node: a CompiledGraph cannot be a node yet (subgraphs are not supported); call it from "
-                    "a node instead: add_node(\"sub\", [sub](const S& s) { auto out = sub.invoke(...); "
-                    "return sg::Update<S>{...}; })");
-      return *this;
+      static_assert(std::is_same_v<F, CompiledGraph<S>>,
+                    "add_node: this subgraph's state type is not the graph's; add it with mappings: "
+                    "add_node(name, subgraph, sg::map_input([](const S& s) { return sg::Update<C>{...}; }), "
+                    "sg::map_output([](const C& c) { return sg::Update<S>{...}; }))");
+      if constexpr (std::is_same_v<F, CompiledGraph<S>>) {
+        node.input = state_input();
+        node.subgraph = fn.engine_;
+        node.fn = [child = fn.engine_](const void* input, RunContext&) -> detail::NodeOutput {
+          detail::RunInput in;
+          in.kind = detail::RunInput::Kind::writes;
+          in.writes = detail::state_overwrites(*static_cast<const S*>(input));
+          detail::NodeOutput out;
+          in.collect = &out.writes;
+          detail::run(*child, std::move(in), RunConfig{}, {}, {});
+          return out;
+        };
+      }
     } else if constexpr (detail::StateNode<F, S>) {
       node.input = state_input();
       node.fn = wrap_node<S>(std::move(fn));
@@ -227,6 +241,32 @@ class StateGraph {
       }
     }
     spec_.nodes.push_back(std::move(node));
+    return *this;
+  }
+
+  /// Adds `subgraph`, whose state type C is not S, as a node: each task calls `in.fn(state)` for
+  /// the subgraph's input (sg::Update<C>), runs the subgraph as its child run (see CompiledGraph,
+  /// "Subgraphs") and returns `out.fn(final subgraph state)` as the node's output. See
+  /// stategraph/subgraph.hpp; both functions are checked here, at compile time.
+  template <class C, class FI, class FO>
+  StateGraph& add_node(std::string name, CompiledGraph<C> subgraph, MapInput<FI> in, MapOutput<FO> out,
+                       NodeOptions options = {}) {
+    static_assert(std::is_invocable_v<const FI&, const S&>,
+                  "add_node: map_input's function must be callable as f(const S& parent_state)");
+    if constexpr (std::is_invocable_v<const FI&, const S&>) {
+      static_assert(std::is_same_v<std::remove_cvref_t<std::invoke_result_t<const FI&, const S&>>, Update<C>>,
+                    "add_node: map_input's function must return sg::Update<C>, C being the subgraph's state type");
+    }
+    static_assert(std::is_invocable_v<const FO&, const C&>,
+                  "add_node: map_output's function must be callable as f(const C& subgraph_final_state)");
+    auto child = subgraph.engine_;
+    add_node(std::move(name),
+             [graph = std::move(subgraph), fi = std::move(in.fn), fo = std::move(out.fn)](const S& state) {
+               auto result = graph.invoke(fi(state));
+               return fo(result.values);
+             },
+             std::move(options));
+    spec_.nodes.back().subgraph = std::move(child);
     return *this;
   }
 

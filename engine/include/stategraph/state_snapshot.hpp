@@ -33,6 +33,17 @@ struct TaskInfo {
   /// one field: a JSON array of them), when they are saved (has_result); LangGraph's
   /// PregelTask.result.
   std::optional<nlohmann::json> result;
+  /// A task that ran a subgraph which has checkpoints for it (it paused, failed or is running):
+  /// the subgraph's latest checkpoint (thread_id, its checkpoint_ns, checkpoint_id). Pass it as
+  /// RunConfig {.thread_id, .checkpoint_ns} to get_state / get_state_history / update_state.
+  /// LangGraph: PregelTask.state as a config.
+  std::optional<CheckpointConfig> subgraph_config;
+  /// With StateOptions::subgraphs: that subgraph's snapshot as JSON, LangGraph's nested
+  /// PregelTask.state: {"values": {field: value}, "next": [...], "config": {"thread_id",
+  /// "checkpoint_ns", "checkpoint_id"}, "metadata", "created_at", "interrupts": [{"id", "value",
+  /// "node", "when"}], "tasks": [{"id", "name", "error", "interrupts", "has_result",
+  /// "subgraph_state"}]}; null otherwise.
+  nlohmann::json subgraph_state;
 };
 
 template <class S>

@@ -23,4 +23,5 @@
 #include "stategraph/state_snapshot.hpp"
 #include "stategraph/state_update.hpp"
 #include "stategraph/stream.hpp"
+#include "stategraph/subgraph.hpp"
 #include "stategraph/update.hpp"

@@ -19,9 +19,19 @@ enum class StreamMode : unsigned {
   debug = 1U << 4,     ///< task start/result and checkpoint records
 };
 
-/// A set of StreamModes.
+/// Marker for StreamModes: `StreamMode::updates | sg::subgraphs` also streams the events of the
+/// subgraphs the run starts (LangGraph: `stream(..., subgraphs=True)`).
+struct StreamSubgraphs {};
+inline constexpr StreamSubgraphs subgraphs{};
+
+/// A set of StreamModes, and whether subgraphs' events are included.
 struct StreamModes {
   unsigned bits = 0;
+  /// Also yield the events of subgraphs (every mode), each with StreamEvent::ns set. Without it a
+  /// subgraph's `messages` and `custom` events still reach the stream (a model's tokens are
+  /// shown wherever the model runs, as in LangGraph), with `ns` set; its values, updates and
+  /// debug events do not.
+  bool subgraphs = false;
   constexpr StreamModes() = default;
   constexpr StreamModes(StreamMode m) : bits(static_cast<unsigned>(m)) {}  // NOLINT(implicit)
   [[nodiscard]] constexpr bool has(StreamMode m) const { return (bits & static_cast<unsigned>(m)) != 0; }
@@ -30,8 +40,14 @@ struct StreamModes {
 constexpr StreamModes operator|(StreamModes a, StreamModes b) {
   StreamModes r;
   r.bits = a.bits | b.bits;
+  r.subgraphs = a.subgraphs || b.subgraphs;
   return r;
 }
+constexpr StreamModes operator|(StreamModes a, StreamSubgraphs) {
+  a.subgraphs = true;
+  return a;
+}
+constexpr StreamModes operator|(StreamMode a, StreamSubgraphs s) { return StreamModes(a) | s; }
 constexpr StreamModes operator|(StreamMode a, StreamMode b) { return StreamModes(a) | StreamModes(b); }
 
 /// The mode's name as LangGraph spells it ("values", "updates", ...).
@@ -48,8 +64,15 @@ const char* to_string(StreamMode mode) noexcept;
 /// - custom:   `node` and `data` = the payload.
 /// - messages: `node` and `data` = {"chunk": ..., "metadata": {...}}.
 /// - debug:    `data` = {"type": "task"|"task_result"|"checkpoint", "step", "timestamp", "payload"}.
+///
+/// An event of a subgraph (see StreamModes::subgraphs) has `ns` set to the subgraph run's
+/// checkpoint namespace ("research:<task id>", "research:<id>|inner:<id>" one level deeper;
+/// LangGraph streams the same levels as a tuple) and `step`/`node` of the subgraph. Its `values`
+/// is set only when the subgraph's state type is S; otherwise `data` holds the state as JSON.
 template <class S>
 struct StreamEvent {
+  /// "" for the graph being streamed; a subgraph's checkpoint namespace for its events.
+  std::string ns;
   StreamMode mode = StreamMode::values;
   std::int64_t step = 0;
   std::string node;

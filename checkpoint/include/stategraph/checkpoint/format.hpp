@@ -146,6 +146,11 @@ bool is_control_write(std::string_view channel);
 inline constexpr std::string_view kSourceKey = "source";    ///< a CheckpointSource name
 inline constexpr std::string_view kStepKey = "step";        ///< integer; -1 for a fresh thread's input
 inline constexpr std::string_view kParentsKey = "parents";  ///< object: ancestor ns → checkpoint id
+/// In a subgraph's checkpoints (when its parent takes what the subgraph's nodes wrote): the field
+/// writes its step applied, an array of [channel, value] in the order applied (LangGraph once kept
+/// a step's writes in metadata under the same key). A resumed subgraph reads them back to give its
+/// parent the writes of the steps an interrupt separated from the end.
+inline constexpr std::string_view kWritesKey = "writes";
 /// On a "fork" made by update_state(..., AS_COPY): the id of the checkpoint it copies.
 inline constexpr std::string_view kCopyOfKey = "copy_of";
 /// Format 1 kept the engine's delta bookkeeping in metadata under this key; format 2 moved it to

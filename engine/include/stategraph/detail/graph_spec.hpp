@@ -26,11 +26,14 @@ class BaseCheckpointSaver;
 
 namespace sg::detail {
 
+class Engine;
+
 /// What a node produced.
 struct NodeOutput {
   std::vector<ErasedWrite> writes;  ///< field writes (channel = field index)
   std::vector<std::string> goto_;
   std::vector<Send> sends;
+  bool to_parent = false;  ///< a Command with CommandGraph::parent
 };
 
 /// What a router produced: keys (mapped through path_map when there is one) and Sends.
@@ -56,6 +59,9 @@ struct NodeSpec {
   std::optional<RetryPolicy> retry;
   bool defer = false;
   std::vector<std::string> destinations;
+  /// The compiled graph this node runs (add_node with a CompiledGraph): drawn inside the node,
+  /// and the engine get_state/update_state delegate to for the node's checkpoint namespaces.
+  std::shared_ptr<const Engine> subgraph;
 };
 
 struct BranchSpec {

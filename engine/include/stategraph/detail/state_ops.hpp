@@ -203,6 +203,20 @@ std::shared_ptr<const StateOps> make_state_ops() {
   return ops;
 }
 
+/// Every field of `s` as an overwrite write (a subgraph of the same state type starts from its
+/// parent's state).
+template <class S>
+std::vector<ErasedWrite> state_overwrites(const S& s) {
+  std::vector<ErasedWrite> out;
+  out.reserve(field_count_v<S>);
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (out.push_back(ErasedWrite{static_cast<std::uint32_t>(I), WriteKind::overwrite, 0,
+                               std::make_shared<const typename field_t<S, I>::value_type>(s.*(field_t<S, I>::member))}),
+     ...);
+  }(std::make_index_sequence<field_count_v<S>>{});
+  return out;
+}
+
 /// A state as a JSON object {field: value} (every field).
 template <class S>
 nlohmann::json encode_state(const S& s) {
