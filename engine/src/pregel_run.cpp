@@ -45,12 +45,11 @@ class Loop {
       shared_.parent = &parent;
       shared_.saver = link->saver;
       shared_.parents = link->parents;
-      // A subgraph passes up what its parent's stream takes: every mode with sg::subgraphs, else
-      // only the model tokens and custom events (a model's tokens show wherever it runs).
+      // A subgraph passes its events up only when the stream asked for subgraphs (LangGraph
+      // hands the parent's stream to a subgraph only with subgraphs=True; its messages handler
+      // drops a subgraph's tokens otherwise).
       shared_.modes.subgraphs = parent.modes.subgraphs;
-      shared_.forward = parent.modes;
-      if (!parent.modes.subgraphs)
-        shared_.forward.bits &= (StreamModes(StreamMode::messages) | StreamMode::custom).bits;
+      if (parent.modes.subgraphs) shared_.forward = parent.modes;
       shared_.modes.bits |= shared_.forward.bits;
     }
     saver_ = shared_.saver;

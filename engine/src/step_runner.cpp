@@ -153,6 +153,7 @@ void StepRunner::run_task(Task& t) {
   for (;;) {
     t.writes.clear();
     scope.interrupt_index = 0;
+    scope.subgraph_runs = 0;
     try {
       produce_writes(t, scope);
       t.has_result = true;

@@ -26,6 +26,12 @@ RawResult run_subgraph(const Engine& engine, RunInput input, const RunConfig& us
   config.cancel = pc.cancel;
   config.context = user.context.has_value() ? user.context : pc.context;
 
+  if (engine.subgraph_checkpoints != SubgraphCheckpoints::none && up.saver != nullptr && parent.subgraph_runs++ > 0)
+    throw ConfigError(ErrorId::run_multiple_subgraphs,
+                      "node \"" + node + "\" ran a second subgraph in one task; both would keep their checkpoints "
+                      "under \"" + config.checkpoint_ns + "\" (LangGraph: MultipleSubgraphsError). Run each from "
+                      "its own node, compile it with subgraph_checkpoints = none, or give it another thread_id");
+
   SubgraphLink link;
   link.parent = &up;
   link.saver = engine.subgraph_checkpoints == SubgraphCheckpoints::none ? nullptr : up.saver;

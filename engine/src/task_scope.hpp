@@ -91,6 +91,7 @@ struct TaskScope {
   std::int64_t step = 0;
   int attempt = 1;
   std::size_t interrupt_index = 0;
+  std::size_t subgraph_runs = 0;  ///< checkpointed subgraphs the current attempt has run
 };
 
 /// Thrown by RunContext::interrupt to stop the node, and out of a subgraph run that paused (its

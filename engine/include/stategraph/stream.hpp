@@ -27,10 +27,9 @@ inline constexpr StreamSubgraphs subgraphs{};
 /// A set of StreamModes, and whether subgraphs' events are included.
 struct StreamModes {
   unsigned bits = 0;
-  /// Also yield the events of subgraphs (every mode), each with StreamEvent::ns set. Without it a
-  /// subgraph's `messages` and `custom` events still reach the stream (a model's tokens are
-  /// shown wherever the model runs, as in LangGraph), with `ns` set; its values, updates and
-  /// debug events do not.
+  /// Also yield the events of subgraphs (every mode, a model's `messages` tokens included, as
+  /// they are produced), each with StreamEvent::ns set. Without it no event of a subgraph is
+  /// streamed, as in LangGraph.
   bool subgraphs = false;
   constexpr StreamModes() = default;
   constexpr StreamModes(StreamMode m) : bits(static_cast<unsigned>(m)) {}  // NOLINT(implicit)
