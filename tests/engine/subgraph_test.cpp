@@ -455,3 +455,27 @@ TEST_CASE("a node running two checkpointed subgraphs in one task fails with sg.r
   h.add_edge(sg::START, "twice").add_edge("twice", sg::END);
   CHECK(h.compile({.checkpointer = memory()}).invoke({}, test::thread("m2")).values.value == 4);
 }
+
+TEST_CASE("a subgraph's model tokens reach the parent's stream while the subgraph node runs") {
+  std::atomic<int> seen{0};
+  std::vector<int> seen_before_next;  // what the consumer had seen before each next token
+  sg::StateGraph<Counter> c;
+  c.add_node("model", [&](const Counter&, sg::RunContext& ctx) {
+    for (int i = 0; i < 3; ++i) {
+      seen_before_next.push_back(seen.load());
+      ctx.emit(sg::StreamMode::messages, {{"chunk", {{"content", "tok" + std::to_string(i)}}}});
+    }
+    return sg::Update<Counter>{sg::set<&Counter::last>("tok0tok1tok2")};
+  });
+  c.add_edge(sg::START, "model").add_edge("model", sg::END);
+  auto app = parent_of(c.compile()).compile({.checkpointer = memory()});
+  std::vector<std::string> tokens;
+  app.stream({}, test::thread("tok"), sg::StreamMode::messages | sg::subgraphs, [&](const sg::StreamEvent<Counter>& e) {
+    CHECK(sg::format::parse_namespace(e.ns).at(0).node == "research");
+    CHECK(e.node == "model");
+    tokens.push_back(e.data["chunk"]["content"].get<std::string>());
+    ++seen;
+  });
+  CHECK(tokens == std::vector<std::string>{"tok0", "tok1", "tok2"});
+  CHECK(seen_before_next == std::vector<int>{0, 1, 2});  // each token was delivered before the next was made
+}

@@ -185,7 +185,17 @@ class StateGraph {
   ///
   /// Mistakes caught at compile time, each by one static_assert: a first parameter `S&` (take
   /// `const S&`: a node returns its writes), a Send input type without to_json/from_json, a
-  /// CompiledGraph as the node (not supported yet: call it from a node), something not callable.
+  /// CompiledGraph of another state type without map_input/map_output, something not callable.
+  ///
+  /// A CompiledGraph<S> as `fn` is a subgraph (LangGraph: `add_node(name, compiled_graph)`;
+  /// semantics reference §3.7): each task runs it as a child run (see CompiledGraph, "Subgraphs")
+  /// starting from the parent's state (every field set to the parent's value), and its output
+  /// is what the subgraph's nodes wrote — each of their field writes, in the order applied,
+  /// applied once more through this graph's reducers — not the subgraph's whole final state
+  /// (which LangGraph returns, so that an inherited list under an append reducer comes back
+  /// twice; see the README's differences). A subgraph resumed after an interrupt gives the writes
+  /// of all its runs for that task (kept in its checkpoints' metadata "writes"). Errors of the
+  /// subgraph end this node's task as a node's would (sg::NodeError sg.run.301 naming both).
   template <class F>
   StateGraph& add_node(std::string name, F fn, NodeOptions options = {}) {
     detail::NodeSpec node;
