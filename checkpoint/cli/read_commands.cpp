@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "lookup.hpp"
 #include "messages.hpp"
+#include "namespaces.hpp"
 #include "table.hpp"
 #include "text.hpp"
 
@@ -109,6 +110,7 @@ int run_threads(Context& ctx, const ThreadsArgs& args) {
 }
 
 int run_history(Context& ctx, const HistoryArgs& args) {
+  check_namespace(args.ns);
   auto saver = open_database(ctx.db, ctx.schema, Access::read);
   auto tuples = list_without_values(*saver, args.thread, args.ns);
   if (tuples.empty()) {
@@ -164,6 +166,7 @@ int run_history(Context& ctx, const HistoryArgs& args) {
 }
 
 int run_show(Context& ctx, const ShowArgs& args) {
+  check_namespace(args.ns);
   auto saver = open_database(ctx.db, ctx.schema, Access::read);
   const auto t = load_checkpoint(*saver, args.thread, args.ns, args.checkpoint);
   const auto next = next_nodes(t.checkpoint).value_or(std::vector<std::string>{});
@@ -216,6 +219,7 @@ int run_show(Context& ctx, const ShowArgs& args) {
 }
 
 int run_diff(Context& ctx, const DiffArgs& args) {
+  check_namespace(args.ns);
   auto saver = open_database(ctx.db, ctx.schema, Access::read);
   const auto a = load_checkpoint(*saver, args.thread, args.ns, args.from);
   const auto b = load_checkpoint(*saver, args.thread, args.ns, args.to);
@@ -281,6 +285,7 @@ int run_diff(Context& ctx, const DiffArgs& args) {
 }
 
 int run_writes(Context& ctx, const WritesArgs& args) {
+  check_namespace(args.ns);
   auto saver = open_database(ctx.db, ctx.schema, Access::read);
   const std::string id = resolve_checkpoint(*saver, args.thread, args.ns, args.checkpoint);
   sg::ListOptions one;

@@ -1,5 +1,5 @@
 // The CLI's pure pieces, compiled into the test binary: durations and the checkpoint ids they
-// become, next nodes from trigger channels, message diffs, text cutting.
+// become, next nodes from trigger channels, message diffs, text cutting, --ns values.
 
 #include <doctest/doctest.h>
 
@@ -7,11 +7,13 @@
 #include <thread>
 
 #include <stategraph/checkpoint/checkpoint.hpp>
+#include <stategraph/checkpoint/format.hpp>
 
 #include "channels.hpp"
 #include "cli_error.hpp"
 #include "duration.hpp"
 #include "messages.hpp"
+#include "namespaces.hpp"
 #include "text.hpp"
 
 namespace {
@@ -129,4 +131,27 @@ TEST_CASE("cli units: text cutting counts code points") {
   CHECK(sgcli::human_bytes(512) == "512 B");
   CHECK(sgcli::human_bytes(1536) == "1.5 KB");
   CHECK(sgcli::human_bytes(5 * 1024 * 1024) == "5.0 MB");
+}
+
+TEST_CASE("cli units: --ns values are checked with the namespace grammar") {
+  namespace fmt = sg::format;
+  const std::string a1 = fmt::child_namespace("", "a", "1");
+  const std::string nested = fmt::child_namespace(fmt::child_namespace(a1, "b", ""), "c", "3");
+  for (const std::string& ok : {std::string(), a1, fmt::child_namespace("", "memory", ""), nested}) {
+    CAPTURE(ok);
+    CHECK_NOTHROW(sgcli::check_namespace(ok));
+  }
+  const std::string bar(1, fmt::kNamespaceSeparator);
+  const std::string colon(1, fmt::kNamespaceTaskSeparator);
+  for (const std::string& bad : {bar, colon, "a" + colon, colon + "1", bar + a1, a1 + bar, a1 + bar + bar + a1,
+                                 a1 + colon + "2", "a" + colon + bar + "b"}) {
+    CAPTURE(bad);
+    try {
+      sgcli::check_namespace(bad);
+      FAIL("accepted");
+    } catch (const sgcli::CliError& e) {
+      CHECK(e.is(sg::ErrorId::cli_bad_namespace));
+      CHECK(e.exit_code() == 2);
+    }
+  }
 }
