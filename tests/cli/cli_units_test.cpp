@@ -1,5 +1,6 @@
 // The CLI's pure pieces, compiled into the test binary: durations and the checkpoint ids they
-// become, next nodes from trigger channels, message diffs, text cutting, --ns values.
+// become, next nodes from trigger channels, message diffs, text cutting, namespaces and the
+// history tree.
 
 #include <doctest/doctest.h>
 
@@ -154,4 +155,48 @@ TEST_CASE("cli units: --ns values are checked with the namespace grammar") {
       CHECK(e.exit_code() == 2);
     }
   }
+  CHECK(sgcli::is_inside(a1, ""));
+  CHECK(sgcli::is_inside(nested, a1));
+  CHECK_FALSE(sgcli::is_inside(a1, a1));
+  CHECK_FALSE(sgcli::is_inside("", ""));
+  CHECK_FALSE(sgcli::is_inside(a1, nested));
+  CHECK_FALSE(sgcli::is_inside(fmt::child_namespace("", "a", "10"), a1));  // a level, not a string prefix
+}
+
+TEST_CASE("cli units: the history tree places children by metadata parents and lists the rest apart") {
+  namespace fmt = sg::format;
+  auto tuple = [](const std::string& ns, const std::string& id, const json& parents) {
+    sg::CheckpointTuple t;
+    t.config = {"t", ns, id};
+    t.checkpoint.id = id;
+    t.metadata = {{"step", 0}};
+    if (!parents.is_null()) t.metadata[std::string(fmt::kParentsKey)] = parents;
+    return t;
+  };
+  const std::string a = fmt::child_namespace("", "a", "1");
+  const std::string b = fmt::child_namespace("", "b", "");
+  const std::string ab = fmt::child_namespace(a, "x", "2");
+  std::map<std::string, std::vector<sg::CheckpointTuple>> all;
+  all[""] = {tuple("", "r2", nullptr), tuple("", "r1", nullptr)};
+  all[a] = {tuple(a, "a3", {{"", "r1"}}), tuple(a, "a2", {{"", "r1"}}), tuple(a, "a1", {{"", "gone"}})};
+  all[b] = {tuple(b, "b2", {{"", "r2"}}), tuple(b, "b1", json::object()), tuple(b, "b0", {{"", 7}})};
+  all[ab] = {tuple(ab, "x1", {{"", "r1"}, {a, "a1"}})};
+  const auto tree = sgcli::history_tree("", all);
+  auto ids = [](const std::vector<sgcli::HistoryNode>& nodes) {
+    std::vector<std::string> out;
+    for (const auto& n : nodes) out.push_back(n.tuple->checkpoint.id);
+    return out;
+  };
+  REQUIRE(tree.rows.size() == 2);
+  CHECK(ids(tree.rows[0].children) == std::vector<std::string>{"b2"});
+  CHECK(ids(tree.rows[1].children) == std::vector<std::string>{"a3", "a2"});
+  // a1's parent is gone, b1 and b0 name none (no entry, not a string): listed apart, grouped by
+  // namespace, the newest group first; x1 stays under a1.
+  CHECK(ids(tree.unattached) == std::vector<std::string>{"b1", "b0", "a1"});
+  CHECK(ids(tree.unattached[2].children) == std::vector<std::string>{"x1"});
+  // Below a: only a's own and what is inside it.
+  const auto below_a = sgcli::history_tree(a, all);
+  CHECK(ids(below_a.rows) == std::vector<std::string>{"a3", "a2", "a1"});
+  CHECK(ids(below_a.rows[2].children) == std::vector<std::string>{"x1"});
+  CHECK(below_a.unattached.empty());
 }
