@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
 
   // ---- reading
   ThreadsArgs threads;
-  auto* c_threads = app.add_subcommand("threads", "list threads: id, checkpoints, last step, last updated, size");
+  auto* c_threads = app.add_subcommand("threads", "list threads: id, checkpoints, namespaces (the root and one per "
+                                                  "subgraph run), last step, last updated, size");
   c_threads->add_option("--filter", threads.filters, "KEY=VALUE: threads with a checkpoint whose metadata has it "
                                                      "(VALUE parsed as JSON when it is, e.g. step=3); repeatable");
   std::size_t threads_limit = 0;

@@ -83,13 +83,14 @@ int run_threads(Context& ctx, const ThreadsArgs& args) {
     print_json(*ctx.out, out);
     return kExitOk;
   }
-  Table table({"THREAD", "CHECKPOINTS", "LAST STEP", "LAST UPDATED", "SIZE"});
+  Table table({"THREAD", "CHECKPOINTS", "NAMESPACES", "LAST STEP", "LAST UPDATED", "SIZE"});
   table.right_align(1);
   table.right_align(2);
-  table.right_align(4);
+  table.right_align(3);
+  table.right_align(5);
   for (const auto& t : threads)
-    table.add({one_line(t.thread_id, 60), std::to_string(t.checkpoints), t.last_step ? std::to_string(*t.last_step) : "-",
-               t.last_ts, human_bytes(t.bytes)});
+    table.add({one_line(t.thread_id, 60), std::to_string(t.checkpoints), std::to_string(t.namespaces.size()),
+               t.last_step ? std::to_string(*t.last_step) : "-", t.last_ts, human_bytes(t.bytes)});
   table.print(*ctx.out);
   return kExitOk;
 }

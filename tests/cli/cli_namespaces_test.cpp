@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <sstream>
 
 #include <stategraph/checkpoint/format.hpp>
 
@@ -206,7 +207,7 @@ CLI_NS_TEST("a bad --ns is a usage error with a stable id") {
   CHECK(root.json().size() == 4);
 }
 
-CLI_NS_TEST("threads lists namespaces and delete copy and prune cover all of them") {
+CLI_NS_TEST("threads counts namespaces and delete copy and prune cover all of them") {
   Db db;
   const SubgraphThread s(*db.saver, "t");
   sgtest::Run plain(*db.saver, "plain");
@@ -216,8 +217,27 @@ CLI_NS_TEST("threads lists namespaces and delete copy and prune cover all of the
   CHECK(threads[1]["thread_id"] == "t");
   CHECK(threads[1]["checkpoints"] == 13);
   CHECK(threads[1]["namespaces"].size() == 5);
+  const auto table = run_cli(with(db.args(), {"threads"}));
+  CHECK(table.out.rfind("THREAD  CHECKPOINTS  NAMESPACES  LAST STEP", 0) == 0);
+  auto cells = [&](const std::string& thread) {  // the first three cells of a thread's row
+    std::istringstream lines(table.out);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::istringstream words(line);
+      std::vector<std::string> row(3);
+      words >> row[0] >> row[1] >> row[2];
+      if (row[0] == thread) return row;
+    }
+    return std::vector<std::string>{};
+  };
+  CHECK(cells("t") == std::vector<std::string>{"t", "13", "5"});
+  CHECK(cells("plain") == std::vector<std::string>{"plain", "1", "1"});
+
+  CHECK(contains(run_cli(with(db.args(), {"delete", "t", "--dry-run"})).out,
+                 "would delete thread \"t\" (13 checkpoints in 5 namespaces"));
   const auto copied = run_cli(with(db.args(), {"copy", "t", "t2"}));
   REQUIRE_MESSAGE(copied.code == 0, copied.err);
+  CHECK(contains(copied.out, "(13 checkpoints in 5 namespaces)"));
   // The copy's history is the same tree.
   auto history = [&](const std::string& thread) {
     json rows = run_cli(with(db.args(), {"history", thread, "--json"})).json();
