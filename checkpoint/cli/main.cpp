@@ -3,7 +3,7 @@
 //   sg-checkpoints --db sqlite:chat.db threads
 //   sg-checkpoints --db postgresql://user@host/db --schema app history THREAD --json
 //
-// Commands are split by what they do: read_commands.cpp (threads, history, show, diff, writes),
+// Commands are split by what they do: read_commands.cpp (threads, show, diff, writes), history.cpp,
 // manage_commands.cpp (delete, prune, copy), transfer_commands.cpp (export, import),
 // store_commands.cpp (stats, verify). Exit codes and error ids: cli_error.hpp.
 
@@ -12,8 +12,10 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <string>
 
 #include <stategraph/checkpoint/error.hpp>
+#include <stategraph/checkpoint/format.hpp>
 
 #include "cli_error.hpp"
 #include "commands.hpp"
@@ -27,6 +29,32 @@ Exit codes:
   1  not found (thread, checkpoint, channel), verification failed, or confirmation declined
   2  usage error, or the database could not be opened or read
 Errors are one line on stderr, "sg-checkpoints: [id] message"; the ids are listed in README.md.)";
+
+// The namespace grammar in help texts, spelled by sg::format.
+std::string example_namespace(bool nested) {
+  namespace fmt = sg::format;
+  const std::string child = fmt::child_namespace(fmt::kRootNamespace, "research", "<task id>");
+  return nested ? fmt::child_namespace(child, "search", "<task id>") : child;
+}
+
+std::string ns_help() {
+  return "checkpoint namespace: \"\" (the default) is the root graph's; a subgraph's is NODE" +
+         std::string(1, sg::format::kNamespaceTaskSeparator) + "TASK_ID (\"" + example_namespace(false) +
+         "\", nested \"" + example_namespace(true) + "\"); `history` shows them, `threads --json` lists them";
+}
+
+std::string history_footer() {
+  return "A subgraph runs in a child namespace of the thread (\"" + example_namespace(false) + "\", nested\n\"" +
+         example_namespace(true) + "\"); its checkpoints show indented under the checkpoint they\n"
+         "ran from (their metadata \"" + std::string(sg::format::kParentsKey) + "\"), after a \"namespace NS\" line. Give --ns NS to\n"
+         "show, diff or list the writes of one of them. Child checkpoints whose parent checkpoint is\n"
+         "gone (pruned) follow at the end, titled so.\n"
+         "--json: an array, newest first, of\n"
+         "  {\"checkpoint_id\", \"checkpoint_ns\", \"parent_checkpoint_id\", \"step\", \"source\", \"next\",\n"
+         "   \"changed\", \"bytes\", \"ts\", \"pending_writes\", \"children\": [the same form]}\n"
+         "where \"children\" are the checkpoints of child namespaces that ran from it, grouped by\n"
+         "namespace; rows of a child namespace whose parent checkpoint is gone follow the top-level rows.";
+}
 
 void report(const std::string& text) {
   std::string line = text;
@@ -54,7 +82,8 @@ int main(int argc, char** argv) {
 
   // ---- reading
   ThreadsArgs threads;
-  auto* c_threads = app.add_subcommand("threads", "list threads: id, checkpoints, last step, last updated, size");
+  auto* c_threads = app.add_subcommand("threads", "list threads: id, checkpoints, namespaces (the root and one per "
+                                                  "subgraph run), last step, last updated, size");
   c_threads->add_option("--filter", threads.filters, "KEY=VALUE: threads with a checkpoint whose metadata has it "
                                                      "(VALUE parsed as JSON when it is, e.g. step=3); repeatable");
   std::size_t threads_limit = 0;
@@ -62,17 +91,21 @@ int main(int argc, char** argv) {
 
   HistoryArgs history;
   auto* c_history = app.add_subcommand("history", "checkpoints of a thread, newest first: id, parent, step, source, "
-                                                  "next nodes, channels changed, bytes");
+                                                  "next nodes, channels changed, bytes; under each, indented, the "
+                                                  "checkpoints of the subgraphs (child namespaces) that ran from it");
+  c_history->footer(history_footer());
   c_history->add_option("THREAD", history.thread, "thread id")->required();
-  c_history->add_option("--ns", history.ns, "checkpoint namespace (default: the root namespace)");
+  c_history->add_option("--ns", history.ns, "checkpoint namespace (default \"\": the root); its child namespaces show "
+                                            "under their parent checkpoints");
   std::size_t history_limit = 0;
-  auto* o_history_limit = c_history->add_option("--limit", history_limit, "at most N checkpoints");
+  auto* o_history_limit =
+      c_history->add_option("--limit", history_limit, "at most N checkpoints of the namespace (each with its children)");
 
   ShowArgs show;
   auto* c_show = app.add_subcommand("show", "the state at a checkpoint (the latest by default); messages as blocks");
   c_show->add_option("THREAD", show.thread, "thread id")->required();
   c_show->add_option("CHECKPOINT", show.checkpoint, "checkpoint id or a unique prefix of one");
-  c_show->add_option("--ns", show.ns, "checkpoint namespace");
+  c_show->add_option("--ns", show.ns, ns_help());
   std::string show_channel;
   auto* o_show_channel = c_show->add_option("--channel", show_channel, "only this channel (state field)");
   c_show->add_flag("--all-channels", show.all_channels, "also the engine's trigger channels (branch:, join:, __)");
@@ -83,14 +116,14 @@ int main(int argc, char** argv) {
   c_diff->add_option("THREAD", diff.thread, "thread id")->required();
   c_diff->add_option("A", diff.from, "the older checkpoint (id or prefix)")->required();
   c_diff->add_option("B", diff.to, "the newer checkpoint (id or prefix)")->required();
-  c_diff->add_option("--ns", diff.ns, "checkpoint namespace");
+  c_diff->add_option("--ns", diff.ns, ns_help());
   c_diff->add_flag("--all-channels", diff.all_channels, "also the engine's trigger channels");
 
   WritesArgs writes;
   auto* c_writes = app.add_subcommand("writes", "pending writes of a checkpoint: task, channel, value");
   c_writes->add_option("THREAD", writes.thread, "thread id")->required();
   c_writes->add_option("CHECKPOINT", writes.checkpoint, "checkpoint id or prefix")->required();
-  c_writes->add_option("--ns", writes.ns, "checkpoint namespace");
+  c_writes->add_option("--ns", writes.ns, ns_help());
 
   // ---- managing
   DeleteArgs del;

@@ -37,17 +37,23 @@ std::size_t count_prunable(sg::BaseCheckpointSaver& saver, const sg::ThreadInfo&
   return doomed;
 }
 
+// "3 checkpoints", or "13 checkpoints in 5 namespaces" when subgraphs ran.
+std::string checkpoint_count(const sg::ThreadInfo& thread) {
+  std::string text = std::to_string(thread.checkpoints) + " checkpoint" + (thread.checkpoints == 1 ? "" : "s");
+  if (thread.namespaces.size() > 1) text += " in " + std::to_string(thread.namespaces.size()) + " namespaces";
+  return text;
+}
+
 }  // namespace
 
 int run_delete(Context& ctx, const DeleteArgs& args) {
   auto saver = open_database(ctx.db, ctx.schema, args.dry_run ? Access::read : Access::write);
   const auto thread = require_thread(*saver, args.thread);
-  const std::string what = "thread \"" + args.thread + "\" (" + std::to_string(thread.checkpoints) + " checkpoints, " +
-                           human_bytes(thread.bytes) + ")";
+  const std::string what = "thread \"" + args.thread + "\" (" + checkpoint_count(thread) + ", " + human_bytes(thread.bytes) + ")";
   if (args.dry_run) {
     if (ctx.json) {
       print_json(*ctx.out, {{"dry_run", true}, {"thread_id", args.thread}, {"checkpoints", thread.checkpoints},
-                            {"bytes", thread.bytes}});
+                            {"namespaces", thread.namespaces}, {"bytes", thread.bytes}});
     } else {
       *ctx.out << "would delete " << what << "\n";
     }
@@ -57,7 +63,7 @@ int run_delete(Context& ctx, const DeleteArgs& args) {
   saver->delete_thread(args.thread);
   if (ctx.json) {
     print_json(*ctx.out, {{"dry_run", false}, {"thread_id", args.thread}, {"checkpoints", thread.checkpoints},
-                          {"bytes", thread.bytes}});
+                          {"namespaces", thread.namespaces}, {"bytes", thread.bytes}});
   } else {
     *ctx.out << "deleted " << what << "\n";
   }
@@ -149,10 +155,11 @@ int run_copy(Context& ctx, const CopyArgs& args) {
                    kExitError);
   if (!args.dry_run) saver->copy_thread(args.from, args.to);
   if (ctx.json) {
-    print_json(*ctx.out, {{"dry_run", args.dry_run}, {"from", args.from}, {"to", args.to}, {"checkpoints", source.checkpoints}});
+    print_json(*ctx.out, {{"dry_run", args.dry_run}, {"from", args.from}, {"to", args.to}, {"checkpoints", source.checkpoints},
+                          {"namespaces", source.namespaces}});
   } else {
     *ctx.out << (args.dry_run ? "would copy " : "copied ") << "thread \"" << args.from << "\" to \"" << args.to << "\" ("
-             << source.checkpoints << " checkpoints)\n";
+             << checkpoint_count(source) << ")\n";
   }
   return kExitOk;
 }

@@ -1,5 +1,6 @@
-// sg-checkpoints reading commands: threads, history, show, diff, writes. The database is opened
-// read-only (SQLITE_OPEN_READONLY, read-only Postgres sessions) and never changed.
+// sg-checkpoints reading commands: threads, show, diff, writes (history: history.cpp). The
+// database is opened read-only (SQLITE_OPEN_READONLY, read-only Postgres sessions) and never
+// changed.
 
 #include <map>
 #include <ostream>
@@ -12,6 +13,7 @@
 #include "commands.hpp"
 #include "lookup.hpp"
 #include "messages.hpp"
+#include "namespaces.hpp"
 #include "table.hpp"
 #include "text.hpp"
 
@@ -20,8 +22,6 @@ namespace sgcli {
 namespace {
 
 using nlohmann::json;
-
-json optional_json(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); }
 
 // KEY=VALUE → {"KEY": VALUE}; VALUE is JSON when it parses as JSON, else a string.
 json parse_filters(const std::vector<std::string>& filters) {
@@ -53,12 +53,6 @@ void print_value(std::ostream& out, const std::string& channel, const json& valu
   out << channel << ": " << text << "\n";
 }
 
-std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
-  return out;
-}
-
 json checkpoint_header_json(const sg::CheckpointTuple& t) {
   return {{"thread_id", t.config.thread_id},
           {"checkpoint_ns", t.config.checkpoint_ns},
@@ -66,14 +60,6 @@ json checkpoint_header_json(const sg::CheckpointTuple& t) {
           {"parent_checkpoint_id", t.parent_config ? json(t.parent_config->checkpoint_id.value_or("")) : json(nullptr)},
           {"ts", t.checkpoint.ts},
           {"metadata", t.metadata}};
-}
-
-// next nodes, loading the checkpoint's values when the trigger channels need them.
-std::vector<std::string> next_of(sg::BaseCheckpointSaver& saver, const sg::CheckpointTuple& t) {
-  if (auto next = next_nodes(t.checkpoint)) return *next;
-  const auto full = saver.get_tuple(t.config);
-  if (!full) return {};
-  return next_nodes(full->checkpoint).value_or(std::vector<std::string>{});
 }
 
 }  // namespace
@@ -97,73 +83,20 @@ int run_threads(Context& ctx, const ThreadsArgs& args) {
     print_json(*ctx.out, out);
     return kExitOk;
   }
-  Table table({"THREAD", "CHECKPOINTS", "LAST STEP", "LAST UPDATED", "SIZE"});
+  Table table({"THREAD", "CHECKPOINTS", "NAMESPACES", "LAST STEP", "LAST UPDATED", "SIZE"});
   table.right_align(1);
   table.right_align(2);
-  table.right_align(4);
+  table.right_align(3);
+  table.right_align(5);
   for (const auto& t : threads)
-    table.add({one_line(t.thread_id, 60), std::to_string(t.checkpoints), t.last_step ? std::to_string(*t.last_step) : "-",
-               t.last_ts, human_bytes(t.bytes)});
+    table.add({one_line(t.thread_id, 60), std::to_string(t.checkpoints), std::to_string(t.namespaces.size()),
+               t.last_step ? std::to_string(*t.last_step) : "-", t.last_ts, human_bytes(t.bytes)});
   table.print(*ctx.out);
   return kExitOk;
 }
 
-int run_history(Context& ctx, const HistoryArgs& args) {
-  auto saver = open_database(ctx.db, ctx.schema, Access::read);
-  auto tuples = list_without_values(*saver, args.thread, args.ns);
-  if (tuples.empty()) {
-    require_thread(*saver, args.thread);
-    throw CliError(sg::ErrorId::cli_unknown_checkpoint, "thread \"" + args.thread + "\" has no checkpoint in namespace \"" + args.ns + "\"",
-                   kExitNotFound);
-  }
-  const auto bytes = saver->checkpoint_bytes({args.thread, args.ns, std::nullopt});
-  std::map<std::string, const sg::Checkpoint*> by_id;
-  for (const auto& t : tuples) by_id.emplace(t.checkpoint.id, &t.checkpoint);
-  const std::size_t n = args.limit ? std::min(*args.limit, tuples.size()) : tuples.size();
-
-  json rows = json::array();
-  Table table({"CHECKPOINT", "PARENT", "STEP", "SOURCE", "NEXT", "CHANGED", "BYTES"});
-  table.right_align(2);
-  table.right_align(6);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto& t = tuples[i];
-    const sg::Checkpoint* parent = nullptr;
-    std::string parent_id;
-    if (t.parent_config && t.parent_config->checkpoint_id) {
-      parent_id = *t.parent_config->checkpoint_id;
-      if (const auto p = by_id.find(parent_id); p != by_id.end()) parent = p->second;
-    }
-    const auto changed = changed_channels(parent, t.checkpoint);
-    const auto next = next_of(*saver, t);
-    const auto step = metadata_step(t.metadata);
-    const std::string source = metadata_string(t.metadata, sg::format::kSourceKey);
-    const auto b = bytes.find(t.checkpoint.id);
-    const std::uint64_t size = b != bytes.end() ? b->second : 0;
-    if (ctx.json) {
-      rows.push_back({{"checkpoint_id", t.checkpoint.id},
-                      {"parent_checkpoint_id", parent_id.empty() ? json(nullptr) : json(parent_id)},
-                      {"step", optional_json(step)},
-                      {"source", source},
-                      {"next", next},
-                      {"changed", changed},
-                      {"bytes", size},
-                      {"ts", t.checkpoint.ts},
-                      {"pending_writes", t.pending_writes.size()}});
-    } else {
-      table.add({t.checkpoint.id, parent_id.empty() ? "-" : parent_id, step ? std::to_string(*step) : "-",
-                 source.empty() ? "-" : source, next.empty() ? "-" : one_line(join(next), 40),
-                 changed.empty() ? "-" : one_line(join(changed), 40), std::to_string(size)});
-    }
-  }
-  if (ctx.json) {
-    print_json(*ctx.out, rows);
-  } else {
-    table.print(*ctx.out);
-  }
-  return kExitOk;
-}
-
 int run_show(Context& ctx, const ShowArgs& args) {
+  check_namespace(args.ns);
   auto saver = open_database(ctx.db, ctx.schema, Access::read);
   const auto t = load_checkpoint(*saver, args.thread, args.ns, args.checkpoint);
   const auto next = next_nodes(t.checkpoint).value_or(std::vector<std::string>{});
@@ -209,6 +142,11 @@ int run_show(Context& ctx, const ShowArgs& args) {
       << (step ? std::to_string(*step) : "-") << "\nsource      " << metadata_string(t.metadata, sg::format::kSourceKey)
       << "\ncreated     " << t.checkpoint.ts << "\nnext        " << (next.empty() ? "-" : join(next)) << "\n";
   if (!t.pending_writes.empty()) out << "writes      " << t.pending_writes.size() << " pending\n";
+  // A subgraph's checkpoint: the checkpoint of each enclosing graph it ran from.
+  if (const auto parents = t.metadata.find(sg::format::kParentsKey); parents != t.metadata.end() && parents->is_object())
+    for (const auto& [ns, id] : parents->items())
+      out << "ran from    " << (id.is_string() ? id.get<std::string>() : excerpt(id)) << " ("
+          << (ns.empty() ? std::string("root namespace") : "namespace " + ns) << ")\n";
   out << "\n";
   for (const auto& [name, value] : values)
     if (args.all_channels || !is_internal_channel(name)) print_value(out, name, value);
@@ -216,6 +154,7 @@ int run_show(Context& ctx, const ShowArgs& args) {
 }
 
 int run_diff(Context& ctx, const DiffArgs& args) {
+  check_namespace(args.ns);
   auto saver = open_database(ctx.db, ctx.schema, Access::read);
   const auto a = load_checkpoint(*saver, args.thread, args.ns, args.from);
   const auto b = load_checkpoint(*saver, args.thread, args.ns, args.to);
@@ -224,7 +163,8 @@ int run_diff(Context& ctx, const DiffArgs& args) {
   for (const auto& [name, v] : b.checkpoint.channel_versions) channels.insert(name);
   json changes = json::array();
   std::ostream& out = *ctx.out;
-  if (!ctx.json) out << "diff " << a.checkpoint.id << " -> " << b.checkpoint.id << "\n";
+  if (!ctx.json)
+    out << "diff " << a.checkpoint.id << " -> " << b.checkpoint.id << (args.ns.empty() ? "" : "  namespace " + args.ns) << "\n";
   std::size_t shown = 0;
   for (const auto& name : channels) {
     if (!args.all_channels && is_internal_channel(name)) continue;
@@ -281,6 +221,7 @@ int run_diff(Context& ctx, const DiffArgs& args) {
 }
 
 int run_writes(Context& ctx, const WritesArgs& args) {
+  check_namespace(args.ns);
   auto saver = open_database(ctx.db, ctx.schema, Access::read);
   const std::string id = resolve_checkpoint(*saver, args.thread, args.ns, args.checkpoint);
   sg::ListOptions one;

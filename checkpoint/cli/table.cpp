@@ -15,13 +15,20 @@ void Table::right_align(std::size_t column) {
 void Table::add(std::vector<std::string> row) {
   row.resize(headers_.size());
   rows_.push_back(std::move(row));
+  note_.push_back(false);
+}
+
+void Table::add_note(std::string line) {
+  rows_.push_back({std::move(line)});
+  note_.push_back(true);
 }
 
 void Table::print(std::ostream& out) const {
   std::vector<std::size_t> width(headers_.size(), 0);
   for (std::size_t c = 0; c < headers_.size(); ++c) width[c] = display_width(headers_[c]);
-  for (const auto& row : rows_)
-    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], display_width(row[c]));
+  for (std::size_t r = 0; r < rows_.size(); ++r)
+    if (!note_[r])
+      for (std::size_t c = 0; c < rows_[r].size(); ++c) width[c] = std::max(width[c], display_width(rows_[r][c]));
   auto line = [&](const std::vector<std::string>& cells) {
     std::string text;
     for (std::size_t c = 0; c < cells.size(); ++c) {
@@ -36,7 +43,13 @@ void Table::print(std::ostream& out) const {
     out << text << '\n';
   };
   line(headers_);
-  for (const auto& row : rows_) line(row);
+  for (std::size_t r = 0; r < rows_.size(); ++r) {
+    if (note_[r]) {
+      out << rows_[r].front() << '\n';
+    } else {
+      line(rows_[r]);
+    }
+  }
 }
 
 }  // namespace sgcli

@@ -15,6 +15,9 @@ class Table {
   explicit Table(std::vector<std::string> headers);
   void right_align(std::size_t column);
   void add(std::vector<std::string> row);
+  /// A line of its own between the rows (e.g. a group's title), printed as given; it does not
+  /// widen the columns.
+  void add_note(std::string line);
   [[nodiscard]] bool empty() const noexcept { return rows_.empty(); }
   void print(std::ostream& out) const;
 
@@ -22,6 +25,7 @@ class Table {
   std::vector<std::string> headers_;
   std::vector<bool> right_;
   std::vector<std::vector<std::string>> rows_;
+  std::vector<bool> note_;  ///< per row: a note (its only cell is the line)
 };
 
 }  // namespace sgcli

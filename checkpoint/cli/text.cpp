@@ -53,6 +53,19 @@ std::string excerpt(const nlohmann::json& value, std::size_t max) {
   return one_line(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), max);
 }
 
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
+nlohmann::json optional_json(const std::optional<std::int64_t>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
 void print_json(std::ostream& out, const nlohmann::json& value) {
   out << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }

@@ -6,6 +6,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,12 @@ std::string excerpt(const nlohmann::json& value, std::size_t max = 60);
 
 /// `s` on one line: newlines and tabs become spaces, cut like excerpt.
 std::string one_line(std::string_view s, std::size_t max);
+
+/// `items` joined by `sep`.
+std::string join(const std::vector<std::string>& items, std::string_view sep = ", ");
+
+/// The integer, or null.
+nlohmann::json optional_json(const std::optional<std::int64_t>& value);
 
 /// Writes `value` as indented JSON (invalid UTF-8 replaced), then a newline.
 void print_json(std::ostream& out, const nlohmann::json& value);

@@ -61,7 +61,7 @@ CLI_TEST("threads lists every thread with checkpoints last step and size") {
 
   const auto table = run_cli(with(db.args(), {"threads"}));
   REQUIRE(table.code == 0);
-  CHECK(table.out.rfind("THREAD  CHECKPOINTS  LAST STEP  LAST UPDATED", 0) == 0);
+  CHECK(table.out.rfind("THREAD  CHECKPOINTS  NAMESPACES  LAST STEP  LAST UPDATED", 0) == 0);
   CHECK(std::count(table.out.begin(), table.out.end(), '\n') == 4);
 
   const auto filtered = run_cli(with(db.args(), {"threads", "--filter", "user=bob", "--json"}));

@@ -1,5 +1,6 @@
 // The CLI's pure pieces, compiled into the test binary: durations and the checkpoint ids they
-// become, next nodes from trigger channels, message diffs, text cutting.
+// become, next nodes from trigger channels, message diffs, text cutting, namespaces and the
+// history tree.
 
 #include <doctest/doctest.h>
 
@@ -7,11 +8,13 @@
 #include <thread>
 
 #include <stategraph/checkpoint/checkpoint.hpp>
+#include <stategraph/checkpoint/format.hpp>
 
 #include "channels.hpp"
 #include "cli_error.hpp"
 #include "duration.hpp"
 #include "messages.hpp"
+#include "namespaces.hpp"
 #include "text.hpp"
 
 namespace {
@@ -129,4 +132,71 @@ TEST_CASE("cli units: text cutting counts code points") {
   CHECK(sgcli::human_bytes(512) == "512 B");
   CHECK(sgcli::human_bytes(1536) == "1.5 KB");
   CHECK(sgcli::human_bytes(5 * 1024 * 1024) == "5.0 MB");
+}
+
+TEST_CASE("cli units: --ns values are checked with the namespace grammar") {
+  namespace fmt = sg::format;
+  const std::string a1 = fmt::child_namespace("", "a", "1");
+  const std::string nested = fmt::child_namespace(fmt::child_namespace(a1, "b", ""), "c", "3");
+  for (const std::string& ok : {std::string(), a1, fmt::child_namespace("", "memory", ""), nested}) {
+    CAPTURE(ok);
+    CHECK_NOTHROW(sgcli::check_namespace(ok));
+  }
+  const std::string bar(1, fmt::kNamespaceSeparator);
+  const std::string colon(1, fmt::kNamespaceTaskSeparator);
+  for (const std::string& bad : {bar, colon, "a" + colon, colon + "1", bar + a1, a1 + bar, a1 + bar + bar + a1,
+                                 a1 + colon + "2", "a" + colon + bar + "b"}) {
+    CAPTURE(bad);
+    try {
+      sgcli::check_namespace(bad);
+      FAIL("accepted");
+    } catch (const sgcli::CliError& e) {
+      CHECK(e.is(sg::ErrorId::cli_bad_namespace));
+      CHECK(e.exit_code() == 2);
+    }
+  }
+  CHECK(sgcli::is_inside(a1, ""));
+  CHECK(sgcli::is_inside(nested, a1));
+  CHECK_FALSE(sgcli::is_inside(a1, a1));
+  CHECK_FALSE(sgcli::is_inside("", ""));
+  CHECK_FALSE(sgcli::is_inside(a1, nested));
+  CHECK_FALSE(sgcli::is_inside(fmt::child_namespace("", "a", "10"), a1));  // a level, not a string prefix
+}
+
+TEST_CASE("cli units: the history tree places children by metadata parents and lists the rest apart") {
+  namespace fmt = sg::format;
+  auto tuple = [](const std::string& ns, const std::string& id, const json& parents) {
+    sg::CheckpointTuple t;
+    t.config = {"t", ns, id};
+    t.checkpoint.id = id;
+    t.metadata = {{"step", 0}};
+    if (!parents.is_null()) t.metadata[std::string(fmt::kParentsKey)] = parents;
+    return t;
+  };
+  const std::string a = fmt::child_namespace("", "a", "1");
+  const std::string b = fmt::child_namespace("", "b", "");
+  const std::string ab = fmt::child_namespace(a, "x", "2");
+  std::map<std::string, std::vector<sg::CheckpointTuple>> all;
+  all[""] = {tuple("", "r2", nullptr), tuple("", "r1", nullptr)};
+  all[a] = {tuple(a, "a3", {{"", "r1"}}), tuple(a, "a2", {{"", "r1"}}), tuple(a, "a1", {{"", "gone"}})};
+  all[b] = {tuple(b, "b2", {{"", "r2"}}), tuple(b, "b1", json::object()), tuple(b, "b0", {{"", 7}})};
+  all[ab] = {tuple(ab, "x1", {{"", "r1"}, {a, "a1"}})};
+  const auto tree = sgcli::history_tree("", all);
+  auto ids = [](const std::vector<sgcli::HistoryNode>& nodes) {
+    std::vector<std::string> out;
+    for (const auto& n : nodes) out.push_back(n.tuple->checkpoint.id);
+    return out;
+  };
+  REQUIRE(tree.rows.size() == 2);
+  CHECK(ids(tree.rows[0].children) == std::vector<std::string>{"b2"});
+  CHECK(ids(tree.rows[1].children) == std::vector<std::string>{"a3", "a2"});
+  // a1's parent is gone, b1 and b0 name none (no entry, not a string): listed apart, grouped by
+  // namespace, the newest group first; x1 stays under a1.
+  CHECK(ids(tree.unattached) == std::vector<std::string>{"b1", "b0", "a1"});
+  CHECK(ids(tree.unattached[2].children) == std::vector<std::string>{"x1"});
+  // Below a: only a's own and what is inside it.
+  const auto below_a = sgcli::history_tree(a, all);
+  CHECK(ids(below_a.rows) == std::vector<std::string>{"a3", "a2", "a1"});
+  CHECK(ids(below_a.rows[2].children) == std::vector<std::string>{"x1"});
+  CHECK(below_a.unattached.empty());
 }

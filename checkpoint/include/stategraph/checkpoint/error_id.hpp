@@ -99,6 +99,7 @@ enum class ErrorId : int {
   cli_not_an_export = 710,
   cli_file_error = 711,
   cli_verify_failed = 712,
+  cli_bad_namespace = 713,
   cli_internal_error = 799,
 };
 
@@ -260,6 +261,8 @@ inline constexpr ErrorInfo kErrorTable[] = {
      "a file cannot be read or written (-o FILE, import FILE)"},
     {ErrorId::cli_verify_failed, "sg.cli.712", "CliError",
      "verify found broken checkpoints (listed on stdout)"},
+    {ErrorId::cli_bad_namespace, "sg.cli.713", "CliError",
+     "--ns is not a checkpoint namespace: levels NODE or NODE:TASK_ID joined by a bar, or empty for the root"},
     {ErrorId::cli_internal_error, "sg.cli.799", "CliError",
      "an unexpected internal error (a bug)"},
 };
