@@ -37,7 +37,7 @@ class Loop {
     shared_.modes = modes;
     shared_.sink = &sink;
     if (e.saver) {
-      writer_.emplace(*e.saver, config.durability == Durability::async && !e.saver->in_process(), *e.pool);
+      writer_.emplace(*e.saver, config.durability == Durability::async && !e.saver->in_process(), *e.executor);
       runner_.set_writer(&*writer_);
     }
     if (config.interrupt_before) before_override_ = marks(*config.interrupt_before);
