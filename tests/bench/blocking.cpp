@@ -52,7 +52,8 @@ void run_blocking(const std::vector<int>& task_counts, int sleep_ms, const Optio
 
     const auto us = time_invocations(options, [&] {
       const auto out = app.invoke(sg::Update<S>{}, fresh_config(options));
-      if (out.values.done != n) throw std::runtime_error("blocking: " + std::to_string(out.values.done) + " tasks done");
+      if (out.values.done != n)
+        throw std::runtime_error("blocking: " + std::to_string(out.values.done) + " tasks done of " + std::to_string(n));
     });
     const auto stats = sg::default_executor()->stats();
     std::cout << nlohmann::json{{"bench", "blocking"},

@@ -3,9 +3,12 @@
 // No timing assertions: tasks meet at a rendezvous (with a generous bound) and count themselves.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -59,6 +62,13 @@ class InFlight {
   bool met_ = false;
 };
 
+/// A router sending `n` empty Counters to `node`.
+auto send_to(std::string node, int n) {
+  return [node = std::move(node), n](const Counter&) {
+    return std::vector<sg::Send>(static_cast<std::size_t>(n), sg::Send(node, Counter{}));
+  };
+}
+
 /// START → fan → `n` Sends to `worker` (each adds 1 to value) → END.
 sg::StateGraph<Counter> fan_out(int n, std::function<void()> task) {
   sg::StateGraph<Counter> g;
@@ -68,8 +78,7 @@ sg::StateGraph<Counter> fan_out(int n, std::function<void()> task) {
     return sg::Update<Counter>{sg::set<&Counter::value>(1)};
   });
   g.add_edge(sg::START, "fan");
-  g.add_conditional_edges("fan", [n](const Counter&) { return std::vector<sg::Send>(n, sg::Send("worker", Counter{})); },
-                          sg::PathMap(std::vector<std::string>{"worker"}));
+  g.add_conditional_edges("fan", send_to("worker", n), sg::PathMap(std::vector<std::string>{"worker"}));
   g.add_edge("worker", sg::END);
   return g;
 }
@@ -157,8 +166,7 @@ TEST_CASE("executor: nested runs fanned out on an executor of 2 threads finish")
     return sg::Update<Counter>{sg::set<&Counter::value>(inner->invoke({}).values.value)};
   });
   outer.add_edge(sg::START, "fan");
-  outer.add_conditional_edges("fan", [](const Counter&) { return std::vector<sg::Send>(8, sg::Send("call", Counter{})); },
-                              sg::PathMap(std::vector<std::string>{"call"}));
+  outer.add_conditional_edges("fan", send_to("call", 8), sg::PathMap(std::vector<std::string>{"call"}));
   outer.add_edge("call", sg::END);
   auto app = outer.compile({.executor = small});
   CHECK(app.invoke({}).values.value == 8 * 20);
@@ -180,8 +188,7 @@ TEST_CASE("executor: nested runs with asynchronous checkpoints on an executor of
     return sg::Update<Counter>{sg::set<&Counter::value>(out.values.value)};
   });
   outer.add_edge(sg::START, "fan");
-  outer.add_conditional_edges("fan", [](const Counter&) { return std::vector<sg::Send>(4, sg::Send("call", Counter{})); },
-                              sg::PathMap(std::vector<std::string>{"call"}));
+  outer.add_conditional_edges("fan", send_to("call", 4), sg::PathMap(std::vector<std::string>{"call"}));
   outer.add_edge("call", sg::END);
   auto app = outer.compile({.checkpointer = saver, .executor = one});
   CHECK(app.invoke({}, test::thread("outer")).values.value == 4 * 6);
