@@ -1,12 +1,10 @@
 #include "checkpoint_writer.hpp"
 
-#include <boost/asio/post.hpp>
-
 namespace sg::detail {
 
 CheckpointWriter::~CheckpointWriter() {
-  std::unique_lock lock(mutex_);
-  idle_.wait(lock, [&] { return !draining_; });
+  std::unique_lock lock(queue_->mutex);
+  wait_stored(lock);
 }
 
 void CheckpointWriter::put(CheckpointConfig config, Checkpoint checkpoint, CheckpointMetadata metadata,
@@ -30,42 +28,57 @@ void CheckpointWriter::put_writes(CheckpointConfig config, std::vector<PendingWr
 }
 
 void CheckpointWriter::submit(std::function<void()> job) {
-  std::lock_guard lock(mutex_);
-  if (error_) return;  // the chain is broken; flush() reports it
-  queue_.push_back(std::move(job));
-  if (!draining_) {
-    draining_ = true;
-    boost::asio::post(pool_, [this] { drain(); });
+  std::lock_guard lock(queue_->mutex);
+  if (queue_->error) return;  // the chain is broken; flush() reports it
+  queue_->jobs.push_back(std::move(job));
+  if (queue_->draining || queue_->posted) return;  // that drain runs this job too
+  try {
+    executor_.post([q = queue_] {
+      std::unique_lock held(q->mutex);
+      q->posted = false;
+      drain(*q, held);
+    });
+    queue_->posted = true;
+  } catch (...) {
+    // No worker: the job stays queued for the next submit or flush().
   }
 }
 
-void CheckpointWriter::drain() {
-  for (;;) {
-    std::function<void()> job;
-    {
-      std::lock_guard lock(mutex_);
-      if (queue_.empty() || error_) {
-        queue_.clear();
-        draining_ = false;
-        idle_.notify_all();
-        return;
-      }
-      job = std::move(queue_.front());
-      queue_.pop_front();
-    }
+void CheckpointWriter::drain(Queue& q, std::unique_lock<std::mutex>& lock) {
+  if (q.draining) return;  // another thread runs the jobs, in order
+  q.draining = true;
+  while (!q.jobs.empty() && !q.error) {
+    std::function<void()> job = std::move(q.jobs.front());
+    q.jobs.pop_front();
+    lock.unlock();
+    std::exception_ptr error;
     try {
       job();
     } catch (...) {
-      std::lock_guard lock(mutex_);
-      error_ = std::current_exception();
+      error = std::current_exception();
     }
+    job = nullptr;
+    lock.lock();
+    if (error) q.error = error;
+  }
+  q.jobs.clear();  // empty, or abandoned after a failure
+  q.draining = false;
+  q.idle.notify_all();
+}
+
+void CheckpointWriter::wait_stored(std::unique_lock<std::mutex>& lock) {
+  while (queue_->draining || (!queue_->jobs.empty() && !queue_->error)) {
+    if (queue_->draining)
+      queue_->idle.wait(lock);
+    else
+      drain(*queue_, lock);  // the drain job has not started: do its work here
   }
 }
 
 void CheckpointWriter::flush() {
-  std::unique_lock lock(mutex_);
-  idle_.wait(lock, [&] { return !draining_; });
-  if (error_) std::rethrow_exception(error_);
+  std::unique_lock lock(queue_->mutex);
+  wait_stored(lock);
+  if (queue_->error) std::rethrow_exception(queue_->error);
 }
 
 }  // namespace sg::detail

@@ -1,25 +1,28 @@
 #pragma once
 // CheckpointWriter: sends a run's checkpoints and pending writes to the saver, now (sync) or on a
-// background queue that keeps their order (async). LangGraph: pregel/_loop.py _put_checkpoint,
-// put_writes and the durability modes (semantics reference §3.8).
+// background queue that keeps their order (async) and is drained by a job on the graph's
+// executor — or by the run's own thread when it flushes before that job has started, so a run
+// never waits for a free worker (nested runs on a busy, capped executor). LangGraph:
+// pregel/_loop.py _put_checkpoint, put_writes and the durability modes (semantics reference §3.8).
 
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <vector>
 
-#include <boost/asio/thread_pool.hpp>
-
 #include "stategraph/checkpoint/saver.hpp"
+#include "stategraph/executor.hpp"
 
 namespace sg::detail {
 
 class CheckpointWriter {
  public:
-  CheckpointWriter(BaseCheckpointSaver& saver, bool background, boost::asio::thread_pool& pool)
-      : saver_(saver), background_(background), pool_(pool) {}
+  CheckpointWriter(BaseCheckpointSaver& saver, bool background, Executor& executor)
+      : saver_(saver), background_(background), executor_(executor) {}
+  /// Stores what is still queued (on this thread if no worker does it); failures are dropped.
   ~CheckpointWriter();
   CheckpointWriter(const CheckpointWriter&) = delete;
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
@@ -31,17 +34,24 @@ class CheckpointWriter {
   void flush();
 
  private:
+  /// The queue, shared with the drain job posted to the executor (which may start after the
+  /// writer is gone; it then finds the queue empty).
+  struct Queue {
+    std::mutex mutex;
+    std::condition_variable idle;  // draining became false
+    std::deque<std::function<void()>> jobs;
+    bool posted = false;    // a drain job is on the executor and has not started
+    bool draining = false;  // a thread is running jobs
+    std::exception_ptr error;
+  };
+  static void drain(Queue& q, std::unique_lock<std::mutex>& lock);
   void submit(std::function<void()> job);
-  void drain();
+  void wait_stored(std::unique_lock<std::mutex>& lock);
 
   BaseCheckpointSaver& saver_;
   bool background_;
-  boost::asio::thread_pool& pool_;
-  std::mutex mutex_;
-  std::condition_variable idle_;
-  std::deque<std::function<void()>> queue_;
-  bool draining_ = false;
-  std::exception_ptr error_;
+  Executor& executor_;
+  std::shared_ptr<Queue> queue_ = std::make_shared<Queue>();
 };
 
 }  // namespace sg::detail

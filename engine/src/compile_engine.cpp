@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <set>
-#include <thread>
 
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
@@ -261,8 +260,8 @@ std::shared_ptr<const Engine> compile_engine(GraphSpec spec, CompileOptions opti
 
   e->saver = std::move(options.checkpointer);
   e->default_retry = std::move(options.retry_policy);
-  e->threads = options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
-  e->pool = std::make_unique<boost::asio::thread_pool>(e->threads);
+  e->max_tasks = options.threads;
+  e->executor = options.executor ? std::move(options.executor) : default_executor();
   e->cache = std::make_unique<StateCache>(e->saver ? options.state_cache : 0);
   e->keep_applied_writes = options.keep_applied_writes;
   e->subgraph_checkpoints = options.subgraph_checkpoints;

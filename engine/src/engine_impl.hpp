@@ -12,9 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include <boost/asio/thread_pool.hpp>
-
 #include "stategraph/detail/engine.hpp"
+#include "stategraph/executor.hpp"
 
 namespace sg::detail {
 
@@ -105,8 +104,8 @@ class Engine {
   std::vector<bool> interrupt_after;
   std::shared_ptr<BaseCheckpointSaver> saver;
   std::optional<RetryPolicy> default_retry;
-  std::size_t threads = 1;
-  std::unique_ptr<boost::asio::thread_pool> pool;
+  std::size_t max_tasks = 0;  // CompileOptions::threads: most tasks of a superstep at once, 0 = no limit
+  std::shared_ptr<Executor> executor;  // never null
   std::unique_ptr<StateCache> cache;
   bool keep_applied_writes = false;  // CompileOptions::keep_applied_writes
   SubgraphCheckpoints subgraph_checkpoints = SubgraphCheckpoints::per_invocation;

@@ -54,7 +54,7 @@ class Loop {
     }
     saver_ = shared_.saver;
     if (saver_ != nullptr) {
-      writer_.emplace(*saver_, config.durability == Durability::async && !saver_->in_process(), *e.pool);
+      writer_.emplace(*saver_, config.durability == Durability::async && !saver_->in_process(), *e.executor);
       runner_.set_writer(&*writer_);
     }
     if (config.interrupt_before) before_override_ = marks(*config.interrupt_before);

@@ -5,10 +5,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <thread>
-
-#include <boost/asio/post.hpp>
 
 #include "node_writers.hpp"
 #include "saved_writes.hpp"
@@ -19,44 +19,71 @@ namespace sg::detail {
 
 namespace {
 
-/// Runs the steps' tasks on the engine's pool; the calling thread works too, and helpers that
-/// start after the work is done return at once (so nested runs on one pool cannot deadlock).
+/// A superstep's tasks, shared by the invoking thread and its helpers on the graph's executor.
+/// The invoking thread works too, so a step never waits for a free worker. Each helper that starts
+/// while tasks are unclaimed posts the next helper before taking one, so a step of short tasks
+/// costs about one post while blocking tasks soon run one per thread; helpers that start after
+/// the work is claimed return at once (so nested runs on one executor cannot deadlock).
 struct StepWork {
   std::mutex mutex;
   std::condition_variable done;
-  std::size_t active = 0;
-  bool closed = false;
+  std::size_t active = 0;        // helpers working
+  std::size_t helpers_left = 0;  // helpers that may still be posted
+  bool closed = false;           // the invoking thread ran out of tasks
   std::atomic<std::size_t> next{0};
   std::size_t count = 0;
   std::function<void(std::size_t)> run;
+  Executor* executor = nullptr;
 
   void work() {
     for (std::size_t i; (i = next.fetch_add(1)) < count;) run(i);
   }
 };
 
-void run_parallel(const Engine& e, std::size_t max_concurrency, std::size_t n,
-                  std::function<void(std::size_t)> fn) {
-  if (n == 1) {
-    fn(0);
+void help(const std::shared_ptr<StepWork>& work);
+
+/// Posts one more helper while tasks are unclaimed and the limit allows.
+void post_helper(const std::shared_ptr<StepWork>& work) {
+  {
+    std::lock_guard lock(work->mutex);
+    if (work->helpers_left == 0 || work->next.load() >= work->count) return;
+    --work->helpers_left;
+  }
+  try {
+    work->executor->post([work] { help(work); });
+  } catch (...) {
+    // No thread for another helper: the threads already on the step finish it.
+  }
+}
+
+void help(const std::shared_ptr<StepWork>& work) {
+  {
+    std::lock_guard lock(work->mutex);
+    if (work->closed || work->next.load() >= work->count) return;
+    ++work->active;
+  }
+  post_helper(work);
+  work->work();
+  std::lock_guard lock(work->mutex);
+  if (--work->active == 0) work->done.notify_all();
+}
+
+/// Runs fn(0) … fn(n - 1) on e's executor, at most e.max_tasks and `max_concurrency` at once
+/// (0 = no limit besides the executor's cap).
+void run_parallel(const Engine& e, std::size_t max_concurrency, std::size_t n, std::function<void(std::size_t)> fn) {
+  std::size_t workers = n;
+  if (e.max_tasks != 0) workers = std::min(workers, e.max_tasks);
+  if (max_concurrency != 0) workers = std::min(workers, max_concurrency);
+  if (workers <= 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
     return;
   }
-  std::size_t workers = std::min(n, e.threads + 1);
-  if (max_concurrency != 0) workers = std::min(workers, max_concurrency);
   auto work = std::make_shared<StepWork>();
   work->count = n;
   work->run = std::move(fn);
-  for (std::size_t h = 1; h < workers; ++h)
-    boost::asio::post(*e.pool, [work] {
-      {
-        std::lock_guard lock(work->mutex);
-        if (work->closed) return;
-        ++work->active;
-      }
-      work->work();
-      std::lock_guard lock(work->mutex);
-      if (--work->active == 0) work->done.notify_all();
-    });
+  work->executor = e.executor.get();
+  work->helpers_left = std::min(workers - 1, e.executor->max_threads());
+  post_helper(work);
   work->work();
   std::unique_lock lock(work->mutex);
   work->closed = true;

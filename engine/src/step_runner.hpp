@@ -1,13 +1,13 @@
 #pragma once
 // StepRunner: runs the tasks of one superstep (LangGraph: pregel/_runner.py PregelRunner.tick,
 // pregel/_retry.py run_with_retry; semantics reference §3.2 "execute"). Tasks without a saved
-// result run in parallel on the engine's pool (the calling thread works too), each with its
+// result run in parallel on the graph's executor (the calling thread works too), each with its
 // node's retry policy, on the step's snapshot of the state and into its own buffer. As each
 // finishes, its update is streamed and its outcome (writes, error or interrupt) saved as pending
 // writes of the checkpoint the step started from — or held until the run ends (durability exit).
 //
 // Thread-safety: one StepRunner belongs to one run; run() is called from the run's thread and
-// calls its tasks from pool threads, which only touch their own Task and the synchronised parts
+// calls its tasks from executor threads, which only touch their own Task and the synchronised parts
 // of RunShared and of the runner (held writes).
 
 #include <cstdint>

@@ -16,7 +16,7 @@ struct Options {
   std::string saver = "memory";  ///< "none" or "memory"
   int repeat = 20;               ///< measured invocations
   int warmup = 3;                ///< unmeasured invocations before them
-  std::size_t threads = 0;       ///< CompileOptions::threads (0 = hardware concurrency)
+  std::size_t threads = 0;       ///< CompileOptions::threads (0 = no limit besides the executor's)
   std::string durability = "async";
 };
 
@@ -37,5 +37,8 @@ double median(std::vector<double> samples);
 void run_linear(int n, const Options& options);
 /// Runs `fanout` (START → K parallel nodes → join → END) and prints its JSON line.
 void run_fanout(int k, const Options& options);
+/// Runs `blocking` (START → plan → N Sends, each sleeping sleep_ms → END) once per N in
+/// task_counts and prints a JSON line for each.
+void run_blocking(const std::vector<int>& task_counts, int sleep_ms, const Options& options);
 
 }  // namespace sg_bench

@@ -1,6 +1,6 @@
 // fanout: START → K parallel nodes w0…w{K-1} (each appends its index to a vector, sg::append) →
 // "join", which waits for all K (add_edge(names, "join")) → END. Measures one K-wide superstep:
-// K tasks on the pool, K writes merged in order, the join barrier, and the checkpoints.
+// K tasks on the executor, K writes merged in order, the join barrier, and the checkpoints.
 #include <iostream>
 #include <stdexcept>
 #include <string>

@@ -1,7 +1,9 @@
-// sg-bench: `sg-bench linear --n 100 --saver memory`, `sg-bench fanout --k 50 --saver none`.
+// sg-bench: `sg-bench linear --n 100 --saver memory`, `sg-bench fanout --k 50 --saver none`,
+// `sg-bench blocking --tasks 20 --tasks 200`.
 // Prints one JSON object per line; figures are medians over --repeat measured invocations.
 #include <exception>
 #include <iostream>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -24,7 +26,7 @@ int main(int argc, char** argv) {
     sub->add_option("--warmup", options.warmup, "unmeasured invocations first")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
-    sub->add_option("--threads", options.threads, "CompileOptions::threads (0 = hardware concurrency)")
+    sub->add_option("--threads", options.threads, "CompileOptions::threads (0 = no limit besides the executor's)")
         ->capture_default_str();
     sub->add_option("--durability", options.durability, "sync, async or exit")
         ->check(CLI::IsMember({"sync", "async", "exit"}))
@@ -40,6 +42,18 @@ int main(int argc, char** argv) {
   auto* fanout = app.add_subcommand("fanout", "START → K parallel nodes → a join of all K (reports ms_per_invoke)");
   fanout->add_option("--k", k, "number of parallel nodes")->check(CLI::Range(2, 100000))->capture_default_str();
   add_common(fanout);
+
+  std::vector<int> blocking_tasks{20, 200};
+  int sleep_ms = 100;
+  auto* blocking = app.add_subcommand("blocking", "START → N Send tasks each sleeping --sleep-ms (a blocking model call) "
+                                                  "(reports ms_per_invoke per N)");
+  blocking->add_option("--tasks", blocking_tasks, "Send tasks per invoke; repeat for several runs")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  blocking->add_option("--sleep-ms", sleep_ms, "how long each task blocks, in milliseconds")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  add_common(blocking);
 
   sg_bench::ChatOptions chat_options;
   auto* chat = app.add_subcommand("chat", "the tutorial chatbot graph for T turns on one thread (per-turn cost, storage, reads)");
@@ -68,6 +82,7 @@ int main(int argc, char** argv) {
   try {
     if (*linear) sg_bench::run_linear(n, options);
     if (*fanout) sg_bench::run_fanout(k, options);
+    if (*blocking) sg_bench::run_blocking(blocking_tasks, sleep_ms, options);
     if (*chat) sg_bench::run_chat(chat_options);
     if (*cli) sg_bench::run_cli(cli_options);
   } catch (const std::exception& e) {

@@ -13,6 +13,7 @@
 namespace sg {
 
 class BaseCheckpointSaver;
+class Executor;
 
 /// What a graph keeps when it runs as a subgraph of another (LangGraph: the `checkpointer`
 /// argument of a subgraph's compile: None, True, False; tests/test_subgraph_persistence.py).
@@ -38,9 +39,13 @@ struct CompileOptions {
   /// Pause before / after these nodes ("*" = every node); resume with invoke(std::nullopt, cfg).
   std::vector<std::string> interrupt_before{};
   std::vector<std::string> interrupt_after{};
-  /// Worker threads of the graph's own pool that runs a superstep's tasks in parallel;
-  /// 0 = std::thread::hardware_concurrency(). The calling thread always helps.
+  /// Most tasks of one superstep this graph runs at once (the invoking thread's included);
+  /// 0 = no limit besides the executor's ExecutorOptions::max_threads. 1 runs tasks one after
+  /// another on the invoking thread. RunConfig::max_concurrency may lower it for one call.
   std::size_t threads = 0;
+  /// The threads that run the tasks (and asynchronous checkpoint writes); null = the process-wide
+  /// sg::default_executor(), shared by every graph compiled without one (stategraph/executor.hpp).
+  std::shared_ptr<Executor> executor{};
   /// Retry policy of nodes that have none of their own.
   std::optional<RetryPolicy> retry_policy{};
   /// Threads whose latest state the graph keeps in memory after a run, so the next run on the

@@ -3,7 +3,7 @@
 /// sg::CompiledGraph<S>: the immutable runner made by StateGraph<S>::compile().
 ///
 /// Runs LangGraph's Pregel loop (semantics reference §3): supersteps of plan → execute (all tasks
-/// in parallel on the graph's thread pool, each reading the step's state) → update (writes applied
+/// in parallel on the graph's sg::Executor, each reading the step's state) → update (writes applied
 /// in a deterministic order through the reducers) → checkpoint.
 ///
 /// Thread-safety: every member function is thread-safe; many threads may run many thread_ids on

@@ -67,7 +67,7 @@ class GraphRecursionError : public RunError {
   std::vector<std::string> last_nodes_;
 };
 
-/// A RunConfig or call is invalid for this graph (sg.run.303/304/306/307/308/309/310/311).
+/// A RunConfig or call is invalid for this graph, or ExecutorOptions are (sg.run.303/304/306/307/308/309/310/311).
 class ConfigError : public RunError {
  public:
   ConfigError(ErrorId id, std::string_view message);

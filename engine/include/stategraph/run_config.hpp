@@ -53,7 +53,7 @@ struct RunConfig {
   /// Most supersteps one invoke may run; more → sg::GraphRecursionError (sg.run.302).
   /// LangGraph's default (langgraph/_internal/_config.py DEFAULT_RECURSION_LIMIT).
   int recursion_limit = 10007;
-  /// Most tasks of one superstep running at once; 0 = as many as the graph's thread pool has.
+  /// Most tasks of one superstep running at once; 0 = CompileOptions::threads decides.
   std::size_t max_concurrency = 0;
   Durability durability = Durability::async;
   /// Replace the compiled interrupt_before / interrupt_after for this call when set.

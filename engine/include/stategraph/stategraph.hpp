@@ -11,6 +11,7 @@
 #include "stategraph/constants.hpp"
 #include "stategraph/context_value.hpp"
 #include "stategraph/errors.hpp"
+#include "stategraph/executor.hpp"
 #include "stategraph/path_map.hpp"
 #include "stategraph/reducers.hpp"
 #include "stategraph/retry_policy.hpp"

@@ -168,7 +168,7 @@ inline constexpr ErrorInfo kErrorTable[] = {
     {ErrorId::run_cancelled, "sg.run.305", "Cancelled",
      "the run or a model call was cancelled through its CancellationToken"},
     {ErrorId::run_invalid_option, "sg.run.306", "ConfigError",
-     "an invalid run option (recursion_limit < 1, max_concurrency 0, unknown interrupt node)"},
+     "an invalid run or executor option (recursion_limit < 1, unknown interrupt node, ExecutorOptions::max_threads 0)"},
     {ErrorId::run_unknown_checkpoint, "sg.run.307", "ConfigError",
      "the checkpoint named by checkpoint_id does not exist"},
     {ErrorId::run_no_checkpointer, "sg.run.308", "ConfigError",
