@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <set>
 #include <utility>
@@ -125,9 +126,11 @@ void Chatbot::roll_back(const std::string& thread_id, const std::string& turn) {
   own.values = false;
   own.filter = {{std::string(kTurnKey), turn}};
   const auto checkpoints = saver_->list(where, own);  // newest first: the turn's input is the last
-  const auto& input = checkpoints.back();
-  if (input.parent_config && input.parent_config->checkpoint_id) {
-    restore(thread_id, *input.parent_config->checkpoint_id);  // the head before the turn
+  auto input = std::find_if(checkpoints.begin(), checkpoints.end(),
+                            [](const sg::CheckpointTuple& t) { return t.metadata.value("source", "") == "input"; });
+  if (input == checkpoints.end()) input = std::prev(checkpoints.end());
+  if (input->parent_config && input->parent_config->checkpoint_id) {
+    restore(thread_id, *input->parent_config->checkpoint_id);  // the head before the turn
     return;
   }
   // The failed turn was the thread's first: delete the thread only when it holds nothing else.
