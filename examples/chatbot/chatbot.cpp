@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 #include <map>
 #include <set>
 #include <utility>
 
+#include <stategraph/constants.hpp>
 #include <stategraph/errors.hpp>
 #include <stategraph/nodes/errors.hpp>
 #include <stategraph/update.hpp>
@@ -14,6 +16,16 @@
 
 namespace sg::chatbot {
 namespace {
+
+/// Metadata key of every checkpoint a turn writes: the turn's id (Chatbot::send).
+constexpr std::string_view kTurnKey = "chatbot_turn";
+
+/// The turn that wrote a checkpoint ("" when none did: an update, a copy, another program).
+std::string turn_of(const sg::CheckpointMetadata& metadata) {
+  if (!metadata.is_object()) return {};
+  const auto it = metadata.find(kTurnKey);
+  return it != metadata.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
 
 bool blank(const std::string& text) {
   return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c) != 0; });
@@ -71,8 +83,10 @@ auto guard_saver(F&& f) -> decltype(f()) {
 
 Chatbot::Chatbot(ChatbotConfig config)
     : config_(std::move(config)),
-      app_(config_.model && config_.saver ? build_chatbot_graph(config_.model, config_.graph, config_.saver)
-                                          : throw ChatbotError(ChatbotErrorId::bad_configuration, "a Chatbot needs a model and a checkpoint saver")) {}
+      saver_(config_.model && config_.saver
+                 ? std::make_shared<ReentrantLockSaver>(config_.saver)
+                 : throw ChatbotError(ChatbotErrorId::bad_configuration, "a Chatbot needs a model and a checkpoint saver")),
+      app_(build_chatbot_graph(config_.model, config_.graph, saver_)) {}
 
 std::shared_ptr<std::mutex> Chatbot::thread_mutex(const std::string& thread_id) {
   std::lock_guard lock(mutexes_guard_);
@@ -93,14 +107,37 @@ sg::RunConfig Chatbot::run_config(const std::string& thread_id) const {
   return cfg;
 }
 
-void Chatbot::restore(const std::string& thread_id, const std::optional<std::string>& before) {
+void Chatbot::restore(const std::string& thread_id, const std::string& checkpoint_id) {
   sg::RunConfig cfg = run_config(thread_id);
-  if (!before) {
-    config_.saver->delete_thread(thread_id);  // the failed turn was the thread's first
+  cfg.checkpoint_id = checkpoint_id;
+  app_.update_state(cfg, std::nullopt, sg::AS_COPY);
+}
+
+void Chatbot::roll_back(const std::string& thread_id, const std::string& turn) {
+  const sg::CheckpointConfig where{thread_id, "", std::nullopt};
+  sg::ListOptions newest;
+  newest.values = false;
+  newest.limit = 1;
+  const auto head = saver_->list(where, newest);
+  // Nothing saved; or another writer's checkpoint is on top (possible only if the hold was lost):
+  // its work stays, and the failed turn is an abandoned branch below it.
+  if (head.empty() || turn_of(head.front().metadata) != turn) return;
+  sg::ListOptions own;
+  own.values = false;
+  own.filter = {{std::string(kTurnKey), turn}};
+  const auto checkpoints = saver_->list(where, own);  // newest first: the turn's input is the last
+  auto input = std::find_if(checkpoints.begin(), checkpoints.end(),
+                            [](const sg::CheckpointTuple& t) { return t.metadata.value("source", "") == "input"; });
+  if (input == checkpoints.end()) input = std::prev(checkpoints.end());
+  if (input->parent_config && input->parent_config->checkpoint_id) {
+    restore(thread_id, *input->parent_config->checkpoint_id);  // the head before the turn
     return;
   }
-  cfg.checkpoint_id = *before;
-  app_.update_state(cfg, std::nullopt, std::string("__copy__"));
+  // The failed turn was the thread's first: delete the thread only when it holds nothing else.
+  sg::ThreadListOptions only;
+  only.thread_id = thread_id;
+  const auto info = saver_->list_threads(only);
+  if (!info.empty() && info.front().checkpoints == checkpoints.size()) saver_->delete_thread(thread_id);
 }
 
 TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, const TokenCallback& on_token,
@@ -109,11 +146,15 @@ TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, 
   if (thread_id.empty()) throw ChatbotError(ChatbotErrorId::bad_request, "the thread id is empty");
   const auto mutex = thread_mutex(thread_id);
   std::lock_guard turn_lock(*mutex);
+  // The store's lock of the thread for the whole turn, its rollback included: no other writer
+  // (another server on the store) can come in between (the engine's own lock_thread calls are
+  // granted to this hold; reentrant_lock_saver.hpp).
+  const auto held = guard_saver([&] { return saver_->hold(thread_id, config_.thread_wait); });
 
   sg::RunConfig cfg = run_config(thread_id);
   cfg.cancel = cancel;
-  const std::optional<std::string> before =
-      guard_saver([&] { return config_.saver->latest_checkpoint_id({thread_id, "", std::nullopt}); });
+  const std::string turn = sg::new_checkpoint_id();  // unique and time-ordered: names this turn
+  cfg.metadata[std::string(kTurnKey)] = turn;
 
   sg::Update<ChatState> input{sg::set<&ChatState::messages>(sg::HumanMessage(text))};
   if (language && !language->empty()) input.set<&ChatState::language>(*language);
@@ -144,8 +185,7 @@ TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, 
   } catch (const std::exception& e) {
     // Leave the thread as it was before this turn (if the turn got as far as saving anything).
     try {
-      const auto head = config_.saver->latest_checkpoint_id({thread_id, "", std::nullopt});
-      if (head != before) restore(thread_id, before);
+      roll_back(thread_id, turn);
     } catch (const std::exception& restore_error) {
       throw ChatbotError(ChatbotErrorId::store_failed, std::string("the turn failed (") + e.what() +
                                                ") and the thread could not be restored: " + restore_error.what());
@@ -176,7 +216,7 @@ std::vector<ThreadSummary> Chatbot::threads(std::size_t limit) const {
     sg::ThreadListOptions options;
     options.limit = limit;
     std::vector<ThreadSummary> out;
-    for (auto& t : config_.saver->list_threads(options)) out.push_back({t.thread_id, t.last_ts});
+    for (auto& t : saver_->list_threads(options)) out.push_back({t.thread_id, t.last_ts});
     return out;
   });
 }
@@ -185,6 +225,7 @@ bool Chatbot::undo(const std::string& thread_id) {
   const auto mutex = thread_mutex(thread_id);
   std::lock_guard turn_lock(*mutex);
   return guard_saver([&] {
+    const auto held = saver_->hold(thread_id, config_.thread_wait);  // the walk and the copy as one
     // Walk the head's ancestry to the checkpoint that began the last turn (its input, or the
     // update of a /clear); its parent is the state before. A "fork" made by a copy (an undo, a
     // failed turn rolled back) is a sibling of the checkpoint it copies (metadata copy_of): the
@@ -198,7 +239,7 @@ bool Chatbot::undo(const std::string& thread_id) {
     };
     std::map<std::string, Step> lineage;
     std::optional<std::string> head;
-    for (const auto& t : config_.saver->list({thread_id, "", std::nullopt}, options)) {
+    for (const auto& t : saver_->list({thread_id, "", std::nullopt}, options)) {
       if (!head) head = t.config.checkpoint_id;
       Step step;
       if (t.parent_config) step.parent = t.parent_config->checkpoint_id;
@@ -218,7 +259,7 @@ bool Chatbot::undo(const std::string& thread_id) {
       if (source == "input" || source == "update") {
         // A turn starts with an "input" checkpoint, /clear is an "update" one; a thread's first
         // input checkpoint has no parent: undoing its first turn empties it.
-        if (parent) restore(thread_id, parent);
+        if (parent) restore(thread_id, *parent);
         else clear_locked(thread_id);
         return true;
       }
@@ -232,7 +273,8 @@ bool Chatbot::clear(const std::string& thread_id) {
   const auto mutex = thread_mutex(thread_id);
   std::lock_guard turn_lock(*mutex);
   return guard_saver([&] {
-    if (!config_.saver->latest_checkpoint_id({thread_id, "", std::nullopt})) return false;
+    const auto held = saver_->hold(thread_id, config_.thread_wait);
+    if (!saver_->latest_checkpoint_id({thread_id, "", std::nullopt})) return false;
     clear_locked(thread_id);
     return true;
   });
@@ -248,9 +290,9 @@ bool Chatbot::erase(const std::string& thread_id) {
   const auto mutex = thread_mutex(thread_id);
   std::lock_guard turn_lock(*mutex);
   return guard_saver([&] {
-    if (!config_.saver->latest_checkpoint_id({thread_id, "", std::nullopt})) return false;
-    const auto lock = config_.saver->lock_thread(thread_id, config_.thread_wait);
-    config_.saver->delete_thread(thread_id);
+    const auto held = saver_->hold(thread_id, config_.thread_wait);
+    if (!saver_->latest_checkpoint_id({thread_id, "", std::nullopt})) return false;
+    saver_->delete_thread(thread_id);
     return true;
   });
 }

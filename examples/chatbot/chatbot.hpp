@@ -8,13 +8,20 @@
 /// the state of the latest checkpoint of `thread_id`, so a thread continues after a restart and
 /// its history can be inspected (sg-checkpoints), replayed or forked.
 ///
-/// Failed and cancelled turns leave the thread as it was: the turn's checkpoints stay in the
-/// history as an abandoned branch, and a "fork" checkpoint copying the state before the turn
-/// becomes the head (LangGraph's update_state with as_node "__copy__").
+/// A turn holds the saver's lock of its thread (BaseCheckpointSaver::lock_thread) from before
+/// it reads the thread until its rollback, if any, is done (ReentrantLockSaver), and every
+/// checkpoint it writes carries its id in the metadata key "chatbot_turn". Failed and cancelled
+/// turns leave the thread as it was: the turn's checkpoints stay in the history as an abandoned
+/// branch, and a "fork" checkpoint copying the parent of the turn's own input checkpoint becomes
+/// the head (LangGraph's update_state with as_node "__copy__"). A rollback only ever undoes the
+/// failing turn's own checkpoints: it happens only while the thread's head is one of them (else
+/// another writer's work is on top, and stays), and a thread is deleted (the failed turn was its
+/// first) only when every checkpoint it holds is the failed turn's.
 ///
 /// Thread-safety: every member is thread-safe. Turns on different threads run in parallel; turns
-/// (and undo/clear) on one thread are serialised, in this process by a per-thread mutex and
-/// across processes by the saver's thread lock, so none is lost.
+/// (and undo/clear/erase) on one thread are serialised, in this process by a per-thread mutex
+/// and across processes (several servers on one store) by the saver's thread lock, so none is
+/// lost. Reads (thread, threads) take no lock and never wait for a turn.
 
 #include <chrono>
 #include <cstdint>
@@ -34,6 +41,7 @@
 
 #include "chat_state.hpp"
 #include "chatbot_graph.hpp"
+#include "reentrant_lock_saver.hpp"
 
 namespace sg::chatbot {
 
@@ -118,10 +126,14 @@ class Chatbot {
  private:
   std::shared_ptr<std::mutex> thread_mutex(const std::string& thread_id);
   [[nodiscard]] sg::RunConfig run_config(const std::string& thread_id) const;
-  void restore(const std::string& thread_id, const std::optional<std::string>& before);
+  /// Makes a "fork" copy of `checkpoint_id` the thread's head (the thread held).
+  void restore(const std::string& thread_id, const std::string& checkpoint_id);
+  /// Undoes the failed turn `turn` (the thread held); see the file comment.
+  void roll_back(const std::string& thread_id, const std::string& turn);
   void clear_locked(const std::string& thread_id);
 
   ChatbotConfig config_;
+  std::shared_ptr<ReentrantLockSaver> saver_;  // config_.saver, with locks held across a turn
   sg::CompiledGraph<ChatState> app_;
   std::mutex mutexes_guard_;
   std::map<std::string, std::weak_ptr<std::mutex>, std::less<>> mutexes_;

@@ -282,6 +282,7 @@ ApiCall ApiRoutes::completions(const ApiRequest& http) const {
 
 ApiCall ApiRoutes::history(std::string thread_id) const {
   ApiCall call;
+  call.read_only = true;
   Chatbot* bot = bot_;
   call.run = [bot, thread_id](ResponseStream*, const sg::CancellationToken&) {
     return answering(false, [&] {
@@ -328,6 +329,7 @@ ApiCall ApiRoutes::threads(std::string_view query) const {
     begin = end + 1;
   }
   ApiCall call;
+  call.read_only = true;
   Chatbot* bot = bot_;
   call.run = [bot, limit](ResponseStream*, const sg::CancellationToken&) {
     return answering(false, [&] {

@@ -47,6 +47,8 @@ struct ApiCall {
   /// Calls with the same non-empty key run one after another, in arrival order (the session's
   /// thread id for turns and deletes; "" for reads, which run at once).
   std::string session;
+  /// A read (history, thread list): it runs on the server's read workers, never behind a turn.
+  bool read_only = false;
   /// Whether `run` streams its body through the ResponseStream (text/event-stream).
   bool streaming = false;
   /// Extra headers of the streamed response's head.

@@ -4,7 +4,8 @@
 //
 // Blocking work (turns, checkpoint reads) never runs on an I/O thread: a connection's coroutine
 // hands the route's call to a CallQueue (a worker pool that runs the calls of one session one
-// after another) and is resumed with the response. A streaming call writes through a
+// after another; one for turns and deletes, one for reads, so a read never waits for a turn)
+// and is resumed with the response. A streaming call writes through a
 // SocketStream: each write is handed back to the connection's strand and the worker waits for it,
 // so a failed write surfaces in the call (which cancels the turn) and a slow reader slows the turn
 // instead of filling memory.
@@ -247,7 +248,10 @@ class SocketStream final : public ResponseStream {
 
 struct HttpServer::Impl {
   Impl(Chatbot& bot, ServerOptions opts)
-      : options(std::move(opts)), routes(bot, options.token), calls(std::max<std::size_t>(options.threads, 1)) {}
+      : options(std::move(opts)),
+        routes(bot, options.token),
+        calls(std::max<std::size_t>(options.threads, 1)),
+        reads(std::max<std::size_t>(options.threads, 1)) {}
 
   ServerOptions options;
   ApiRoutes routes;
@@ -257,7 +261,8 @@ struct HttpServer::Impl {
   std::shared_ptr<net::signal_set> signals;  // created by wait()
   std::uint16_t port = 0;
   std::vector<std::thread> threads;
-  CallQueue calls;
+  CallQueue calls;  // turns and deletes
+  CallQueue reads;  // history and thread list
   CancelRegistry cancels;
   std::atomic<std::uint64_t> requests{0};
 
@@ -303,10 +308,10 @@ struct HttpServer::Impl {
     }
   }
 
-  /// Runs `f` on a worker (after the calls queued before it on `key`) and resumes with its
-  /// result; when the server is stopping, with a 503 instead.
-  net::awaitable<ApiResponse> on_worker(std::string key, std::function<ApiResponse()> f) {
-    auto initiate = [this, key = std::move(key), f = std::move(f)](auto handler) mutable {
+  /// Runs `f` on a worker of `queue` (after the calls queued before it on `key`) and resumes
+  /// with its result; when the server is stopping, with a 503 instead.
+  net::awaitable<ApiResponse> on_worker(CallQueue& queue, std::string key, std::function<ApiResponse()> f) {
+    auto initiate = [&queue, key = std::move(key), f = std::move(f)](auto handler) mutable {
       auto shared = std::make_shared<decltype(handler)>(std::move(handler));
       auto complete = [shared](ApiResponse response) {
         auto executor = net::get_associated_executor(*shared);
@@ -314,7 +319,7 @@ struct HttpServer::Impl {
           (*shared)(std::exception_ptr(), std::move(response));
         });
       };
-      const bool queued = calls.submit(key, [f = std::move(f), complete]() {
+      const bool queued = queue.submit(key, [f = std::move(f), complete]() {
         ApiResponse response;
         try {
           response = f();
@@ -362,7 +367,7 @@ struct HttpServer::Impl {
     std::optional<SocketStream> out;
     if (call.streaming) out.emplace(connection, version, keep_alive, call.stream_headers, options.io_timeout);
     const sg::CancellationToken& cancel = entry->token();
-    ApiResponse response = co_await on_worker(call.session, [&call, &out, &cancel] {
+    ApiResponse response = co_await on_worker(call.read_only ? reads : calls, call.session, [&call, &out, &cancel] {
       return call.run(out ? &*out : nullptr, cancel);
     });
     if (!out || !out->started()) co_return co_await write_response(connection.stream, std::move(response), version, keep_alive);
@@ -498,8 +503,9 @@ ServerStats HttpServer::stats() const {
     std::lock_guard lock(impl_->connections_mutex);
     out.connections = impl_->connections.size();
   }
-  out.calls_running = impl_->calls.running();
-  out.calls_waiting = impl_->calls.waiting();
+  out.reads_running = impl_->reads.running();
+  out.calls_running = impl_->calls.running() + out.reads_running;
+  out.calls_waiting = impl_->calls.waiting() + impl_->reads.waiting();
   out.requests = impl_->requests.load();
   return out;
 }
@@ -521,6 +527,7 @@ void HttpServer::stop() {
   // Running turns end (cancelled) and their answers are written while the I/O threads still run.
   s.cancels.cancel_all();
   s.calls.close_and_join();
+  s.reads.close_and_join();
   s.close_connections();
   s.work.reset();
   for (auto& t : s.threads) t.join();

@@ -29,10 +29,11 @@
 /// (a write fails or times out) cancels the turn and the thread stays as it was.
 ///
 /// Concurrency: socket I/O runs on `threads` Asio threads (Beast, C++20 coroutines, one strand
-/// per connection, a timeout before every operation); turns and checkpoint reads run on a pool
-/// of `threads` worker threads, so up to `threads` turns run at once. Calls on one session
-/// (turns, DELETE) run one after another in arrival order, queued by the server without holding
-/// a worker; reads run at once.
+/// per connection, a timeout before every operation); turns and deletes run on a pool of
+/// `threads` turn workers, so up to `threads` turns run at once. Calls on one session (turns,
+/// DELETE) run one after another in arrival order, queued by the server without holding a
+/// worker. Reads (history, thread list) run on a pool of their own, `threads` read workers, so
+/// they never wait for turns (nor for the thread lock: reads take none).
 ///
 /// Thread-safety: construct, stop, wait and the destructor from one owner thread (never from a
 /// request); port and stats from any thread.
@@ -52,7 +53,7 @@ struct ServerOptions {
   std::uint16_t port = 8080;       ///< 0: any free port (see HttpServer::port)
   std::string token;               ///< when set, every request needs "Authorization: Bearer <token>"
   std::size_t max_body_bytes = 1U << 20;  ///< larger request bodies → 413
-  std::size_t threads = 4;         ///< I/O threads, and worker threads for turns (see above)
+  std::size_t threads = 4;         ///< I/O threads, turn workers and read workers, each (see above)
   /// Time limit of every socket operation: reading a request, writing a response or one piece of
   /// a stream (a client that stops reading for this long is gone).
   std::chrono::seconds io_timeout{30};
@@ -62,6 +63,7 @@ struct ServerOptions {
 struct ServerStats {
   std::size_t connections = 0;    ///< open connections
   std::size_t calls_running = 0;  ///< calls on worker threads (turns, reads, deletes)
+  std::size_t reads_running = 0;  ///< of which reads (on the read workers)
   std::size_t calls_waiting = 0;  ///< calls queued behind another call of their session
   std::uint64_t requests = 0;     ///< requests read so far
 };

@@ -65,7 +65,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   serve->add_option("--port", port, "Port (0: any free port, printed at start)")->capture_default_str()->check(CLI::Range(0, 65535));
   serve->add_option("--token", s.server.token, "Require \"Authorization: Bearer TOKEN\" on every request");
   serve->add_option("--max-body", max_body, "Largest request body in bytes (larger: 413)")->capture_default_str();
-  serve->add_option("--threads", s.server.threads, "Turn workers and I/O threads (turns on different sessions run in parallel)")->capture_default_str()->check(CLI::Range(1, 256));
+  serve->add_option("--threads", s.server.threads, "Turn workers, read workers and I/O threads, N of each (turns on different sessions run in parallel; "
+                    "reads never wait for turns)")->capture_default_str()->check(CLI::Range(1, 256));
   serve->fallthrough();
   try {
     app.parse(argc, argv);

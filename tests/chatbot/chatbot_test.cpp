@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +21,7 @@
 #include "error_id.hpp"
 #include "offline_chat_model.hpp"
 #include "temp_dir.hpp"
+#include "test_models.hpp"
 
 using sg::chatbot::Chatbot;
 using sg::chatbot::ChatbotConfig;
@@ -45,6 +48,37 @@ std::vector<std::string> texts(const sg::Messages& messages) {
   return out;
 }
 
+/// Two Chatbots on one SQLite file, as two servers on one store: B's turn on `thread` waits in
+/// the model (holding the thread) while A starts a turn there that fails; then B's turn
+/// completes. Returns the thread's messages afterwards (A's error id first).
+std::vector<std::string> race_failed_turn(const std::string& thread, bool seed) {
+  sgtest::TempDir dir;
+  sgtest::Gate gate;
+  auto slow = std::make_shared<sg::ScriptedFakeChatModel>([&gate](const sg::Messages& messages) {
+    if (messages.back().text() != "seed") gate.arrive_and_wait();
+    return sg::AIMessage("ack " + messages.back().text());
+  });
+  auto failing = std::make_shared<sg::ScriptedFakeChatModel>(std::vector<sg::Message>{sg::AIMessage("never")});
+  failing->fail_on_call(1);
+  ChatbotConfig b_config = offline_config(dir.file("chat.db"));
+  b_config.model = slow;
+  ChatbotConfig a_config = offline_config(dir.file("chat.db"));
+  a_config.model = failing;
+  Chatbot b(b_config);
+  Chatbot a(a_config);
+  if (seed) b.send(thread, "seed");
+  auto acknowledged = std::async(std::launch::async, [&] { return b.send(thread, "from b"); });
+  REQUIRE(gate.wait_for_arrivals(1));  // B's turn holds the thread
+  auto failed = std::async(std::launch::async, [&] { return error_id([&] { a.send(thread, "from a"); }); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // A's turn starts and waits for the thread
+  gate.open();
+  CHECK(acknowledged.get().reply.text() == "ack from b");
+  std::vector<std::string> out{failed.get()};
+  const auto view = b.thread(thread);
+  REQUIRE(view);
+  for (const auto& m : view->messages) out.push_back(m.text());
+  return out;
+}
 
 }  // namespace
 
@@ -206,6 +240,44 @@ TEST_CASE("chatbot: a failing model leaves the thread as it was before the turn"
   model->fail_on_call(4);
   CHECK(error_id([&] { bot.send("g", "hello"); }) == "sg.chatbot.803");
   CHECK_FALSE(bot.thread("g"));
+}
+
+TEST_CASE("chatbot: a failed turn keeps the turn another chatbot on the file completed meanwhile") {
+  // A turn holds the thread's lock from before it reads the thread to the end of its rollback, so
+  // A's turn runs after B's, fails, and rolls back to B's turn, not to what it would have read
+  // before waiting.
+  CHECK(race_failed_turn("kept", true) ==
+        std::vector<std::string>{"sg.chatbot.803", "seed", "ack seed", "from b", "ack from b"});
+  // On a new thread A's failed turn is no longer the thread's first: nothing is deleted.
+  CHECK(race_failed_turn("fresh", false) == std::vector<std::string>{"sg.chatbot.803", "from b", "ack from b"});
+}
+
+TEST_CASE("chatbot: a failed turn's checkpoints carry its id, and its rollback copies its input's parent") {
+  sgtest::TempDir dir;
+  auto model = std::make_shared<sg::ScriptedFakeChatModel>(std::vector<sg::Message>{sg::AIMessage("one")});
+  model->fail_on_call(2);
+  ChatbotConfig c = offline_config(dir.file("chat.db"));
+  c.model = model;
+  Chatbot bot(c);
+  const auto first = bot.send("t", "first");
+  CHECK(error_id([&] { bot.send("t", "second"); }) == "sg.chatbot.803");
+  sg::ListOptions options;
+  options.values = false;
+  const auto history = c.saver->list({"t", "", std::nullopt}, options);  // newest first
+  REQUIRE(history.size() >= 4);
+  // The head: a fork copying the first turn's last checkpoint, written by no turn.
+  CHECK(history[0].metadata["source"] == "fork");
+  CHECK(history[0].metadata["copy_of"] == first.checkpoint_id);
+  CHECK_FALSE(history[0].metadata.contains("chatbot_turn"));
+  // Below it the failed turn (its input at least), then the first turn: each checkpoint of a
+  // turn names it, and the two turns have different ids.
+  std::map<std::string, int> turns;
+  for (std::size_t i = 1; i < history.size(); ++i) {
+    REQUIRE(history[i].metadata.contains("chatbot_turn"));
+    ++turns[history[i].metadata["chatbot_turn"].get<std::string>()];
+  }
+  CHECK(turns.size() == 2);
+  CHECK(texts(bot.thread("t")->messages) == std::vector<std::string>{"first", "one"});
 }
 
 TEST_CASE("chatbot: a cancelled turn leaves the thread as it was") {

@@ -383,6 +383,38 @@ TEST_CASE("chatbot http: requests on two sessions run in parallel") {
   CHECK(b.get().json()["response"] == "together");
 }
 
+TEST_CASE("chatbot http: reads answer while every turn worker is busy with a slow turn") {
+  sgtest::Gate gate;
+  // Turns wait at the gate (but the seed turn, which makes a session to read); reads must not.
+  auto model = std::make_shared<sg::ScriptedFakeChatModel>([&gate](const sg::Messages& messages) {
+    if (messages.back().text() != "seed") gate.arrive_and_wait();
+    return sg::AIMessage("reply to " + messages.back().text());
+  });
+  ServerOptions options;
+  options.threads = 2;  // two turn workers, both taken below
+  Served s(model, options);
+  REQUIRE(s.chat("one", "seed").status == 200);
+  auto first = std::async(std::launch::async, [&] { return s.chat("one", "slow"); });
+  auto second = std::async(std::launch::async, [&] { return s.chat("two", "slow"); });
+  REQUIRE(gate.wait_for_arrivals(2));  // both turns are in the model, holding both turn workers
+  const HttpResult threads = s.client->get("/threads");
+  const HttpResult history = s.client->get("/chat/one/history");  // the session of a running turn
+  const HttpResult missing = s.client->get("/chat/nobody/history");
+  // The reads answered while the turns still wait at the closed gate.
+  const bool turns_running = first.wait_for(std::chrono::seconds(0)) == std::future_status::timeout &&
+                             second.wait_for(std::chrono::seconds(0)) == std::future_status::timeout;
+  gate.open();
+  CHECK(turns_running);
+  CHECK(threads.status == 200);
+  CHECK(threads.json()["threads"].size() >= 1);
+  CHECK(history.status == 200);
+  REQUIRE(history.json()["messages"].size() >= 2);
+  CHECK(history.json()["messages"][0]["content"] == "seed");
+  CHECK(missing.status == 404);
+  CHECK(first.get().json()["response"] == "reply to slow");
+  CHECK(second.get().json()["response"] == "reply to slow");
+}
+
 TEST_CASE("chatbot http: stop() during a turn cancels it and the thread stays as before") {
   auto model = std::make_shared<sgtest::EndlessModel>();
   Served s(model);

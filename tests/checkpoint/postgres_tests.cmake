@@ -42,6 +42,7 @@ else()
 endif()
 
 set(SG_POSTGRES_CLUSTER_DIR "${CMAKE_CURRENT_BINARY_DIR}/postgres-cluster")
+set_property(GLOBAL PROPERTY SG_POSTGRES_CLUSTER_DIR "${SG_POSTGRES_CLUSTER_DIR}")  # for tests/chatbot
 add_test(NAME "checkpoint:postgres cluster start"
          COMMAND bash "${PROJECT_SOURCE_DIR}/cmake/postgres-fixture.sh" start "${SG_POSTGRES_CLUSTER_DIR}" ${_sg_pg_bindir})
 add_test(NAME "checkpoint:postgres cluster stop"

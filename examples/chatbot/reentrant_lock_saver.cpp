@@ -1,0 +1,103 @@
+#include "reentrant_lock_saver.hpp"
+
+#include <mutex>
+#include <set>
+#include <utility>
+
+#include "chatbot_error.hpp"
+
+namespace sg::chatbot {
+
+struct ReentrantLockSaver::Held {
+  std::mutex mutex;
+  std::set<std::string, std::less<>> threads;
+};
+
+/// The store's lock, registered as held until destroyed.
+class ReentrantLockSaver::Hold final : public sg::ThreadLock {
+ public:
+  Hold(std::shared_ptr<Held> held, std::string thread_id, std::unique_ptr<sg::ThreadLock> lock)
+      : held_(std::move(held)), thread_id_(std::move(thread_id)), lock_(std::move(lock)) {}
+  Hold(const Hold&) = delete;
+  Hold& operator=(const Hold&) = delete;
+  ~Hold() override {
+    std::lock_guard guard(held_->mutex);
+    held_->threads.erase(thread_id_);
+  }  // then lock_ releases the store's lock
+
+ private:
+  std::shared_ptr<Held> held_;
+  std::string thread_id_;
+  std::unique_ptr<sg::ThreadLock> lock_;
+};
+
+namespace {
+
+/// What lock_thread returns for a held thread: the holder keeps the store's lock.
+class HeldAlready final : public sg::ThreadLock {};
+
+}  // namespace
+
+ReentrantLockSaver::ReentrantLockSaver(std::shared_ptr<sg::BaseCheckpointSaver> store)
+    : store_(store ? std::move(store)
+                   : throw ChatbotError(ChatbotErrorId::bad_configuration, "a ReentrantLockSaver needs a checkpoint saver")),
+      held_(std::make_shared<Held>()) {}
+
+std::unique_ptr<sg::ThreadLock> ReentrantLockSaver::hold(std::string_view thread_id, std::chrono::milliseconds wait) {
+  auto lock = store_->lock_thread(thread_id, wait);
+  {
+    std::lock_guard guard(held_->mutex);
+    held_->threads.emplace(thread_id);
+  }
+  return std::make_unique<Hold>(held_, std::string(thread_id), std::move(lock));
+}
+
+std::unique_ptr<sg::ThreadLock> ReentrantLockSaver::do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) {
+  {
+    std::lock_guard guard(held_->mutex);
+    if (held_->threads.find(thread_id) != held_->threads.end()) return std::make_unique<HeldAlready>();
+  }
+  return store_->lock_thread(thread_id, wait);
+}
+
+std::optional<sg::CheckpointTuple> ReentrantLockSaver::do_get_tuple(const sg::CheckpointConfig& config) {
+  return store_->get_tuple(config);
+}
+
+std::vector<sg::CheckpointTuple> ReentrantLockSaver::do_list(const sg::CheckpointConfig& config, const sg::ListOptions& options) {
+  return store_->list(config, options);
+}
+
+void ReentrantLockSaver::do_put(const sg::SaverPut& put) {
+  store_->put(put.config, put.checkpoint, put.metadata, put.new_versions);
+}
+
+void ReentrantLockSaver::do_put_writes(const sg::SaverWrites& writes) {
+  store_->put_writes(writes.config, writes.writes, writes.task_id);
+}
+
+void ReentrantLockSaver::do_delete_thread(std::string_view thread_id) { store_->delete_thread(thread_id); }
+
+std::optional<std::string> ReentrantLockSaver::do_latest_checkpoint_id(const sg::CheckpointConfig& config) {
+  return store_->latest_checkpoint_id(config);
+}
+
+bool ReentrantLockSaver::do_in_process() const noexcept { return store_->in_process(); }
+
+std::vector<sg::ThreadInfo> ReentrantLockSaver::do_list_threads(const sg::ThreadListOptions& options) {
+  return store_->list_threads(options);
+}
+
+std::map<std::string, std::uint64_t> ReentrantLockSaver::do_checkpoint_bytes(const sg::CheckpointConfig& config) {
+  return store_->checkpoint_bytes(config);
+}
+
+sg::StorageStats ReentrantLockSaver::do_storage_stats() { return store_->storage_stats(); }
+
+std::size_t ReentrantLockSaver::do_prune(std::string_view thread_id, const sg::PruneOptions& rule) {
+  return store_->prune(thread_id, rule);
+}
+
+void ReentrantLockSaver::do_copy_thread(std::string_view from, std::string_view to) { store_->copy_thread(from, to); }
+
+}  // namespace sg::chatbot
