@@ -61,30 +61,21 @@ const Engine* xray_child(const Engine& e, const std::string& node, bool xray) {
   return idx ? e.nodes[*idx].subgraph.get() : nullptr;
 }
 
-/// Where an edge into node `node` of `e` lands when subgraphs are drawn inside their nodes: the
-/// node itself, or the first nodes of its subgraph (prefixed "node:"), recursively.
-void entries(const Engine& e, const std::string& prefix, const std::string& node, bool xray,
-             std::vector<std::string>& out) {
+/// Where an edge into (`into`) or out of node `node` of `e` attaches when subgraphs are drawn
+/// inside their nodes: the node itself, or the first nodes of its subgraph (those START leads
+/// to) for an edge into it, its last nodes (those leading to END) for an edge out, prefixed
+/// "node:", recursively.
+void attach_points(const Engine& e, const std::string& prefix, const std::string& node, bool xray, bool into,
+                   std::vector<std::string>& out) {
   const Engine* child = xray_child(e, node, xray);
   if (child == nullptr) {
     out.push_back(prefix + node);
     return;
   }
-  for (const auto& d : edges_of(*child))
-    if (d.from == START && d.to != END) entries(*child, prefix + node + ":", d.to, xray, out);
-}
-
-/// Where an edge out of `node` starts: the node, or its subgraph's last nodes (those with an
-/// edge to END), recursively.
-void exits(const Engine& e, const std::string& prefix, const std::string& node, bool xray,
-           std::vector<std::string>& out) {
-  const Engine* child = xray_child(e, node, xray);
-  if (child == nullptr) {
-    out.push_back(prefix + node);
-    return;
+  for (const auto& d : edges_of(*child)) {
+    if (into && d.from == START && d.to != END) attach_points(*child, prefix + node + ":", d.to, xray, into, out);
+    if (!into && d.to == END && d.from != START) attach_points(*child, prefix + node + ":", d.from, xray, into, out);
   }
-  for (const auto& d : edges_of(*child))
-    if (d.to == END && d.from != START) exits(*child, prefix + node + ":", d.from, xray, out);
 }
 
 void mermaid_graph(const Engine& e, const std::string& prefix, bool xray, std::ostream& o,
@@ -106,9 +97,9 @@ void mermaid_graph(const Engine& e, const std::string& prefix, bool xray, std::o
     if (!root && (d.from == START || d.to == END)) continue;
     std::vector<std::string> from, to;
     if (d.from == START) from.push_back(START);
-    else exits(e, prefix, d.from, xray, from);
+    else attach_points(e, prefix, d.from, xray, false, from);
     if (d.to == END) to.push_back(END);
-    else entries(e, prefix, d.to, xray, to);
+    else attach_points(e, prefix, d.to, xray, true, to);
     for (const auto& f : from)
       for (const auto& t : to) edges.push_back({f, t, d.label, d.conditional});
   }

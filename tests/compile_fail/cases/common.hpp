@@ -1,5 +1,6 @@
 #pragma once
-// The state every compile_fail case starts from: `count` and `log` are in the schema.
+// The state every compile_fail case starts from: `count` and `log` are in the schema; `Other` is
+// a second state type (for subgraph cases).
 
 #include <string>
 #include <vector>
@@ -20,4 +21,14 @@ template <>
 struct sg::state_schema<cf::S> {
   static constexpr auto fields = sg::fields(sg::field<&cf::S::count>("count", sg::add),
                                             sg::field<&cf::S::log>("log", sg::append));
+};
+
+namespace cf {
+struct Other {
+  int n = 0;
+};
+}  // namespace cf
+template <>
+struct sg::state_schema<cf::Other> {
+  static constexpr auto fields = sg::fields(sg::field<&cf::Other::n>("n"));
 };

@@ -2,16 +2,6 @@
 // Expected: static_assert "add_node: map_input's function must return sg::Update<C>"
 #include "common.hpp"
 
-namespace cf {
-struct Other {
-  int n = 0;
-};
-}  // namespace cf
-template <>
-struct sg::state_schema<cf::Other> {
-  static constexpr auto fields = sg::fields(sg::field<&cf::Other::n>("n"));
-};
-
 void bad() {
   sg::StateGraph<cf::Other> child;
   child.add_node("c", [](const cf::Other&) {});

@@ -2,16 +2,6 @@
 // Expected: static_assert "add_node: this subgraph's state type is not the graph's"
 #include "common.hpp"
 
-namespace cf {
-struct Other {
-  int n = 0;
-};
-}  // namespace cf
-template <>
-struct sg::state_schema<cf::Other> {
-  static constexpr auto fields = sg::fields(sg::field<&cf::Other::n>("n"));
-};
-
 void bad() {
   sg::StateGraph<cf::Other> child;
   child.add_node("c", [](const cf::Other&) {});
