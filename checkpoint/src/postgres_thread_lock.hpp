@@ -57,10 +57,29 @@ class PostgresThreadLock final : public ThreadLock {
     pool_->give_back(std::move(conn_));
   }
 
+  // A session advisory lock is released only by pg_advisory_unlock on its session (which only
+  // the destructor sends) or by the session's end, so "the session is alive" is "the lock is
+  // held": one `SELECT 1` on the lock's own connection answers it. (Reading pg_locks would say
+  // the same at a higher price: the view takes every lock-manager partition lock.) A failed
+  // round trip means the session is gone or unreachable; either way the lock cannot be trusted.
+  [[nodiscard]] bool is_held() const noexcept override {
+    const std::lock_guard lock(mutex_);
+    if (lost_) return false;
+    try {
+      pqxx::nontransaction tx(*conn_);
+      tx.exec("SELECT 1");
+    } catch (...) {
+      lost_ = true;
+    }
+    return !lost_;
+  }
+
  private:
   std::shared_ptr<LockConnections> pool_;
   std::unique_ptr<pqxx::connection> conn_;
   std::string key_;
+  mutable std::mutex mutex_;  // one thread at a time on conn_ (is_held may be called from any)
+  mutable bool lost_ = false;
 };
 
 /// Waits up to `wait` for the advisory lock of (schema, thread_id) (see PostgresSaver::lock_thread).

@@ -1,5 +1,7 @@
 #include "checkpoint_writer.hpp"
 
+#include "stategraph/checkpoint/error.hpp"
+
 namespace sg::detail {
 
 CheckpointWriter::~CheckpointWriter() {
@@ -10,21 +12,34 @@ CheckpointWriter::~CheckpointWriter() {
 void CheckpointWriter::put(CheckpointConfig config, Checkpoint checkpoint, CheckpointMetadata metadata,
                            ChannelVersions new_versions) {
   if (!background_) {
+    check_lock();
     saver_.put(config, checkpoint, metadata, new_versions);
     return;
   }
   submit([this, config = std::move(config), cp = std::move(checkpoint), md = std::move(metadata),
-          nv = std::move(new_versions)] { saver_.put(config, cp, md, nv); });
+          nv = std::move(new_versions)] {
+    check_lock();
+    saver_.put(config, cp, md, nv);
+  });
 }
 
 void CheckpointWriter::put_writes(CheckpointConfig config, std::vector<PendingWrite> writes, std::string task_id) {
   if (!background_) {
+    check_lock();
     saver_.put_writes(config, writes, task_id);
     return;
   }
   submit([this, config = std::move(config), w = std::move(writes), id = std::move(task_id)] {
+    check_lock();
     saver_.put_writes(config, w, id);
   });
+}
+
+void CheckpointWriter::check_lock() const {
+  if (lock_ != nullptr && !lock_->is_held())
+    throw SaverError(ErrorId::saver_lock_lost,
+                     "the run lost its thread lock (its session with the store ended, e.g. a Postgres restart); "
+                     "it stops writing so that it cannot fork the thread another run may now hold");
 }
 
 void CheckpointWriter::submit(std::function<void()> job) {

@@ -27,6 +27,12 @@ class CheckpointWriter {
   CheckpointWriter(const CheckpointWriter&) = delete;
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
 
+  /// The run's thread lock (the root run's for a subgraph), checked right before each put and
+  /// put_writes reaches the saver: a lost lock (ThreadLock::is_held false) fails the write with
+  /// SaverError [sg.saver.411] and stores nothing, so a run that lost its thread never forks it.
+  /// Null: no check. Set before the first write; `lock` must outlive the writer's writes.
+  void set_lock(const ThreadLock* lock) noexcept { lock_ = lock; }
+
   void put(CheckpointConfig config, Checkpoint checkpoint, CheckpointMetadata metadata,
            ChannelVersions new_versions);
   void put_writes(CheckpointConfig config, std::vector<PendingWrite> writes, std::string task_id);
@@ -47,10 +53,13 @@ class CheckpointWriter {
   static void drain(Queue& q, std::unique_lock<std::mutex>& lock);
   void submit(std::function<void()> job);
   void wait_stored(std::unique_lock<std::mutex>& lock);
+  /// @throws SaverError [sg.saver.411] when lock_ is set and no longer held.
+  void check_lock() const;
 
   BaseCheckpointSaver& saver_;
   bool background_;
   Executor& executor_;
+  const ThreadLock* lock_ = nullptr;
   std::shared_ptr<Queue> queue_ = std::make_shared<Queue>();
 };
 

@@ -85,6 +85,8 @@ class Loop {
     if (saver_ != nullptr) {
       // A subgraph runs under the lock of the run that started it (the thread's only writer).
       if (link_ == nullptr) thread_lock_ = saver_->lock_thread(config_.thread_id, config_.thread_lock_wait);
+      shared_.thread_lock = thread_lock_.get();
+      writer_->set_lock(shared_.root().thread_lock);  // each write first checks it is still held
       // A new input on a thread this graph ran last: reuse the state it kept, if the saver's
       // latest checkpoint is still the one it wrote.
       if (input.kind == RunInput::Kind::writes && !config_.checkpoint_id && e_.cache->enabled() && link_ == nullptr) {
@@ -286,6 +288,9 @@ class Loop {
         throw;
       } catch (const ConfigError&) {
         throw;  // a misuse (interrupt() without a checkpointer, sg.run.309), not the node failing
+      } catch (const SaverError& e) {
+        if (e.is(ErrorId::saver_lock_lost)) throw;  // a subgraph run saw the thread's lock lost
+        throw NodeError(e_.nodes[t.node].name, step_, *t.error_text);
       } catch (...) {
         throw NodeError(e_.nodes[t.node].name, step_, *t.error_text);
       }

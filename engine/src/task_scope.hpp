@@ -26,6 +26,8 @@ struct RunShared {
   RunShared* parent = nullptr;      ///< subgraph runs: the run of the task that started this one
   StreamModes forward;              ///< subgraph runs: modes passed up to the parent's stream
   BaseCheckpointSaver* saver = nullptr;  ///< the run's checkpointer (a subgraph's: its parent's)
+  /// The thread's lock, held by the top-level run (a subgraph's: null, it uses root()'s).
+  const ThreadLock* thread_lock = nullptr;
   /// metadata "parents" of the run's checkpoints: each ancestor namespace → its checkpoint id.
   nlohmann::json parents = nlohmann::json::object();
   /// The checkpoint the running superstep was planned from (what a subgraph records in parents).

@@ -1,7 +1,7 @@
 #include "reentrant_lock_saver.hpp"
 
 #include <mutex>
-#include <set>
+#include <map>
 #include <utility>
 
 #include "chatbot_error.hpp"
@@ -10,7 +10,8 @@ namespace sg::chatbot {
 
 struct ReentrantLockSaver::Held {
   std::mutex mutex;
-  std::set<std::string, std::less<>> threads;
+  /// Each held thread id → the store's lock that hold() took for it.
+  std::map<std::string, const sg::ThreadLock*, std::less<>> threads;
 };
 
 /// The store's lock, registered as held until destroyed.
@@ -24,6 +25,7 @@ class ReentrantLockSaver::Hold final : public sg::ThreadLock {
     std::lock_guard guard(held_->mutex);
     held_->threads.erase(thread_id_);
   }  // then lock_ releases the store's lock
+  [[nodiscard]] bool is_held() const noexcept override { return lock_->is_held(); }
 
  private:
   std::shared_ptr<Held> held_;
@@ -33,8 +35,16 @@ class ReentrantLockSaver::Hold final : public sg::ThreadLock {
 
 namespace {
 
-/// What lock_thread returns for a held thread: the holder keeps the store's lock.
-class HeldAlready final : public sg::ThreadLock {};
+/// What lock_thread returns for a held thread: the holder keeps the store's lock, which outlives
+/// this object (the engine is called only while the thread is held); is_held asks that lock.
+class HeldAlready final : public sg::ThreadLock {
+ public:
+  explicit HeldAlready(const sg::ThreadLock& lock) : lock_(lock) {}
+  [[nodiscard]] bool is_held() const noexcept override { return lock_.is_held(); }
+
+ private:
+  const sg::ThreadLock& lock_;
+};
 
 }  // namespace
 
@@ -47,7 +57,7 @@ std::unique_ptr<sg::ThreadLock> ReentrantLockSaver::hold(std::string_view thread
   auto lock = store_->lock_thread(thread_id, wait);
   {
     std::lock_guard guard(held_->mutex);
-    held_->threads.emplace(thread_id);
+    held_->threads.emplace(thread_id, lock.get());
   }
   return std::make_unique<Hold>(held_, std::string(thread_id), std::move(lock));
 }
@@ -55,7 +65,8 @@ std::unique_ptr<sg::ThreadLock> ReentrantLockSaver::hold(std::string_view thread
 std::unique_ptr<sg::ThreadLock> ReentrantLockSaver::do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) {
   {
     std::lock_guard guard(held_->mutex);
-    if (held_->threads.find(thread_id) != held_->threads.end()) return std::make_unique<HeldAlready>();
+    const auto held = held_->threads.find(thread_id);
+    if (held != held_->threads.end()) return std::make_unique<HeldAlready>(*held->second);
   }
   return store_->lock_thread(thread_id, wait);
 }

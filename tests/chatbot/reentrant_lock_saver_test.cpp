@@ -3,8 +3,10 @@
 // saver on the store (another process, here another SqliteSaver on the file) still waits.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include <stategraph/checkpoint/error.hpp>
@@ -30,7 +32,50 @@ std::string id_of(F&& f) {
   return "no error";
 }
 
+/// A store whose thread locks can be lost on demand (as a Postgres lock is with its session);
+/// only lock_thread is used.
+class LosableLockStore final : public sg::BaseCheckpointSaver {
+ public:
+  std::shared_ptr<std::atomic<bool>> lost = std::make_shared<std::atomic<bool>>(false);
+
+ private:
+  class Lock final : public sg::ThreadLock {
+   public:
+    explicit Lock(std::shared_ptr<std::atomic<bool>> lost) : lost_(std::move(lost)) {}
+    [[nodiscard]] bool is_held() const noexcept override { return !*lost_; }
+
+   private:
+    std::shared_ptr<std::atomic<bool>> lost_;
+  };
+  std::unique_ptr<sg::ThreadLock> do_lock_thread(std::string_view, std::chrono::milliseconds) override {
+    return std::make_unique<Lock>(lost);
+  }
+  [[noreturn]] static void unused() { throw std::logic_error("LosableLockStore: only lock_thread is used"); }
+  std::optional<sg::CheckpointTuple> do_get_tuple(const sg::CheckpointConfig&) override { unused(); }
+  std::vector<sg::CheckpointTuple> do_list(const sg::CheckpointConfig&, const sg::ListOptions&) override { unused(); }
+  void do_put(const sg::SaverPut&) override { unused(); }
+  void do_put_writes(const sg::SaverWrites&) override { unused(); }
+  void do_delete_thread(std::string_view) override { unused(); }
+  std::vector<sg::ThreadInfo> do_list_threads(const sg::ThreadListOptions&) override { unused(); }
+  std::map<std::string, std::uint64_t> do_checkpoint_bytes(const sg::CheckpointConfig&) override { unused(); }
+  sg::StorageStats do_storage_stats() override { unused(); }
+  std::size_t do_prune(std::string_view, const sg::PruneOptions&) override { unused(); }
+  void do_copy_thread(std::string_view, std::string_view) override { unused(); }
+};
+
 }  // namespace
+
+TEST_CASE("chatbot lock saver: the engine's lock of a held thread is lost when the store's lock is") {
+  auto store = std::make_shared<LosableLockStore>();
+  ReentrantLockSaver saver(store);
+  const auto held = saver.hold("t", kShort);
+  const auto engines = saver.lock_thread("t", kShort);  // granted at once: the holder's own call
+  CHECK(held->is_held());
+  CHECK(engines->is_held());
+  *store->lost = true;  // e.g. the Postgres session of the store's lock ended
+  CHECK_FALSE(held->is_held());
+  CHECK_FALSE(engines->is_held());  // so the engine fails the turn's next write (sg.saver.411)
+}
 
 TEST_CASE("chatbot lock saver: a held thread is granted to lock_thread through the saver, not to others") {
   sgtest::TempDir dir;

@@ -11,7 +11,7 @@ if(NOT TARGET sg_postgres)
   message(FATAL_ERROR "tests/checkpoint/postgres_tests.cmake needs the target sg_postgres (checkpoint/postgres.cmake)")
 endif()
 
-target_sources(test_checkpoint PRIVATE postgres_saver.cpp postgres_processes.cpp)
+target_sources(test_checkpoint PRIVATE postgres_saver.cpp postgres_processes.cpp postgres_lost_lock.cpp)
 target_link_libraries(test_checkpoint PRIVATE stategraph::postgres PkgConfig::PQXX)
 
 foreach(child lock crash)

@@ -264,3 +264,21 @@ SAVER_TEST("lock_thread hands the thread to a waiter when the holder releases it
   mine.reset();
   CHECK(fx.saver.lock_thread("t", 0ms) != nullptr);
 }
+
+SAVER_TEST("lock_thread gives a lock that says it is held while it lives") {
+  using namespace std::chrono_literals;
+  Fixture<F> fx;
+  auto lock = fx.saver.lock_thread("t", 0ms);
+  REQUIRE(lock != nullptr);
+  CHECK(lock->is_held());
+  CHECK(lock->is_held());  // asking changes nothing
+  // From several threads at once (a run's background writer asks from a worker).
+  std::atomic<int> held{0};
+  std::vector<std::thread> askers;
+  for (int i = 0; i < 4; ++i)
+    askers.emplace_back([&] {
+      for (int k = 0; k < 10; ++k) held += lock->is_held() ? 1 : 0;
+    });
+  for (auto& t : askers) t.join();
+  CHECK(held.load() == 40);
+}

@@ -94,6 +94,8 @@ struct PostgresSaverStats {
 ///  - [sg.saver.403] invalid arguments (see BaseCheckpointSaver), or copy_thread onto a thread
 ///    that exists.
 ///  - [sg.saver.404] lock_thread: the thread stayed busy for the whole wait.
+///  - [sg.saver.411] (thrown by the engine) a run's thread lock was lost with its session
+///    (ThreadLock::is_held false before one of the run's writes); the run stops writing.
 ///  - [sg.saver.405] the schema was written by a newer stategraph (its sg_migrations version is
 ///    higher than kSchemaVersion); upgrade stategraph, or use another schema.
 ///  - [sg.saver.406] the schema holds tables named like ours (sg_migrations, sg_checkpoints,
@@ -157,7 +159,10 @@ class PostgresSaver final : public BaseCheckpointSaver {
   /// excludes other threads and other processes using the same database and schema. Polls
   /// pg_try_advisory_lock until `wait` has passed (a zero wait tries once). The lock goes when
   /// the returned object is destroyed or its process dies. If its connection breaks while held,
-  /// the lock is lost (the server releases it). The lock key is a 64-bit hash of (schema,
+  /// the lock is lost (the server releases it): the lock's is_held() then returns false (it
+  /// sends `SELECT 1` on that connection: a live session still holds its session lock, since only
+  /// the destructor unlocks it), and the engine fails the run's next write with [sg.saver.411]
+  /// rather than write next to whoever took the thread since. The lock key is a 64-bit hash of (schema,
   /// thread_id): two threads whose hashes collide share one lock, so one may wait for the other.
   /// @throws SaverError [sg.saver.404] when the thread stays busy; SaverUnavailable (401).
   std::unique_ptr<ThreadLock> do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) override;

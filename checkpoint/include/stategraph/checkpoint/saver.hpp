@@ -109,6 +109,15 @@ struct PruneOptions {
 class ThreadLock {
  public:
   virtual ~ThreadLock() = default;
+
+  /// Whether the lock is still held. False once it was lost: a Postgres lock's session ended
+  /// (server restart, pg_terminate_backend, broken connection), so another run may hold the
+  /// thread now; the engine checks it right before each write of a run and fails with
+  /// [sg.saver.411]. Once false, stays false. The in-process and SQLite (flock) locks cannot be
+  /// lost while the object lives: true (the default).
+  /// Cost: memory and SQLite none; Postgres one round trip on the lock's own connection.
+  /// Thread-safety: may be called from any thread, concurrently; never throws.
+  [[nodiscard]] virtual bool is_held() const noexcept { return true; }
 };
 
 /// A put() after its checks (see CheckpointSaver::put), as CheckpointSaver::do_put receives it.
@@ -209,7 +218,12 @@ class CheckpointSaver {
 
   /// Waits up to `wait` for the exclusive right to run `thread_id` (across threads and, for the
   /// SQLite and Postgres savers, across processes) and returns it; the engine holds it for the
-  /// whole run, so two runs on one thread never fork its history.
+  /// whole run, so two runs on one thread never fork its history. A lock can be lost (Postgres:
+  /// its session ended): the engine asks ThreadLock::is_held right before each put and
+  /// put_writes of the run (and of its subgraph runs) and fails with [sg.saver.411] once it is
+  /// false. That check is not in the write's transaction (no fencing token): a lock lost after
+  /// the check, while that one write runs (with the saver's retries of it), is seen at the next
+  /// write, so at most that write can land beside a new holder's.
   /// @throws SaverError [sg.saver.404] "thread busy" when `wait` passes first.
   std::unique_ptr<ThreadLock> lock_thread(std::string_view thread_id, std::chrono::milliseconds wait);
 
