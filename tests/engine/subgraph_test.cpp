@@ -83,7 +83,6 @@ TEST_CASE("each parent invocation starts a per-invocation subgraph from the pare
 TEST_CASE("a graph invoked from a node runs as the task's subgraph under the parent's lock") {
   auto saver = memory();
   auto child = research();
-  std::string seen_ns;
   sg::StateGraph<Counter> g;
   g.add_node("call", [&](const Counter& s, sg::RunContext& ctx) {
     // The parent's thread_id: before subgraphs this waited for the parent's own lock (sg.saver.404).
@@ -102,7 +101,6 @@ TEST_CASE("a graph invoked from a node runs as the task's subgraph under the par
   auto ns = namespaces_of(*saver, "s3");
   REQUIRE(ns.size() == 2);
   CHECK(sg::format::parse_namespace(ns[1]).at(0).node == "call");
-  (void)seen_ns;
 }
 
 TEST_CASE("a graph invoked from a node on another thread_id is an independent run") {
@@ -208,7 +206,6 @@ TEST_CASE("interrupts in parallel subgraphs are resumed by id") {
   REQUIRE(first.interrupts.size() == 2);
   CHECK(first.interrupts[0].id != first.interrupts[1].id);
   std::map<std::string, nlohmann::json> answers;
-  std::map<std::string, std::string> by_id;
   for (const auto& i : first.interrupts) answers[i.id] = "answer-" + i.id.substr(0, 4);
   // Answer one: the other stays pending.
   auto one = app.invoke(sg::Command<Counter>{.resume_map = {*answers.begin()}}, test::thread("s7"));
@@ -306,7 +303,6 @@ TEST_CASE("a subgraph of another state type is added with map_input and map_outp
   CHECK(again.values.log == std::vector<std::string>{"about rust", "about go"});
   CHECK(again.values.value == 2);
   // Its namespace holds a Research state: the typed get_state of the parent refuses it.
-  auto state = app.get_state_history(test::thread("s9"));
   auto saver_ns = app.checkpointer()->list_threads({}).front().namespaces;
   REQUIRE(saver_ns.size() == 3);
   sg::RunConfig child_cfg = test::thread("s9");
