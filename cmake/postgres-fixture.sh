@@ -4,6 +4,9 @@
 #   cmake/postgres-fixture.sh start DIR [BINDIR]   initdb into DIR/data, start on 127.0.0.1 at a
 #                                                  free port, write the URI to DIR/uri, print it
 #   cmake/postgres-fixture.sh stop  DIR [BINDIR]   pg_ctl stop -m fast (a no-op when not running)
+#   cmake/postgres-fixture.sh restart DIR [BINDIR] pg_ctl restart -m fast on the same port, data
+#                                                  kept (every session ends: the tests of a
+#                                                  Postgres restart mid-turn)
 #
 # DIR is a directory in the build tree; everything the cluster writes stays under it: the data
 # directory, the Unix socket (DIR/sock), the server log (DIR/server.log) and DIR/uri, the file the
@@ -28,7 +31,7 @@ set -euo pipefail
 
 die() { echo "postgres-fixture: $*" >&2; exit 1; }
 
-[[ $# -ge 2 ]] || die "usage: $0 start|stop DIR [BINDIR]"
+[[ $# -ge 2 ]] || die "usage: $0 start|stop|restart DIR [BINDIR]"
 action=$1
 dir=$2
 bindir=${3:-}
@@ -142,5 +145,15 @@ EOF
     echo "postgres-fixture: cluster running in $data ($("$bindir/postgres" --version)), $uri"
     ;;
 
-  *) die "unknown action '$action' (start or stop)" ;;
+  restart)
+    [[ -f $dir/uri && -f $data/PG_VERSION ]] || die "no cluster to restart in $dir (start it first)"
+    uri=$(cat "$dir/uri")
+    port=${uri##*:}
+    port=${port%%/*}
+    "${run_as[@]}" "$bindir/pg_ctl" restart -D "$data" -l "$log" -m fast -w -t 60 -o "-p $port" >/dev/null 2>&1 ||
+      { tail -n 20 "$log" >&2 2>/dev/null || true; die "pg_ctl restart failed (server log above)"; }
+    echo "postgres-fixture: restarted the cluster in $data, $uri"
+    ;;
+
+  *) die "unknown action '$action' (start, stop or restart)" ;;
 esac

@@ -35,8 +35,8 @@ void CheckpointWriter::put_writes(CheckpointConfig config, std::vector<PendingWr
   });
 }
 
-void CheckpointWriter::check_lock() const {
-  if (lock_ != nullptr && !lock_->is_held())
+void require_held(const ThreadLock* lock) {
+  if (lock != nullptr && !lock->is_held())
     throw SaverError(ErrorId::saver_lock_lost,
                      "the run lost its thread lock (its session with the store ended, e.g. a Postgres restart); "
                      "it stops writing so that it cannot fork the thread another run may now hold");

@@ -18,6 +18,11 @@
 
 namespace sg::detail {
 
+/// Fails unless `lock` (null: no lock, nothing to check) is still held: called right before a
+/// write reaches the saver, by a run's CheckpointWriter and by update_state.
+/// @throws SaverError [sg.saver.411] when ThreadLock::is_held() is false.
+void require_held(const ThreadLock* lock);
+
 class CheckpointWriter {
  public:
   CheckpointWriter(BaseCheckpointSaver& saver, bool background, Executor& executor)
@@ -53,8 +58,7 @@ class CheckpointWriter {
   static void drain(Queue& q, std::unique_lock<std::mutex>& lock);
   void submit(std::function<void()> job);
   void wait_stored(std::unique_lock<std::mutex>& lock);
-  /// @throws SaverError [sg.saver.411] when lock_ is set and no longer held.
-  void check_lock() const;
+  void check_lock() const { require_held(lock_); }
 
   BaseCheckpointSaver& saver_;
   bool background_;

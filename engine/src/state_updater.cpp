@@ -13,6 +13,7 @@
 #include <functional>
 #include <utility>
 
+#include "checkpoint_writer.hpp"
 #include "engine_impl.hpp"
 #include "loop_state.hpp"
 #include "node_writers.hpp"
@@ -343,6 +344,7 @@ CheckpointConfig bulk_update_state(const Engine& root, const RunConfig& config,
   Updater updater(engine, *root.saver, config);
   updater.load(supersteps.front().front().as_node != AS_COPY);
   for (std::size_t i = 0; i < supersteps.size(); ++i) updater.perform(std::move(supersteps[i]), i == 0);
+  require_held(lock.get());  // a lost lock (its session ended) writes nothing next to its new holder
   updater.write();
   updater.keep_in_cache();
   return updater.result();

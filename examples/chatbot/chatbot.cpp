@@ -140,6 +140,39 @@ void Chatbot::roll_back(const std::string& thread_id, const std::string& turn) {
   if (!info.empty() && info.front().checkpoints == checkpoints.size()) saver_->delete_thread(thread_id);
 }
 
+std::string Chatbot::finished_head(const std::string& thread_id) {
+  std::lock_guard lock(mutexes_guard_);
+  const auto it = finished_heads_.find(thread_id);
+  return it == finished_heads_.end() ? std::string() : it->second;
+}
+
+void Chatbot::remember_finished(const std::string& thread_id, const std::string& checkpoint_id) {
+  std::lock_guard lock(mutexes_guard_);
+  if (finished_heads_.size() >= 4096) finished_heads_.clear();  // a cache: forgetting costs one read
+  finished_heads_[thread_id] = checkpoint_id;
+}
+
+bool Chatbot::recover_abandoned(const std::string& thread_id) {
+  sg::ListOptions newest;
+  newest.values = false;
+  newest.limit = 1;
+  const auto head = saver_->list({thread_id, "", std::nullopt}, newest);
+  if (head.empty() || !head.front().config.checkpoint_id) return false;
+  const std::string turn = turn_of(head.front().metadata);
+  if (turn.empty()) return false;  // an update, a copy (a rollback, an undo): not inside a turn
+  const std::string& id = *head.front().config.checkpoint_id;
+  if (finished_head(thread_id) == id) return false;  // this process saw that turn finish
+  // Whether the turn finished: its last checkpoint has nothing left to run.
+  const auto snapshot = app_.get_state(run_config(thread_id));
+  if (!snapshot || snapshot->next.empty()) {
+    remember_finished(thread_id, id);
+    return false;
+  }
+  // The thread is held, so the run that wrote this head is gone: roll its turn back.
+  roll_back(thread_id, turn);
+  return true;
+}
+
 TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, const TokenCallback& on_token,
                          const sg::CancellationToken& cancel, const std::optional<std::string>& language) {
   if (blank(text)) throw ChatbotError(ChatbotErrorId::empty_message, "the message is empty");
@@ -150,6 +183,9 @@ TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, 
   // (another server on the store) can come in between (the engine's own lock_thread calls are
   // granted to this hold; reentrant_lock_saver.hpp).
   const auto held = guard_saver([&] { return saver_->hold(thread_id, config_.thread_wait); });
+  // A turn whose process died (or whose rollback failed) left the head inside it: a human
+  // message with no reply. It was never acknowledged; undo it before this turn starts.
+  const bool recovered = guard_saver([&] { return recover_abandoned(thread_id); });
 
   sg::RunConfig cfg = run_config(thread_id);
   cfg.cancel = cancel;
@@ -181,6 +217,8 @@ TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, 
     out.reply = result.values.messages.empty() ? sg::Message{} : result.values.messages.back();
     out.turn_count = result.values.turns;
     if (result.config && result.config->checkpoint_id) out.checkpoint_id = *result.config->checkpoint_id;
+    out.recovered = recovered;
+    if (!out.checkpoint_id.empty()) remember_finished(thread_id, out.checkpoint_id);
     return out;
   } catch (const std::exception& e) {
     // Leave the thread as it was before this turn (if the turn got as far as saving anything).

@@ -18,6 +18,11 @@
 /// another writer's work is on top, and stays), and a thread is deleted (the failed turn was its
 /// first) only when every checkpoint it holds is the failed turn's.
 ///
+/// A turn that could not roll back — its process was killed, its store went away mid-turn —
+/// leaves the head inside it (a human message with no reply). The next turn on the thread, on
+/// any process, finds it under the lock (a head of a turn with tasks left to run: since the
+/// lock is free, its run is gone) and rolls it back the same way before it starts.
+///
 /// Thread-safety: every member is thread-safe. Turns on different threads run in parallel; turns
 /// (and undo/clear/erase) on one thread are serialised, in this process by a per-thread mutex
 /// and across processes (several servers on one store) by the saver's thread lock, so none is
@@ -58,6 +63,9 @@ struct TurnResult {
   sg::Message reply;          ///< the model's ai message, as saved
   std::int64_t turn_count = 0;  ///< completed turns of the thread, this one included
   std::string checkpoint_id;  ///< the thread's head after the turn
+  /// An abandoned turn (its process died mid-turn, or its rollback failed) was at the thread's
+  /// head and was rolled back before this turn ran.
+  bool recovered = false;
 };
 
 /// What a thread holds now (the state of its latest checkpoint).
@@ -88,7 +96,8 @@ class Chatbot {
 
   /// One turn: appends `text` as a human message to `thread_id` (created when new), runs the
   /// graph and returns the reply; `on_token` gets its text as it streams. `language`, when set,
-  /// is stored in the thread's state and stays until changed.
+  /// is stored in the thread's state and stays until changed. A turn that a dead process left
+  /// unfinished at the thread's head is rolled back first (TurnResult::recovered).
   /// @throws ChatbotError 801 (empty text), 803 (the model failed; the thread is as before),
   ///         804 (cancelled through `cancel`; the thread is as before), 806 (thread busy past
   ///         ChatbotConfig::thread_wait), 810 (the saver failed).
@@ -131,12 +140,21 @@ class Chatbot {
   /// Undoes the failed turn `turn` (the thread held); see the file comment.
   void roll_back(const std::string& thread_id, const std::string& turn);
   void clear_locked(const std::string& thread_id);
+  /// With the thread held: when its head is inside a turn that did not finish (a checkpoint of
+  /// a turn with tasks left to run), that turn's run is gone — it was never acknowledged — and
+  /// it is rolled back. Returns whether it was. Costs one values-free list, plus one get_state
+  /// when the head is not the one this process last saw a turn finish at.
+  bool recover_abandoned(const std::string& thread_id);
+  /// The head this process last saw a turn on `thread_id` finish at ("" when none).
+  std::string finished_head(const std::string& thread_id);
+  void remember_finished(const std::string& thread_id, const std::string& checkpoint_id);
 
   ChatbotConfig config_;
   std::shared_ptr<ReentrantLockSaver> saver_;  // config_.saver, with locks held across a turn
   sg::CompiledGraph<ChatState> app_;
   std::mutex mutexes_guard_;
   std::map<std::string, std::weak_ptr<std::mutex>, std::less<>> mutexes_;
+  std::map<std::string, std::string, std::less<>> finished_heads_;  // thread → checkpoint id (guarded as mutexes_)
 };
 
 }  // namespace sg::chatbot

@@ -103,6 +103,14 @@ int ServerProcess::stop() {
   return status_;
 }
 
+void ServerProcess::kill() {
+  if (pid_ < 0) return;
+  ::kill(pid_, SIGKILL);
+  reap(pid_, std::chrono::seconds(10), status_);
+  status_ = -1;
+  pid_ = -1;
+}
+
 std::string ServerProcess::log() const {
   std::ifstream in(log_);
   std::stringstream s;

@@ -2,8 +2,8 @@
 // sgtest::ServerProcess — a real `sg-chatbot serve` process for the tests that need several
 // servers on one store: started on 127.0.0.1 with --port 0 (the port is read back from its
 // "serving on http://HOST:PORT/" line), its stdout and stderr in a log file, stopped with
-// SIGTERM. The environment it gets has no OPENAI_API_KEY or OPENAI_BASE_URL, so only the flags
-// choose its model.
+// SIGTERM (or killed with SIGKILL, as a crash). The environment it gets has no OPENAI_API_KEY
+// or OPENAI_BASE_URL, so only the flags choose its model.
 //
 // Thread-safety: one owner thread; url() from any thread once constructed.
 
@@ -30,6 +30,8 @@ class ServerProcess {
   /// SIGTERM, then waits for the exit (SIGKILL after 10 s). Returns the exit status (-1 when it
   /// was killed by a signal). Idempotent.
   int stop();
+  /// SIGKILL (no cleanup of any kind: a crash), then waits for the exit. Idempotent.
+  void kill();
   /// The log so far.
   [[nodiscard]] std::string log() const;
 

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "http_client.hpp"
-#include "postgres_factory.hpp"  // tests/checkpoint: the Postgres test cluster
 #include "server_process.hpp"
+#include "servers_common.hpp"
 #include "temp_dir.hpp"
 #include "test_server.hpp"      // tests/nodes: the scripted OpenAI endpoint
 
@@ -43,34 +43,6 @@ const char* name(Failure f) {
   }
   return "?";
 }
-
-/// A database of its own on the Postgres test cluster, dropped at the end.
-class PostgresDatabase {
- public:
-  PostgresDatabase() : name_(sgtest::unique_schema("chatbot")) {
-    sgtest::postgres_exec("CREATE DATABASE " + name_);
-    // The cluster's URI with this database instead of its own.
-    const std::string base = sgtest::postgres_uri();
-    const auto authority = base.find("://");
-    const auto path = base.find('/', authority == std::string::npos ? 0 : authority + 3);
-    const auto query = base.find('?', path);
-    uri_ = base.substr(0, path) + "/" + name_ + (query == std::string::npos ? "" : base.substr(query));
-  }
-  ~PostgresDatabase() {
-    try {
-      sgtest::postgres_exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-    } catch (const std::exception& e) {
-      std::cerr << "chatbot servers: could not drop database " << name_ << ": " << e.what() << '\n';
-    }
-  }
-  PostgresDatabase(const PostgresDatabase&) = delete;
-  PostgresDatabase& operator=(const PostgresDatabase&) = delete;
-  [[nodiscard]] const std::string& uri() const { return uri_; }
-
- private:
-  std::string name_;
-  std::string uri_;
-};
 
 json chunk(const json& delta, const json& finish_reason = nullptr) {
   return {{"id", "chatcmpl-test"},
@@ -175,22 +147,6 @@ void race_round(Servers& s, Failure failure, const std::string& thread, int i, i
   if (a == expected) ++tally.a_failed;
 }
 
-std::string joined(const std::vector<std::string>& texts) {
-  std::string out;
-  for (const auto& t : texts) out += (out.empty() ? "[" : " | ") + t;
-  return out + "]";
-}
-
-/// The texts of a thread's messages, read from `url`.
-std::vector<std::string> history(const std::string& url, const std::string& thread) {
-  const HttpResult r = HttpClient(url).get("/chat/" + thread + "/history");
-  if (r.status != 200) return {"<status " + std::to_string(r.status) + ">"};
-  const json body = r.json();
-  std::vector<std::string> out;
-  for (const auto& m : body["messages"]) out.push_back(m["content"].get<std::string>());
-  return out;
-}
-
 /// 100 rounds of `failure` on `checkpoints`; then every thread holds exactly the seed (when it
 /// has one) and B's acknowledged turns, in order.
 void race(const std::string& store, const std::string& checkpoints, const sgtest::TempDir& dir, Failure failure) {
@@ -221,9 +177,9 @@ void race(const std::string& store, const std::string& checkpoints, const sgtest
     std::vector<std::string> expected = seed;
     for (const auto& t : tally.acknowledged)
       if (t.thread == thread) expected.insert(expected.end(), {t.message, t.reply});
-    const auto got = history(s.b.url(), thread);
+    const auto got = sgtest::history_texts(s.b.url(), thread);
     CAPTURE(thread);
-    CHECK_MESSAGE(got == expected, "history: " << joined(got) << "\nexpected: " << joined(expected));
+    CHECK_MESSAGE(got == expected, "history: " << sgtest::joined(got) << "\nexpected: " << sgtest::joined(expected));
     for (const auto& t : tally.acknowledged)
       if (t.thread == thread && std::find(got.begin(), got.end(), t.message) == got.end()) ++lost;
   }
@@ -245,7 +201,7 @@ void race_on_sqlite(Failure failure) {
 
 void race_on_postgres(Failure failure) {
   sgtest::TempDir dir;
-  PostgresDatabase database;
+  sgtest::PostgresDatabase database;
   race("Postgres", database.uri(), dir, failure);
 }
 

@@ -196,7 +196,8 @@ class CompiledGraph {
   ///         not found); InvalidUpdate sg.update.207 (as_node is not a node), 208 (as_node
   ///         ambiguous), 209 (values where none are allowed or missing, __copy__ on a thread
   ///         without checkpoints), 201/202/205 (the reducers reject the values), 203/204 (a
-  ///         router's answer); SaverError (sg.saver.404 thread busy, I/O). The checkpoints are
+  ///         router's answer); SaverError (sg.saver.404 thread busy, 411 the lock was lost
+  ///         before the write — e.g. its Postgres session ended —, I/O). The checkpoints are
   ///         written once every superstep has been computed, so an invalid update saves
   ///         nothing (a saver failing midway keeps what it stored before).
   /// Thread-safety: thread-safe; do not call it from a node of a run on the same thread_id (the
