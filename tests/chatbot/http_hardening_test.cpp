@@ -140,7 +140,7 @@ TEST_CASE("chatbot http hardening: the Host must name this server, against DNS r
   }
 }
 
-TEST_CASE("chatbot http hardening: a 500 says only \"internal error\"; the detail goes to the server log") {
+TEST_CASE("chatbot http hardening: a 500 says only \"internal error\" and the detail goes to the server log") {
   // The store fails with a message that holds a path and SQL, as SQLite's and Postgres's do.
   const std::string detail = "near \"SELEC\": syntax error in SELEC thread_id FROM checkpoints (/srv/secret/chat.db)";
   std::shared_ptr<sgtest::FaultySaver> faulty;
