@@ -23,10 +23,13 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-/// `s` quoted for a message, cut to a readable length (it is a client's text).
+/// A client's header quoted for a message: cut to a readable length, and every byte that is not
+/// printable ASCII shown as '?' (the message must be valid UTF-8).
 std::string quoted(std::string_view s) {
   constexpr std::size_t kMax = 120;
-  return "\"" + std::string(s.substr(0, kMax)) + (s.size() > kMax ? "...\"" : "\"");
+  std::string out = "\"";
+  for (const char c : s.substr(0, kMax)) out += c >= ' ' && c <= '~' ? c : '?';
+  return out + (s.size() > kMax ? "...\"" : "\"");
 }
 
 /// An IP address, when `host` (without brackets) is one; IPv4-mapped IPv6 as IPv4.
@@ -56,7 +59,7 @@ bool is_loopback(const std::string& normalised) {
 std::string normalise_host(std::string_view host) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   if (const auto address = address_of(host)) return address->to_string();
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  while (!host.empty() && host.back() == '.') host.remove_suffix(1);
   return lower(host);
 }
 
@@ -83,6 +86,7 @@ std::optional<Authority> parse_authority(std::string_view text) {
   }
   Authority out;
   out.host = normalise_host(host);
+  if (out.host.empty()) return std::nullopt;  // "."
   if (!port.empty()) {
     unsigned value = 0;
     const auto parsed = std::from_chars(port.data(), port.data() + port.size(), value);
@@ -114,9 +118,8 @@ void RequestGuard::check(std::string_view host, std::string_view origin, std::st
   const bool same = origin.size() > scheme.size() && lower(origin.substr(0, scheme.size())) == scheme &&
                     parse_authority(origin.substr(scheme.size())) == authority;
   if (!same)
-    throw ChatbotError(ChatbotErrorId::cross_origin, "Origin " + quoted(origin) + " is not this server's origin (http://" +
-                                                         std::string(host.substr(0, 120)) +
-                                                         "): requests from other sites' pages are refused");
+    throw ChatbotError(ChatbotErrorId::cross_origin, "Origin " + quoted(origin) + " is not this server's origin (http:// and Host " +
+                                                         quoted(host) + "): requests from other sites' pages are refused");
 }
 
 void check_json_content_type(std::string_view content_type) {

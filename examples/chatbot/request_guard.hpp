@@ -28,8 +28,8 @@
 
 namespace sg::chatbot {
 
-/// The host and port of a Host header or an origin, normalised: a name in lower case without a
-/// trailing dot; an IP address in its canonical text without brackets (an IPv4-mapped IPv6
+/// The host and port of a Host header or an origin, normalised: a name in lower case without
+/// trailing dots; an IP address in its canonical text without brackets (an IPv4-mapped IPv6
 /// address as IPv4).
 struct Authority {
   std::string host;

@@ -207,7 +207,7 @@ TEST_CASE("chatbot http parsers: parse_authority reads Host headers and origins"
   CHECK(parse_authority("[0:0:0:0:0:0:0:1]") == Authority{"::1", 80});
   CHECK(parse_authority("[::ffff:192.168.1.5]:1") == Authority{"192.168.1.5", 1});
   CHECK(parse_authority("chat.example.lan:") == Authority{"chat.example.lan", 80});
-  for (const char* bad : {"", ":80", "::1", "[::1", "[::1]x", "[127.0.0.1]", "a:b", "a:65536", "a:-1", "a:1:2", "a b",
+  for (const char* bad : {"", ":80", ".", "..:80", "::1", "[::1", "[::1]x", "[127.0.0.1]", "a:b", "a:65536", "a:-1", "a:1:2", "a b",
                           "user@host", "host/path", "host%2f", "[::1]:80:80"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_authority(bad));
