@@ -176,6 +176,7 @@ bool Chatbot::recover_abandoned(const std::string& thread_id) {
 TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, const TokenCallback& on_token,
                          const sg::CancellationToken& cancel, const std::optional<std::string>& language) {
   if (blank(text)) throw ChatbotError(ChatbotErrorId::empty_message, "the message is empty");
+  check_prompt_budget(text, language, config_.graph);  // 817, before anything is stored
   if (thread_id.empty()) throw ChatbotError(ChatbotErrorId::bad_request, "the thread id is empty");
   const auto mutex = thread_mutex(thread_id);
   std::lock_guard turn_lock(*mutex);

@@ -98,7 +98,8 @@ class Chatbot {
   /// graph and returns the reply; `on_token` gets its text as it streams. `language`, when set,
   /// is stored in the thread's state and stays until changed. A turn that a dead process left
   /// unfinished at the thread's head is rolled back first (TurnResult::recovered).
-  /// @throws ChatbotError 801 (empty text), 803 (the model failed; the thread is as before),
+  /// @throws ChatbotError 801 (empty text), 817 (text over the prompt budget, check_prompt_budget;
+  ///         nothing stored), 803 (the model failed; the thread is as before),
   ///         804 (cancelled through `cancel`; the thread is as before), 806 (thread busy past
   ///         ChatbotConfig::thread_wait), 810 (the saver failed).
   TurnResult send(const std::string& thread_id, const std::string& text, const TokenCallback& on_token = {},

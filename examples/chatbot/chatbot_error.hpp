@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// sg-chatbot's errors. Every one carries a stable id (sg.chatbot.8xx), printed by the REPL and
-/// returned by the HTTP server as `{"error": {"id", "message"}}` with the table's HTTP status.
+/// returned by the HTTP server as `{"error": {"id", "message"}}` with the table's HTTP status
+/// (a 500's message is generic there; its detail goes to the server log, see http_routes.hpp).
 /// The ids are data, as the library's are (stategraph/checkpoint/error_id.hpp): ChatbotErrorId
 /// names one in code, kChatbotErrorTable gives its text, HTTP status and meaning, and README.md's
 /// sg-chatbot error table is checked against it (tests/chatbot/chatbot_test.cpp). They are an
@@ -31,6 +32,10 @@ enum class ChatbotErrorId : int {
   no_such_route = 811,
   internal_error = 812,
   stopping = 813,
+  unsupported_media_type = 814,
+  cross_origin = 815,
+  host_not_allowed = 816,
+  message_too_long = 817,
 };
 
 /// One row of sg-chatbot's error table.
@@ -54,10 +59,18 @@ inline constexpr ChatbotErrorInfo kChatbotErrorTable[] = {
     {ChatbotErrorId::bad_request, "sg.chatbot.807", 400, "a malformed request (HTTP: bad JSON, missing or mistyped field)"},
     {ChatbotErrorId::body_too_large, "sg.chatbot.808", 413, "the request body (or head) is too large"},
     {ChatbotErrorId::unauthorized, "sg.chatbot.809", 401, "missing or wrong bearer token"},
-    {ChatbotErrorId::store_failed, "sg.chatbot.810", 500, "the checkpoint store failed (the saver's sg.saver.4xx message follows)"},
+    {ChatbotErrorId::store_failed, "sg.chatbot.810", 500, "the checkpoint store failed (the saver's sg.saver.4xx message follows; HTTP: in the server log only)"},
     {ChatbotErrorId::no_such_route, "sg.chatbot.811", 404, "HTTP: no such route, or the method is not allowed on it (405)"},
-    {ChatbotErrorId::internal_error, "sg.chatbot.812", 500, "HTTP: an unexpected server error (a bug: the message says where)"},
+    {ChatbotErrorId::internal_error, "sg.chatbot.812", 500, "HTTP: an unexpected server error (a bug: the server log says where)"},
     {ChatbotErrorId::stopping, "sg.chatbot.813", 503, "HTTP: the server is stopping"},
+    {ChatbotErrorId::unsupported_media_type, "sg.chatbot.814", 415,
+     "HTTP: a request body that is not declared as JSON (Content-Type: application/json; a charset parameter is allowed)"},
+    {ChatbotErrorId::cross_origin, "sg.chatbot.815", 403,
+     "HTTP: the Origin header names another site than this server (a cross-site request)"},
+    {ChatbotErrorId::host_not_allowed, "sg.chatbot.816", 403,
+     "HTTP: the Host header is not a loopback name, an --allow-host name or the server's own address (DNS rebinding)"},
+    {ChatbotErrorId::message_too_long, "sg.chatbot.817", 400,
+     "the message alone is over the prompt budget (--max-tokens; memory trim or summary), so the model would never see it; nothing is stored (400 as OpenAI's context_length_exceeded; 413 stays the --max-body limit)"},
 };
 
 /// The row of `id`.
@@ -77,7 +90,7 @@ constexpr bool chatbot_error_table_is_consistent() {
       return false;
     previous = n;
   }
-  return previous == static_cast<int>(ChatbotErrorId::stopping);
+  return previous == static_cast<int>(ChatbotErrorId::message_too_long);
 }
 static_assert(chatbot_error_table_is_consistent(), "kChatbotErrorTable: rows and ChatbotErrorId disagree");
 }  // namespace detail

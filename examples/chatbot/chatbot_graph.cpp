@@ -10,6 +10,8 @@
 #include <stategraph/state_graph.hpp>
 #include <stategraph/update.hpp>
 
+#include "chatbot_error.hpp"
+
 namespace sg::chatbot {
 
 MemoryStrategy parse_memory_strategy(const std::string& name) {
@@ -64,6 +66,24 @@ sg::Messages model_input(const ChatState& state, const ChatbotGraphOptions& opti
     input = sg::trim_messages(input, trim);
   }
   return input;
+}
+
+void check_prompt_budget(const std::string& text, const std::optional<std::string>& language,
+                         const ChatbotGraphOptions& options) {
+  if (options.memory == MemoryStrategy::buffer) return;  // no budget: every message is sent
+  ChatState lone;
+  lone.messages.push_back(sg::HumanMessage(text));
+  if (language && !language->empty()) lone.language = *language;
+  ChatbotGraphOptions whole = options;
+  whole.memory = MemoryStrategy::buffer;
+  const sg::Messages prompt = model_input(lone, whole);
+  const int tokens = sg::count_tokens_approximately(prompt);
+  if (tokens <= options.max_tokens) return;
+  throw ChatbotError(ChatbotErrorId::message_too_long,
+                     "the message is too long: with the system prompt it counts about " + std::to_string(tokens) +
+                         " tokens (the message alone " + std::to_string(sg::count_tokens_approximately(prompt.back())) +
+                         "), over the prompt budget of " + std::to_string(options.max_tokens) +
+                         " (--max-tokens), so the model would never see it; shorten it or raise --max-tokens");
 }
 
 sg::CompiledGraph<ChatState> build_chatbot_graph(std::shared_ptr<const sg::ChatModel> model,

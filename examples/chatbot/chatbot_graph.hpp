@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <stategraph/checkpoint/saver.hpp>
@@ -72,5 +73,14 @@ sg::CompiledGraph<ChatState> build_chatbot_graph(std::shared_ptr<const sg::ChatM
 /// The messages the model node sends for `state` (the prompt with the memory strategy applied);
 /// exposed for tests and for `/history --prompt`.
 sg::Messages model_input(const ChatState& state, const ChatbotGraphOptions& options);
+
+/// Refuses a message that no prompt can carry: with memory trim or summary, when the system
+/// prompt (its {language} filled with `language`, else ChatState's default) and `text` alone
+/// count more than options.max_tokens (sg::count_tokens_approximately) — trim would drop the
+/// message from every prompt. Exact for trim on a thread whose language is `language` (another
+/// stored language may shift the count by a token or two). Reentrant.
+/// @throws ChatbotError [sg.chatbot.817] with both counts.
+void check_prompt_budget(const std::string& text, const std::optional<std::string>& language,
+                         const ChatbotGraphOptions& options);
 
 }  // namespace sg::chatbot

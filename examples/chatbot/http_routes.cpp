@@ -40,12 +40,20 @@ ApiResponse answering(bool openai, F&& f) noexcept {
   }
 }
 
-std::string random_thread_id() {
+/// `digits` random hex digits.
+std::string random_hex(int digits) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   static constexpr char hex[] = "0123456789abcdef";
-  std::string id = "thread-";
-  for (int i = 0; i < 16; ++i) id += hex[random() & 0xFU];
-  return id;
+  std::string out;
+  for (int i = 0; i < digits; ++i) out += hex[random() & 0xFU];
+  return out;
+}
+
+std::string random_thread_id() { return "thread-" + random_hex(16); }
+
+/// A body on a JSON route must say it is JSON (request_guard.hpp: no cross-site form posts).
+void require_json_body(const ApiRequest& request) {
+  if (!request.body.empty()) check_json_content_type(request.content_type);
 }
 
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
@@ -98,11 +106,22 @@ ApiResponse error_response(ChatbotErrorId id, std::string_view message, bool ope
 
 ApiResponse error_response(std::string_view id, std::string_view message, bool openai) {
   const unsigned status = http_status(id);
-  if (openai) return json_response(openai_error_json(id, message, status), status);
-  return json_response({{"error", {{"id", id}, {"message", message}}}}, status);
+  std::string log;
+  std::string generic;
+  if (status == 500) {  // the detail is for the operator only
+    const std::string ref = random_hex(8);
+    log = "[" + std::string(id) + "] ref " + ref + ": " + std::string(message);
+    generic = "internal error; see the server log (" + std::string(id) + ", ref " + ref + ")";
+    message = generic;
+  }
+  ApiResponse r = openai ? json_response(openai_error_json(id, message, status), status)
+                         : json_response({{"error", {{"id", id}, {"message", message}}}}, status);
+  r.log = std::move(log);
+  return r;
 }
 
-ApiRoutes::ApiRoutes(Chatbot& bot, std::string token) : bot_(&bot), token_(std::move(token)) {}
+ApiRoutes::ApiRoutes(Chatbot& bot, std::string token, const std::vector<std::string>& allowed_hosts)
+    : bot_(&bot), token_(std::move(token)), guard_(allowed_hosts) {}
 
 bool ApiRoutes::authorized(std::string_view authorization) const noexcept {
   if (token_.empty()) return true;
@@ -119,6 +138,7 @@ std::variant<ApiResponse, ApiCall> ApiRoutes::route(const ApiRequest& request) c
   const std::string_view path = path_of(request.target);
   const std::string_view method = request.method;
   try {
+    guard_.check(request.host, request.origin, request.local_address);
     if (path == "/" || path == "/index.html") {
       if (method != "GET") return method_not_allowed("GET");
       ApiResponse page;
@@ -142,6 +162,7 @@ std::variant<ApiResponse, ApiCall> ApiRoutes::route(const ApiRequest& request) c
     }
     if (path == "/chat" || path == "/chat/stream") {
       if (method != "POST") return method_not_allowed("POST");
+      require_json_body(request);
       return chat(request.body, path == "/chat/stream");
     }
     if (path == "/threads") {
@@ -150,6 +171,7 @@ std::variant<ApiResponse, ApiCall> ApiRoutes::route(const ApiRequest& request) c
     }
     if (path == "/v1/chat/completions") {
       if (method != "POST") return method_not_allowed("POST");
+      require_json_body(request);
       return completions(request);
     }
     if (path == "/v1/models") {

@@ -19,6 +19,7 @@
 
 #include "chatbot.hpp"
 #include "chatbot_error.hpp"
+#include "request_guard.hpp"
 #include "sse_writer.hpp"
 
 namespace sg::chatbot {
@@ -32,6 +33,10 @@ struct ApiRequest {
   std::string_view body;
   std::string_view authorization;   ///< the Authorization header ("" when absent)
   std::string_view thread_header;   ///< the X-Thread-Id header ("" when absent)
+  std::string_view host;            ///< the Host header ("" when absent)
+  std::string_view origin;          ///< the Origin header ("" when absent)
+  std::string_view content_type;    ///< the Content-Type header ("" when absent)
+  std::string_view local_address;   ///< the server address the client connected to ("" when unknown)
 };
 
 /// A complete response.
@@ -40,6 +45,9 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   HttpHeaders headers;  ///< extra headers (Allow, WWW-Authenticate, X-Thread-Id, ...)
+  /// For the server log only, never sent: the detail of a 500 whose body says only "internal
+  /// error" (see error_response); "" otherwise.
+  std::string log;
 };
 
 /// Work for a worker thread: a turn, a history read, a delete.
@@ -64,7 +72,10 @@ struct ApiCall {
 unsigned http_status(std::string_view error_id);
 
 /// `{"error": {"id", "message"}}` with the id's status; with `openai`, OpenAI's error object
-/// (openai_error_json), which also carries the id.
+/// (openai_error_json), which also carries the id. A 500 (a store failure, a bug) is the
+/// server's problem and its message may hold paths, SQL or connection details: the body then
+/// says only "internal error; see the server log (<id>, ref <8 hex digits>)" and `log` holds
+/// "[<id>] ref <same>: <message>" for the server to log. Reentrant.
 ApiResponse error_response(std::string_view id, std::string_view message, bool openai = false);
 /// The same for one of sg-chatbot's own ids.
 ApiResponse error_response(ChatbotErrorId id, std::string_view message, bool openai = false);
@@ -73,9 +84,14 @@ class ApiRoutes {
  public:
   /// @param bot must outlive the routes and the calls they return.
   /// @param token when not empty, every route but the page needs "Authorization: Bearer <token>".
-  ApiRoutes(Chatbot& bot, std::string token);
+  /// @param allowed_hosts Host names accepted besides the loopback ones and the address the
+  ///        client connected to (RequestGuard).
+  ApiRoutes(Chatbot& bot, std::string token, const std::vector<std::string>& allowed_hosts = {});
 
-  /// The answer to `request`, or the call that will produce it.
+  /// The answer to `request`, or the call that will produce it. Every request first passes the
+  /// RequestGuard (Host 403 sg.chatbot.816, Origin 403 sg.chatbot.815; request_guard.hpp); a
+  /// body on a JSON route (POST /chat, /chat/stream, /v1/chat/completions) needs Content-Type
+  /// application/json (415 sg.chatbot.814).
   [[nodiscard]] std::variant<ApiResponse, ApiCall> route(const ApiRequest& request) const;
 
  private:
@@ -89,6 +105,7 @@ class ApiRoutes {
 
   Chatbot* bot_;
   std::string token_;
+  RequestGuard guard_;
 };
 
 }  // namespace sg::chatbot

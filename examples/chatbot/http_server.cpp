@@ -178,9 +178,29 @@ class CancelRegistry {
 /// One accepted connection. Its socket's executor is the connection's strand: the connection's
 /// coroutine and the writes of a streaming call (SocketStream) run on it, one at a time.
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {
+    beast::error_code ec;
+    const auto local = stream.socket().local_endpoint(ec);
+    if (!ec) local_address = local.address().to_string();
+  }
   beast::tcp_stream stream;
+  std::string local_address;  ///< the server address the client connected to ("" when unknown)
 };
+
+/// The Host names a server accepts besides the loopback ones and the address a client reached:
+/// --allow-host, and the --host it was given unless that is a wildcard address.
+std::vector<std::string> allowed_hosts(const ServerOptions& options) {
+  std::vector<std::string> out = options.allowed_hosts;
+  beast::error_code ec;
+  const auto address = net::ip::make_address(options.host, ec);
+  if (ec || !address.is_unspecified()) out.push_back(options.host);
+  return out;
+}
+
+/// A parse error of the request itself (a bad chunk, a message cut short), not of the socket.
+bool malformed_request(const beast::error_code& ec) {
+  return ec.category() == beast::error_code(http::error::bad_chunk).category() && ec != http::error::end_of_stream;
+}
 
 /// The body of a streamed response, written from a worker thread (see the file comment).
 class SocketStream final : public ResponseStream {
@@ -249,7 +269,7 @@ class SocketStream final : public ResponseStream {
 struct HttpServer::Impl {
   Impl(Chatbot& bot, ServerOptions opts)
       : options(std::move(opts)),
-        routes(bot, options.token),
+        routes(bot, options.token, allowed_hosts(options)),
         calls(std::max<std::size_t>(options.threads, 1)),
         reads(std::max<std::size_t>(options.threads, 1)) {}
 
@@ -275,6 +295,11 @@ struct HttpServer::Impl {
   std::mutex wake_mutex;  // wait() sleeps until woken
   std::condition_variable wake;
   bool wake_requested = false;
+
+  void log(std::string_view line) const {
+    if (options.log) return options.log(line);
+    std::cerr << ("sg-chatbot: " + std::string(line) + "\n") << std::flush;  // one write: lines stay whole
+  }
 
   void request_wake() {
     {
@@ -337,6 +362,7 @@ struct HttpServer::Impl {
   }
 
   net::awaitable<bool> write_response(beast::tcp_stream& stream, ApiResponse r, unsigned version, bool keep_alive) {
+    if (!r.log.empty()) log(r.log);
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     if (r.status == 499) res.reason("Client Closed Request");
     res.set(http::field::server, "sg-chatbot");
@@ -371,6 +397,7 @@ struct HttpServer::Impl {
       return call.run(out ? &*out : nullptr, cancel);
     });
     if (!out || !out->started()) co_return co_await write_response(connection.stream, std::move(response), version, keep_alive);
+    if (!response.log.empty()) log(response.log);  // its body went out as an error event
     if (out->failed() || !out->chunked()) co_return false;
     beast::error_code ec;
     connection.stream.expires_after(options.io_timeout);
@@ -415,8 +442,11 @@ struct HttpServer::Impl {
     if (!parser.is_done()) {
       stream.expires_after(options.io_timeout);
       co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
-      if (ec == http::error::body_limit) {
-        co_await write_response(stream, too_large(), parser.get().version(), false);
+      if (ec == http::error::body_limit || malformed_request(ec)) {
+        ApiResponse refusal = ec == http::error::body_limit
+                                  ? too_large()
+                                  : error_response(ChatbotErrorId::bad_request, "malformed request body: " + ec.message());
+        co_await write_response(stream, std::move(refusal), parser.get().version(), false);
         co_await linger(stream);
         co_return false;
       }
@@ -425,7 +455,8 @@ struct HttpServer::Impl {
     http::request<http::string_body> req = parser.release();
     const bool keep_alive = req.keep_alive();
     ApiRequest request{view(req.method_string()), view(req.target()), req.body(), view(req[http::field::authorization]),
-                       view(req["X-Thread-Id"])};
+                       view(req["X-Thread-Id"]), view(req[http::field::host]), view(req[http::field::origin]),
+                       view(req[http::field::content_type]), connection.local_address};
     auto routed = routes.route(request);
     if (auto* response = std::get_if<ApiResponse>(&routed))
       co_return co_await write_response(stream, std::move(*response), req.version(), keep_alive);
@@ -443,7 +474,7 @@ struct HttpServer::Impl {
       while (co_await serve_one(*connection, buffer)) {
       }
     } catch (const std::exception& e) {
-      std::cerr << "sg-chatbot: " << chatbot_error_tag(ChatbotErrorId::internal_error) << "connection failed: " << e.what() << std::endl;
+      log(chatbot_error_tag(ChatbotErrorId::internal_error) + "connection failed: " + e.what());
     }
     beast::error_code ignored;
     connection->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -16,7 +16,12 @@
 /// Errors are JSON `{"error": {"id": "sg.chatbot.8xx", "message": ...}}` with the status of the
 /// table in chatbot_error.hpp (empty message 400, unknown session 404, oversized body 413, model
 /// failure 502, bad token 401); under /v1 they are OpenAI's error object, which also carries the id.
+/// A 500's body says only "internal error" with the id and a reference; its detail (paths, SQL)
+/// goes to the log (ServerOptions::log). A malformed request (head or chunked body) gets 400.
 /// With a token, every route but the page needs it (the page asks for it and sends it).
+/// Requests a browser could be tricked into sending are refused: another site's Origin (403),
+/// a Host that is not this server's (403, DNS rebinding), a JSON route's body without
+/// Content-Type application/json (415); see request_guard.hpp.
 ///
 /// /v1/chat/completions: the thread is the X-Thread-Id header, else "user"; the reply's
 /// X-Thread-Id header names it. Without either, a request whose only non-system message is the
@@ -41,8 +46,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "chatbot.hpp"
 
@@ -52,11 +60,18 @@ struct ServerOptions {
   std::string host = "127.0.0.1";  ///< address to bind (loopback unless told otherwise)
   std::uint16_t port = 8080;       ///< 0: any free port (see HttpServer::port)
   std::string token;               ///< when set, every request needs "Authorization: Bearer <token>"
+  /// Names the Host header may carry besides localhost, 127.0.0.1, [::1] and the address the
+  /// server is bound to (--allow-host; request_guard.hpp). Any port.
+  std::vector<std::string> allowed_hosts;
   std::size_t max_body_bytes = 1U << 20;  ///< larger request bodies → 413
   std::size_t threads = 4;         ///< I/O threads, turn workers and read workers, each (see above)
   /// Time limit of every socket operation: reading a request, writing a response or one piece of
   /// a stream (a client that stops reading for this long is gone).
   std::chrono::seconds io_timeout{30};
+  /// Receives the server's log lines (the detail of every 500 answer, a failed connection), each
+  /// whole and without a newline; called from I/O threads, so it must be thread-safe. Empty:
+  /// std::cerr, as "sg-chatbot: <line>".
+  std::function<void(std::string_view line)> log;
 };
 
 /// Counters of a running server (for monitoring and tests).

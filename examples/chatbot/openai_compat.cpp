@@ -151,7 +151,9 @@ nlohmann::json openai_error_json(std::string_view id, std::string_view message, 
   const char* type = "api_error";
   switch (status) {
     case 400:
-    case 413: type = "invalid_request_error"; break;
+    case 403:
+    case 413:
+    case 415: type = "invalid_request_error"; break;
     case 401: type = "authentication_error"; break;
     case 404: type = "not_found_error"; break;
     case 405: type = "invalid_request_error"; break;

@@ -64,6 +64,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   serve->add_option("--host", s.server.host, "Address to bind")->capture_default_str();
   serve->add_option("--port", port, "Port (0: any free port, printed at start)")->capture_default_str()->check(CLI::Range(0, 65535));
   serve->add_option("--token", s.server.token, "Require \"Authorization: Bearer TOKEN\" on every request");
+  serve->add_option("--allow-host", s.server.allowed_hosts,
+                    "Also answer requests whose Host header is NAME (repeatable; any port). Always answered: localhost, "
+                    "127.0.0.1, [::1] and the --host address; other names are refused (403) against DNS rebinding")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
   serve->add_option("--max-body", max_body, "Largest request body in bytes (larger: 413)")->capture_default_str();
   serve->add_option("--threads", s.server.threads, "Turn workers, read workers and I/O threads, N of each (turns on different sessions run in parallel; "
                     "reads never wait for turns)")->capture_default_str()->check(CLI::Range(1, 256));

@@ -42,6 +42,16 @@ ChatbotConfig offline_config(const std::string& db, MemoryStrategy memory = Memo
   return c;
 }
 
+/// The tutorial's trimming setup (LangChain "Build a Chatbot", Managing Conversation History): a
+/// budget of 65 tokens and the system prompt "you're a good assistant" (11 tokens).
+ChatbotConfig tutorial_budget_config(const std::string& db, MemoryStrategy memory,
+                                     std::shared_ptr<const sg::ChatModel> model) {
+  ChatbotConfig c = offline_config(db, memory, 65);
+  c.model = std::move(model);
+  c.graph.system_prompt = "you're a good assistant";
+  return c;
+}
+
 std::vector<std::string> texts(const sg::Messages& messages) {
   std::vector<std::string> out;
   for (const auto& m : messages) out.push_back(m.text());
@@ -134,9 +144,7 @@ TEST_CASE("chatbot: trim forgets the name as in the tutorial, buffer remembers i
   for (const auto memory : {MemoryStrategy::trim, MemoryStrategy::buffer}) {
     CAPTURE(sg::chatbot::to_string(memory));
     sgtest::TempDir dir;
-    ChatbotConfig c = offline_config(dir.file("chat.db"), memory, 65);
-    c.model = model;
-    c.graph.system_prompt = "you're a good assistant";
+    const ChatbotConfig c = tutorial_budget_config(dir.file("chat.db"), memory, model);
     Chatbot bot(c);
     for (const auto& line : {"hi! I'm bob", "I like vanilla ice cream", "whats 2 + 2", "thanks", "having fun?"})
       bot.send("t", line);
@@ -304,6 +312,42 @@ TEST_CASE("chatbot: an empty message is refused with sg.chatbot.801") {
   Chatbot bot(offline_config(dir.file("chat.db")));
   CHECK(error_id([&] { bot.send("e", "  \n"); }) == "sg.chatbot.801");
   CHECK_FALSE(bot.thread("e"));
+}
+
+TEST_CASE("chatbot: a message over the prompt budget is refused with sg.chatbot.817 before anything is stored") {
+  // The tutorial's budget: 65 tokens with a system prompt of 11 leaves 54 for the message, i.e.
+  // 200 characters (ceil((200 + len("user")) / 4) + 3 = 54): trim would drop a longer one.
+  auto model = std::make_shared<sg::ScriptedFakeChatModel>(
+      [](const sg::Messages& messages) { return sg::AIMessage("saw " + std::to_string(messages.back().text().size())); });
+  const std::string longest(200, 'x');
+  const std::string too_long(201, 'x');
+  for (const auto memory : {MemoryStrategy::trim, MemoryStrategy::summary, MemoryStrategy::buffer}) {
+    CAPTURE(sg::chatbot::to_string(memory));
+    sgtest::TempDir dir;
+    Chatbot bot(tutorial_budget_config(dir.file("chat.db"), memory, model));
+    const std::size_t calls = model->calls();
+    if (memory == MemoryStrategy::buffer) {  // no budget: everything is sent
+      CHECK(bot.send("t", too_long).reply.text() == "saw 201");
+      continue;
+    }
+    CHECK(error_id([&] { bot.send("t", too_long); }) == "sg.chatbot.817");
+    CHECK(model->calls() == calls);
+    CHECK_FALSE(bot.thread("t"));  // nothing stored
+    CHECK(bot.send("t", longest).reply.text() == "saw 200");  // the model saw the whole message
+    // On a thread with turns, too: refused, and the thread is as it was.
+    CHECK(error_id([&] { bot.send("t", too_long); }) == "sg.chatbot.817");
+    CHECK(bot.thread("t")->messages.size() == 2);
+  }
+  // The language fills {language} in the system prompt, so it counts.
+  sgtest::TempDir dir;
+  ChatbotConfig c = tutorial_budget_config(dir.file("chat.db"), MemoryStrategy::trim, model);
+  c.graph.system_prompt += " in {language}";  // English: ceil(40 / 4) + 3 = 13 tokens
+  Chatbot bot(c);
+  const std::string fits_in_english(192, 'x');  // ceil(196 / 4) + 3 = 52 = 65 - 13
+  CHECK(bot.send("en", fits_in_english).reply.text() == "saw 192");
+  CHECK(bot.send("es", fits_in_english, {}, {}, std::string("Spanish")).reply.text() == "saw 192");  // as long
+  CHECK(error_id([&] { bot.send("pt", fits_in_english, {}, {}, std::string("Portuguese")); }) == "sg.chatbot.817");
+  CHECK_FALSE(bot.thread("pt"));
 }
 
 TEST_CASE("chatbot: concurrent turns on one thread are serialised and both land") {

@@ -23,14 +23,13 @@
 #include "http_server.hpp"
 #include "offline_chat_model.hpp"
 #include "temp_dir.hpp"
+#include "served.hpp"
 #include "test_models.hpp"
 
-using sg::chatbot::Chatbot;
-using sg::chatbot::ChatbotConfig;
 using sg::chatbot::HttpServer;
 using sg::chatbot::ServerOptions;
-using sgtest::HttpClient;
 using sgtest::HttpResult;
+using sgtest::Served;
 using nlohmann::json;
 
 namespace doctest {
@@ -45,48 +44,6 @@ struct StringMaker<std::vector<std::string>> {
 }  // namespace doctest
 
 namespace {
-
-/// A Chatbot on a SQLite file in a fresh directory and a server on a free loopback port.
-struct Served {
-  explicit Served(std::shared_ptr<const sg::ChatModel> model = std::make_shared<sg::chatbot::OfflineChatModel>(),
-                  ServerOptions options = {}, std::string db = {})
-      : db_path(db.empty() ? dir.file("chat.db") : std::move(db)) {
-    ChatbotConfig config;
-    config.model = std::move(model);
-    config.saver = std::make_shared<sg::SqliteSaver>(db_path);
-    config.graph.memory = sg::chatbot::MemoryStrategy::buffer;
-    bot = std::make_unique<Chatbot>(config);
-    options.host = "127.0.0.1";
-    options.port = 0;
-    server = std::make_unique<HttpServer>(*bot, options);
-    client = std::make_unique<HttpClient>("http://127.0.0.1:" + std::to_string(server->port()));
-  }
-  ~Served() {
-    server.reset();
-    bot.reset();
-  }
-  Served(const Served&) = delete;
-  Served& operator=(const Served&) = delete;
-
-  HttpResult chat(const std::string& session, const std::string& message) const {
-    return client->post("/chat", {{"session_id", session}, {"message", message}});
-  }
-  /// The texts of the session's messages (via GET history).
-  std::vector<std::string> texts(const std::string& session) const {
-    std::vector<std::string> out;
-    const HttpResult r = client->get("/chat/" + session + "/history");
-    if (r.status != 200) return {"<status " + std::to_string(r.status) + ">"};
-    const json body = r.json();
-    for (const auto& m : body["messages"]) out.push_back(m["content"].get<std::string>());
-    return out;
-  }
-
-  sgtest::TempDir dir;
-  std::string db_path;
-  std::unique_ptr<Chatbot> bot;
-  std::unique_ptr<HttpServer> server;
-  std::unique_ptr<HttpClient> client;
-};
 
 std::string joined_tokens(const std::vector<sgtest::SseEvent>& events) {
   std::string out;
@@ -226,11 +183,12 @@ TEST_CASE("chatbot http: bad requests get JSON errors with their ids and statuse
   expect_error(s.client->stream("/chat/stream", {{"session_id", "s"}, {"message", ""}}, [](std::string_view) { return true; }),
                400, "sg.chatbot.801");
   expect_error(s.client->request("POST", "/chat", "{not json", {"Content-Type: application/json"}), 400, "sg.chatbot.807");
-  expect_error(s.client->request("POST", "/chat", "[1, 2]"), 400, "sg.chatbot.807");
+  expect_error(s.client->request("POST", "/chat", "[1, 2]", {"Content-Type: application/json"}), 400, "sg.chatbot.807");
   expect_error(s.client->post("/chat", {{"message", "hi"}}), 400, "sg.chatbot.807");
   expect_error(s.client->post("/chat", {{"session_id", 7}, {"message", "hi"}}), 400, "sg.chatbot.807");
   expect_error(s.client->post("/chat", {{"session_id", "s"}, {"message", {"hi"}}}), 400, "sg.chatbot.807");
-  expect_error(s.client->request("POST", "/chat", std::string(100, '[') + std::string(100, ']')), 400, "sg.chatbot.807");
+  expect_error(s.client->request("POST", "/chat", std::string(100, '[') + std::string(100, ']'), {"Content-Type: application/json"}),
+               400, "sg.chatbot.807");
   expect_error(s.client->get("/chat/nobody/history"), 404, "sg.chatbot.802");
   expect_error(s.client->del("/chat/nobody"), 404, "sg.chatbot.802");
   expect_error(s.client->get("/chat/bad%zz/history"), 400, "sg.chatbot.807");

@@ -1,6 +1,7 @@
 # Tests of sg-chatbot's HTTP server (examples/chatbot/http_server.hpp), label "chatbot":
-#   - test_chatbot_http: the server in process over real HTTP on 127.0.0.1 (libcurl client),
-#     on real SQLite files, and unit tests of its request parsers and SSE framing;
+#   - test_chatbot_http: the server in process over real HTTP on 127.0.0.1 (libcurl client, raw
+#     sockets for malformed requests), on real SQLite files (wrapped in sg_faulty_saver to make
+#     the store fail), and unit tests of its request parsers, request guard and SSE framing;
 #   - clients/: third-party clients against the real `sg-chatbot serve` binary: the official
 #     `openai` npm client and Debian's chromium driven by playwright-core (the web page).
 #     Both are pinned in clients/package.json + package-lock.json and installed with `npm ci
@@ -8,8 +9,9 @@
 #     node/npm or chromium these tests fail with the install hint; they are never skipped.
 find_package(CURL REQUIRED)
 
-set(SG_TEST_LIBS sg_chatbot_http stategraph::sqlite CURL::libcurl)
-sg_add_test_binary(test_chatbot_http chatbot main.cpp http_client.cpp http_server_test.cpp http_parsers_test.cpp)
+set(SG_TEST_LIBS sg_chatbot_http stategraph::sqlite CURL::libcurl sg_faulty_saver)
+sg_add_test_binary(test_chatbot_http chatbot main.cpp http_client.cpp http_server_test.cpp http_hardening_test.cpp
+                   http_parsers_test.cpp)
 
 set(SG_CHATBOT_CLIENTS_DIR "${CMAKE_CURRENT_BINARY_DIR}/clients")
 set(_sg_clients_src "${CMAKE_CURRENT_SOURCE_DIR}/clients")

@@ -1,24 +1,33 @@
 // libFuzzer target: the request parsers of sg-chatbot's HTTP server (examples/chatbot:
-// chat_request.hpp, openai_compat.hpp). Any bytes as a /chat body, a /v1/chat/completions body,
-// a thread id and a path segment: only sg::chatbot::ChatbotError may escape, its id is 801 or
-// 807, and its message is valid UTF-8 (the server sends it as JSON).
+// chat_request.hpp, openai_compat.hpp, request_guard.hpp). Any bytes as a /chat body, a
+// /v1/chat/completions body, a thread id, a path segment, a Host, Origin or Content-Type header:
+// only sg::chatbot::ChatbotError may escape, its id is the parser's (801 or 807; 814, 815, 816
+// for the headers), and its message is valid UTF-8 (the server sends it as JSON). A Host that
+// parse_authority accepts parses again to the same authority once normalised.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
 #include "chat_request.hpp"
 #include "chatbot_error.hpp"
 #include "openai_compat.hpp"
+#include "request_guard.hpp"
 
 namespace {
 
+using sg::chatbot::ChatbotErrorId;
+
 template <class F>
-void expect_only_request_errors(F&& f) {
+void expect_only_request_errors(F&& f, std::initializer_list<ChatbotErrorId> ids = {ChatbotErrorId::bad_request,
+                                                                                     ChatbotErrorId::empty_message}) {
   try {
     f();
   } catch (const sg::chatbot::ChatbotError& e) {
-    if (e.id() != "sg.chatbot.807" && e.id() != "sg.chatbot.801") std::abort();
+    if (std::none_of(ids.begin(), ids.end(), [&](ChatbotErrorId id) { return e.id() == sg::chatbot::chatbot_error_code(id); }))
+      std::abort();
     try {
       (void)nlohmann::json(std::string(e.what())).dump();
     } catch (const nlohmann::json::exception&) {
@@ -43,5 +52,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   });
   expect_only_request_errors([&] { sc::check_thread_id(input, "X-Thread-Id"); });
   expect_only_request_errors([&] { (void)sc::percent_decode(input); });
+
+  if (const auto authority = sc::parse_authority(input)) {
+    const std::string again = authority->host.find(':') == std::string::npos ? authority->host : "[" + authority->host + "]";
+    if (sc::parse_authority(again + ":" + std::to_string(authority->port)) != authority) std::abort();
+  }
+  static const sc::RequestGuard guard({"chat.example.lan"});
+  const std::size_t half = input.size() / 2;  // a Host and an Origin from one input
+  expect_only_request_errors([&] { guard.check(input.substr(0, half), input.substr(half), "10.0.0.7"); },
+                             {ChatbotErrorId::host_not_allowed, ChatbotErrorId::cross_origin});
+  expect_only_request_errors([&] { sc::check_json_content_type(input); }, {ChatbotErrorId::unsupported_media_type});
   return 0;
 }
