@@ -108,7 +108,8 @@ class Chatbot {
 
   /// Every thread of the saver, most recently updated first (at most `limit`), with its title
   /// and message count: one list_threads and one get_tuple (the latest checkpoint's values) per
-  /// thread; on SQLite about 0.3 ms a thread of 20 messages (README, sg-chatbot).
+  /// thread (its values are decoded; the messages up to the first human one). Measured on a
+  /// SQLite file of 100 threads: about 20 ms for the list at 20 messages a thread, 70 ms at 100.
   /// @throws ChatbotError 810.
   [[nodiscard]] std::vector<ThreadSummary> threads(std::size_t limit = 1000) const;
 
