@@ -75,7 +75,7 @@ class TerminalChat {
 
 }  // namespace
 
-TEST_CASE("sg-chatbot on a terminal: bracketed paste mode, a pasted block is one message, Alt+Enter, \\") {
+TEST_CASE("sg-chatbot on a terminal: bracketed paste mode on, a pasted block is one message, Alt+Enter and a final backslash go on") {
   sgtest::TempDir dir;
   TerminalChat chat(dir);
   REQUIRE(chat.wait_for("you> "));
