@@ -16,6 +16,7 @@
 
 #include <stategraph/checkpoint/error.hpp>
 #include <stategraph/checkpoint/format.hpp>
+#include <stategraph/checkpoint/redact_password.hpp>
 
 #include "cli_error.hpp"
 #include "commands.hpp"
@@ -56,8 +57,10 @@ std::string history_footer() {
          "namespace; rows of a child namespace whose parent checkpoint is gone follow the top-level rows.";
 }
 
+// Every error line goes out through sg::redact_password: a --db password never shows, even where
+// a message (CLI11's "not expected: ARG", a driver's text) echoes an argument.
 void report(const std::string& text) {
-  std::string line = text;
+  std::string line = sg::redact_password(text);
   std::replace(line.begin(), line.end(), '\n', ' ');
   std::cerr << "sg-checkpoints: " << line << std::endl;
 }

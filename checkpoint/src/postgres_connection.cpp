@@ -169,12 +169,12 @@ std::unique_ptr<pqxx::connection> Pool::connect() {
   try {
     conn = std::make_unique<pqxx::connection>(conninfo_);
   } catch (const pqxx::broken_connection& e) {
-    throw SaverUnavailable("postgres saver: cannot connect to " + target_ + ": " + tidy(e.what()), "08001");
+    throw SaverUnavailable("postgres saver: cannot connect to " + target_ + ": " + redact_password(tidy(e.what())), "08001");
   } catch (const pqxx::sql_error& e) {
-    throw SaverUnavailable("postgres saver: cannot connect to " + target_ + ": " + tidy(e.what()), e.sqlstate());
+    throw SaverUnavailable("postgres saver: cannot connect to " + target_ + ": " + redact_password(tidy(e.what())), e.sqlstate());
   } catch (const pqxx::pqxx_exception& e) {
     // e.g. an invalid connection string
-    throw SaverUnavailable("postgres saver: cannot connect to " + target_ + ": " + tidy(e.base().what()), "08001");
+    throw SaverUnavailable("postgres saver: cannot connect to " + target_ + ": " + redact_password(tidy(e.base().what())), "08001");
   }
   ++counters_.connections_opened;
   if (prepare_) prepare_(*conn);

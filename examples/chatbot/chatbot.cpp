@@ -1,10 +1,12 @@
 #include "chatbot.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <iterator>
 #include <map>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include <stategraph/constants.hpp>
@@ -250,12 +252,53 @@ std::optional<ThreadView> Chatbot::thread(const std::string& thread_id) const {
   });
 }
 
+namespace {
+
+/// ThreadSummary::title of a message's text: its first non-blank line, shortened to kTitleLength
+/// code points.
+std::string title_of(const std::string& text) {
+  std::string_view line = text;
+  const auto first = line.find_first_not_of(" \t\r\n");
+  line.remove_prefix(first == std::string_view::npos ? line.size() : first);
+  line = line.substr(0, line.find_first_of("\r\n"));
+  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back())) != 0) line.remove_suffix(1);
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xC0U) == 0x80U) continue;  // a UTF-8 continuation byte
+    if (++chars == kTitleLength) {  // the last character that fits: room for "…" if more follows
+      std::size_t next = i + 1;
+      while (next < line.size() && (static_cast<unsigned char>(line[next]) & 0xC0U) == 0x80U) ++next;
+      if (next == line.size()) break;
+      return std::string(line.substr(0, i)) + "\u2026";
+    }
+  }
+  return std::string(line);
+}
+
+}  // namespace
+
 std::vector<ThreadSummary> Chatbot::threads(std::size_t limit) const {
   return guard_saver([&] {
     sg::ThreadListOptions options;
     options.limit = limit;
     std::vector<ThreadSummary> out;
-    for (auto& t : saver_->list_threads(options)) out.push_back({t.thread_id, t.last_ts});
+    for (auto& t : saver_->list_threads(options)) {
+      ThreadSummary line{t.thread_id, t.last_ts, {}, 0};
+      // The latest checkpoint's raw values: only the first human message is decoded.
+      if (const auto head = saver_->get_tuple({t.thread_id, "", std::nullopt})) {
+        const auto& values = head->checkpoint.channel_values;
+        if (const auto it = values.find("messages"); it != values.end() && it->second.is_array()) {
+          line.message_count = it->second.size();
+          for (const auto& j : it->second) {
+            const auto m = j.get<sg::Message>();
+            if (m.type != sg::MessageType::human) continue;
+            line.title = title_of(m.text());
+            break;
+          }
+        }
+      }
+      out.push_back(std::move(line));
+    }
     return out;
   });
 }
@@ -321,7 +364,8 @@ bool Chatbot::clear(const std::string& thread_id) {
 
 void Chatbot::clear_locked(const std::string& thread_id) {
   sg::Update<ChatState> wipe{sg::set<&ChatState::messages>(sg::RemoveMessage(sg::REMOVE_ALL_MESSAGES)),
-                             sg::set<&ChatState::summary>(std::string())};
+                             sg::set<&ChatState::summary>(std::string()),
+                             sg::set<&ChatState::turns>(sg::Overwrite<std::int64_t>{0})};  // `add` would keep the count
   app_.update_state(run_config(thread_id), std::move(wipe), std::string("model"));
 }
 

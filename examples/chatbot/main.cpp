@@ -4,6 +4,7 @@
 
 #include <stategraph/checkpoint/error.hpp>
 #include <stategraph/checkpoint/open_store.hpp>
+#include <stategraph/checkpoint/redact_password.hpp>
 
 #include "chatbot.hpp"
 #include "chatbot_error.hpp"
@@ -27,16 +28,18 @@ int main(int argc, char** argv) {
     config.graph.max_tokens = settings.max_tokens;
     Chatbot bot(config);
     if (!settings.serve) return run_repl(bot, settings, model);
+    if (const std::string warning = exposure_warning(settings.server); !warning.empty()) std::cerr << warning << std::endl;
     HttpServer server(bot, settings.server);
     std::cerr << "sg-chatbot serving on http://" << settings.server.host << ":" << server.port() << "/ · checkpoints "
               << store.display() << "\nmodel: " << model.description << std::endl;
     server.wait();
     return 0;
   } catch (const sg::Error& e) {
-    std::cerr << "sg-chatbot: " << e.what() << "\n";
+    std::cerr << "sg-chatbot: " << sg::redact_password(e.what()) << "\n";
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "sg-chatbot: " << chatbot_error_tag(ChatbotErrorId::bad_configuration) << e.what() << "\n";
+    std::cerr << "sg-chatbot: " << chatbot_error_tag(ChatbotErrorId::bad_configuration) << sg::redact_password(e.what())
+              << "\n";
     return 2;
   }
 }

@@ -4,16 +4,21 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 
-#include <editline/readline.h>
+#include <stategraph/checkpoint/redact_password.hpp>
 #include <stategraph/nodes/message.hpp>
 
 #include "chatbot_error.hpp"
+#include "line_editor.hpp"
+#include "line_joiner.hpp"
 #include "settings.hpp"
 
 namespace sg::chatbot {
@@ -51,6 +56,15 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
+/// "1 turn", "2 turns", "0 messages".
+std::string count_of(std::int64_t n, std::string_view noun) {
+  std::string text = std::to_string(n);
+  text += ' ';
+  text += noun;
+  if (n != 1) text += 's';
+  return text;
+}
+
 const char* kHelp =
     "Commands:\n"
     "  /thread ID     switch to thread ID (a new thread starts fresh)\n"
@@ -61,7 +75,9 @@ const char* kHelp =
     "  /language L    answer in language L from now on (kept with the thread)\n"
     "  /graph         print the chatbot graph (Mermaid)\n"
     "  /help          this help\n"
-    "  /quit          leave (Ctrl-D too); Ctrl-C cancels a running turn\n";
+    "  /quit          leave (Ctrl-D too); Ctrl-C cancels a running turn\n"
+    "A message may span lines: end a line with \\ to go on to the next one, or press Alt+Enter;\n"
+    "pasted text is one message whatever lines it holds (Enter sends it). A command is one line.\n";
 
 class Repl {
  public:
@@ -72,19 +88,12 @@ class Repl {
   int run() {
     SigintScope sigint;
     banner();
-    if (interactive_) {
-      rl_readline_name = "sg-chatbot";
-      stifle_history(1000);
-    }
-    std::string line;
-    while (read_line(line)) {
-      const std::string text = trim(line);
-      if (text.empty()) continue;
-      if (text[0] == '/') {
-        if (!command(text)) break;
-        continue;
-      }
-      turn(text);
+    if (interactive_) editor_.emplace("sg-chatbot");
+    for (;;) {
+      const auto line = read_line();
+      const auto message = line ? joiner_.feed(*line) : joiner_.finish();
+      if (message && !handle(*message)) break;
+      if (!line) break;
     }
     if (interactive_) std::cout << "\n";
     return failures_ > 0 && !interactive_ ? 1 : 0;
@@ -107,30 +116,39 @@ class Repl {
   static std::string describe(const std::optional<ThreadView>& view) {
     if (!view) return "(new)";
     std::string text = "(";  // appended, not "(" + string: g++ 12 -O3 reports a false -Wrestrict there
-    text += std::to_string(view->turn_count);
-    text += " turns, ";
-    text += std::to_string(view->messages.size());
-    text += " messages)";
+    text += count_of(view->turn_count, "turn");
+    text += ", ";
+    text += count_of(static_cast<std::int64_t>(view->messages.size()), "message");
+    text += ")";
     return text;
   }
 
-  bool read_line(std::string& line) {
-    if (!interactive_) return static_cast<bool>(std::getline(std::cin, line));
+  /// The next line of input; nullopt at its end. On a terminal Ctrl-C at the prompt drops what
+  /// was typed (a message of several lines too) and prompts again.
+  std::optional<std::string> read_line() {
+    if (!interactive_) {
+      std::string line;
+      if (!std::getline(std::cin, line)) return std::nullopt;
+      return line;
+    }
     for (;;) {
       g_interrupted.store(false);
-      char* raw = readline("you> ");
-      if (raw == nullptr) {
-        if (g_interrupted.exchange(false)) {  // Ctrl-C at the prompt: a fresh line
-          std::cout << "^C\n";
-          continue;
-        }
-        return false;  // Ctrl-D
-      }
-      line = raw;
-      std::free(raw);  // NOLINT(cppcoreguidelines-no-malloc): readline's buffer
-      if (!trim(line).empty()) add_history(line.c_str());
-      return true;
+      auto line = editor_->read(joiner_.pending() ? "...> " : "you> ");
+      if (line) return line;
+      if (!g_interrupted.exchange(false)) return std::nullopt;  // Ctrl-D
+      std::cout << "^C\n";
+      (void)joiner_.finish();
     }
+  }
+
+  /// Runs one message or command; returns false on /quit.
+  bool handle(const std::string& message) {
+    const std::string text = trim(message);
+    if (text.empty()) return true;
+    if (interactive_) editor_->remember(text);
+    if (text[0] == '/' && text.find('\n') == std::string::npos) return command(text);
+    turn(text);
+    return true;
   }
 
   void turn(const std::string& text) {
@@ -156,7 +174,7 @@ class Repl {
       if (e.id() == chatbot_error_code(ChatbotErrorId::cancelled)) {
         std::cerr << "(cancelled — the thread is as it was before this message)\n";
       } else {
-        std::cerr << "error: " << e.what() << "\n";
+        std::cerr << "error: " << sg::redact_password(e.what()) << "\n";
       }
     }
     g_running.store(nullptr);
@@ -181,9 +199,7 @@ class Repl {
           info() << "thread \"" << thread_ << "\" " << describe(bot_.thread(thread_)) << "\n";
         }
       } else if (name == "/threads") {
-        for (const auto& t : bot_.threads()) {
-          info() << (t.thread_id == thread_ ? "* " : "  ") << t.thread_id << "  " << t.updated_at << "\n";
-        }
+        threads();
       } else if (name == "/history") {
         history();
       } else if (name == "/undo") {
@@ -205,7 +221,7 @@ class Repl {
       }
     } catch (const ChatbotError& e) {
       ++failures_;
-      std::cerr << "error: " << e.what() << "\n";
+      std::cerr << "error: " << sg::redact_password(e.what()) << "\n";
     }
     info().flush();
     return true;
@@ -218,10 +234,23 @@ class Repl {
       out << "thread \"" << thread_ << "\" has no messages yet\n";
       return;
     }
-    out << "thread \"" << thread_ << "\": " << view->turn_count << " turns, language " << view->language
+    out << "thread \"" << thread_ << "\": " << count_of(view->turn_count, "turn") << ", language " << view->language
         << ", checkpoint " << view->checkpoint_id << "\n";
     if (!view->summary.empty()) out << "summary of earlier turns: " << view->summary << "\n";
+    if (view->messages.empty()) out << "(no messages)\n";
     for (const auto& m : view->messages) sg::pretty_print(m, out);
+  }
+
+  /// One line a thread: current mark, id, last update, message count, title.
+  void threads() {
+    const auto list = bot_.threads();
+    auto& out = info();
+    if (list.empty()) out << "(no threads)\n";
+    for (const auto& t : list) {
+      out << (t.thread_id == thread_ ? "* " : "  ") << t.thread_id << "  " << t.updated_at << "  "
+          << count_of(static_cast<std::int64_t>(t.message_count), "message") << "  "
+          << (t.title.empty() ? std::string("(no messages)") : "\"" + t.title + "\"") << "\n";
+    }
   }
 
   Chatbot& bot_;
@@ -231,6 +260,8 @@ class Repl {
   std::optional<std::string> language_;
   bool interactive_;
   int failures_ = 0;
+  std::optional<LineEditor> editor_;  // on a terminal
+  LineJoiner joiner_;
 };
 
 }  // namespace

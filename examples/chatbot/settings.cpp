@@ -1,9 +1,14 @@
 #include "settings.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
+
+#include <arpa/inet.h>
 
 #include <CLI/CLI.hpp>
+#include <stategraph/checkpoint/redact_password.hpp>
 #include <stategraph/nodes/openai_chat_model.hpp>
 
 #include "chatbot_error.hpp"
@@ -17,8 +22,8 @@ std::string env(const std::string& name) {
   return value == nullptr ? std::string() : std::string(value);
 }
 
-void add_common_options(CLI::App& app, Settings& s, std::string& memory, int& delay_ms) {
-  app.add_option("--thread", s.thread, "Thread (conversation) id")->capture_default_str();
+/// The flags of the model, the store and the graph: the REPL's and serve's.
+void add_model_and_store_options(CLI::App& app, Settings& s, std::string& memory, int& delay_ms) {
   app.add_option("--checkpoints", s.checkpoints,
                  "Where threads are kept: sqlite:PATH, postgres://USER@HOST:PORT/DB or memory")
       ->capture_default_str();
@@ -29,9 +34,6 @@ void add_common_options(CLI::App& app, Settings& s, std::string& memory, int& de
   app.add_option("--api-key-env", s.api_key_env, "Environment variable holding the API key")->capture_default_str();
   app.add_option("--system", s.system_prompt, "System prompt; {language} is replaced by the thread's language")
       ->capture_default_str();
-  app.add_option_function<std::string>(
-         "--language", [&s](const std::string& l) { s.language = l; },
-         "Language the assistant answers in (kept with the thread; new threads: English)");
   app.add_option("--max-tokens", s.max_tokens, "Token budget of the history the model sees (trim, summary)")
       ->capture_default_str()
       ->check(CLI::Range(16, 10'000'000));
@@ -43,6 +45,25 @@ void add_common_options(CLI::App& app, Settings& s, std::string& memory, int& de
   app.add_option("--fake-delay-ms", delay_ms, "Offline fake model: delay before each streamed word")
       ->capture_default_str()
       ->check(CLI::Range(0, 10'000));
+}
+
+/// The REPL's own flags.
+void add_repl_options(CLI::App& app, Settings& s) {
+  app.add_option("--thread", s.thread, "Thread (conversation) id")->capture_default_str();
+  app.add_option_function<std::string>(
+         "--language", [&s](const std::string& l) { s.language = l; },
+         "Language the assistant answers in (kept with the thread; new threads: English)");
+}
+
+/// A usage error of sg-chatbot's own (not CLI11's): one line with its id on stderr, exit 2.
+ParsedCommandLine refuse(const std::string& message) {
+  std::cerr << "sg-chatbot: " << chatbot_error_tag(ChatbotErrorId::bad_configuration) << message << "\n";
+  return {std::nullopt, 2};
+}
+
+/// Whether `token` can be a bearer token (RFC 6750: printable, no spaces).
+bool valid_token(const std::string& token) {
+  return !token.empty() && std::all_of(token.begin(), token.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
 }
 
 }  // namespace
@@ -57,13 +78,16 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       "  sg-chatbot [options]          a terminal chat (reads one message per line when stdin is not a terminal)\n"
       "  sg-chatbot serve [options]    an HTTP server: POST /chat, /chat/stream, /v1/chat/completions, web page at /",
       "sg-chatbot"};
-  add_common_options(app, s, memory, delay_ms);
+  add_repl_options(app, s);
+  add_model_and_store_options(app, s, memory, delay_ms);
   CLI::App* serve = app.add_subcommand("serve", "Serve the chat over HTTP (Boost.Beast)");
   int port = 8080;
   std::size_t max_body = s.server.max_body_bytes;
-  serve->add_option("--host", s.server.host, "Address to bind")->capture_default_str();
+  serve->add_option("--host", s.server.host, "Address to bind (beyond loopback without --token: a warning)")
+      ->capture_default_str();
   serve->add_option("--port", port, "Port (0: any free port, printed at start)")->capture_default_str()->check(CLI::Range(0, 65535));
-  serve->add_option("--token", s.server.token, "Require \"Authorization: Bearer TOKEN\" on every request");
+  serve->add_option("--token", s.server.token, "Require \"Authorization: Bearer TOKEN\" on every request "
+                                                "(printable, no spaces)");
   serve->add_option("--allow-host", s.server.allowed_hosts,
                     "Also answer requests whose Host header is NAME (repeatable; any port). Always answered: localhost, "
                     "127.0.0.1, [::1] and the --host address; other names are refused (403) against DNS rebinding")
@@ -72,11 +96,20 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   serve->add_option("--max-body", max_body, "Largest request body in bytes (larger: 413)")->capture_default_str();
   serve->add_option("--threads", s.server.threads, "Turn workers, read workers and I/O threads, N of each (turns on different sessions run in parallel; "
                     "reads never wait for turns)")->capture_default_str()->check(CLI::Range(1, 256));
-  serve->fallthrough();
+  // serve's help lists every flag it takes: the model and store flags are serve's own too (given
+  // before `serve` they still count).
+  add_model_and_store_options(*serve, s, memory, delay_ms);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return {std::nullopt, app.exit(e)};
+    std::ostringstream err;  // CLI11 may echo arguments: a --base-url or --checkpoints with a password
+    const int code = app.exit(e, std::cout, err);
+    std::cerr << sg::redact_password(err.str()) << std::flush;
+    return {std::nullopt, code};
+  }
+  if (serve->count("--token") > 0 && !valid_token(s.server.token)) {
+    return refuse("--token must be a non-empty bearer token without spaces or control characters (leave --token "
+                  "out to serve without authentication)");
   }
   s.memory = parse_memory_strategy(memory);
   s.fake_delay = std::chrono::milliseconds(delay_ms);
@@ -84,6 +117,29 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
   s.server.port = static_cast<std::uint16_t>(port);
   s.server.max_body_bytes = max_body;
   return {s, 0};
+}
+
+bool is_loopback(std::string_view host) {
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string name(host);
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "localhost") return true;
+  in_addr v4{};
+  if (::inet_pton(AF_INET, name.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24U) == 127U;
+  in6_addr v6{};
+  if (::inet_pton(AF_INET6, name.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127;  // ::ffff:127.x.y.z
+  }
+  return false;  // another name, or an address of an interface
+}
+
+std::string exposure_warning(const ServerOptions& server) {
+  if (!server.token.empty() || is_loopback(server.host)) return {};
+  return "sg-chatbot: warning: serving on " + server.host +
+         " (beyond loopback) without --token: anyone who can reach it can read, write and delete every "
+         "thread; give --token TOKEN, or --host 127.0.0.1";
 }
 
 sg::StoreUri checkpoint_store(const Settings& settings) {
@@ -113,7 +169,8 @@ ModelChoice make_model(const Settings& s) {
   options.api_key_env = s.api_key_env;
   auto model = std::make_shared<sg::OpenAIChatModel>(options);
   ModelChoice choice;
-  choice.description = options.model + " at " + model->endpoint() + (model->has_api_key() ? "" : " (no API key)");
+  choice.description =
+      options.model + " at " + sg::redact_password(model->endpoint()) + (model->has_api_key() ? "" : " (no API key)");
   choice.model = std::move(model);
   return choice;
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <stategraph/checkpoint/store_uri.hpp>
 #include <stategraph/nodes/chat_model.hpp>
@@ -40,8 +41,20 @@ struct ParsedCommandLine {
   int exit_code = 0;                 ///< 0 after --help, 2 for a usage error (printed)
 };
 
-/// Parses argv (printing help or usage errors as CLI11 does).
+/// Parses argv (printing help or usage errors as CLI11 does, with any password in them redacted
+/// by sg::redact_password). `serve --token` must be a bearer token: empty, with spaces or with
+/// control characters is refused with [sg.chatbot.805] on stderr and exit code 2.
 ParsedCommandLine parse_command_line(int argc, char** argv);
+
+/// Whether `host` (a --host value) names only this machine: "localhost", 127.0.0.0/8, ::1 (or
+/// ::ffff:127.x.y.z), with or without [brackets]. Any other name or address is not.
+/// Thread-safety: reentrant.
+bool is_loopback(std::string_view host);
+
+/// The line `serve` prints on stderr when it binds beyond loopback without a token (anyone who
+/// reaches the address can use every thread), or "" when it does not.
+/// Thread-safety: reentrant.
+std::string exposure_warning(const ServerOptions& server);
 
 /// The --checkpoints store address, parsed (memory, sqlite:PATH, sqlite://PATH, postgres://...;
 /// the grammar of sg::parse_store_uri, shared with sg-checkpoints --db).

@@ -15,6 +15,7 @@
 
 #include "openai_wire.hpp"
 #include "sse_parser.hpp"
+#include "stategraph/checkpoint/redact_password.hpp"
 #include "stategraph/errors.hpp"
 
 namespace sg {
@@ -47,17 +48,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
-}
-
-/// The URL without user:password@ (for messages).
-std::string display_url(const std::string& url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const auto host_start = scheme + 3;
-  const auto path_start = url.find('/', host_start);
-  const auto at = url.rfind('@', path_start == std::string::npos ? std::string::npos : path_start);
-  if (at == std::string::npos || at < host_start) return url;
-  return url.substr(0, host_start) + url.substr(at + 1);
 }
 
 void curl_global() {
@@ -157,7 +147,7 @@ namespace nodes_detail {
 struct OpenAIClient {
   OpenAIChatModelOptions options;
   std::string endpoint;
-  std::string shown_endpoint;  // endpoint without credentials, for messages
+  std::string shown_endpoint;  // endpoint with its credentials redacted (sg::redact_password), for messages
   std::string api_key;
 
   OpenAIClient() = default;
@@ -169,7 +159,10 @@ struct OpenAIClient {
     for (std::size_t i = 0; i < api_key.size(); ++i) p[i] = 0;
   }
 
-  [[nodiscard]] std::string redact(std::string text) const { return nd::redact(std::move(text), api_key); }
+  /// `text` without the API key and without credentials of any URL in it (a server may echo them).
+  [[nodiscard]] std::string redact(std::string text) const {
+    return sg::redact_password(nd::redact(std::move(text), api_key));
+  }
 
   /// The text that starts every error message of a call.
   [[nodiscard]] std::string where() const { return "chat model \"" + options.model + "\": POST " + shown_endpoint; }
@@ -510,7 +503,7 @@ OpenAIChatModel::OpenAIChatModel(OpenAIChatModelOptions options) {
   while (!options.base_url.empty() && options.base_url.back() == '/') options.base_url.pop_back();
   const std::string scheme = lower(options.base_url.substr(0, 8));
   if (scheme.rfind("http://", 0) != 0 && scheme.rfind("https://", 0) != 0)
-    bad_option("base_url \"" + display_url(options.base_url) + "\" must start with http:// or https://");
+    bad_option("base_url \"" + sg::redact_password(options.base_url) + "\" must start with http:// or https://");
   if (has_line_break(options.base_url) || options.base_url.find(' ') != std::string::npos)
     bad_option("base_url must not contain spaces or line breaks");
   if (options.model.empty()) bad_option("no model given (OpenAIChatModelOptions::model, e.g. \"gpt-4o-mini\")");
@@ -530,7 +523,7 @@ OpenAIChatModel::OpenAIChatModel(OpenAIChatModelOptions options) {
     if (has_line_break(impl->api_key)) bad_option("the API key in $" + options.api_key_env + " contains a line break");
   }
   impl->endpoint = options.base_url + "/chat/completions";
-  impl->shown_endpoint = display_url(impl->endpoint);
+  impl->shown_endpoint = sg::redact_password(impl->endpoint);
   impl->options = std::move(options);
   impl_ = std::move(impl);
 }

@@ -41,9 +41,10 @@ bool reap(pid_t pid, std::chrono::milliseconds limit, int& status) {
 
 }  // namespace
 
-ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::string>& args, std::string log)
+ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::string>& args, std::string log,
+                             const std::string& host)
     : log_(std::move(log)) {
-  std::vector<std::string> argv_strings{binary, "serve", "--host", "127.0.0.1", "--port", "0"};
+  std::vector<std::string> argv_strings{binary, "serve", "--host", host, "--port", "0"};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_strings) argv.push_back(a.data());

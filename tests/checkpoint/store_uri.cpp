@@ -97,6 +97,38 @@ TEST_CASE("redact_password: URI user info, password query parameters, key=value 
   }
 }
 
+TEST_CASE("redact_password: model base URLs: user info and key query parameters") {
+  CHECK(sg::redact_password("https://user:sk-123@api.example.com/v1") == "https://user:***@api.example.com/v1");
+  // An http(s) user name alone is a key too (postgres:// keeps its user name, above).
+  CHECK(sg::redact_password("https://sk-123@api.example.com/v1") == "https://***@api.example.com/v1");
+  CHECK(sg::redact_password("HTTP://sk-123@h/v1") == "HTTP://***@h/v1");
+  CHECK(sg::redact_password("http://127.0.0.1:11434/v1") == "http://127.0.0.1:11434/v1");
+  CHECK(sg::redact_password("https://h/v1?api_key=k1&api-version=2024") == "https://h/v1?api_key=***&api-version=2024");
+  CHECK(sg::redact_password("https://h/v1?key=k1&Token=k2&x=1#frag") == "https://h/v1?key=***&Token=***&x=1#frag");
+  CHECK(sg::redact_password("https://h/v1?access_token=k1/chat/completions") == "https://h/v1?access_token=***");
+  CHECK(sg::redact_password("https://h/v1?monkey=1&keys=2") == "https://h/v1?monkey=1&keys=2");  // other names
+}
+
+TEST_CASE("redact_password: addresses inside a message; idempotent") {
+  CHECK(sg::redact_password("cannot connect to postgres://u:pw@h:1/x: connection refused") ==
+        "cannot connect to postgres://u:***@h:1/x: connection refused");
+  CHECK(sg::redact_password("POST \"http://u:k@h/v1?token=t\" failed; retry with password=p2 later") ==
+        "POST \"http://u:***@h/v1?token=***\" failed; retry with password=*** later");
+  CHECK(sg::redact_password("--db \"host=h password=p3\" is not a store address") ==
+        "--db \"host=h password=*** is not a store address");
+  CHECK(sg::redact_password("two: https://a:x@h and https://b:y@g/v1") == "two: https://a:***@h and https://b:***@g/v1");
+  // Words that only contain a secret name are not keys.
+  CHECK(sg::redact_password("passwords=3 mykey=v key_id=7 a-token=x") == "passwords=3 mykey=v key_id=7 a-token=x");
+  CHECK(sg::redact_password("no secrets: see http://example.com/a@b, mail bob@example.com") ==
+        "no secrets: see http://example.com/a@b, mail bob@example.com");
+  for (const char* s : {"postgres://u:pw@h/db?sslpassword=k", "https://k@h/v1?api_key=a", "password = 'a b' x",
+                        "text http://u:p@h/x?token=t&y=1 more"}) {
+    CAPTURE(s);
+    const std::string once = sg::redact_password(s);
+    CHECK(sg::redact_password(once) == once);
+  }
+}
+
 TEST_CASE("open_store: memory and sqlite addresses open their savers, read_only is honoured") {
   CHECK(dynamic_cast<sg::InMemorySaver*>(sg::open_store("memory").get()) != nullptr);
 

@@ -474,10 +474,12 @@ TEST_CASE("OpenAIChatModel: connection refused is retried then reported - option
   CHECK(sg::OpenAIChatModel(from_env).endpoint() == "http://localhost:11434/v1/chat/completions");
   ::unsetenv("OPENAI_BASE_URL");
   CHECK(sg::OpenAIChatModel(from_env).endpoint() == "https://api.openai.com/v1/chat/completions");
-  from_env.base_url = "http://user:pw@127.0.0.1:1/v1";
+  from_env.base_url = "http://user:pw@127.0.0.1:1/v1?api_key=k3y";
   from_env.max_retries = 0;
   const Caught refused = catch_model_error([&] { (void)sg::OpenAIChatModel(from_env).invoke({}); });
   CHECK(refused.what.find("pw@") == std::string::npos);  // credentials in the URL are not shown
+  CHECK(refused.what.find("k3y") == std::string::npos);
+  CHECK(refused.what.find("http://user:***@127.0.0.1:1/v1?api_key=***") != std::string::npos);
 }
 
 TEST_CASE("OpenAIChatModel stream: a JSON reply to a stream request still streams - a throwing callback stops the call") {

@@ -33,7 +33,8 @@
 /// | sg.nodes.634 | no          | invalid options given to the constructor                          |
 /// Retryable errors are retried inside the call (max_retries) as long as no chunk has been
 /// delivered to the caller yet; 632 is never retried inside the call (the time is spent).
-/// Error messages never contain the API key (it is redacted even when a server echoes it).
+/// Error messages never contain the API key (it is redacted even when a server echoes it), nor
+/// credentials in base_url (user info, key query parameters: sg::redact_password).
 ///
 /// Thread-safety: an OpenAIChatModel is immutable after construction; invoke, stream, bind_tools
 /// and name may be called from many threads at once. Each thread uses its own libcurl handles
@@ -121,7 +122,8 @@ class OpenAIChatModel final : public ChatModel {
 
   /// The configuration (base_url resolved, without the key).
   [[nodiscard]] const OpenAIChatModelOptions& options() const noexcept;
-  /// The endpoint every call posts to: "{base_url}/chat/completions".
+  /// The endpoint every call posts to: "{base_url}/chat/completions", credentials included: show
+  /// it through sg::redact_password (stategraph/checkpoint/redact_password.hpp).
   [[nodiscard]] const std::string& endpoint() const noexcept;
   /// True when an API key was found in the environment at construction.
   [[nodiscard]] bool has_api_key() const noexcept;
