@@ -277,13 +277,17 @@ std::string title_of(const std::string& text) {
 
 }  // namespace
 
-std::vector<ThreadSummary> Chatbot::threads(std::size_t limit) const {
+std::vector<ThreadSummary> Chatbot::threads(std::size_t limit, bool titles) const {
   return guard_saver([&] {
     sg::ThreadListOptions options;
     options.limit = limit;
     std::vector<ThreadSummary> out;
     for (auto& t : saver_->list_threads(options)) {
       ThreadSummary line{t.thread_id, t.last_ts, {}, 0};
+      if (!titles) {
+        out.push_back(std::move(line));
+        continue;
+      }
       // The latest checkpoint's raw values: only the first human message is decoded.
       if (const auto head = saver_->get_tuple({t.thread_id, "", std::nullopt})) {
         const auto& values = head->checkpoint.channel_values;

@@ -84,9 +84,10 @@ struct ThreadSummary {
   std::string thread_id;
   std::string updated_at;  ///< ISO-8601 UTC time of the latest checkpoint
   /// The first line of the thread's first human message, at most kTitleLength characters (code
-  /// points; "…" ends a shortened one); "" when the thread has no human message (e.g. cleared).
+  /// points; "…" ends a shortened one); "" when the thread has no human message (e.g. cleared),
+  /// or when Chatbot::threads was not asked for titles.
   std::string title;
-  std::size_t message_count = 0;  ///< messages in the thread's state now
+  std::size_t message_count = 0;  ///< messages in the thread's state now (0 without titles)
 };
 
 /// The longest ThreadSummary::title, in characters.
@@ -116,12 +117,13 @@ class Chatbot {
   /// @throws ChatbotError 810.
   [[nodiscard]] std::optional<ThreadView> thread(const std::string& thread_id) const;
 
-  /// Every thread of the saver, most recently updated first (at most `limit`), with its title
-  /// and message count: one list_threads and one get_tuple (the latest checkpoint's values) per
-  /// thread (its values are decoded; the messages up to the first human one). Measured on a
-  /// SQLite file of 100 threads: about 20 ms for the list at 20 messages a thread, 70 ms at 100.
+  /// Every thread of the saver, most recently updated first (at most `limit`): one list_threads.
+  /// With `titles`, also each thread's title and message count: one get_tuple (the latest
+  /// checkpoint's values) per thread more (its values are decoded; the messages up to the first
+  /// human one). Measured on a SQLite file of 100 threads: about 20 ms for the list at 20
+  /// messages a thread, 70 ms at 100 — for the REPL's /threads, not for a busy server.
   /// @throws ChatbotError 810.
-  [[nodiscard]] std::vector<ThreadSummary> threads(std::size_t limit = 1000) const;
+  [[nodiscard]] std::vector<ThreadSummary> threads(std::size_t limit = 1000, bool titles = false) const;
 
   /// Continues the thread from the checkpoint before its last turn (a "fork" checkpoint copying
   /// it becomes the head; the undone turn stays in the history). Returns false when the thread

@@ -243,7 +243,7 @@ class Repl {
 
   /// One line a thread: current mark, id, last update, message count, title.
   void threads() {
-    const auto list = bot_.threads();
+    const auto list = bot_.threads(1000, /*titles=*/true);
     auto& out = info();
     if (list.empty()) out << "(no threads)\n";
     for (const auto& t : list) {
