@@ -44,7 +44,7 @@ HttpResult post_with_retries(const std::string& url, const nlohmann::json& body,
 
 }  // namespace
 
-TEST_CASE("chatbot servers: Postgres - a restart mid-turn drops A's lock; A fails its next write, B's turn is kept") {
+TEST_CASE("chatbot servers: Postgres - a restart mid-turn drops A's lock, A fails its next write, B's turn is kept") {
   sgtest::TempDir dir;
   sgtest::PrivateCluster cluster;
   sgtest::PostgresDatabase database(cluster.uri());

@@ -47,7 +47,7 @@ TEST_CASE("LineJoiner: a bracketed paste is one message whatever lines it holds"
   CHECK(join({"stray" + kEnd + "!"}) == std::vector<std::string>{"stray!"});
 }
 
-TEST_CASE("LineJoiner: a line ending in a backslash continues; pending() says so") {
+TEST_CASE("LineJoiner: a line ending in a backslash continues, pending() says so") {
   sg::chatbot::LineJoiner joiner;
   CHECK_FALSE(joiner.pending());
   CHECK_FALSE(joiner.feed("first \\").has_value());

@@ -187,7 +187,7 @@ TEST_CASE("sg-chatbot: an unreachable model endpoint is reported and the thread 
   CHECK(again.err.find("no messages yet") != std::string::npos);
 }
 
-TEST_CASE("sg-chatbot: a bracketed paste through a pipe is one message; a final backslash continues") {
+TEST_CASE("sg-chatbot: a bracketed paste through a pipe is one message, a final backslash continues") {
   sgtest::TempDir dir;
   const auto r = chatbot(dir, "--thread p",
                          "\x1b[200~Hi! I'm Bob\r\n/history\r\nwhats 2 + 2\x1b[201~\n"
@@ -202,7 +202,7 @@ TEST_CASE("sg-chatbot: a bracketed paste through a pipe is one message; a final 
   CHECK(r.err.find("whats 3 + \n4\n") != std::string::npos);
 }
 
-TEST_CASE("sg-chatbot: turn counts are singular for one; /clear resets them; an empty thread says so") {
+TEST_CASE("sg-chatbot: turn counts are singular for one, /clear resets them, an empty thread says so") {
   sgtest::TempDir dir;
   const auto r = chatbot(dir, "--thread c", "Hi! I'm Bob\n/thread\n/clear\n/thread\n/history\n/undo\n/thread\n");
   CHECK(r.exit_code == 0);

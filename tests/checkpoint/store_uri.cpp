@@ -109,7 +109,7 @@ TEST_CASE("redact_password: model base URLs: user info and key query parameters"
   CHECK(sg::redact_password("https://h/v1?monkey=1&keys=2") == "https://h/v1?monkey=1&keys=2");  // other names
 }
 
-TEST_CASE("redact_password: addresses inside a message; idempotent") {
+TEST_CASE("redact_password: addresses inside a message, idempotent") {
   CHECK(sg::redact_password("cannot connect to postgres://u:pw@h:1/x: connection refused") ==
         "cannot connect to postgres://u:***@h:1/x: connection refused");
   CHECK(sg::redact_password("POST \"http://u:k@h/v1?token=t\" failed; retry with password=p2 later") ==
