@@ -30,18 +30,21 @@ Exit codes:
   2  usage error, or the database could not be opened or read
 Errors are one line on stderr, "sg-checkpoints: [id] message"; the ids are listed in README.md.)";
 
-constexpr const char* kVerifyFooter = R"(What verify checks:
-  SQLite    PRAGMA quick_check reads every page (B-tree structure, records); its complaints are
-            listed and fail the verification. Then every checkpoint is loaded. Each stored item
-            carries an XXH3-64 checksum (schema 2) that every read checks, so a flipped byte
-            inside a value is found [sg.saver.412]. Items written before schema 2 have none: a
-            changed byte there is found only when the value no longer decodes.
-  Postgres  no quick_check exists for a schema's tables (the server checks its own pages, with
-            page checksums if the cluster has them: the output says); no checksums are stored.
-            Every checkpoint is loaded.
---json: {"ok", "threads", "checkpoints", "storage": {"method", "note", "problems"},
-         "checksums": {"with", "without"} (both null when not counted, and "note" says why),
-         "problems": [{"thread_id", "checkpoint_ns", "checkpoint_id", "error"}]})";
+std::string verify_footer() {
+  return "What verify checks:\n"
+         "  SQLite    PRAGMA quick_check reads every page (B-tree structure, records); its complaints are\n"
+         "            listed and fail the verification. Then every checkpoint is loaded. Each stored item\n"
+         "            carries an XXH3-64 checksum (schema 2) that every read checks, so a changed byte\n"
+         "            inside a value is found (" + std::string(sg::error_code(sg::ErrorId::saver_checksum_mismatch)) +
+         "). Items written before schema 2 have none: a\n"
+         "            changed byte there is found only when the value no longer decodes.\n"
+         "  Postgres  no quick_check exists for a schema's tables (the server checks its own pages, with\n"
+         "            page checksums if the cluster has them: the output says); no checksums are stored.\n"
+         "            Every checkpoint is loaded.\n"
+         "--json: {\"ok\", \"threads\", \"checkpoints\", \"storage\": {\"method\", \"note\", \"problems\"},\n"
+         "         \"checksums\": {\"with\", \"without\"} (both null when not counted, and \"note\" says why),\n"
+         "         \"problems\": [{\"thread_id\", \"checkpoint_ns\", \"checkpoint_id\", \"error\"}]}";
+}
 
 // The namespace grammar in help texts, spelled by sg::format.
 std::string example_namespace(bool nested) {
@@ -95,7 +98,7 @@ int main(int argc, char** argv) {
   app.add_flag("--immutable", ctx.db.immutable,
                "the store does not change while the command runs (read-only media, a snapshot): SQLite opens the "
                "file with immutable=1 (no locks, no -wal/-shm; refused when a -wal holds commits); writing "
-               "commands are refused [sg.cli.714]");
+               "commands are refused (" + std::string(sg::error_code(sg::ErrorId::cli_immutable_store)) + ")");
 
   // ---- reading
   ThreadsArgs threads;
@@ -191,7 +194,7 @@ int main(int argc, char** argv) {
   auto* c_verify = app.add_subcommand("verify", "check the store: SQLite's PRAGMA quick_check (every page of the "
                                                 "file), then load every checkpoint of every thread (values, writes, "
                                                 "and their checksums where stored); exit 1 listing what is broken");
-  c_verify->footer(kVerifyFooter);
+  c_verify->footer(verify_footer());
 
   try {
     app.parse(argc, argv);

@@ -137,7 +137,7 @@ TEST_CASE("cli verify runs PRAGMA quick_check: a damaged page of sg_checkpoints 
   CHECK(j["storage"]["problems"] == json(said));
 }
 
-TEST_CASE("cli verify finds a changed byte inside a stored message by its checksum; without one it cannot") {
+TEST_CASE("cli verify finds a changed byte inside a stored message by its checksum, and without one cannot") {
   SqliteDb db;
   sgtest::Run run(*db.saver, "chat");
   run.step({{"messages", json::array({message("human", "hello world")})}});
