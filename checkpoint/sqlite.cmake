@@ -8,6 +8,7 @@ add_library(sg_sqlite
   src/sqlite_codec.cpp
   src/sqlite_connection.cpp
   src/sqlite_filter.cpp
+  src/sqlite_open_mode.cpp
   src/sqlite_reader.cpp
   src/sqlite_saver.cpp
   src/sqlite_schema.cpp

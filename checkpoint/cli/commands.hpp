@@ -14,14 +14,13 @@ namespace sgcli {
 
 /// What every command gets: the database and the output streams.
 struct Context {
-  sg::StoreUri db;
-  std::string schema = "public";  ///< Postgres schema of the saver's tables
+  Database db;
   bool json = false;              ///< --json: one JSON document on stdout, nothing else
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
 };
 
-// ---- reading (read_commands.cpp): the database is opened read-only.
+// ---- reading (read_commands.cpp): the database is opened read-only (Access::read).
 struct ThreadsArgs {
   std::vector<std::string> filters;  ///< KEY=VALUE on checkpoint metadata
   std::optional<std::size_t> limit;

@@ -19,8 +19,13 @@ sg::StoreUri parse_database_uri(std::string_view text) {
   }
 }
 
-std::unique_ptr<sg::BaseCheckpointSaver> open_database(const sg::StoreUri& uri, const std::string& schema,
-                                                       Access access) {
+std::unique_ptr<sg::BaseCheckpointSaver> open_database(const Database& db, Access access) {
+  const sg::StoreUri& uri = db.uri;
+  if (db.immutable && access != Access::read)
+    throw CliError(sg::ErrorId::cli_immutable_store,
+                   "this command changes the store, and --immutable says it does not change; drop --immutable "
+                   "(or use --dry-run)",
+                   kExitError);
   if (uri.kind == sg::StoreUri::Kind::sqlite) {
     std::error_code ec;
     const auto status = std::filesystem::status(uri.target, ec);
@@ -31,7 +36,8 @@ std::unique_ptr<sg::BaseCheckpointSaver> open_database(const sg::StoreUri& uri, 
   }
   sg::StoreOptions options;
   options.read_only = access == Access::read;
-  options.postgres.schema = schema;
+  options.sqlite.immutable = db.immutable;
+  options.postgres.schema = db.schema;
   options.postgres.pool_size = 2;
   options.postgres.migrate = access == Access::create;
   options.postgres.application_name = "sg-checkpoints";

@@ -16,17 +16,31 @@ namespace sgcli {
 /// @throws CliError sg.cli.702 (with the store's message) when it is not a store address.
 sg::StoreUri parse_database_uri(std::string_view text);
 
+/// The store every command works on: the global options --db, --schema and --immutable.
+struct Database {
+  sg::StoreUri uri;
+  std::string schema = "public";  ///< Postgres schema of the saver's tables
+  /// --immutable: the store does not change while the command runs (read-only media, a
+  /// snapshot). SQLite opens the file with immutable=1 (SqliteSaverOptions::immutable: no locks,
+  /// no -wal or -shm); writing commands are refused. Postgres reads as always.
+  bool immutable = false;
+};
+
 /// How a command uses the database.
 enum class Access {
-  read,    ///< read-only: SQLITE_OPEN_READONLY / read-only Postgres sessions; must exist
+  /// read-only: SQLite's "mode=ro" (SqliteSaverOptions::read_only: immutable=1 by itself when the
+  /// file or its directory cannot be written; the -wal and -shm it had to create are removed
+  /// again) / read-only Postgres sessions; must exist
+  read,
   write,   ///< changes an existing store; never creates or migrates one
   create,  ///< may create the file or the schema (import)
 };
 
-/// Opens the saver for `uri` (Postgres tables in `schema`).
-/// @throws CliError sg.cli.703 when an SQLite file is missing (read, write); sg::SaverError from
-///         the savers (401 unreachable, 405 newer schema, 406 not ours, 408 no schema, ...).
-std::unique_ptr<sg::BaseCheckpointSaver> open_database(const sg::StoreUri& uri, const std::string& schema,
-                                                       Access access);
+/// Opens the saver of `db` for `access`.
+/// @throws CliError sg.cli.714 for write or create with --immutable; sg.cli.703 when an SQLite
+///         file is missing (read, write); sg::SaverError from the savers (401 unreachable, 405
+///         newer schema, 406 not ours, 408 no schema, 413 a file or directory that cannot be
+///         written, opened for writing, ...).
+std::unique_ptr<sg::BaseCheckpointSaver> open_database(const Database& db, Access access);
 
 }  // namespace sgcli

@@ -123,7 +123,7 @@ class HistoryPrinter {
 
 int run_history(Context& ctx, const HistoryArgs& args) {
   check_namespace(args.ns);
-  auto saver = open_database(ctx.db, ctx.schema, Access::read);
+  auto saver = open_database(ctx.db, Access::read);
   std::map<std::string, std::vector<sg::CheckpointTuple>> checkpoints;
   auto own = list_without_values(*saver, args.thread, args.ns);
   if (own.empty()) throw_no_checkpoint_in(*saver, args.thread, args.ns);

@@ -31,6 +31,22 @@ Exit codes:
   2  usage error, or the database could not be opened or read
 Errors are one line on stderr, "sg-checkpoints: [id] message"; the ids are listed in README.md.)";
 
+std::string verify_footer() {
+  return "What verify checks:\n"
+         "  SQLite    PRAGMA quick_check reads every page (B-tree structure, records); its complaints are\n"
+         "            listed and fail the verification. Then every checkpoint is loaded. Each stored item\n"
+         "            carries an XXH3-64 checksum (schema 2) that every read checks, so a changed byte\n"
+         "            inside a value is found (" + std::string(sg::error_code(sg::ErrorId::saver_checksum_mismatch)) +
+         "). Items written before schema 2 have none: a\n"
+         "            changed byte there is found only when the value no longer decodes.\n"
+         "  Postgres  no quick_check exists for a schema's tables (the server checks its own pages, with\n"
+         "            page checksums if the cluster has them: the output says); no checksums are stored.\n"
+         "            Every checkpoint is loaded.\n"
+         "--json: {\"ok\", \"threads\", \"checkpoints\", \"storage\": {\"method\", \"note\", \"problems\"},\n"
+         "         \"checksums\": {\"with\", \"without\"} (both null when not counted, and \"note\" says why),\n"
+         "         \"problems\": [{\"thread_id\", \"checkpoint_ns\", \"checkpoint_id\", \"error\"}]}";
+}
+
 // The namespace grammar in help texts, spelled by sg::format.
 std::string example_namespace(bool nested) {
   namespace fmt = sg::format;
@@ -80,8 +96,12 @@ int main(int argc, char** argv) {
   ctx.out = &std::cout;
   ctx.err = &std::cerr;
   app.add_option("--db", db, "database: sqlite:PATH, postgres://user@host:port/db or memory")->required();
-  app.add_option("--schema", ctx.schema, "Postgres schema of the saver's tables")->capture_default_str();
+  app.add_option("--schema", ctx.db.schema, "Postgres schema of the saver's tables")->capture_default_str();
   app.add_flag("--json", ctx.json, "print one JSON document on stdout (reading commands and results)");
+  app.add_flag("--immutable", ctx.db.immutable,
+               "the store does not change while the command runs (read-only media, a snapshot): SQLite opens the "
+               "file with immutable=1 (no locks, no -wal/-shm; refused when a -wal holds commits); writing "
+               "commands are refused (" + std::string(sg::error_code(sg::ErrorId::cli_immutable_store)) + ")");
 
   // ---- reading
   ThreadsArgs threads;
@@ -174,7 +194,10 @@ int main(int argc, char** argv) {
   StatsArgs stats;
   auto* c_stats = app.add_subcommand("stats", "sizes per table and per thread");
   c_stats->add_option("--limit", stats.limit, "threads listed in the table, largest first")->capture_default_str();
-  auto* c_verify = app.add_subcommand("verify", "load every checkpoint of every thread; exit 1 listing what is broken");
+  auto* c_verify = app.add_subcommand("verify", "check the store: SQLite's PRAGMA quick_check (every page of the "
+                                                "file), then load every checkpoint of every thread (values, writes, "
+                                                "and their checksums where stored); exit 1 listing what is broken");
+  c_verify->footer(verify_footer());
 
   try {
     app.parse(argc, argv);
@@ -188,7 +211,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    ctx.db = parse_database_uri(db);
+    ctx.db.uri = parse_database_uri(db);
     if (*o_threads_limit) threads.limit = threads_limit;
     if (*o_history_limit) history.limit = history_limit;
     if (*o_show_channel) show.channel = show_channel;

@@ -47,7 +47,7 @@ std::string checkpoint_count(const sg::ThreadInfo& thread) {
 }  // namespace
 
 int run_delete(Context& ctx, const DeleteArgs& args) {
-  auto saver = open_database(ctx.db, ctx.schema, args.dry_run ? Access::read : Access::write);
+  auto saver = open_database(ctx.db, args.dry_run ? Access::read : Access::write);
   const auto thread = require_thread(*saver, args.thread);
   const std::string what = "thread \"" + args.thread + "\" (" + checkpoint_count(thread) + ", " + human_bytes(thread.bytes) + ")";
   if (args.dry_run) {
@@ -59,7 +59,7 @@ int run_delete(Context& ctx, const DeleteArgs& args) {
     }
     return kExitOk;
   }
-  confirm("Delete " + what + " from " + ctx.db.display() + "?", args.yes);
+  confirm("Delete " + what + " from " + ctx.db.uri.display() + "?", args.yes);
   saver->delete_thread(args.thread);
   if (ctx.json) {
     print_json(*ctx.out, {{"dry_run", false}, {"thread_id", args.thread}, {"checkpoints", thread.checkpoints},
@@ -80,7 +80,7 @@ int run_prune(Context& ctx, const PruneArgs& args) {
   if (args.keep_last && *args.keep_last == 0)
     throw CliError(sg::ErrorId::cli_bad_command_line, "--keep-last must be at least 1 (the newest checkpoint always stays)", kExitError);
 
-  auto saver = open_database(ctx.db, ctx.schema, args.dry_run ? Access::read : Access::write);
+  auto saver = open_database(ctx.db, args.dry_run ? Access::read : Access::write);
   std::vector<sg::ThreadInfo> threads;
   if (args.thread) {
     threads.push_back(require_thread(*saver, *args.thread));
@@ -127,7 +127,7 @@ int run_prune(Context& ctx, const PruneArgs& args) {
     return kExitOk;
   }
   confirm("Prune " + std::to_string(total) + " checkpoints from " + std::to_string(plan.size()) + " thread" +
-              (plan.size() == 1 ? "" : "s") + " of " + ctx.db.display() + "?",
+              (plan.size() == 1 ? "" : "s") + " of " + ctx.db.uri.display() + "?",
           args.yes);
   std::vector<std::pair<std::string, std::size_t>> done;
   Progress progress("pruning", total);
@@ -146,7 +146,7 @@ int run_prune(Context& ctx, const PruneArgs& args) {
 }
 
 int run_copy(Context& ctx, const CopyArgs& args) {
-  auto saver = open_database(ctx.db, ctx.schema, args.dry_run ? Access::read : Access::write);
+  auto saver = open_database(ctx.db, args.dry_run ? Access::read : Access::write);
   const auto source = require_thread(*saver, args.from);
   sg::ThreadListOptions to;
   to.thread_id = args.to;

@@ -65,7 +65,7 @@ json checkpoint_header_json(const sg::CheckpointTuple& t) {
 }  // namespace
 
 int run_threads(Context& ctx, const ThreadsArgs& args) {
-  auto saver = open_database(ctx.db, ctx.schema, Access::read);
+  auto saver = open_database(ctx.db, Access::read);
   sg::ThreadListOptions options;
   options.filter = parse_filters(args.filters);
   options.limit = args.limit;
@@ -97,7 +97,7 @@ int run_threads(Context& ctx, const ThreadsArgs& args) {
 
 int run_show(Context& ctx, const ShowArgs& args) {
   check_namespace(args.ns);
-  auto saver = open_database(ctx.db, ctx.schema, Access::read);
+  auto saver = open_database(ctx.db, Access::read);
   const auto t = load_checkpoint(*saver, args.thread, args.ns, args.checkpoint);
   const auto next = next_nodes(t.checkpoint).value_or(std::vector<std::string>{});
   const auto& values = t.checkpoint.channel_values;
@@ -155,7 +155,7 @@ int run_show(Context& ctx, const ShowArgs& args) {
 
 int run_diff(Context& ctx, const DiffArgs& args) {
   check_namespace(args.ns);
-  auto saver = open_database(ctx.db, ctx.schema, Access::read);
+  auto saver = open_database(ctx.db, Access::read);
   const auto a = load_checkpoint(*saver, args.thread, args.ns, args.from);
   const auto b = load_checkpoint(*saver, args.thread, args.ns, args.to);
   std::set<std::string> channels;
@@ -222,7 +222,7 @@ int run_diff(Context& ctx, const DiffArgs& args) {
 
 int run_writes(Context& ctx, const WritesArgs& args) {
   check_namespace(args.ns);
-  auto saver = open_database(ctx.db, ctx.schema, Access::read);
+  auto saver = open_database(ctx.db, Access::read);
   const std::string id = resolve_checkpoint(*saver, args.thread, args.ns, args.checkpoint);
   sg::ListOptions one;
   one.values = false;

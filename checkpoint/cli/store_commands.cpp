@@ -1,4 +1,6 @@
-// sg-checkpoints stats and verify: the whole store, read-only.
+// sg-checkpoints stats and verify: the whole store, read-only. verify runs the backend's own
+// storage check (CheckpointAdmin::check_storage: SQLite's quick_check) and then loads every
+// checkpoint (values, writes, checksums).
 
 #include <algorithm>
 #include <ostream>
@@ -30,10 +32,38 @@ std::string message_of(const std::exception& e) {
   return text;
 }
 
+std::string plural(std::uint64_t n, const std::string& word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+// One line on the checksums the store keeps.
+std::string checksum_line(const sg::StorageCheck& check) {
+  if (!check.with_checksum || !check.without_checksum) return check.checksum_note;
+  const std::uint64_t with = *check.with_checksum, without = *check.without_checksum;
+  if (with + without == 0) return "nothing stored yet";
+  if (without == 0) return "all " + plural(with, "stored item") + " carry one (XXH3-64), checked as loaded";
+  const std::string unchecked = plural(without, "item") + " carry none (written before checksums or without them): "
+                                                           "a changed byte there is found only when it breaks decoding";
+  if (with == 0) return "none stored: " + unchecked;
+  return plural(with, "stored item") + " carry one (XXH3-64), checked as loaded; " + unchecked;
+}
+
+void print_storage(std::ostream& out, const sg::StorageCheck& check) {
+  if (check.method.empty()) {
+    out << "storage      " << check.note << "\n";
+  } else if (check.problems.empty()) {
+    out << "storage      " << check.method << ": ok (" << check.note << ")\n";
+  } else {
+    out << "storage      " << check.method << " found problems:\n";
+    for (const auto& line : check.problems) out << "  " << line << "\n";
+  }
+  out << "checksums    " << checksum_line(check) << "\n";
+}
+
 }  // namespace
 
 int run_stats(Context& ctx, const StatsArgs& args) {
-  auto saver = open_database(ctx.db, ctx.schema, Access::read);
+  auto saver = open_database(ctx.db, Access::read);
   const auto stats = saver->storage_stats();
   auto threads = saver->list_threads();
   std::stable_sort(threads.begin(), threads.end(),
@@ -48,7 +78,7 @@ int run_stats(Context& ctx, const StatsArgs& args) {
     json per_thread = json::array();
     for (const auto& t : threads)
       per_thread.push_back({{"thread_id", t.thread_id}, {"checkpoints", t.checkpoints}, {"bytes", t.bytes}});
-    print_json(*ctx.out, {{"database", ctx.db.display()},
+    print_json(*ctx.out, {{"database", ctx.db.uri.display()},
                           {"threads", threads.size()},
                           {"checkpoints", checkpoints},
                           {"total_disk_bytes", stats.total_disk_bytes ? json(*stats.total_disk_bytes) : json(nullptr)},
@@ -58,7 +88,7 @@ int run_stats(Context& ctx, const StatsArgs& args) {
     return kExitOk;
   }
   std::ostream& out = *ctx.out;
-  out << "database     " << ctx.db.display() << "\nthreads      " << threads.size() << "\ncheckpoints  " << checkpoints
+  out << "database     " << ctx.db.uri.display() << "\nthreads      " << threads.size() << "\ncheckpoints  " << checkpoints
       << "\n";
   if (stats.total_disk_bytes) out << "on disk      " << human_bytes(*stats.total_disk_bytes) << "\n";
   if (stats.free_bytes) out << "free pages   " << human_bytes(*stats.free_bytes) << " (VACUUM returns them)\n";
@@ -81,11 +111,17 @@ int run_stats(Context& ctx, const StatsArgs& args) {
 }
 
 int run_verify(Context& ctx) {
-  auto saver = open_database(ctx.db, ctx.schema, Access::read);
-  const auto threads = saver->list_threads();
+  auto saver = open_database(ctx.db, Access::read);
+  const sg::StorageCheck storage = saver->check_storage();
+  std::vector<Problem> problems;
+  std::vector<sg::ThreadInfo> threads;
+  try {
+    threads = saver->list_threads();
+  } catch (const sg::SaverError& e) {  // a malformed file may not even list
+    problems.push_back({"", "", "", message_of(e)});
+  }
   std::size_t total = 0;
   for (const auto& t : threads) total += t.checkpoints;
-  std::vector<Problem> problems;
   std::size_t checked = 0;
   Progress progress("verifying", total);
   for (const auto& thread : threads) {
@@ -122,28 +158,44 @@ int run_verify(Context& ctx) {
     }
   }
   progress.finish();
+  const bool ok = problems.empty() && storage.problems.empty();
   if (ctx.json) {
     json list = json::array();
     for (const auto& p : problems)
-      list.push_back({{"thread_id", p.thread},
-                      {"checkpoint_ns", p.ns},
+      list.push_back({{"thread_id", p.thread.empty() ? json(nullptr) : json(p.thread)},
+                      {"checkpoint_ns", p.thread.empty() ? json(nullptr) : json(p.ns)},
                       {"checkpoint_id", p.checkpoint.empty() ? json(nullptr) : json(p.checkpoint)},
                       {"error", p.error}});
-    print_json(*ctx.out, {{"ok", problems.empty()}, {"threads", threads.size()}, {"checkpoints", checked},
+    const json checksums = storage.with_checksum && storage.without_checksum
+                               ? json{{"with", *storage.with_checksum}, {"without", *storage.without_checksum}}
+                               : json{{"with", nullptr}, {"without", nullptr}, {"note", storage.checksum_note}};
+    print_json(*ctx.out, {{"ok", ok},
+                          {"threads", threads.size()},
+                          {"checkpoints", checked},
+                          {"storage", {{"method", storage.method}, {"note", storage.note}, {"problems", storage.problems}}},
+                          {"checksums", checksums},
                           {"problems", list}});
-  } else if (problems.empty()) {
-    *ctx.out << "ok: " << threads.size() << " threads, " << checked << " checkpoints, every checkpoint loads\n";
   } else {
-    Table table({"THREAD", "NAMESPACE", "CHECKPOINT", "PROBLEM"});
-    for (const auto& p : problems) table.add({p.thread, p.ns, p.checkpoint.empty() ? "-" : p.checkpoint, p.error});
-    table.print(*ctx.out);
+    print_storage(*ctx.out, storage);
+    if (problems.empty()) {
+      *ctx.out << (ok ? "ok: " : "") << threads.size() << " threads, " << checked
+               << " checkpoints, every checkpoint loads\n";
+    } else {
+      Table table({"THREAD", "NAMESPACE", "CHECKPOINT", "PROBLEM"});
+      for (const auto& p : problems)
+        table.add({p.thread.empty() ? "-" : p.thread, p.thread.empty() ? "-" : p.ns,
+                   p.checkpoint.empty() ? "-" : p.checkpoint, p.error});
+      table.print(*ctx.out);
+    }
   }
-  if (!problems.empty())
-    throw CliError(sg::ErrorId::cli_verify_failed,
-                   "verification failed: " + std::to_string(problems.size()) + " broken item" +
-                       (problems.size() == 1 ? "" : "s") + " in " + ctx.db.display(),
-                   kExitNotFound);
-  return kExitOk;
+  if (ok) return kExitOk;
+  std::string what;
+  if (!storage.problems.empty())
+    what = storage.method + " reported " + plural(storage.problems.size(), "problem") + " (\"" +
+           storage.problems.front() + "\"" + (storage.problems.size() > 1 ? ", ..." : "") + ")";
+  if (!problems.empty()) what += (what.empty() ? "" : "; ") + plural(problems.size(), "broken item");
+  throw CliError(sg::ErrorId::cli_verify_failed, "verification failed: " + what + " in " + ctx.db.uri.display(),
+                 kExitNotFound);
 }
 
 }  // namespace sgcli

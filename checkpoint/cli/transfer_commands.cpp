@@ -108,7 +108,7 @@ class NamespaceWriter {
 }  // namespace
 
 int run_export(Context& ctx, const ExportArgs& args) {
-  auto saver = open_database(ctx.db, ctx.schema, Access::read);
+  auto saver = open_database(ctx.db, Access::read);
   const auto thread = require_thread(*saver, args.thread);
 
   std::ofstream file;
@@ -174,12 +174,12 @@ int run_import(Context& ctx, const ImportArgs& args) {
   if (thread.empty()) bad_file(args.file, 1, "the thread id is empty");
   const std::size_t expected = header.value("checkpoints", std::size_t{0});
 
-  auto saver = open_database(ctx.db, ctx.schema, args.dry_run ? Access::read : Access::create);
+  auto saver = open_database(ctx.db, args.dry_run ? Access::read : Access::create);
   sg::ThreadListOptions exists;
   exists.thread_id = thread;
   if (!saver->list_threads(exists).empty())
     throw CliError(sg::ErrorId::cli_thread_exists,
-                   "thread \"" + thread + "\" exists already in " + ctx.db.display() +
+                   "thread \"" + thread + "\" exists already in " + ctx.db.uri.display() +
                        "; delete it first or import under another id (--thread NEW_ID)",
                    kExitError);
 

@@ -41,4 +41,7 @@ SaverUnavailable::SaverUnavailable(std::string_view message, std::string backend
 SaverCorrupt::SaverCorrupt(std::string_view message, std::string backend_code)
     : SaverError(ErrorId::saver_corrupt, message, std::move(backend_code), false) {}
 
+SaverCorrupt::SaverCorrupt(ErrorId id, std::string_view message, std::string backend_code)
+    : SaverError(id, message, std::move(backend_code), false) {}
+
 }  // namespace sg

@@ -192,6 +192,8 @@ std::map<std::string, std::uint64_t> CheckpointAdmin::checkpoint_bytes(const Che
 
 StorageStats CheckpointAdmin::storage_stats() { return do_storage_stats(); }
 
+StorageCheck CheckpointAdmin::check_storage() { return do_check_storage(); }
+
 std::size_t CheckpointAdmin::prune(std::string_view thread_id, const PruneOptions& options) {
   if (thread_id.empty() || (!options.keep_last && !options.before)) return 0;
   PruneOptions rule = options;
@@ -289,6 +291,13 @@ StorageStats BaseCheckpointSaver::do_storage_stats() {
   blobs.bytes = blobs.bytes > checkpoints.bytes + writes.bytes ? blobs.bytes - checkpoints.bytes - writes.bytes : 0;
   stats.tables = {checkpoints, blobs, writes};
   return stats;
+}
+
+StorageCheck BaseCheckpointSaver::do_check_storage() {
+  StorageCheck check;
+  check.note = "no storage check: this saver has no storage of its own to check";
+  check.checksum_note = "none: this saver stores no checksums";
+  return check;
 }
 
 }  // namespace sg

@@ -107,12 +107,13 @@ void SqliteSaver::do_copy_thread(std::string_view from, std::string_view to) {
   }
   for (const char* sql :
        {"INSERT INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata, "
-        "checkpoint) SELECT ?1, checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata, checkpoint "
-        "FROM sg_checkpoints WHERE thread_id = ?2",
-        "INSERT INTO sg_blobs (thread_id, checkpoint_ns, channel, version, base, keep, data) "
-        "SELECT ?1, checkpoint_ns, channel, version, base, keep, data FROM sg_blobs WHERE thread_id = ?2",
-        "INSERT INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value) "
-        "SELECT ?1, checkpoint_ns, checkpoint_id, task_id, idx, channel, value FROM sg_writes WHERE thread_id = ?2"}) {
+        "checkpoint, checksum) SELECT ?1, checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata, checkpoint, "
+        "checksum FROM sg_checkpoints WHERE thread_id = ?2",
+        "INSERT INTO sg_blobs (thread_id, checkpoint_ns, channel, version, base, keep, data, checksum) "
+        "SELECT ?1, checkpoint_ns, channel, version, base, keep, data, checksum FROM sg_blobs WHERE thread_id = ?2",
+        "INSERT INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value, checksum) "
+        "SELECT ?1, checkpoint_ns, checkpoint_id, task_id, idx, channel, value, checksum FROM sg_writes "
+        "WHERE thread_id = ?2"}) {
     c->prepare(sql).bind(1, to).bind(2, from).run();
   }
   tx.commit();
@@ -296,6 +297,46 @@ StorageStats SqliteSaver::do_storage_stats() {
   stats.total_disk_bytes = disk;
   stats.free_bytes = static_cast<std::uint64_t>(page_size * free_pages);
   return stats;
+}
+
+StorageCheck SqliteSaver::do_check_storage() {
+  StorageCheck check;
+  check.method = "PRAGMA quick_check";
+  check.note = "reads every page of the file";
+  auto c = impl_->lease();
+  try {
+    auto s = c->prepare("PRAGMA quick_check(100)");
+    while (s.step()) {
+      // One row per finding, some of several lines; "ok" alone when there is none.
+      const std::string_view text = s.text(0);
+      for (std::size_t start = 0; start <= text.size();) {
+        const std::size_t end = std::min(text.find('\n', start), text.size());
+        const std::string_view line = text.substr(start, end - start);
+        if (!line.empty() && line != "ok" && line != "*** in database main ***") check.problems.emplace_back(line);
+        start = end + 1;
+      }
+    }
+  } catch (const SaverError& e) {
+    check.problems.emplace_back(e.message());  // too damaged to check: SQLite's error is the finding
+  }
+  try {
+    Transaction tx(*c, Transaction::Mode::read);
+    std::uint64_t with = 0, without = 0;
+    for (const char* table : {"sg_checkpoints", "sg_blobs", "sg_writes"}) {
+      auto s = c->prepare(std::string(c->checksums() ? "SELECT count(checksum), count(*) - count(checksum) FROM "
+                                                     : "SELECT 0, count(*) FROM ") +
+                          table);
+      if (!s.step()) continue;
+      with += static_cast<std::uint64_t>(s.int64(0));
+      without += static_cast<std::uint64_t>(s.int64(1));
+    }
+    tx.commit();
+    check.with_checksum = with;
+    check.without_checksum = without;
+  } catch (const SaverError& e) {
+    check.checksum_note = "not counted: " + std::string(e.message());
+  }
+  return check;
 }
 
 std::unique_ptr<ThreadLock> SqliteSaver::do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) {

@@ -123,13 +123,31 @@ std::int64_t Stmt::int64(int column) const { return sqlite3_column_int64(stmt_, 
 
 // -------------------------------------------------------------------------------- Connection
 
+std::string uri_filename(const std::string& path, OpenMode mode) {
+  std::string uri = path.rfind('/', 0) == 0 ? "file://" : "file:";
+  for (const char ch : path) {
+    if (ch == '%' || ch == '?' || ch == '#') {
+      static constexpr char kHex[] = "0123456789abcdef";
+      uri += '%';
+      uri += kHex[static_cast<unsigned char>(ch) >> 4];
+      uri += kHex[static_cast<unsigned char>(ch) & 0xf];
+    } else {
+      uri += ch;
+    }
+  }
+  uri += mode == OpenMode::immutable ? "?mode=ro&immutable=1" : "?mode=ro";
+  return uri;
+}
+
 Connection::Connection(const std::string& path, std::chrono::milliseconds busy_timeout, bool synchronous_full,
-                       bool read_only)
-    : path_(path), busy_timeout_(busy_timeout), read_only_(read_only) {
+                       OpenMode mode)
+    : path_(path), busy_timeout_(busy_timeout), mode_(mode) {
   // NOMUTEX: the pool guarantees one thread at a time per connection.
-  const int flags =
-      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  const bool read_only = mode != OpenMode::read_write;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  const std::string name = read_only ? uri_filename(path, mode) : path;
+  const int rc = sqlite3_open_v2(name.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = "cannot open the SQLite database \"" + path + "\": ";
     message += db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);

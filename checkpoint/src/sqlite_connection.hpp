@@ -59,15 +59,25 @@ class Stmt {
   bool* in_use_;
 };
 
+/// How a Connection opens its file.
+enum class OpenMode {
+  read_write,  ///< SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE on the plain path
+  read_only,   ///< the URI "file:PATH?mode=ro" (the file must exist), `PRAGMA query_only`
+  immutable,   ///< "file:PATH?mode=ro&immutable=1": no locks, no -wal or -shm; `PRAGMA query_only`
+};
+
+/// The URI filename SQLite opens for `path` in `mode` (read_only, immutable): "file:" and the
+/// path with '%', '?' and '#' percent-escaped ("file://" before an absolute path).
+std::string uri_filename(const std::string& path, OpenMode mode);
+
 /// One open sqlite3 connection with its statement cache.
 class Connection {
  public:
-  /// Opens `path` (creating it when missing) and configures the connection: extended result
-  /// codes, busy timeout, `synchronous`. Does not touch the schema.
+  /// Opens `path` (read_write: creating it when missing) and configures the connection:
+  /// extended result codes, busy timeout, `synchronous`. Does not touch the schema.
   /// @throws SaverUnavailable [401] naming the path when SQLite cannot open it.
-  /// `read_only`: SQLITE_OPEN_READONLY (the file must exist) and `PRAGMA query_only`.
   Connection(const std::string& path, std::chrono::milliseconds busy_timeout, bool synchronous_full,
-             bool read_only = false);
+             OpenMode mode = OpenMode::read_write);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();
@@ -82,7 +92,11 @@ class Connection {
   [[nodiscard]] sqlite3* db() const noexcept { return db_; }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
   [[nodiscard]] std::chrono::milliseconds busy_timeout() const noexcept { return busy_timeout_; }
-  [[nodiscard]] bool read_only() const noexcept { return read_only_; }
+  [[nodiscard]] bool read_only() const noexcept { return mode_ != OpenMode::read_write; }
+  /// True when the file's tables have the checksum columns (schema 2): readers select them, else
+  /// NULL in their place. The saver sets it once it knows the schema version.
+  [[nodiscard]] bool checksums() const noexcept { return checksums_; }
+  void set_checksums(bool on) noexcept { checksums_ = on; }
 
   [[noreturn]] void fail(int rc, std::string_view context) const { throw_sqlite(rc, db_, context, path_); }
 
@@ -100,7 +114,8 @@ class Connection {
   sqlite3* db_ = nullptr;
   std::string path_;
   std::chrono::milliseconds busy_timeout_;
-  bool read_only_ = false;
+  OpenMode mode_ = OpenMode::read_write;
+  bool checksums_ = true;
   std::unordered_map<std::string, Cached, Hash, std::equal_to<>> cache_;  // nodes are stable
 };
 

@@ -1,6 +1,7 @@
 #include "sqlite_reader.hpp"
 
 #include "saver_algorithms.hpp"
+#include "sqlite_checksum.hpp"
 #include "stategraph/checkpoint/error.hpp"
 
 namespace sg::sqlite_detail {
@@ -9,8 +10,31 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kSelectBlob =
-    "SELECT base, keep, data FROM sg_blobs WHERE thread_id = ? AND checkpoint_ns = ? AND channel = ? AND version = ?";
+// Each read selects the checksum column, or NULL in its place in a file without checksums.
+const char* select_blob(const Connection& c) {
+  return c.checksums() ? "SELECT base, keep, data, checksum FROM sg_blobs "
+                         "WHERE thread_id = ? AND checkpoint_ns = ? AND channel = ? AND version = ?"
+                       : "SELECT base, keep, data, NULL FROM sg_blobs "
+                         "WHERE thread_id = ? AND checkpoint_ns = ? AND channel = ? AND version = ?";
+}
+
+const char* select_writes(const Connection& c) {
+  return c.checksums() ? "SELECT task_id, channel, value, checksum FROM sg_writes "
+                         "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? ORDER BY task_id, idx"
+                       : "SELECT task_id, channel, value, NULL FROM sg_writes "
+                         "WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? ORDER BY task_id, idx";
+}
+
+SaverCorrupt checksum_mismatch(const saver_detail::Location& at, const std::string& what) {
+  return SaverCorrupt(ErrorId::saver_checksum_mismatch,
+                      saver_detail::describe(at) + ": " + what + " does not match its checksum (damaged bytes)");
+}
+
+// True when `column` of the row holds a checksum (not NULL) other than that of `bytes`. Checked
+// once the bytes decode: what does not decode is reported as such.
+bool sum_differs(const Stmt& s, int column, std::span<const std::uint8_t> bytes) {
+  return !s.is_null(column) && s.int64(column) != checksum(bytes);
+}
 
 std::string key_of(std::string_view channel, std::string_view version) {
   std::string key(channel);
@@ -21,6 +45,11 @@ std::string key_of(std::string_view channel, std::string_view version) {
 
 }  // namespace
 
+const char* checkpoint_columns(const Connection& c) {
+  return c.checksums() ? "thread_id, checkpoint_id, parent_checkpoint_id, metadata, checkpoint, checksum"
+                       : "thread_id, checkpoint_id, parent_checkpoint_id, metadata, checkpoint, NULL";
+}
+
 CheckpointRow read_row(const Stmt& s, const std::string& ns) {
   CheckpointRow row;
   row.thread_id = s.text(0);
@@ -28,6 +57,7 @@ CheckpointRow read_row(const Stmt& s, const std::string& ns) {
   if (!s.is_null(2)) row.parent_id = std::string(s.text(2));
   row.metadata = decode_metadata(s.text(3), saver_detail::describe({row.thread_id, ns, row.checkpoint_id}));
   const auto header = s.blob(4);
+  row.checksum_mismatch = !s.is_null(5) && s.int64(5) != row_checksum(header, s.text(3));
   row.header.assign(header.begin(), header.end());
   return row;
 }
@@ -38,7 +68,7 @@ Resolver::BlobRow* Resolver::fetch(const std::string& checkpoint, const std::str
     key = key_of(channel, version);
     if (const auto it = rows_.find(key); it != rows_.end()) return &it->second;
   }
-  auto s = c_.prepare(kSelectBlob);
+  auto s = c_.prepare(select_blob(c_));
   s.bind(1, thread_).bind(2, ns_).bind(3, channel).bind(4, version);
   if (!s.step()) return nullptr;
   const saver_detail::Location at{thread_, ns_, checkpoint};
@@ -52,10 +82,10 @@ Resolver::BlobRow* Resolver::fetch(const std::string& checkpoint, const std::str
                                           "\" has a negative keep");
     row.delta->keep = static_cast<std::size_t>(keep);
   }
+  auto what = [&] { return "the stored value of channel \"" + channel + "\" at version \"" + std::string(version) + "\""; };
   auto data = decode(s.blob(2));
-  if (!data || (row.delta && !data->is_array()))
-    throw saver_detail::damaged(at, "the stored value of channel \"" + channel + "\" at version \"" +
-                                        std::string(version) + "\" does not decode");
+  if (!data || (row.delta && !data->is_array())) throw saver_detail::damaged(at, what() + " does not decode");
+  if (sum_differs(s, 3, s.blob(2))) throw checksum_mismatch(at, what());
   (row.delta ? row.delta->append : row.value) = std::move(*data);
   if (remember_) return &rows_.emplace(std::move(key), std::move(row)).first->second;
   return &owned_.emplace_back(std::move(row));
@@ -92,18 +122,16 @@ void Resolver::fill(const std::string& checkpoint_id, Checkpoint& checkpoint) {
 std::vector<PendingWrite> load_writes(Connection& c, const std::string& thread, const std::string& ns,
                                       const std::string& checkpoint) {
   std::vector<PendingWrite> out;
-  auto s = c.prepare(
-      "SELECT task_id, channel, value FROM sg_writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ? "
-      "ORDER BY task_id, idx");
+  auto s = c.prepare(select_writes(c));
   s.bind(1, thread).bind(2, ns).bind(3, checkpoint);
   while (s.step()) {
     PendingWrite w;
     w.task_id = s.text(0);
     w.channel = s.text(1);
+    auto what = [&] { return "the pending write of task \"" + w.task_id + "\" to channel \"" + w.channel + "\""; };
     auto value = decode(s.blob(2));
-    if (!value)
-      throw saver_detail::damaged({thread, ns, checkpoint}, "the pending write of task \"" + w.task_id +
-                                                                "\" to channel \"" + w.channel + "\" does not decode");
+    if (!value) throw saver_detail::damaged({thread, ns, checkpoint}, what() + " does not decode");
+    if (sum_differs(s, 3, s.blob(2))) throw checksum_mismatch({thread, ns, checkpoint}, what());
     w.value = std::move(*value);
     out.push_back(std::move(w));
   }
@@ -115,6 +143,8 @@ CheckpointTuple build_tuple(Connection& c, Resolver* resolver, const std::string
   Checkpoint& checkpoint = tuple.checkpoint;
   checkpoint.id = row.checkpoint_id;
   decode_header(row.header, checkpoint, saver_detail::describe({row.thread_id, ns, row.checkpoint_id}));
+  if (row.checksum_mismatch)
+    throw checksum_mismatch({row.thread_id, ns, row.checkpoint_id}, "the checkpoint row (checkpoint and metadata)");
   if (resolver != nullptr) resolver->fill(row.checkpoint_id, checkpoint);
   tuple.metadata = std::move(row.metadata);
   if (row.parent_id) tuple.parent_config = CheckpointConfig{row.thread_id, ns, std::move(*row.parent_id)};

@@ -17,9 +17,9 @@
 
 namespace sg::sqlite_detail {
 
-/// Columns of sg_checkpoints every read selects, in this order.
-inline constexpr const char* kCheckpointColumns =
-    "thread_id, checkpoint_id, parent_checkpoint_id, metadata, checkpoint";
+/// Columns of sg_checkpoints every read selects, in this order: thread_id, checkpoint_id,
+/// parent_checkpoint_id, metadata, checkpoint, checksum (NULL when the file has no checksums).
+const char* checkpoint_columns(const Connection& c);
 
 /// A checkpoint row as read from sg_checkpoints.
 struct CheckpointRow {
@@ -28,9 +28,13 @@ struct CheckpointRow {
   std::optional<std::string> parent_id;
   nlohmann::json metadata;
   Bytes header;
+  /// A checksum is stored and does not match the checkpoint and metadata read (build_tuple
+  /// throws [sg.saver.412] once both decode: what does not decode is reported as such first).
+  bool checksum_mismatch = false;
 };
 
-/// Reads the columns kCheckpointColumns of the current row. @throws SaverCorrupt (metadata).
+/// Reads the columns checkpoint_columns() of the current row and compares its checksum.
+/// @throws SaverCorrupt [sg.saver.402] when the metadata is not JSON.
 CheckpointRow read_row(const Stmt& s, const std::string& ns);
 
 /// Resolves channel values of one (thread, namespace) in one read transaction, following delta
@@ -43,7 +47,8 @@ class Resolver {
       : c_(c), thread_(std::move(thread)), ns_(std::move(ns)), remember_(remember) {}
 
   /// Fills checkpoint.channel_values for every channel of its channel_versions.
-  /// @throws SaverCorrupt naming the checkpoint, channel and version.
+  /// @throws SaverCorrupt naming the checkpoint, channel and version ([sg.saver.412] when a
+  ///         stored value does not match its checksum).
   void fill(const std::string& checkpoint_id, Checkpoint& checkpoint);
 
  private:
@@ -63,12 +68,13 @@ class Resolver {
   std::deque<BlobRow> owned_;                             // !remember_: rows of the current chain
 };
 
-/// The pending writes of a checkpoint, ordered by (task_id, idx). @throws SaverCorrupt.
+/// The pending writes of a checkpoint, ordered by (task_id, idx), checksums checked.
+/// @throws SaverCorrupt.
 std::vector<PendingWrite> load_writes(Connection& c, const std::string& thread, const std::string& ns,
                                       const std::string& checkpoint);
 
 /// The tuple of a row: values resolved (unless `resolver` is null), writes attached.
-/// @throws SaverCorrupt.
+/// @throws SaverCorrupt ([sg.saver.412] when row.checksum_mismatch).
 CheckpointTuple build_tuple(Connection& c, Resolver* resolver, const std::string& ns, CheckpointRow row);
 
 }  // namespace sg::sqlite_detail

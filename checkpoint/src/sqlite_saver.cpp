@@ -15,7 +15,9 @@
 
 #include "saver_algorithms.hpp"
 #include "sqlite_codec.hpp"
+#include "sqlite_checksum.hpp"
 #include "sqlite_filter.hpp"
+#include "sqlite_open_mode.hpp"
 #include "sqlite_reader.hpp"
 #include "sqlite_saver_impl.hpp"
 #include "sqlite_schema.hpp"
@@ -29,7 +31,22 @@ using sqlite_detail::Param;
 using sqlite_detail::Resolver;
 using sqlite_detail::Transaction;
 
+namespace {
+
+// Binds the checksum that `sum` computes, or NULL when the saver stores none (options.checksums).
+template <class Sum>
+void bind_checksum(sqlite_detail::Stmt& s, int index, bool on, Sum sum) {
+  if (on) {
+    s.bind(index, sum());
+  } else {
+    s.bind_null(index);
+  }
+}
+
+}  // namespace
+
 static_assert(SqliteSaver::kSchemaVersion == sqlite_detail::kSchemaVersion);
+static_assert(SqliteSaver::kOldestReadableSchema == sqlite_detail::kOldestReadableSchema);
 
 SqliteSaver::SqliteSaver(std::filesystem::path path, SqliteSaverOptions options) : impl_(std::make_unique<Impl>()) {
   const std::string text = path.string();
@@ -40,14 +57,29 @@ SqliteSaver::SqliteSaver(std::filesystem::path path, SqliteSaverOptions options)
   impl_->path = std::move(path);
   impl_->path_string = text;
   impl_->options = std::move(options);
+  impl_->options.read_only = impl_->options.read_only || impl_->options.immutable;
   impl_->lock_directory =
       impl_->options.lock_directory.empty() ? std::filesystem::path(text + ".locks") : impl_->options.lock_directory;
+  const auto plan = sqlite_detail::plan_open(text, impl_->options.read_only, impl_->options.immutable);
+  impl_->mode = plan.mode;
   auto c = impl_->open();
-  sqlite_detail::prepare_schema(*c);
+  try {
+    if (!impl_->options.read_only) sqlite_detail::require_writable_file(*c);
+    impl_->checksums = sqlite_detail::prepare_schema(*c) >= sqlite_detail::kChecksumsSince;
+  } catch (...) {
+    c.reset();
+    if (plan.tidy_companions) sqlite_detail::remove_wal_companions(text);
+    throw;
+  }
+  c->set_checksums(impl_->checksums);
+  impl_->tidy_companions = plan.tidy_companions;  // from here on the destructor tidies up
   impl_->idle.push_back(std::move(c));
 }
 
-SqliteSaver::~SqliteSaver() = default;
+SqliteSaver::~SqliteSaver() {
+  impl_->idle.clear();  // every connection is back in the pool: no call is in flight
+  if (impl_->tidy_companions) sqlite_detail::remove_wal_companions(impl_->path_string);
+}
 
 const std::filesystem::path& SqliteSaver::path() const noexcept { return impl_->path; }
 
@@ -58,12 +90,11 @@ std::optional<CheckpointTuple> SqliteSaver::do_get_tuple(const CheckpointConfig&
   Transaction tx(*c, Transaction::Mode::read);
   std::optional<CheckpointRow> row;
   {
-    auto s = c->prepare(config.checkpoint_id
-                            ? "SELECT thread_id, checkpoint_id, parent_checkpoint_id, metadata, checkpoint FROM "
-                              "sg_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
-                            : "SELECT thread_id, checkpoint_id, parent_checkpoint_id, metadata, checkpoint FROM "
-                              "sg_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id DESC "
-                              "LIMIT 1");
+    auto s = c->prepare(std::string("SELECT ") + sqlite_detail::checkpoint_columns(*c) +
+                        (config.checkpoint_id
+                             ? " FROM sg_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"
+                             : " FROM sg_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? "
+                               "ORDER BY checkpoint_id DESC LIMIT 1"));
     s.bind(1, config.thread_id).bind(2, config.checkpoint_ns);
     if (config.checkpoint_id) s.bind(3, *config.checkpoint_id);
     if (!s.step()) return std::nullopt;
@@ -78,8 +109,7 @@ std::optional<CheckpointTuple> SqliteSaver::do_get_tuple(const CheckpointConfig&
 std::vector<CheckpointTuple> SqliteSaver::do_list(const CheckpointConfig& config, const ListOptions& options) {
   const bool filtered = !options.filter.empty();
   const std::size_t limit = options.limit.value_or(std::numeric_limits<std::size_t>::max());
-  std::string sql = std::string("SELECT ") + sqlite_detail::kCheckpointColumns +
-                    " FROM sg_checkpoints WHERE checkpoint_ns = ?";
+  std::string sql = " FROM sg_checkpoints WHERE checkpoint_ns = ?";  // after SELECT and the columns
   std::vector<Param> params{config.checkpoint_ns};
   const bool all_threads = config.thread_id.empty();
   if (!all_threads) {
@@ -103,7 +133,7 @@ std::vector<CheckpointTuple> SqliteSaver::do_list(const CheckpointConfig& config
   // never moves its elements when it grows.
   std::deque<CheckpointTuple> built;
   {
-    auto s = c->prepare(sql);
+    auto s = c->prepare(std::string("SELECT ") + sqlite_detail::checkpoint_columns(*c) + sql);
     sqlite_detail::bind_all(s, params);
     std::map<std::string, Resolver, std::less<>> resolvers;  // one per thread (list of all threads)
     while (built.size() < limit && s.step()) {
@@ -167,28 +197,32 @@ void SqliteSaver::do_put(const SaverPut& put) {
       throw saver_detail::unknown_delta_base(config, *changed.channel, *changed.version, delta->base);
     // A value already stored for this version is kept (values are immutable per version).
     auto s = c->prepare(
-        "INSERT OR IGNORE INTO sg_blobs (thread_id, checkpoint_ns, channel, version, base, keep, data) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+        "INSERT OR IGNORE INTO sg_blobs (thread_id, checkpoint_ns, channel, version, base, keep, data, checksum) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, config.thread_id).bind(2, config.checkpoint_ns).bind(3, *changed.channel).bind(4, *changed.version);
     if (delta != nullptr) {
       s.bind(5, delta->base);
     } else {
       s.bind_null(5);
     }
-    s.bind(6, static_cast<std::int64_t>(delta != nullptr ? delta->keep : 0)).bind_blob(7, data[i]).run();
+    s.bind(6, static_cast<std::int64_t>(delta != nullptr ? delta->keep : 0)).bind_blob(7, data[i]);
+    bind_checksum(s, 8, impl_->options.checksums, [&] { return sqlite_detail::checksum(data[i]); });
+    s.run();
   }
   {
     auto s = c->prepare(
         "INSERT OR REPLACE INTO sg_checkpoints "
-        "(thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata, checkpoint) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
+        "(thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata, checkpoint, checksum) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, config.thread_id).bind(2, config.checkpoint_ns).bind(3, put.checkpoint.id);
     if (put.parent != nullptr) {
       s.bind(4, *put.parent);
     } else {
       s.bind_null(4);
     }
-    s.bind(5, meta).bind_blob(6, header).run();
+    s.bind(5, meta).bind_blob(6, header);
+    bind_checksum(s, 7, impl_->options.checksums, [&] { return sqlite_detail::row_checksum(header, meta); });
+    s.run();
   }
   if (put.delete_parent_value_writes) {
     // The value writes go; the special writes (negative idx) stay for history.
@@ -212,14 +246,16 @@ void SqliteSaver::do_put_writes(const SaverWrites& writes) {
   for (std::size_t i = 0; i < writes.rows.size(); ++i) {
     const auto& row = writes.rows[i];
     auto s = c->prepare(row.idx < 0 ? "INSERT OR REPLACE INTO sg_writes "
-                                      "(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, ?)"
+                                      "(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value, checksum) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                                     : "INSERT OR IGNORE INTO sg_writes "
-                                      "(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value) "
-                                      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+                                      "(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value, checksum) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, writes.config.thread_id).bind(2, writes.config.checkpoint_ns).bind(3, writes.checkpoint_id);
     s.bind(4, writes.task_id).bind(5, std::int64_t{row.idx});
-    s.bind(6, row.write->channel).bind_blob(7, values[i]).run();
+    s.bind(6, row.write->channel).bind_blob(7, values[i]);
+    bind_checksum(s, 8, impl_->options.checksums, [&] { return sqlite_detail::checksum(values[i]); });
+    s.run();
   }
   tx.commit();
 }

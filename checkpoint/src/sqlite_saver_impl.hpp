@@ -21,20 +21,29 @@ struct SqliteSaver::Impl {
   std::string path_string;
   SqliteSaverOptions options;
   std::filesystem::path lock_directory;
+  // How connections open the file, chosen once by the constructor (sqlite_open_mode.cpp).
+  sqlite_detail::OpenMode mode = sqlite_detail::OpenMode::read_write;
+  // read_only: the -wal and -shm were missing at open, so the destructor lets SQLite remove them.
+  bool tidy_companions = false;
+  // The file's tables have the checksum columns (schema 2).
+  bool checksums = true;
 
   std::mutex mutex;
   std::vector<std::unique_ptr<sqlite_detail::Connection>> idle;
 
   std::unique_ptr<sqlite_detail::Connection> open() const {
-    return std::make_unique<sqlite_detail::Connection>(path_string, options.busy_timeout,
-                                        options.synchronous == SqliteSynchronous::full, options.read_only);
+    auto c = std::make_unique<sqlite_detail::Connection>(path_string, options.busy_timeout,
+                                                         options.synchronous == SqliteSynchronous::full, mode);
+    c->set_checksums(checksums);
+    return c;
   }
 
   // Writing calls on a read-only saver fail before touching the file.
   void require_writable(std::string_view call) const {
     if (options.read_only)
       throw SaverError(ErrorId::saver_read_only, std::string(call) + ": the SQLite database \"" + path_string +
-                                           "\" was opened read-only (SqliteSaverOptions::read_only)");
+                                           "\" was opened read-only (SqliteSaverOptions::" +
+                                           (options.immutable ? "immutable" : "read_only") + ")");
   }
 
   // A pooled connection, used by one thread until the lease ends.

@@ -54,6 +54,13 @@ CREATE TABLE sg_writes (
   PRIMARY KEY (thread_id, checkpoint_ns, checkpoint_id, task_id, idx)
 ) WITHOUT ROWID;
 )sql"},
+    // Checksums (sqlite_checksum.hpp): XXH3-64 of the stored bytes as a signed INTEGER; NULL in
+    // the rows written before (not checked). ADD COLUMN rewrites no row: instant on any size.
+    {2, R"sql(
+ALTER TABLE sg_checkpoints ADD COLUMN checksum INTEGER;  -- of checkpoint, then metadata
+ALTER TABLE sg_blobs ADD COLUMN checksum INTEGER;        -- of data
+ALTER TABLE sg_writes ADD COLUMN checksum INTEGER;       -- of value
+)sql"},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
@@ -120,7 +127,7 @@ void check(const Inspection& in, const std::string& path) {
 
 }  // namespace
 
-void prepare_schema(Connection& c) {
+int prepare_schema(Connection& c) {
   // One read transaction, so application_id and the table list come from one snapshot: read
   // apart, a saver creating the file at the same moment could be seen half done (its tables
   // without its application_id) and the file taken for another application's.
@@ -132,14 +139,14 @@ void prepare_schema(Connection& c) {
   }
   check(first, c.path());
   if (c.read_only()) {
-    if (first.version < kSchemaVersion)
+    if (first.version < kOldestReadableSchema)
       throw SaverError(ErrorId::saver_schema_missing, "\"" + c.path() + "\" has " +
                                            (first.version == 0 ? std::string("no stategraph schema")
                                                                : "schema version " + std::to_string(first.version)) +
                                            " and was opened read-only, so it cannot be created or migrated to version " +
                                            std::to_string(kSchemaVersion) +
                                            "; open it once with a writable SqliteSaver of this release");
-    return;
+    return first.version;
   }
   // WAL is a property of the file; once set this is a no-op. Not inside a transaction.
   {
@@ -147,12 +154,12 @@ void prepare_schema(Connection& c) {
     while (s.step()) {
     }
   }
-  if (first.version == kSchemaVersion) return;
+  if (first.version == kSchemaVersion) return kSchemaVersion;
 
   Transaction tx(c, Transaction::Mode::write);
   const Inspection in = inspect(c);  // another process may have migrated meanwhile
   check(in, c.path());
-  if (in.version == kSchemaVersion) return;
+  if (in.version == kSchemaVersion) return kSchemaVersion;
   if (!in.has_migrations) {
     c.exec("CREATE TABLE sg_migrations (v INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
            "creating the migrations table");
@@ -166,6 +173,7 @@ void prepare_schema(Connection& c) {
         .run();
   }
   tx.commit();
+  return kSchemaVersion;
 }
 
 }  // namespace sg::sqlite_detail

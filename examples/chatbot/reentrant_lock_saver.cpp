@@ -105,6 +105,8 @@ std::map<std::string, std::uint64_t> ReentrantLockSaver::do_checkpoint_bytes(con
 
 sg::StorageStats ReentrantLockSaver::do_storage_stats() { return store_->storage_stats(); }
 
+sg::StorageCheck ReentrantLockSaver::do_check_storage() { return store_->check_storage(); }
+
 std::size_t ReentrantLockSaver::do_prune(std::string_view thread_id, const sg::PruneOptions& rule) {
   return store_->prune(thread_id, rule);
 }

@@ -60,6 +60,7 @@ class ReentrantLockSaver final : public sg::BaseCheckpointSaver {
   std::vector<sg::ThreadInfo> do_list_threads(const sg::ThreadListOptions& options) override;
   std::map<std::string, std::uint64_t> do_checkpoint_bytes(const sg::CheckpointConfig& config) override;
   sg::StorageStats do_storage_stats() override;
+  sg::StorageCheck do_check_storage() override;
   std::size_t do_prune(std::string_view thread_id, const sg::PruneOptions& rule) override;
   void do_copy_thread(std::string_view from, std::string_view to) override;
 

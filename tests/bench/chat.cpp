@@ -126,7 +126,9 @@ void run_chat(const ChatOptions& o) {
     std::filesystem::create_directories(tmpdir);
     auto m = std::make_unique<SqliteMeter>();
     m->path = tmpdir / "chat.db";
-    saver = std::make_shared<sg::SqliteSaver>(m->path);
+    sg::SqliteSaverOptions so;
+    so.checksums = o.checksums;
+    saver = std::make_shared<sg::SqliteSaver>(m->path, so);
     meter = std::move(m);
   } else {
     auto m = std::make_unique<PostgresMeter>();
@@ -184,6 +186,7 @@ void run_chat(const ChatOptions& o) {
   nlohmann::json j{{"bench", "chat"},
                    {"saver", o.saver},
                    {"turns", o.turns},
+                   {"checksums", o.saver == "sqlite" ? nlohmann::json(o.checksums) : nlohmann::json()},
                    {"ms_per_turn_first50", median_of({turn_ms.begin(), turn_ms.begin() + static_cast<std::ptrdiff_t>(window)})},
                    {"ms_per_turn_last50", median_of({turn_ms.end() - static_cast<std::ptrdiff_t>(window), turn_ms.end()})},
                    {"get_state_ms", get_state_ms},

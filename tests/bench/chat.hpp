@@ -14,6 +14,7 @@ struct ChatOptions {
   bool full_history = true;      ///< also time get_state_history with values (slow on long threads)
   int sample = 0;                ///< > 0: also measure storage every this many turns (untimed)
   bool keep = false;             ///< keep the SQLite file / Postgres schema (printed on stderr)
+  bool checksums = true;         ///< SQLite: SqliteSaverOptions::checksums
 };
 
 /// Runs the chat benchmark and prints its JSON line.

@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
                    "also measure storage every N turns, untimed (bytes_per_turn_samples: [[turn, bytes per turn]])")
       ->check(CLI::Range(1, 1000000));
   chat->add_flag("--keep", chat_options.keep, "keep the SQLite file or Postgres schema and print where it is");
+  chat->add_flag("!--no-checksums", chat_options.checksums,
+                 "SQLite: store no per-item checksums (SqliteSaverOptions::checksums = false), to measure their cost");
 
   sg_bench::CliOptions cli_options;
   auto* cli = app.add_subcommand("cli", "sg-checkpoints threads (10,000 threads) and history (1,500 checkpoints) on SQLite, "

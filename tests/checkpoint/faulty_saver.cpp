@@ -131,4 +131,6 @@ sg::StorageStats FaultySaver::do_storage_stats() {
   return inner_->storage_stats();
 }
 
+sg::StorageCheck FaultySaver::do_check_storage() { return inner_->check_storage(); }
+
 }  // namespace sgtest

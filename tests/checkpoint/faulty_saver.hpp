@@ -80,6 +80,7 @@ class FaultySaver final : public sg::BaseCheckpointSaver {
   std::vector<sg::ThreadInfo> do_list_threads(const sg::ThreadListOptions& options) override;
   std::map<std::string, std::uint64_t> do_checkpoint_bytes(const sg::CheckpointConfig& config) override;
   sg::StorageStats do_storage_stats() override;
+  sg::StorageCheck do_check_storage() override;
 
   std::shared_ptr<sg::BaseCheckpointSaver> inner_;
   mutable std::mutex mutex_;

@@ -146,6 +146,8 @@ TEST_CASE("cli reading commands leave the SQLite file unchanged") {
   }
   CHECK(sgtest::read_file(db.path) == before);
   CHECK_FALSE(std::filesystem::exists(db.path + ".locks"));
+  CHECK_FALSE(std::filesystem::exists(db.path + "-wal"));  // mode=ro, tidied up (cli_store_test.cpp)
+  CHECK_FALSE(std::filesystem::exists(db.path + "-shm"));
 }
 
 TEST_CASE("cli usage errors exit 2 and --help works everywhere") {

@@ -37,7 +37,10 @@ inline std::string read_file(const std::filesystem::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-inline CliResult run_cli(const std::vector<std::string>& args, const std::string& input = {}) {
+/// `prefix`: a command that runs the binary (e.g. setpriv with options); its first word is looked
+/// up on PATH.
+inline CliResult run_cli(const std::vector<std::string>& args, const std::string& input = {},
+                         const std::vector<std::string>& prefix = {}) {
   static int counter = 0;
   const auto dir = std::filesystem::temp_directory_path();
   const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(++counter);
@@ -56,14 +59,14 @@ inline CliResult run_cli(const std::vector<std::string>& args, const std::string
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     ::dup2(out, 1);
     ::dup2(err, 2);
+    std::vector<std::string> copy = prefix;
+    copy.emplace_back(SG_CHECKPOINTS_BIN);
+    copy.insert(copy.end(), args.begin(), args.end());
     std::vector<char*> argv;
-    std::string bin = SG_CHECKPOINTS_BIN;
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(bin.c_str(), argv.data());
-    std::perror("execv");
+    ::execvp(argv[0], argv.data());
+    std::perror("execvp");
     ::_exit(127);
   }
   ::close(in_pipe[0]);

@@ -75,10 +75,13 @@ class SaverUnavailable : public SaverError {
 };
 
 /// Stored data is damaged: a row that does not parse, a value a checkpoint refers to that is
-/// missing (sg.saver.402). Nothing is modified when this is thrown.
+/// missing (sg.saver.402), bytes that do not match their stored checksum (sg.saver.412).
+/// Nothing is modified when this is thrown.
 class SaverCorrupt : public SaverError {
  public:
   explicit SaverCorrupt(std::string_view message, std::string backend_code = {});
+  /// For another id of damaged data (ErrorId::saver_checksum_mismatch).
+  SaverCorrupt(ErrorId id, std::string_view message, std::string backend_code = {});
 };
 
 }  // namespace sg

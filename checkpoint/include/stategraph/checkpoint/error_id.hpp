@@ -71,6 +71,8 @@ enum class ErrorId : int {
   saver_read_only = 409,
   saver_bad_store_uri = 410,
   saver_lock_lost = 411,
+  saver_checksum_mismatch = 412,
+  saver_not_writable = 413,
   state_value_does_not_convert = 501,
   state_unknown_channel = 502,
   nodes_invalid_trim_options = 601,
@@ -101,6 +103,7 @@ enum class ErrorId : int {
   cli_file_error = 711,
   cli_verify_failed = 712,
   cli_bad_namespace = 713,
+  cli_immutable_store = 714,
   cli_internal_error = 799,
 };
 
@@ -206,6 +209,10 @@ inline constexpr ErrorInfo kErrorTable[] = {
      "a store address is not memory, sqlite:PATH or postgres://..."},
     {ErrorId::saver_lock_lost, "sg.saver.411", "SaverError",
      "the run lost its thread lock (its Postgres session ended): it stops writing instead of forking the thread"},
+    {ErrorId::saver_checksum_mismatch, "sg.saver.412", "SaverCorrupt",
+     "stored bytes do not match the checksum stored with them (damaged on disk or edited)"},
+    {ErrorId::saver_not_writable, "sg.saver.413", "SaverError",
+     "a saver opened for writing on an SQLite file or directory that cannot be written; open it read-only"},
     {ErrorId::state_value_does_not_convert, "sg.state.501", "StateError",
      "a stored field value does not convert to the field's C++ type"},
     {ErrorId::state_unknown_channel, "sg.state.502", "StateError",
@@ -266,6 +273,8 @@ inline constexpr ErrorInfo kErrorTable[] = {
      "verify found broken checkpoints (listed on stdout)"},
     {ErrorId::cli_bad_namespace, "sg.cli.713", "CliError",
      "--ns is not a checkpoint namespace: levels NODE or NODE:TASK_ID joined by a bar, or empty for the root"},
+    {ErrorId::cli_immutable_store, "sg.cli.714", "CliError",
+     "a writing command (delete, prune, copy, import) with --immutable"},
     {ErrorId::cli_internal_error, "sg.cli.799", "CliError",
      "an unexpected internal error (a bug)"},
 };

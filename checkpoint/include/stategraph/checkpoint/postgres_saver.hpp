@@ -181,6 +181,9 @@ class PostgresSaver final : public BaseCheckpointSaver {
   std::map<std::string, std::uint64_t> do_checkpoint_bytes(const CheckpointConfig& config) override;
   /// Rows and bytes per table, with pg_total_relation_size (indexes and TOAST included).
   StorageStats do_storage_stats() override;
+  /// No check: Postgres has no quick_check of a schema's tables; the note says so and whether
+  /// the cluster keeps page checksums (`SHOW data_checksums`). One query.
+  StorageCheck do_check_storage() override;
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -96,6 +96,25 @@ struct StorageStats {
   std::optional<std::uint64_t> free_bytes;
 };
 
+/// What a backend's own check of its storage found; see BaseCheckpointSaver::check_storage.
+/// Problems are values (an expected outcome of checking), not exceptions.
+struct StorageCheck {
+  /// The check that ran, as the backend names it ("PRAGMA quick_check"); empty when the backend
+  /// has none (`note` then says why).
+  std::string method;
+  /// One line for the reader: what the check covers, or why there is none.
+  std::string note;
+  /// What the check reported as wrong, one line each, in the backend's words; empty: nothing.
+  std::vector<std::string> problems;
+  /// Stored items (checkpoint rows, values, pending writes) that carry a checksum, which every
+  /// read verifies (sg.saver.412), and those that carry none (written before the backend stored
+  /// checksums, or with them switched off). Both nullopt: not counted (`checksum_note` says why).
+  std::optional<std::uint64_t> with_checksum;
+  std::optional<std::uint64_t> without_checksum;
+  /// Why the checksums are not counted: the backend stores none, or the count failed.
+  std::string checksum_note;
+};
+
 /// What BaseCheckpointSaver::prune removes.
 struct PruneOptions {
   /// Keep the newest N checkpoints of each namespace of the thread; delete older ones.
@@ -280,6 +299,13 @@ class CheckpointAdmin {
   /// @throws SaverError.
   StorageStats storage_stats();
 
+  /// The backend's own check of its storage, below the checkpoints (which sg-checkpoints verify
+  /// loads one by one): SqliteSaver runs `PRAGMA quick_check` (reads every page of the file:
+  /// O(file size)) and counts the items that carry checksums; PostgresSaver has no such check
+  /// and says so (with whether the cluster keeps page checksums); InMemorySaver has no storage.
+  /// @throws SaverError when the store cannot be read at all.
+  StorageCheck check_storage();
+
   /// Deletes old checkpoints of a thread (all namespaces) per `options`, with their writes and
   /// the values no remaining checkpoint refers to (directly or as a delta base). The newest
   /// checkpoint of each namespace is never deleted (saver_algorithms: pruned_positions). Returns
@@ -299,6 +325,7 @@ class CheckpointAdmin {
   /// config.thread_id not empty.
   virtual std::map<std::string, std::uint64_t> do_checkpoint_bytes(const CheckpointConfig& config) = 0;
   virtual StorageStats do_storage_stats() = 0;
+  virtual StorageCheck do_check_storage() = 0;
   /// thread_id not empty; rule has keep_last (>= 1) or before.
   virtual std::size_t do_prune(std::string_view thread_id, const PruneOptions& rule) = 0;
   /// Both ids not empty; refuses (403, nothing copied) when `to` has any row.
@@ -318,6 +345,8 @@ class BaseCheckpointSaver : public CheckpointSaver, public CheckpointAdmin {
   std::map<std::string, std::uint64_t> do_checkpoint_bytes(const CheckpointConfig& config) override;
   /// Default: one table per kind of item, from list_threads and list.
   StorageStats do_storage_stats() override;
+  /// Default: no check (method empty; the note says the saver has no storage of its own to check).
+  StorageCheck do_check_storage() override;
 };
 
 }  // namespace sg
