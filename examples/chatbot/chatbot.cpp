@@ -214,7 +214,9 @@ TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, 
   };
 
   try {
-    auto result = app_.stream(std::move(input), cfg, sg::StreamMode::messages, on_event);
+    // Without a reader of the tokens the model is invoked, not streamed: no event per token.
+    auto result = on_token ? app_.stream(std::move(input), cfg, sg::StreamMode::messages, on_event)
+                           : app_.invoke(std::move(input), cfg);
     if (callback_error) std::rethrow_exception(callback_error);
     TurnResult out;
     out.reply = result.values.messages.empty() ? sg::Message{} : result.values.messages.back();

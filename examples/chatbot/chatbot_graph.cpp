@@ -1,5 +1,6 @@
 #include "chatbot_graph.hpp"
 
+#include <iterator>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -47,10 +48,28 @@ std::size_t fold_point(const sg::Messages& messages, const ChatbotGraphOptions& 
   return cut;
 }
 
+/// The messages of `state` that can be in the trimmed prompt: the newest ones whose tokens,
+/// with the system prompt's, fit max_tokens (the trim keeps a run of the newest messages, so no
+/// older one can be kept). Trimming this suffix gives what trimming them all gives — tokens add
+/// up per message (sg::count_tokens_approximately) — without copying and counting the whole
+/// conversation, which grows every turn.
+sg::Messages trim_candidates(const ChatState& state, const ChatbotGraphOptions& options) {
+  const sg::Messages system = prompt_for(options).format_messages({{"language", state.language}}, {{"messages", sg::Messages{}}});
+  int budget = options.max_tokens - sg::count_tokens_approximately(system);
+  auto from = state.messages.end();
+  while (from != state.messages.begin() && budget >= 0) {
+    budget -= sg::count_tokens_approximately(*std::prev(from));
+    if (budget >= 0) --from;
+  }
+  return {from, state.messages.end()};
+}
+
 }  // namespace
 
 sg::Messages model_input(const ChatState& state, const ChatbotGraphOptions& options) {
-  sg::Messages input = prompt_for(options).format_messages({{"language", state.language}}, {{"messages", state.messages}});
+  const bool trim_memory = options.memory == MemoryStrategy::trim;
+  sg::Messages input = prompt_for(options).format_messages(
+      {{"language", state.language}}, {{"messages", trim_memory ? trim_candidates(state, options) : state.messages}});
   if (options.memory == MemoryStrategy::summary && !state.summary.empty()) {
     input.insert(input.begin() + 1, sg::SystemMessage("Summary of the earlier conversation: " + state.summary));
   }
