@@ -86,7 +86,7 @@ auto guard_saver(F&& f) -> decltype(f()) {
 Chatbot::Chatbot(ChatbotConfig config)
     : config_(std::move(config)),
       saver_(config_.model && config_.saver
-                 ? std::make_shared<ReentrantLockSaver>(config_.saver)
+                 ? std::make_shared<ReentrantLockSaver>(config_.saver, config_.one_writer)
                  : throw ChatbotError(ChatbotErrorId::bad_configuration, "a Chatbot needs a model and a checkpoint saver")),
       app_(build_chatbot_graph(config_.model, config_.graph, saver_)) {}
 

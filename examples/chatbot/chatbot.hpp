@@ -56,6 +56,9 @@ struct ChatbotConfig {
   ChatbotGraphOptions graph;
   /// How long a turn waits for another turn on the same thread (e.g. in another process).
   std::chrono::milliseconds thread_wait{std::chrono::minutes(5)};
+  /// The saver takes one writer at a time (a SQLite file): this process's writes queue on a
+  /// mutex instead of in the store (ReentrantLockSaver, one_writer). Off: writes go at once.
+  bool one_writer = false;
 };
 
 /// The result of one turn.
