@@ -155,6 +155,10 @@ void Chatbot::remember_finished(const std::string& thread_id, const std::string&
 }
 
 bool Chatbot::recover_abandoned(const std::string& thread_id) {
+  // The head's id alone first (one indexed read, nothing decoded): the common case is the head
+  // this process saw its last turn on the thread finish at.
+  const auto latest = saver_->latest_checkpoint_id({thread_id, "", std::nullopt});
+  if (!latest || finished_head(thread_id) == *latest) return false;
   sg::ListOptions newest;
   newest.values = false;
   newest.limit = 1;
@@ -163,7 +167,6 @@ bool Chatbot::recover_abandoned(const std::string& thread_id) {
   const std::string turn = turn_of(head.front().metadata);
   if (turn.empty()) return false;  // an update, a copy (a rollback, an undo): not inside a turn
   const std::string& id = *head.front().config.checkpoint_id;
-  if (finished_head(thread_id) == id) return false;  // this process saw that turn finish
   // Whether the turn finished: its last checkpoint has nothing left to run.
   const auto snapshot = app_.get_state(run_config(thread_id));
   if (!snapshot || snapshot->next.empty()) {
