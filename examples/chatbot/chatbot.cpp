@@ -217,9 +217,9 @@ TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, 
   };
 
   try {
-    // Without a reader of the tokens the model is invoked, not streamed: no event per token.
-    auto result = on_token ? app_.stream(std::move(input), cfg, sg::StreamMode::messages, on_event)
-                           : app_.invoke(std::move(input), cfg);
+    // Streamed even without a reader of the tokens: a streaming model call can be cancelled
+    // between two pieces (a stopping server, a client gone), a whole-reply call only at its end.
+    auto result = app_.stream(std::move(input), cfg, sg::StreamMode::messages, on_event);
     if (callback_error) std::rethrow_exception(callback_error);
     TurnResult out;
     out.reply = result.values.messages.empty() ? sg::Message{} : result.values.messages.back();

@@ -3,26 +3,19 @@
 // answer, checks it and sends the next.
 #include "serve.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/statfs.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 #include <boost/asio/co_spawn.hpp>
@@ -37,8 +30,7 @@
 #include <pqxx/pqxx>
 
 #include "bench.hpp"
-
-extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX, for posix_spawn
+#include "server_process.hpp"  // tests/chatbot: a real sg-chatbot serve process
 
 namespace sg_bench {
 namespace {
@@ -78,73 +70,6 @@ std::string file_system_of(const std::filesystem::path& path) {
   hex << "0x" << std::hex << fs.f_type;
   return hex.str();
 }
-
-/// `sg-chatbot serve` on 127.0.0.1, any free port, its output in a log file; SIGTERM at the end.
-class Server {
- public:
-  Server(const std::string& binary, std::vector<std::string> args, std::filesystem::path log) : log_(std::move(log)) {
-    std::vector<std::string> all{binary, "serve", "--host", "127.0.0.1", "--port", "0", "--offline"};
-    all.insert(all.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);
-    const int rc = ::posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start " + binary + ": " + std::strerror(rc));
-    static const std::regex serving(R"(serving on http://[^:/ ]+:(\d+)/)");
-    for (const auto until = Clock::now() + std::chrono::seconds(30);;) {
-      std::smatch m;
-      const std::string text = read_file(log_);
-      if (std::regex_search(text, m, serving)) {
-        port_ = static_cast<unsigned short>(std::stoi(m[1].str()));
-        return;
-      }
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        throw std::runtime_error("sg-chatbot serve exited before serving:\n" + text);
-      }
-      if (Clock::now() > until) {
-        stop();
-        throw std::runtime_error("sg-chatbot serve did not serve within 30 s:\n" + text);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-  ~Server() { stop(); }
-  Server(const Server&) = delete;
-  Server& operator=(const Server&) = delete;
-
-  [[nodiscard]] unsigned short port() const noexcept { return port_; }
-  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
-  [[nodiscard]] std::string log() const { return read_file(log_); }
-
-  /// SIGTERM and wait (SIGKILL after 20 s). Idempotent.
-  void stop() {
-    if (pid_ < 0) return;
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    for (const auto until = Clock::now() + std::chrono::seconds(20); ::waitpid(pid_, &status, WNOHANG) == 0;) {
-      if (Clock::now() > until) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    pid_ = -1;
-  }
-
- private:
-  std::filesystem::path log_;
-  pid_t pid_ = -1;
-  unsigned short port_ = 0;
-};
 
 /// A database of its own in the Postgres cluster at `cluster_uri`, dropped at the end.
 class PostgresDatabase {
@@ -258,13 +183,14 @@ void run_serve(const ServeOptions& o) {
   } else {
     store = "sqlite:" + (dir / "chat.db").string();
   }
-  std::vector<std::string> args{"--checkpoints", store, "--threads", std::to_string(o.server_threads)};
+  std::vector<std::string> args{"--offline", "--checkpoints", store, "--threads", std::to_string(o.server_threads)};
   args.insert(args.end(), o.server_args.begin(), o.server_args.end());
-  Server server(binary, args, dir / "server.log");
+  sgtest::ServerProcess server(binary, args, (dir / "server.log").string());
+  const auto port = static_cast<unsigned short>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
 
   Load load;
-  load.server = tcp::endpoint(net::ip::make_address("127.0.0.1"), server.port());
-  load.host = "127.0.0.1:" + std::to_string(server.port());
+  load.server = tcp::endpoint(net::ip::make_address("127.0.0.1"), port);
+  load.host = "127.0.0.1:" + std::to_string(port);
   load.warmup = o.warmup;
   load.turns = o.turns;
   load.warming = o.sessions;
