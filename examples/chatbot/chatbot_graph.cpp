@@ -7,7 +7,6 @@
 
 #include <stategraph/nodes/prompt_template.hpp>
 #include <stategraph/nodes/token_counter.hpp>
-#include <stategraph/nodes/trim_messages.hpp>
 #include <stategraph/state_graph.hpp>
 #include <stategraph/update.hpp>
 
