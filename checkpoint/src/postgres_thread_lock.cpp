@@ -1,10 +1,35 @@
 #include "postgres_thread_lock.hpp"
 
+#include <poll.h>
+
 #include <thread>
 
 #include "stategraph/checkpoint/error.hpp"
 
 namespace sg::pg {
+
+namespace {
+
+/// How long a round trip vouches for the session while its socket stays quiet (is_held).
+constexpr std::chrono::milliseconds kQuietTrust{100};
+
+}  // namespace
+
+bool PostgresThreadLock::is_held() const noexcept {
+  const std::lock_guard lock(mutex_);
+  if (lost_) return false;
+  const auto now = std::chrono::steady_clock::now();
+  pollfd socket{conn_->sock(), POLLIN, 0};
+  if (now - confirmed_ < kQuietTrust && socket.fd >= 0 && ::poll(&socket, 1, 0) == 0) return true;
+  try {
+    pqxx::nontransaction tx(*conn_);
+    tx.exec("SELECT 1");
+    confirmed_ = now;
+  } catch (...) {
+    lost_ = true;
+  }
+  return !lost_;
+}
 
 std::unique_ptr<ThreadLock> lock_thread(Pool& pool, Counters& counters, const std::shared_ptr<LockConnections>& idle,
                                         const std::string& schema, int retries, std::string_view thread_id,

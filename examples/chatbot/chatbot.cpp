@@ -86,7 +86,7 @@ auto guard_saver(F&& f) -> decltype(f()) {
 Chatbot::Chatbot(ChatbotConfig config)
     : config_(std::move(config)),
       saver_(config_.model && config_.saver
-                 ? std::make_shared<ReentrantLockSaver>(config_.saver)
+                 ? std::make_shared<ReentrantLockSaver>(config_.saver, config_.one_writer)
                  : throw ChatbotError(ChatbotErrorId::bad_configuration, "a Chatbot needs a model and a checkpoint saver")),
       app_(build_chatbot_graph(config_.model, config_.graph, saver_)) {}
 
@@ -155,6 +155,10 @@ void Chatbot::remember_finished(const std::string& thread_id, const std::string&
 }
 
 bool Chatbot::recover_abandoned(const std::string& thread_id) {
+  // The head's id alone first (one indexed read, nothing decoded): the common case is the head
+  // this process saw its last turn on the thread finish at.
+  const auto latest = saver_->latest_checkpoint_id({thread_id, "", std::nullopt});
+  if (!latest || finished_head(thread_id) == *latest) return false;
   sg::ListOptions newest;
   newest.values = false;
   newest.limit = 1;
@@ -163,7 +167,6 @@ bool Chatbot::recover_abandoned(const std::string& thread_id) {
   const std::string turn = turn_of(head.front().metadata);
   if (turn.empty()) return false;  // an update, a copy (a rollback, an undo): not inside a turn
   const std::string& id = *head.front().config.checkpoint_id;
-  if (finished_head(thread_id) == id) return false;  // this process saw that turn finish
   // Whether the turn finished: its last checkpoint has nothing left to run.
   const auto snapshot = app_.get_state(run_config(thread_id));
   if (!snapshot || snapshot->next.empty()) {
@@ -214,6 +217,8 @@ TurnResult Chatbot::send(const std::string& thread_id, const std::string& text, 
   };
 
   try {
+    // Streamed even without a reader of the tokens: a streaming model call can be cancelled
+    // between two pieces (a stopping server, a client gone), a whole-reply call only at its end.
     auto result = app_.stream(std::move(input), cfg, sg::StreamMode::messages, on_event);
     if (callback_error) std::rethrow_exception(callback_error);
     TurnResult out;

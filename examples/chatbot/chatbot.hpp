@@ -56,6 +56,9 @@ struct ChatbotConfig {
   ChatbotGraphOptions graph;
   /// How long a turn waits for another turn on the same thread (e.g. in another process).
   std::chrono::milliseconds thread_wait{std::chrono::minutes(5)};
+  /// The saver takes one writer at a time (a SQLite file): this process's writes queue on a
+  /// mutex instead of in the store (ReentrantLockSaver, one_writer). Off: writes go at once.
+  bool one_writer = false;
 };
 
 /// The result of one turn.
@@ -155,8 +158,9 @@ class Chatbot {
   void clear_locked(const std::string& thread_id);
   /// With the thread held: when its head is inside a turn that did not finish (a checkpoint of
   /// a turn with tasks left to run), that turn's run is gone — it was never acknowledged — and
-  /// it is rolled back. Returns whether it was. Costs one values-free list, plus one get_state
-  /// when the head is not the one this process last saw a turn finish at.
+  /// it is rolled back. Returns whether it was. Costs one latest_checkpoint_id; when the head is
+  /// not the one this process last saw a turn finish at, also one values-free list and one
+  /// get_state.
   bool recover_abandoned(const std::string& thread_id);
   /// The head this process last saw a turn on `thread_id` finish at ("" when none).
   std::string finished_head(const std::string& thread_id);

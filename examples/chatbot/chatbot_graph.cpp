@@ -1,12 +1,12 @@
 #include "chatbot_graph.hpp"
 
+#include <iterator>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
 #include <stategraph/nodes/prompt_template.hpp>
 #include <stategraph/nodes/token_counter.hpp>
-#include <stategraph/nodes/trim_messages.hpp>
 #include <stategraph/state_graph.hpp>
 #include <stategraph/update.hpp>
 
@@ -47,23 +47,34 @@ std::size_t fold_point(const sg::Messages& messages, const ChatbotGraphOptions& 
   return cut;
 }
 
+/// The tutorial's trimmer over the whole prompt — sg::trim_messages with strategy last,
+/// include_system, start_on human and max_tokens: the system message and the newest messages
+/// within the budget, starting on a human message — computed directly: tokens add up per message
+/// (sg::count_tokens_approximately), so the kept messages are the longest run of the newest ones
+/// whose tokens fit beside the system prompt's, less the non-human ones at its start. The same
+/// prompt (tests/chatbot: "model_input with memory trim ...") without copying and counting the
+/// whole conversation, which grows every turn, several times per turn.
+sg::Messages trimmed_prompt(const ChatState& state, const ChatbotGraphOptions& options) {
+  sg::Messages input = prompt_for(options).format_messages({{"language", state.language}}, {{"messages", sg::Messages{}}});
+  int budget = options.max_tokens - sg::count_tokens_approximately(input);
+  auto from = state.messages.end();
+  for (; from != state.messages.begin(); --from) {
+    const int tokens = sg::count_tokens_approximately(*std::prev(from));
+    if (tokens > budget) break;
+    budget -= tokens;
+  }
+  while (from != state.messages.end() && from->type != sg::MessageType::human) ++from;
+  input.insert(input.end(), from, state.messages.end());
+  return input;
+}
+
 }  // namespace
 
 sg::Messages model_input(const ChatState& state, const ChatbotGraphOptions& options) {
+  if (options.memory == MemoryStrategy::trim) return trimmed_prompt(state, options);
   sg::Messages input = prompt_for(options).format_messages({{"language", state.language}}, {{"messages", state.messages}});
   if (options.memory == MemoryStrategy::summary && !state.summary.empty()) {
     input.insert(input.begin() + 1, sg::SystemMessage("Summary of the earlier conversation: " + state.summary));
-  }
-  if (options.memory == MemoryStrategy::trim) {
-    // The tutorial's trimmer over the whole prompt: the system message and the newest messages
-    // within the budget, starting on a human message.
-    sg::TrimOptions trim;
-    trim.max_tokens = options.max_tokens;
-    trim.token_counter = sg::count_tokens_approximately;
-    trim.strategy = sg::TrimStrategy::last;
-    trim.include_system = true;
-    trim.start_on = {sg::MessageType::human};
-    input = sg::trim_messages(input, trim);
   }
   return input;
 }

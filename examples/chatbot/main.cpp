@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     config.model = model.model;
     const sg::StoreUri store = checkpoint_store(settings);
     config.saver = sg::open_store(store);
+    config.one_writer = store.kind == sg::StoreUri::Kind::sqlite;  // SQLite: one writing transaction at a time
     config.graph.system_prompt = settings.system_prompt;
     config.graph.memory = settings.memory;
     config.graph.max_tokens = settings.max_tokens;

@@ -48,10 +48,15 @@ class HeldAlready final : public sg::ThreadLock {
 
 }  // namespace
 
-ReentrantLockSaver::ReentrantLockSaver(std::shared_ptr<sg::BaseCheckpointSaver> store)
+ReentrantLockSaver::ReentrantLockSaver(std::shared_ptr<sg::BaseCheckpointSaver> store, bool one_writer)
     : store_(store ? std::move(store)
                    : throw ChatbotError(ChatbotErrorId::bad_configuration, "a ReentrantLockSaver needs a checkpoint saver")),
-      held_(std::make_shared<Held>()) {}
+      held_(std::make_shared<Held>()),
+      one_writer_(one_writer) {}
+
+std::unique_lock<std::mutex> ReentrantLockSaver::writing() {
+  return one_writer_ ? std::unique_lock(write_mutex_) : std::unique_lock<std::mutex>();
+}
 
 std::unique_ptr<sg::ThreadLock> ReentrantLockSaver::hold(std::string_view thread_id, std::chrono::milliseconds wait) {
   auto lock = store_->lock_thread(thread_id, wait);
@@ -80,14 +85,19 @@ std::vector<sg::CheckpointTuple> ReentrantLockSaver::do_list(const sg::Checkpoin
 }
 
 void ReentrantLockSaver::do_put(const sg::SaverPut& put) {
+  const auto lock = writing();
   store_->put(put.config, put.checkpoint, put.metadata, put.new_versions);
 }
 
 void ReentrantLockSaver::do_put_writes(const sg::SaverWrites& writes) {
+  const auto lock = writing();
   store_->put_writes(writes.config, writes.writes, writes.task_id);
 }
 
-void ReentrantLockSaver::do_delete_thread(std::string_view thread_id) { store_->delete_thread(thread_id); }
+void ReentrantLockSaver::do_delete_thread(std::string_view thread_id) {
+  const auto lock = writing();
+  store_->delete_thread(thread_id);
+}
 
 std::optional<std::string> ReentrantLockSaver::do_latest_checkpoint_id(const sg::CheckpointConfig& config) {
   return store_->latest_checkpoint_id(config);
@@ -108,9 +118,13 @@ sg::StorageStats ReentrantLockSaver::do_storage_stats() { return store_->storage
 sg::StorageCheck ReentrantLockSaver::do_check_storage() { return store_->check_storage(); }
 
 std::size_t ReentrantLockSaver::do_prune(std::string_view thread_id, const sg::PruneOptions& rule) {
+  const auto lock = writing();
   return store_->prune(thread_id, rule);
 }
 
-void ReentrantLockSaver::do_copy_thread(std::string_view from, std::string_view to) { store_->copy_thread(from, to); }
+void ReentrantLockSaver::do_copy_thread(std::string_view from, std::string_view to) {
+  const auto lock = writing();
+  store_->copy_thread(from, to);
+}
 
 }  // namespace sg::chatbot

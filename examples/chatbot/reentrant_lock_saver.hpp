@@ -17,6 +17,14 @@
 /// other processes still wait for the store's lock. The key is the thread id only (not the OS
 /// thread), so it does not depend on which OS thread the engine takes its lock on.
 ///
+/// One writer at a time (`one_writer`): a store that takes one writing transaction at a time (a
+/// SQLite file) makes the others wait in its busy handler, and SQLite's sleeps 1, 2, 5, 10 ms...
+/// between tries, so under concurrent turns the CPU idles while writes queue (measured with
+/// `sg-bench serve`: about one sleep per turn at 32 sessions). With one_writer the writing calls
+/// (put, put_writes, delete_thread, prune, copy_thread) queue on a mutex of this process instead,
+/// and each runs as soon as the one before it ends. Writers in other processes still meet in the
+/// store.
+///
 /// Thread-safety: every member may be called from any thread, as any saver's.
 
 #include <chrono>
@@ -24,6 +32,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,8 +44,9 @@ namespace sg::chatbot {
 
 class ReentrantLockSaver final : public sg::BaseCheckpointSaver {
  public:
-  /// Forwards to `store` (required).
-  explicit ReentrantLockSaver(std::shared_ptr<sg::BaseCheckpointSaver> store);
+  /// Forwards to `store` (required); with `one_writer`, its writing calls one at a time (above).
+  /// @throws ChatbotError [sg.chatbot.805] when `store` is null.
+  explicit ReentrantLockSaver(std::shared_ptr<sg::BaseCheckpointSaver> store, bool one_writer = false);
 
   /// Takes the store's lock of `thread_id` (waiting up to `wait`, across processes as the store
   /// does) and holds it until the returned object is destroyed; meanwhile lock_thread(thread_id)
@@ -64,8 +74,13 @@ class ReentrantLockSaver final : public sg::BaseCheckpointSaver {
   std::size_t do_prune(std::string_view thread_id, const sg::PruneOptions& rule) override;
   void do_copy_thread(std::string_view from, std::string_view to) override;
 
+  /// The lock a writing call holds while it runs: `write_mutex_` with one_writer, else none.
+  [[nodiscard]] std::unique_lock<std::mutex> writing();
+
   std::shared_ptr<sg::BaseCheckpointSaver> store_;
   std::shared_ptr<Held> held_;
+  bool one_writer_;
+  std::mutex write_mutex_;
 };
 
 }  // namespace sg::chatbot

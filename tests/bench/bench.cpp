@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 
 namespace sg_bench {
@@ -32,6 +34,19 @@ std::vector<double> time_invocations(const Options& options, const std::function
     us.push_back(std::chrono::duration<double, std::micro>(stop - start).count());
   }
   return us;
+}
+
+std::string postgres_uri(const std::string& given) {
+  if (!given.empty()) return given;
+  const char* env = std::getenv("SG_TEST_POSTGRES_URI");
+  if (env == nullptr || *env == '\0') throw std::runtime_error("Postgres needs --postgres URI or SG_TEST_POSTGRES_URI");
+  std::string v = env;
+  if (v.rfind("postgres", 0) == 0) return v;
+  std::ifstream f(v);
+  std::string uri;
+  std::getline(f, uri);
+  if (uri.empty()) throw std::runtime_error("SG_TEST_POSTGRES_URI names " + v + ", which holds no URI");
+  return uri;
 }
 
 double median(std::vector<double> samples) {

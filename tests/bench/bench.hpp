@@ -30,6 +30,11 @@ sg::RunConfig fresh_config(const Options& options);
 /// wall time of each measured call in microseconds (std::chrono::steady_clock).
 std::vector<double> time_invocations(const Options& options, const std::function<void()>& invoke);
 
+/// The Postgres URI of a benchmark: `given` (--postgres) when set, else SG_TEST_POSTGRES_URI
+/// (a URI, or the path of a file whose first line is one, as the test fixture writes it).
+/// @throws std::runtime_error when neither names one.
+std::string postgres_uri(const std::string& given);
+
 /// The median of `samples` (mean of the middle two for an even count).
 double median(std::vector<double> samples);
 

@@ -7,7 +7,6 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <pqxx/pqxx>
@@ -35,22 +34,6 @@ std::string words(int n, int seed) {
   std::string s;
   for (int i = 0; i < n; ++i) s += (i ? " " : "") + std::string(vocab[(i * 7 + seed) % 16]);
   return s;
-}
-
-/// The Postgres URI: --postgres, else SG_TEST_POSTGRES_URI (a URI, or a file holding one, as the
-/// test fixture writes it).
-std::string postgres_uri(const ChatOptions& o) {
-  if (!o.postgres.empty()) return o.postgres;
-  const char* env = std::getenv("SG_TEST_POSTGRES_URI");
-  if (env == nullptr || *env == '\0')
-    throw std::runtime_error("--saver postgres needs --postgres URI or SG_TEST_POSTGRES_URI");
-  std::string v = env;
-  if (v.rfind("postgres", 0) == 0) return v;
-  std::ifstream f(v);
-  std::string uri;
-  std::getline(f, uri);
-  if (uri.empty()) throw std::runtime_error("SG_TEST_POSTGRES_URI names " + v + ", which holds no URI");
-  return uri;
 }
 
 /// Bytes the saver's data occupies now.
@@ -132,7 +115,7 @@ void run_chat(const ChatOptions& o) {
     meter = std::move(m);
   } else {
     auto m = std::make_unique<PostgresMeter>();
-    m->uri = postgres_uri(o);
+    m->uri = postgres_uri(o.postgres);
     m->schema = pg_schema = "sg_bench_" + std::to_string(::getpid());
     sg::PostgresSaverOptions po;
     po.schema = pg_schema;
@@ -213,7 +196,7 @@ void run_chat(const ChatOptions& o) {
   }
   if (!tmpdir.empty()) std::filesystem::remove_all(tmpdir);
   if (!pg_schema.empty()) {
-    pqxx::connection c(postgres_uri(o));
+    pqxx::connection c(postgres_uri(o.postgres));
     pqxx::work w(c);
     w.exec("DROP SCHEMA IF EXISTS " + w.quote_name(pg_schema) + " CASCADE");
     w.commit();

@@ -1,5 +1,5 @@
 // sg-bench: `sg-bench linear --n 100 --saver memory`, `sg-bench fanout --k 50 --saver none`,
-// `sg-bench blocking --tasks 20 --tasks 200`.
+// `sg-bench blocking --tasks 20 --tasks 200`, `sg-bench serve --store sqlite --sessions 32`.
 // Prints one JSON object per line; figures are medians over --repeat measured invocations.
 #include <exception>
 #include <iostream>
@@ -10,6 +10,7 @@
 #include "bench.hpp"
 #include "chat.hpp"
 #include "cli.hpp"
+#include "serve.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"sg-bench: micro-benchmarks of the stategraph engine (one JSON line per run)"};
@@ -80,6 +81,29 @@ int main(int argc, char** argv) {
   cli->add_option("--dir", cli_options.dir, "keep the databases here (reused when present)");
   cli->add_option("--binary", cli_options.binary, "the sg-checkpoints to time (default: this build's)");
 
+  sg_bench::ServeOptions serve_options;
+  auto* serve = app.add_subcommand("serve", "POST /chat against a real `sg-chatbot serve --offline`: S sessions x T turns "
+                                            "(turns/s, latency percentiles, server and client CPU)");
+  serve->add_option("--store", serve_options.store, "sqlite (a file under $TMPDIR) or postgres")
+      ->check(CLI::IsMember({"sqlite", "postgres"}))
+      ->capture_default_str();
+  serve->add_option("--postgres", serve_options.postgres, "Postgres cluster URI (default: $SG_TEST_POSTGRES_URI); "
+                                                          "the bench makes a database of its own and drops it");
+  serve->add_option("--sessions", serve_options.sessions, "concurrent sessions, one keep-alive connection each")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  serve->add_option("--turns", serve_options.turns, "measured turns per session")->check(CLI::Range(1, 1000000))->capture_default_str();
+  serve->add_option("--warmup", serve_options.warmup, "unmeasured turns per session first")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  serve->add_option("--server-threads", serve_options.server_threads, "the server's --threads")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  serve->add_option("--binary", serve_options.binary, "the sg-chatbot to run (default: this build's)");
+  serve->add_option("--server-arg", serve_options.server_args, "one more argument for `sg-chatbot serve` (repeatable)")
+      ->allow_extra_args(false);
+  serve->add_flag("--keep", serve_options.keep, "keep the SQLite file or Postgres database and the server log");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*linear) sg_bench::run_linear(n, options);
@@ -87,6 +111,7 @@ int main(int argc, char** argv) {
     if (*blocking) sg_bench::run_blocking(blocking_tasks, sleep_ms, options);
     if (*chat) sg_bench::run_chat(chat_options);
     if (*cli) sg_bench::run_cli(cli_options);
+    if (*serve) sg_bench::run_serve(serve_options);
   } catch (const std::exception& e) {
     std::cerr << "sg-bench: " << e.what() << "\n";
     return 1;

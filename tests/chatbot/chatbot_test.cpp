@@ -15,6 +15,9 @@
 #include <stategraph/checkpoint/memory_saver.hpp>
 #include <stategraph/checkpoint/sqlite_saver.hpp>
 #include <stategraph/nodes/fake_chat_model.hpp>
+#include <stategraph/nodes/prompt_template.hpp>
+#include <stategraph/nodes/token_counter.hpp>
+#include <stategraph/nodes/trim_messages.hpp>
 
 #include "chatbot.hpp"
 #include "chatbot_error.hpp"
@@ -379,4 +382,32 @@ TEST_CASE("chatbot: threads lists every conversation, newest first, and erase de
   CHECK_FALSE(bot.erase("one"));
   CHECK_FALSE(bot.thread("one"));
   CHECK(bot.threads().size() == 1);
+}
+
+TEST_CASE("model_input with memory trim is the tutorial's trim over the whole conversation") {
+  // model_input formats only the newest messages that can fit; the prompt must be the same as
+  // trimming the whole formatted conversation, for every budget and conversation length.
+  sg::chatbot::ChatbotGraphOptions options;
+  options.memory = MemoryStrategy::trim;
+  options.system_prompt = "you're a good assistant; answer in {language}";
+  sg::chatbot::ChatState state;
+  state.language = "Spanish";
+  for (int n = 0; n < 24; ++n) {
+    const std::string text(static_cast<std::size_t>(1 + (n * 37) % 90), 'w');
+    state.messages.push_back(n % 3 == 2 ? sg::AIMessage(text) : sg::HumanMessage(text));
+    for (int budget = 0; budget <= 420; budget += 7) {
+      options.max_tokens = budget;
+      const sg::Messages whole = sg::ChatPromptTemplate({{"system", options.system_prompt}, sg::MessagesPlaceholder("messages")})
+                                     .format_messages({{"language", state.language}}, {{"messages", state.messages}});
+      sg::TrimOptions trim;
+      trim.max_tokens = budget;
+      trim.token_counter = sg::count_tokens_approximately;
+      trim.strategy = sg::TrimStrategy::last;
+      trim.include_system = true;
+      trim.start_on = {sg::MessageType::human};
+      CAPTURE(n);
+      CAPTURE(budget);
+      CHECK(texts(sg::chatbot::model_input(state, options)) == texts(sg::trim_messages(whole, trim)));
+    }
+  }
 }

@@ -8,6 +8,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <stategraph/checkpoint/error.hpp>
 #include <stategraph/checkpoint/sqlite_saver.hpp>
@@ -32,11 +34,14 @@ std::string id_of(F&& f) {
   return "no error";
 }
 
-/// A store whose thread locks can be lost on demand (as a Postgres lock is with its session);
-/// only lock_thread is used.
+/// A store whose thread locks can be lost on demand (as a Postgres lock is with its session),
+/// and whose delete_thread takes 2 ms and counts the calls that ran at once; only lock_thread
+/// and delete_thread are used.
 class LosableLockStore final : public sg::BaseCheckpointSaver {
  public:
   std::shared_ptr<std::atomic<bool>> lost = std::make_shared<std::atomic<bool>>(false);
+  std::atomic<int> deleting{0};       ///< delete_thread calls running now
+  std::atomic<int> most_deleting{0};  ///< the most that ran at once
 
  private:
   class Lock final : public sg::ThreadLock {
@@ -55,7 +60,13 @@ class LosableLockStore final : public sg::BaseCheckpointSaver {
   std::vector<sg::CheckpointTuple> do_list(const sg::CheckpointConfig&, const sg::ListOptions&) override { unused(); }
   void do_put(const sg::SaverPut&) override { unused(); }
   void do_put_writes(const sg::SaverWrites&) override { unused(); }
-  void do_delete_thread(std::string_view) override { unused(); }
+  void do_delete_thread(std::string_view) override {
+    const int now = ++deleting;
+    for (int most = most_deleting.load(); now > most && !most_deleting.compare_exchange_weak(most, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    --deleting;
+  }
   std::vector<sg::ThreadInfo> do_list_threads(const sg::ThreadListOptions&) override { unused(); }
   std::map<std::string, std::uint64_t> do_checkpoint_bytes(const sg::CheckpointConfig&) override { unused(); }
   sg::StorageStats do_storage_stats() override { unused(); }
@@ -106,4 +117,16 @@ TEST_CASE("chatbot lock saver: calls reach the store") {
   CHECK(saver.list_threads().empty());
   CHECK(saver.in_process() == store->in_process());
   CHECK(id_of([] { ReentrantLockSaver none(nullptr); }) == "sg.chatbot.805");
+}
+
+TEST_CASE("chatbot lock saver: with one_writer, writing calls run one at a time") {
+  auto store = std::make_shared<LosableLockStore>();
+  ReentrantLockSaver saver(store, /*one_writer=*/true);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 4; ++i)
+    writers.emplace_back([&saver, i] {
+      for (int k = 0; k < 5; ++k) saver.delete_thread("t" + std::to_string(i));
+    });
+  for (auto& w : writers) w.join();
+  CHECK(store->most_deleting.load() == 1);
 }

@@ -36,6 +36,8 @@ class ServerProcess {
   void kill();
   /// The log so far.
   [[nodiscard]] std::string log() const;
+  /// The process id; -1 once it was stopped or killed.
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
 
  private:
   pid_t pid_ = -1;
