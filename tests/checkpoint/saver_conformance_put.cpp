@@ -474,3 +474,56 @@ SAVER_TEST("put_writes without a checkpoint id throws sg.saver.403") {
   CHECK(thrown);
   CHECK(fx.saver.get_tuple(cfg("t"))->pending_writes.empty());
 }
+
+// ---------------------------------------------------------------------------------- put_batch
+
+SAVER_TEST("put_batch stores the writes and the checkpoint as the separate calls would") {
+  Fixture<F> fx;
+  auto parent = sgtest::checkpoint({{"a", 1}});
+  fx.saver.put(cfg("t"), parent, sgtest::metadata("loop", 0), parent.channel_versions);
+  const auto at = cfg("t", "", parent.id);
+  fx.saver.put_writes(at, writes({{"a", 9}}), "stored-before");  // deleted by the put as before
+
+  sg::Checkpoint child = sgtest::checkpoint({{"a", 2}}, 2);
+  child.parent_writes_applied = true;
+  const std::vector<sg::TaskWrites> batch{
+      {at, "task-1", writes({{"a", 2}, {"__error__", {{"message", "boom"}}}})},  // value write applied: dropped
+      {at, "task-2", writes({{"__interrupt__", json::array({{{"value", "ok?"}}})}})},
+      {cfg("t", "", child.id), "task-3", writes({{"a", 3}})},  // a write of the new checkpoint
+      {cfg("t2", "", parent.id), "task-4", writes({{"a", "other thread"}})},
+      {at, "task-5", {}},  // no writes: nothing
+  };
+  const sg::CheckpointPut put{at, child, sgtest::metadata("loop", 1), child.channel_versions};
+  const auto returned = fx.saver.put_batch(batch, &put);
+  REQUIRE(returned.has_value());
+  CHECK(*returned == cfg("t", "", child.id));
+
+  const auto p = fx.saver.get_tuple(at);
+  REQUIRE(p.has_value());
+  CHECK(p->pending_writes == std::vector<sg::PendingWrite>{{"task-1", "__error__", {{"message", "boom"}}},
+                                                           {"task-2", "__interrupt__", json::array({{{"value", "ok?"}}})}});
+  const auto c = fx.saver.get_tuple(cfg("t"));
+  REQUIRE(c.has_value());
+  CHECK(c->checkpoint.id == child.id);
+  CHECK(c->checkpoint.channel_values.at("a") == 2);
+  CHECK(c->pending_writes == std::vector<sg::PendingWrite>{{"task-3", "a", 3}});
+  // Another thread's writes of the same checkpoint id are not the parent's: stored.
+  fx.saver.put(cfg("t2"), parent, sgtest::metadata("loop", 0), parent.channel_versions);
+  const auto other = fx.saver.get_tuple(cfg("t2", "", parent.id));
+  REQUIRE(other.has_value());
+  CHECK(other->pending_writes == std::vector<sg::PendingWrite>{{"task-4", "a", "other thread"}});
+
+  // Writes only: stored, nothing returned; an empty batch is a no-op.
+  CHECK_FALSE(fx.saver.put_batch(std::vector<sg::TaskWrites>{{cfg("t", "", child.id), "task-6", writes({{"b", 1}})}}, nullptr));
+  CHECK(fx.saver.get_tuple(cfg("t"))->pending_writes.size() == 2);
+  CHECK_FALSE(fx.saver.put_batch({}, nullptr));
+}
+
+SAVER_TEST("put_batch checks every call first and stores nothing when one is invalid") {
+  Fixture<F> fx;
+  auto c = sgtest::checkpoint({{"a", 1}});
+  const sg::CheckpointPut put{cfg("t"), c, sgtest::metadata("input", -1), c.channel_versions};
+  const std::vector<sg::TaskWrites> bad{{cfg("t", "", std::nullopt), "task-1", writes({{"a", 2}})}};  // no checkpoint id
+  CHECK_THROWS_AS(fx.saver.put_batch(bad, &put), sg::SaverError);
+  CHECK_FALSE(fx.saver.get_tuple(cfg("t")).has_value());
+}
