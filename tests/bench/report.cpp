@@ -31,6 +31,7 @@ nlohmann::json identity(const nlohmann::json& line, const std::vector<std::strin
   for (const auto& f : figures) id.erase(f);
   id.erase("vs_baseline");
   id.erase("figures");
+  id.erase("repeat");  // how long it was measured, not what
   return id;
 }
 

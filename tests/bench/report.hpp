@@ -20,7 +20,7 @@ struct ReportOptions {
 void set_report_options(ReportOptions options);
 
 /// Prints `line` (one JSON object) on stdout. `figures` names its measured keys; the other keys
-/// identify the measurement. With --baseline, the line gains "vs_baseline": {figure: this / the
+/// except `repeat` identify the measurement. With --baseline, the line gains "vs_baseline": {figure: this / the
 /// baseline's} for each figure of the baseline line with the same identifying keys (null when the
 /// baseline's figure is 0 or null; the key is absent when no baseline line matches).
 /// @throws std::runtime_error when a baseline file cannot be read or written.
