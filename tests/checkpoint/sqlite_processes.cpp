@@ -311,6 +311,13 @@ TEST_CASE("engine on sqlite: after SIGKILL mid-step, a resumed sync run re-runs 
     {
       Child victim({"graph", db.string(), "t", durability, marks.string(), "1"});
       REQUIRE(victim.wait_for_line("slow running", 30s).has_value());
+      const auto started = std::chrono::steady_clock::now() + 20s;
+      auto fast_started = [&] {
+        const auto starts = node_starts(marks);
+        return starts.count("fast0") + starts.count("fast1") + starts.count("fast2") == 3;
+      };
+      while (!fast_started() && std::chrono::steady_clock::now() < started) std::this_thread::sleep_for(5ms);
+      REQUIRE(fast_started());
       if (durability == "sync") {
         // fast0..2 finished while "slow" still runs: their writes are stored now, not with the
         // step's checkpoint (3 tasks; __start__'s were applied and deleted with step 0's).
@@ -318,7 +325,7 @@ TEST_CASE("engine on sqlite: after SIGKILL mid-step, a resumed sync run re-runs 
         while (stored_writes(db) < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
         REQUIRE(stored_writes(db) == 3);
       } else {
-        std::this_thread::sleep_for(200ms);  // time for the fast tasks to finish
+        std::this_thread::sleep_for(50ms);  // they finish; their writes wait for the step's checkpoint
       }
       victim.kill(SIGKILL);
       REQUIRE(victim.wait(20s) == 128 + SIGKILL);
