@@ -527,3 +527,22 @@ SAVER_TEST("put_batch checks every call first and stores nothing when one is inv
   CHECK_THROWS_AS(fx.saver.put_batch(bad, &put), sg::SaverError);
   CHECK_FALSE(fx.saver.get_tuple(cfg("t")).has_value());
 }
+
+SAVER_TEST("put_batch with a put whose delta base is missing throws 403 and stores no checkpoint") {
+  Fixture<F> fx;
+  auto parent = sgtest::checkpoint({{"a", 1}});
+  fx.saver.put(cfg("t"), parent, sgtest::metadata("loop", 0), parent.channel_versions);
+  sg::Checkpoint child = sgtest::checkpoint({}, 2);
+  child.channel_values.clear();
+  child.channel_versions["m"] = sgtest::version(2);
+  child.channel_deltas["m"] = sg::ChannelDelta{sgtest::version(1), 0, json::array({1})};  // version 1 never stored
+  const sg::CheckpointPut put{cfg("t", "", parent.id), child, sgtest::metadata("loop", 1), {{"m", sgtest::version(2)}}};
+  const std::vector<sg::TaskWrites> batch{{cfg("t", "", parent.id), "task-1", writes({{"__error__", {{"message", "x"}}}})}};
+  try {
+    fx.saver.put_batch(batch, &put);
+    FAIL("no exception");
+  } catch (const sg::SaverError& e) {
+    CHECK(std::string(e.id()) == "sg.saver.403");
+  }
+  CHECK(fx.saver.get_tuple(cfg("t"))->checkpoint.id == parent.id);
+}

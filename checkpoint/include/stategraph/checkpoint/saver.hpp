@@ -241,9 +241,9 @@ class CheckpointSaver {
   void put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes, std::string_view task_id);
 
   /// put_writes(w.config, w.writes, w.task_id) for each of `writes`, and put(put->config, ...)
-  /// when `put` is not null, stored together: in ONE transaction by SqliteSaver (so a superstep's
-  /// task writes and its checkpoint cost one commit); by the default hook (InMemorySaver,
-  /// PostgresSaver) as those calls in order — the writes, then the put — where a failure leaves
+  /// when `put` is not null, stored together: in ONE transaction by SqliteSaver and PostgresSaver
+  /// (so a superstep's task writes and its checkpoint cost one commit); by the default hook
+  /// (InMemorySaver) as those calls in order — the writes, then the put — where a failure leaves
   /// what was stored before it. Writes that the put would delete at once (value writes, index >= 0,
   /// of its parent when checkpoint.parent_writes_applied) are dropped before storing: the result
   /// is the same as the separate calls'. Writes may belong to the put's own checkpoint (stored
