@@ -7,6 +7,7 @@
 #include "stategraph/checkpoint/postgres_saver.hpp"
 
 #include <limits>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -105,9 +106,16 @@ std::vector<CheckpointTuple> PostgresSaver::do_list(const CheckpointConfig& conf
   return impl_->run_list(config, options, "list");
 }
 
-void PostgresSaver::do_put(const SaverPut& put) {
-  impl_->require_writable("put");
-  const CheckpointConfig& config = put.config;
+namespace {
+
+/// put's statement arguments, encoded before the database is touched.
+struct EncodedPut {
+  std::string channel_versions, versions_seen, meta, chains;
+  bool has_chains = false;
+  std::string channels, versions, bases, keeps, values;
+};
+
+EncodedPut encode_put(const SaverPut& put) {
   const Checkpoint& checkpoint = put.checkpoint;
   pg::ArrayLiteral channels, versions, bases, keeps, values;
   for (const auto& c : put.changed) {
@@ -123,40 +131,98 @@ void PostgresSaver::do_put(const SaverPut& put) {
       values.add(pg::dump_value(c.delta->append, "put: the delta of channel \"" + *c.channel + "\""));
     }
   }
-  const std::string channel_versions = pg::dump_value(json(checkpoint.channel_versions), "put: channel_versions");
-  const std::string versions_seen = pg::dump_value(json(checkpoint.versions_seen), "put: versions_seen");
-  std::string meta = pg::dump_value(put.metadata, "put: metadata");
-  if (meta.find("\\u0000") != std::string::npos) meta = pg::without_nul(put.metadata).dump();
-  const bool has_chains = !checkpoint.delta_chains.is_object() || !checkpoint.delta_chains.empty();
-  const std::string chains = has_chains ? pg::dump_value(checkpoint.delta_chains, "put: delta_chains") : std::string();
-  const std::string a_channels = channels.finish(), a_versions = versions.finish(), a_bases = bases.finish(),
-                    a_keeps = keeps.finish(), a_values = values.finish();
-  const pqxx::result missing = impl_->pool.run("put", [&](pqxx::connection& c) {
-    pqxx::nontransaction tx(c);
-    return tx.exec_prepared("sg_put", config.thread_id, config.checkpoint_ns, checkpoint.id,
-                            put.parent != nullptr ? put.parent->c_str() : nullptr, checkpoint.v, checkpoint.ts,
-                            channel_versions, versions_seen, meta, a_channels, a_versions, a_bases, a_keeps, a_values,
-                            put.delete_parent_value_writes, has_chains ? chains.c_str() : nullptr);
-  });
-  if (!missing.empty())  // nothing was stored
-    throw saver_detail::unknown_delta_base(config, missing[0][0].c_str(), missing[0][1].c_str(), missing[0][2].c_str());
+  EncodedPut e;
+  e.channel_versions = pg::dump_value(json(checkpoint.channel_versions), "put: channel_versions");
+  e.versions_seen = pg::dump_value(json(checkpoint.versions_seen), "put: versions_seen");
+  e.meta = pg::dump_value(put.metadata, "put: metadata");
+  if (e.meta.find("\\u0000") != std::string::npos) e.meta = pg::without_nul(put.metadata).dump();
+  e.has_chains = !checkpoint.delta_chains.is_object() || !checkpoint.delta_chains.empty();
+  if (e.has_chains) e.chains = pg::dump_value(checkpoint.delta_chains, "put: delta_chains");
+  e.channels = channels.finish();
+  e.versions = versions.finish();
+  e.bases = bases.finish();
+  e.keeps = keeps.finish();
+  e.values = values.finish();
+  return e;
 }
 
-void PostgresSaver::do_put_writes(const SaverWrites& writes) {
-  impl_->require_writable("put_writes");
+/// Runs sg_put; returns the missing delta base (channel, version, base) when nothing was stored.
+pqxx::result exec_put(pqxx::transaction_base& tx, const SaverPut& put, const EncodedPut& e) {
+  const CheckpointConfig& config = put.config;
+  const Checkpoint& checkpoint = put.checkpoint;
+  return tx.exec_prepared("sg_put", config.thread_id, config.checkpoint_ns, checkpoint.id,
+                          put.parent != nullptr ? put.parent->c_str() : nullptr, checkpoint.v, checkpoint.ts,
+                          e.channel_versions, e.versions_seen, e.meta, e.channels, e.versions, e.bases, e.keeps,
+                          e.values, put.delete_parent_value_writes, e.has_chains ? e.chains.c_str() : nullptr);
+}
+
+void throw_missing(const SaverPut& put, const pqxx::result& missing) {
+  if (!missing.empty())  // nothing was stored
+    throw saver_detail::unknown_delta_base(put.config, missing[0][0].c_str(), missing[0][1].c_str(),
+                                           missing[0][2].c_str());
+}
+
+/// put_writes's statement arguments: idx, channel and value arrays.
+struct EncodedWrites {
+  std::string idxs, channels, values, task;
+};
+
+EncodedWrites encode_writes(const SaverWrites& writes) {
   pg::ArrayLiteral idxs, channels, values;
   for (const auto& row : writes.rows) {
     idxs.add(std::to_string(row.idx));
     channels.add(row.write->channel);
     values.add(pg::dump_value(row.write->value, "put_writes: the value written to \"" + row.write->channel + "\""));
   }
-  const std::string a_idxs = idxs.finish(), a_channels = channels.finish(), a_values = values.finish();
-  const std::string task(writes.task_id);
+  return {idxs.finish(), channels.finish(), values.finish(), std::string(writes.task_id)};
+}
+
+void exec_writes(pqxx::transaction_base& tx, const SaverWrites& writes, const EncodedWrites& e) {
+  tx.exec_prepared("sg_put_writes", writes.config.thread_id, writes.config.checkpoint_ns, writes.checkpoint_id, e.task,
+                   e.idxs, e.channels, e.values);
+}
+
+}  // namespace
+
+void PostgresSaver::do_put(const SaverPut& put) {
+  impl_->require_writable("put");
+  const EncodedPut e = encode_put(put);
+  const pqxx::result missing = impl_->pool.run("put", [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    return exec_put(tx, put, e);
+  });
+  throw_missing(put, missing);
+}
+
+void PostgresSaver::do_put_writes(const SaverWrites& writes) {
+  impl_->require_writable("put_writes");
+  const EncodedWrites e = encode_writes(writes);
   impl_->pool.run("put_writes", [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    tx.exec_prepared("sg_put_writes", writes.config.thread_id, writes.config.checkpoint_ns, writes.checkpoint_id, task,
-                     a_idxs, a_channels, a_values);
+    exec_writes(tx, writes, e);
   });
+}
+
+void PostgresSaver::do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put) {
+  impl_->require_writable(put != nullptr ? "put" : "put_writes");
+  std::optional<EncodedPut> encoded_put;
+  if (put != nullptr) encoded_put = encode_put(*put);
+  std::vector<EncodedWrites> encoded;
+  encoded.reserve(writes.size());
+  for (const auto& w : writes) encoded.push_back(encode_writes(w));
+  const pqxx::result missing = impl_->pool.run(put != nullptr ? "put" : "put_writes", [&](pqxx::connection& c) {
+    pqxx::work tx(c);
+    for (std::size_t i = 0; i < writes.size(); ++i) exec_writes(tx, writes[i], encoded[i]);
+    pqxx::result m;
+    if (put != nullptr) m = exec_put(tx, *put, *encoded_put);
+    if (!m.empty()) {
+      tx.abort();  // the writes go with the refused put
+      return m;
+    }
+    tx.commit();
+    return m;
+  });
+  if (put != nullptr) throw_missing(*put, missing);
 }
 
 void PostgresSaver::do_delete_thread(std::string_view thread_id) {

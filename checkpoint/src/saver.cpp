@@ -91,8 +91,11 @@ std::vector<CheckpointTuple> CheckpointSaver::list(const CheckpointConfig& confi
   return tuples;
 }
 
-CheckpointConfig CheckpointSaver::put(const CheckpointConfig& config, const Checkpoint& checkpoint,
-                                      const CheckpointMetadata& metadata, const ChannelVersions& new_versions) {
+namespace {
+
+/// put()'s checks and normalisation; `put.changed` refers into the arguments.
+SaverPut checked_put(const CheckpointConfig& config, const Checkpoint& checkpoint, const CheckpointMetadata& metadata,
+                     const ChannelVersions& new_versions) {
   if (config.thread_id.empty())
     throw invalid_argument("put: config.thread_id is empty; every checkpoint belongs to a thread");
   if (checkpoint.id.empty())
@@ -117,16 +120,15 @@ CheckpointConfig CheckpointSaver::put(const CheckpointConfig& config, const Chec
                              "\" is in new_versions but has no entry in channel_values or channel_deltas");
     }
   }
-  do_put(put);
-  return CheckpointConfig{config.thread_id, config.checkpoint_ns, checkpoint.id};
+  return put;
 }
 
-void CheckpointSaver::put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
-                                 std::string_view task_id) {
+/// put_writes()'s checks and normalisation (rows empty for no writes).
+SaverWrites checked_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
+                           std::string_view task_id) {
   if (config.thread_id.empty()) throw invalid_argument("put_writes: config.thread_id is empty");
   if (!config.checkpoint_id || config.checkpoint_id->empty())
     throw invalid_argument("put_writes: config.checkpoint_id is empty; writes belong to a checkpoint");
-  if (writes.empty()) return;
   SaverWrites w{config, *config.checkpoint_id, task_id, writes, {}};
   w.rows.reserve(writes.size());
   for (std::size_t i = 0; i < writes.size(); ++i) {
@@ -140,7 +142,60 @@ void CheckpointSaver::put_writes(const CheckpointConfig& config, std::span<const
     }
     w.rows.push_back({idx, &writes[i]});
   }
-  do_put_writes(w);
+  return w;
+}
+
+/// Whether `w` belongs to the parent of `put` (same thread and namespace).
+bool of_parent(const SaverWrites& w, const SaverPut& put) {
+  return put.parent != nullptr && w.checkpoint_id == *put.parent && w.config.thread_id == put.config.thread_id &&
+         w.config.checkpoint_ns == put.config.checkpoint_ns;
+}
+
+}  // namespace
+
+CheckpointConfig CheckpointSaver::put(const CheckpointConfig& config, const Checkpoint& checkpoint,
+                                      const CheckpointMetadata& metadata, const ChannelVersions& new_versions) {
+  do_put(checked_put(config, checkpoint, metadata, new_versions));
+  return CheckpointConfig{config.thread_id, config.checkpoint_ns, checkpoint.id};
+}
+
+void CheckpointSaver::put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes,
+                                 std::string_view task_id) {
+  const SaverWrites w = checked_writes(config, writes, task_id);
+  if (!w.rows.empty()) do_put_writes(w);
+}
+
+std::optional<CheckpointConfig> CheckpointSaver::put_batch(std::span<const TaskWrites> writes, const CheckpointPut* put) {
+  std::optional<SaverPut> p;
+  if (put != nullptr) p.emplace(checked_put(put->config, put->checkpoint, put->metadata, put->new_versions));
+  std::vector<SaverWrites> ws;
+  ws.reserve(writes.size());
+  for (const auto& tw : writes) {
+    SaverWrites w = checked_writes(tw.config, tw.writes, tw.task_id);
+    // The put deletes its parent's value writes: those of the batch need not be stored at all.
+    if (p && p->delete_parent_value_writes && of_parent(w, *p))
+      std::erase_if(w.rows, [](const SaverWrites::Row& r) { return r.idx >= 0; });
+    if (!w.rows.empty()) ws.push_back(std::move(w));
+  }
+  if (ws.empty() && !p) return std::nullopt;
+  if (ws.empty()) {
+    do_put(*p);
+  } else if (!p && ws.size() == 1) {
+    do_put_writes(ws.front());
+  } else {
+    do_put_batch(ws, p ? &*p : nullptr);
+  }
+  if (!p) return std::nullopt;
+  return CheckpointConfig{put->config.thread_id, put->config.checkpoint_ns, put->checkpoint.id};
+}
+
+void CheckpointSaver::do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put) {
+  auto own = [&](const SaverWrites& w) { return put != nullptr && w.checkpoint_id == put->checkpoint.id; };
+  for (const auto& w : writes)
+    if (!own(w)) do_put_writes(w);
+  if (put != nullptr) do_put(*put);
+  for (const auto& w : writes)
+    if (own(w)) do_put_writes(w);
 }
 
 void CheckpointSaver::delete_thread(std::string_view thread_id) {

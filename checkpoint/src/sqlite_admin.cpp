@@ -341,7 +341,7 @@ StorageCheck SqliteSaver::do_check_storage() {
 
 std::unique_ptr<ThreadLock> SqliteSaver::do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) {
   impl_->require_writable("lock_thread");
-  return sqlite_detail::lock_thread_file(impl_->lock_directory, thread_id, wait, impl_->options.lock_poll_interval);
+  return impl_->lock_file().lock(thread_id, wait, impl_->options.lock_poll_interval);
 }
 
 }  // namespace sg

@@ -168,22 +168,41 @@ std::optional<std::string> SqliteSaver::do_latest_checkpoint_id(const Checkpoint
 
 // ---------------------------------------------------------------------------------- writing
 
-void SqliteSaver::do_put(const SaverPut& put) {
-  impl_->require_writable("put");
-  const CheckpointConfig& config = put.config;
-  // Encode before touching the database, so a failed put stores nothing.
-  std::vector<Bytes> data;
-  data.reserve(put.changed.size());
+namespace {
+
+/// What a put stores, encoded before the database is touched (a failed encoding stores nothing).
+struct EncodedPut {
+  std::vector<Bytes> data;  // per put.changed
+  Bytes header;
+  std::string meta;
+};
+
+EncodedPut encode_put(const SaverPut& put) {
+  EncodedPut e;
+  e.data.reserve(put.changed.size());
   for (const auto& c : put.changed) {
     if (c.delta != nullptr && c.delta->keep > static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max()))
       throw SaverError(ErrorId::saver_invalid_argument, "put: the delta of channel \"" + *c.channel + "\" keeps too many elements");
-    data.push_back(sqlite_detail::encode(c.delta != nullptr ? c.delta->append : *c.value));
+    e.data.push_back(sqlite_detail::encode(c.delta != nullptr ? c.delta->append : *c.value));
   }
-  const Bytes header = sqlite_detail::encode_header(put.checkpoint);
-  const std::string meta = sqlite_detail::metadata_text(put.metadata);
+  e.header = sqlite_detail::encode_header(put.checkpoint);
+  e.meta = sqlite_detail::metadata_text(put.metadata);
+  return e;
+}
 
-  auto c = impl_->lease();
-  Transaction tx(*c, Transaction::Mode::write);
+std::vector<Bytes> encode_writes(const SaverWrites& writes) {
+  std::vector<Bytes> values;
+  values.reserve(writes.rows.size());
+  for (const auto& row : writes.rows) values.push_back(sqlite_detail::encode(row.write->value));
+  return values;
+}
+
+/// The statements of a put, inside the caller's write transaction.
+void store_put(sqlite_detail::Connection* c, const SaverPut& put, const EncodedPut& encoded, bool checksums) {
+  const CheckpointConfig& config = put.config;
+  const std::vector<Bytes>& data = encoded.data;
+  const Bytes& header = encoded.header;
+  const std::string& meta = encoded.meta;
   auto stored = [&](const std::string& channel, const std::string& version) {
     auto s = c->prepare(
         "SELECT 1 FROM sg_blobs WHERE thread_id = ? AND checkpoint_ns = ? AND channel = ? AND version = ?");
@@ -206,7 +225,7 @@ void SqliteSaver::do_put(const SaverPut& put) {
       s.bind_null(5);
     }
     s.bind(6, static_cast<std::int64_t>(delta != nullptr ? delta->keep : 0)).bind_blob(7, data[i]);
-    bind_checksum(s, 8, impl_->options.checksums, [&] { return sqlite_detail::checksum(data[i]); });
+    bind_checksum(s, 8, checksums, [&] { return sqlite_detail::checksum(data[i]); });
     s.run();
   }
   {
@@ -221,7 +240,7 @@ void SqliteSaver::do_put(const SaverPut& put) {
       s.bind_null(4);
     }
     s.bind(5, meta).bind_blob(6, header);
-    bind_checksum(s, 7, impl_->options.checksums, [&] { return sqlite_detail::row_checksum(header, meta); });
+    bind_checksum(s, 7, checksums, [&] { return sqlite_detail::row_checksum(header, meta); });
     s.run();
   }
   if (put.delete_parent_value_writes) {
@@ -232,17 +251,11 @@ void SqliteSaver::do_put(const SaverPut& put) {
         .bind(3, *put.parent)
         .run();
   }
-  tx.commit();
 }
 
-void SqliteSaver::do_put_writes(const SaverWrites& writes) {
-  impl_->require_writable("put_writes");
-  std::vector<Bytes> values;
-  values.reserve(writes.rows.size());
-  for (const auto& row : writes.rows) values.push_back(sqlite_detail::encode(row.write->value));
-
-  auto c = impl_->lease();
-  Transaction tx(*c, Transaction::Mode::write);
+/// The statements of a put_writes, inside the caller's write transaction.
+void store_writes(sqlite_detail::Connection* c, const SaverWrites& writes, const std::vector<Bytes>& values,
+                  bool checksums) {
   for (std::size_t i = 0; i < writes.rows.size(); ++i) {
     const auto& row = writes.rows[i];
     auto s = c->prepare(row.idx < 0 ? "INSERT OR REPLACE INTO sg_writes "
@@ -254,9 +267,42 @@ void SqliteSaver::do_put_writes(const SaverWrites& writes) {
     s.bind(1, writes.config.thread_id).bind(2, writes.config.checkpoint_ns).bind(3, writes.checkpoint_id);
     s.bind(4, writes.task_id).bind(5, std::int64_t{row.idx});
     s.bind(6, row.write->channel).bind_blob(7, values[i]);
-    bind_checksum(s, 8, impl_->options.checksums, [&] { return sqlite_detail::checksum(values[i]); });
+    bind_checksum(s, 8, checksums, [&] { return sqlite_detail::checksum(values[i]); });
     s.run();
   }
+}
+
+}  // namespace
+
+void SqliteSaver::do_put(const SaverPut& put) {
+  impl_->require_writable("put");
+  const EncodedPut encoded = encode_put(put);
+  auto c = impl_->lease();
+  Transaction tx(*c, Transaction::Mode::write);
+  store_put(&*c, put, encoded, impl_->options.checksums);
+  tx.commit();
+}
+
+void SqliteSaver::do_put_writes(const SaverWrites& writes) {
+  impl_->require_writable("put_writes");
+  const std::vector<Bytes> values = encode_writes(writes);
+  auto c = impl_->lease();
+  Transaction tx(*c, Transaction::Mode::write);
+  store_writes(&*c, writes, values, impl_->options.checksums);
+  tx.commit();
+}
+
+void SqliteSaver::do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put) {
+  impl_->require_writable(put != nullptr ? "put" : "put_writes");
+  std::optional<EncodedPut> encoded;
+  if (put != nullptr) encoded = encode_put(*put);
+  std::vector<std::vector<Bytes>> values;
+  values.reserve(writes.size());
+  for (const auto& w : writes) values.push_back(encode_writes(w));
+  auto c = impl_->lease();
+  Transaction tx(*c, Transaction::Mode::write);
+  for (std::size_t i = 0; i < writes.size(); ++i) store_writes(&*c, writes[i], values[i], impl_->options.checksums);
+  if (put != nullptr) store_put(&*c, *put, *encoded, impl_->options.checksums);
   tx.commit();
 }
 

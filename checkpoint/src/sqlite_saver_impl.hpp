@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sqlite_connection.hpp"
+#include "sqlite_thread_lock.hpp"
 #include "stategraph/checkpoint/error.hpp"
 #include "stategraph/checkpoint/sqlite_saver.hpp"
 
@@ -30,6 +31,14 @@ struct SqliteSaver::Impl {
 
   std::mutex mutex;
   std::vector<std::unique_ptr<sqlite_detail::Connection>> idle;
+  // The lock file of lock_thread, opened by the first call and kept open (guarded by `mutex`).
+  std::shared_ptr<sqlite_detail::ThreadLockFile> thread_locks;
+
+  sqlite_detail::ThreadLockFile& lock_file() {
+    const std::lock_guard lock(mutex);
+    if (!thread_locks) thread_locks = sqlite_detail::ThreadLockFile::open(lock_directory);
+    return *thread_locks;
+  }
 
   std::unique_ptr<sqlite_detail::Connection> open() const {
     auto c = std::make_unique<sqlite_detail::Connection>(path_string, options.busy_timeout,

@@ -4,35 +4,25 @@
 
 namespace sg::detail {
 
+namespace {
+
+/// Async puts that took less than this on average run on the run's thread: handing a put to a
+/// worker costs a post, a wake-up and a wait at the end of the run (tens of microseconds on a
+/// busy machine), more than a small SQLite commit without fsync (sg-bench chain3, README).
+constexpr std::chrono::microseconds kInlineBelow{150};
+
+}  // namespace
+
+CheckpointWriter::CheckpointWriter(BaseCheckpointSaver& saver, bool background, Executor& executor)
+    : background_(background), executor_(executor) {
+  queue_->saver = &saver;
+}
+
 CheckpointWriter::~CheckpointWriter() {
   std::unique_lock lock(queue_->mutex);
+  queue_->idle.wait(lock, [&] { return !queue_->committing; });
+  if (auto w = take_queued(); !w.empty() && !queue_->error) queue_->jobs.push_back({std::move(w), std::nullopt});
   wait_stored(lock);
-}
-
-void CheckpointWriter::put(CheckpointConfig config, Checkpoint checkpoint, CheckpointMetadata metadata,
-                           ChannelVersions new_versions) {
-  if (!background_) {
-    check_lock();
-    saver_.put(config, checkpoint, metadata, new_versions);
-    return;
-  }
-  submit([this, config = std::move(config), cp = std::move(checkpoint), md = std::move(metadata),
-          nv = std::move(new_versions)] {
-    check_lock();
-    saver_.put(config, cp, md, nv);
-  });
-}
-
-void CheckpointWriter::put_writes(CheckpointConfig config, std::vector<PendingWrite> writes, std::string task_id) {
-  if (!background_) {
-    check_lock();
-    saver_.put_writes(config, writes, task_id);
-    return;
-  }
-  submit([this, config = std::move(config), w = std::move(writes), id = std::move(task_id)] {
-    check_lock();
-    saver_.put_writes(config, w, id);
-  });
 }
 
 void require_held(const ThreadLock* lock) {
@@ -42,39 +32,114 @@ void require_held(const ThreadLock* lock) {
                      "it stops writing so that it cannot fork the thread another run may now hold");
 }
 
-void CheckpointWriter::submit(std::function<void()> job) {
-  std::lock_guard lock(queue_->mutex);
-  if (queue_->error) return;  // the chain is broken; flush() reports it
-  queue_->jobs.push_back(std::move(job));
-  if (queue_->draining || queue_->posted) return;  // that drain runs this job too
-  try {
-    executor_.post([q = queue_] {
-      std::unique_lock held(q->mutex);
-      q->posted = false;
-      drain(*q, held);
-    });
-    queue_->posted = true;
-  } catch (...) {
-    // No worker: the job stays queued for the next submit or flush().
+std::vector<TaskWrites> CheckpointWriter::take_queued() {
+  std::vector<TaskWrites> out = std::move(queue_->now);
+  queue_->now.clear();
+  if (out.empty()) {
+    out = std::move(queue_->later);
+  } else {
+    for (auto& w : queue_->later) out.push_back(std::move(w));
   }
+  queue_->later.clear();
+  return out;
+}
+
+void CheckpointWriter::put(CheckpointPut put, std::vector<TaskWrites> with) {
+  std::unique_lock lock(queue_->mutex);
+  Queue& q = *queue_;
+  q.idle.wait(lock, [&] { return !q.committing; });  // a group commit of this step's writes
+  if (q.error) {
+    if (background_) return;  // the chain is broken; flush() reports it
+    std::rethrow_exception(q.error);
+  }
+  Batch b{take_queued(), std::move(put)};
+  for (auto& w : with) b.writes.push_back(std::move(w));
+  const bool idle = !q.draining && !q.posted && q.jobs.empty();
+  if (!background_ || (idle && q.cost_ns.load(std::memory_order_relaxed) < std::chrono::nanoseconds(kInlineBelow).count())) {
+    // Now, on this thread: after the jobs still queued, in order.
+    q.jobs.push_back(std::move(b));
+    wait_stored(lock);
+    if (q.error && !background_) std::rethrow_exception(q.error);
+    return;
+  }
+  q.jobs.push_back(std::move(b));
+  if (q.draining || q.posted) return;  // that drain runs this job too
+  try {
+    executor_.post([qp = queue_] {
+      std::unique_lock held(qp->mutex);
+      qp->posted = false;
+      drain(*qp, held);
+    });
+    q.posted = true;
+  } catch (...) {
+    // No worker: the job stays queued for the next put or flush().
+  }
+}
+
+void CheckpointWriter::put_writes(TaskWrites writes, bool now) {
+  if (writes.writes.empty()) return;
+  std::unique_lock lock(queue_->mutex);
+  Queue& q = *queue_;
+  if (q.error) return;  // reported by the next put or flush()
+  if (!now || background_) {
+    q.later.push_back(std::move(writes));
+    return;
+  }
+  q.now.push_back(std::move(writes));
+  if (q.committing) return;  // the thread committing takes these in its next round
+  q.committing = true;
+  while (!q.now.empty() && !q.error) {
+    Batch b{std::move(q.now), std::nullopt};
+    q.now.clear();
+    store_unlocked(q, std::move(b), lock);
+  }
+  q.committing = false;
+  q.idle.notify_all();
+}
+
+void CheckpointWriter::store(Queue& q, const Batch& b) {
+  require_held(q.lock);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    q.saver->put_batch(b.writes, b.put ? &*b.put : nullptr);
+  } catch (...) {
+    // The checkpoint failed: its step's task writes, which it would have applied, are still
+    // worth keeping as pending writes (a resumed run then does not run those tasks again).
+    if (b.put && !b.writes.empty()) {
+      try {
+        require_held(q.lock);
+        q.saver->put_batch(b.writes, nullptr);
+      } catch (...) {
+        // The first failure is the one reported.
+      }
+    }
+    throw;
+  }
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+  const auto old = q.cost_ns.load(std::memory_order_relaxed);
+  q.cost_ns.store(old == 0 ? ns : (3 * old + ns) / 4, std::memory_order_relaxed);
+}
+
+void CheckpointWriter::store_unlocked(Queue& q, Batch b, std::unique_lock<std::mutex>& lock) {
+  lock.unlock();
+  std::exception_ptr error;
+  try {
+    store(q, b);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  b = Batch{};  // freed outside the lock
+  lock.lock();
+  if (error) q.error = error;
 }
 
 void CheckpointWriter::drain(Queue& q, std::unique_lock<std::mutex>& lock) {
   if (q.draining) return;  // another thread runs the jobs, in order
   q.draining = true;
   while (!q.jobs.empty() && !q.error) {
-    std::function<void()> job = std::move(q.jobs.front());
+    Batch b = std::move(q.jobs.front());
     q.jobs.pop_front();
-    lock.unlock();
-    std::exception_ptr error;
-    try {
-      job();
-    } catch (...) {
-      error = std::current_exception();
-    }
-    job = nullptr;
-    lock.lock();
-    if (error) q.error = error;
+    store_unlocked(q, std::move(b), lock);
   }
   q.jobs.clear();  // empty, or abandoned after a failure
   q.draining = false;
@@ -92,6 +157,8 @@ void CheckpointWriter::wait_stored(std::unique_lock<std::mutex>& lock) {
 
 void CheckpointWriter::flush() {
   std::unique_lock lock(queue_->mutex);
+  queue_->idle.wait(lock, [&] { return !queue_->committing; });
+  if (auto w = take_queued(); !w.empty() && !queue_->error) queue_->jobs.push_back({std::move(w), std::nullopt});
   wait_stored(lock);
   if (queue_->error) std::rethrow_exception(queue_->error);
 }

@@ -1,16 +1,26 @@
 #pragma once
-// CheckpointWriter: sends a run's checkpoints and pending writes to the saver, now (sync) or on a
-// background queue that keeps their order (async) and is drained by a job on the graph's
+// CheckpointWriter: sends a run's checkpoints and pending writes to the saver, batching them so a
+// superstep costs one saver transaction (CheckpointSaver::put_batch): task writes wait for the
+// step's checkpoint and are stored with it, except that under durability sync the writes of a
+// task that finishes while others of its step still run are stored at once (group commit: what
+// queues up while one commit runs goes in the next). Puts run now (sync, exit, in-process
+// savers, and async while puts are cheap: a hand-off to another thread would cost more than the
+// put) or on a background queue that keeps their order (async), drained by a job on the graph's
 // executor — or by the run's own thread when it flushes before that job has started, so a run
 // never waits for a free worker (nested runs on a busy, capped executor). LangGraph:
 // pregel/_loop.py _put_checkpoint, put_writes and the durability modes (semantics reference §3.8).
+//
+// Thread-safety: put and flush are called by the run's thread; put_writes by any task's thread,
+// concurrently.
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
-#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "stategraph/checkpoint/saver.hpp"
@@ -25,45 +35,60 @@ void require_held(const ThreadLock* lock);
 
 class CheckpointWriter {
  public:
-  CheckpointWriter(BaseCheckpointSaver& saver, bool background, Executor& executor)
-      : saver_(saver), background_(background), executor_(executor) {}
+  /// `background`: durability async on a saver that is not in process.
+  CheckpointWriter(BaseCheckpointSaver& saver, bool background, Executor& executor);
   /// Stores what is still queued (on this thread if no worker does it); failures are dropped.
   ~CheckpointWriter();
   CheckpointWriter(const CheckpointWriter&) = delete;
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
 
-  /// The run's thread lock (the root run's for a subgraph), checked right before each put and
-  /// put_writes reaches the saver: a lost lock (ThreadLock::is_held false) fails the write with
+  /// The run's thread lock (the root run's for a subgraph), checked right before each batch
+  /// reaches the saver: a lost lock (ThreadLock::is_held false) fails the write with
   /// SaverError [sg.saver.411] and stores nothing, so a run that lost its thread never forks it.
   /// Null: no check. Set before the first write; `lock` must outlive the writer's writes.
-  void set_lock(const ThreadLock* lock) noexcept { lock_ = lock; }
+  void set_lock(const ThreadLock* lock) noexcept { queue_->lock = lock; }
 
-  void put(CheckpointConfig config, Checkpoint checkpoint, CheckpointMetadata metadata,
-           ChannelVersions new_versions);
-  void put_writes(CheckpointConfig config, std::vector<PendingWrite> writes, std::string task_id);
+  /// Stores a checkpoint together with every write queued so far and `with` (writes of this
+  /// checkpoint), in one put_batch. Not background: stored when it returns.
+  /// @throws what put_batch throws (not background), or the failure of an earlier group commit.
+  void put(CheckpointPut put, std::vector<TaskWrites> with = {});
+  /// Queues a task's writes for the next put or flush; with `now` and not background, stores
+  /// them before the step's checkpoint (group commit; failures are reported by the next put or
+  /// flush). The calling thread may do the commit, for itself and what queued meanwhile.
+  void put_writes(TaskWrites writes, bool now);
   /// Waits until everything queued is stored; rethrows the first failure.
   void flush();
 
  private:
+  struct Batch {
+    std::vector<TaskWrites> writes;
+    std::optional<CheckpointPut> put;
+  };
   /// The queue, shared with the drain job posted to the executor (which may start after the
   /// writer is gone; it then finds the queue empty).
   struct Queue {
+    BaseCheckpointSaver* saver = nullptr;
+    const ThreadLock* lock = nullptr;
     std::mutex mutex;
-    std::condition_variable idle;  // draining became false
-    std::deque<std::function<void()>> jobs;
-    bool posted = false;    // a drain job is on the executor and has not started
-    bool draining = false;  // a thread is running jobs
+    std::condition_variable idle;  // draining or committing became false
+    std::deque<Batch> jobs;
+    std::vector<TaskWrites> now;    // writes to store at once (sync group commit)
+    std::vector<TaskWrites> later;  // writes that wait for the next put or flush
+    bool posted = false;      // a drain job is on the executor and has not started
+    bool draining = false;    // a thread is running jobs
+    bool committing = false;  // a thread is storing `now`
     std::exception_ptr error;
+    std::atomic<std::int64_t> cost_ns{0};  // running average of a batch's time in the saver
   };
   static void drain(Queue& q, std::unique_lock<std::mutex>& lock);
-  void submit(std::function<void()> job);
+  static void store(Queue& q, const Batch& b);
+  /// store() with `lock` released; a failure is kept in q.error.
+  static void store_unlocked(Queue& q, Batch b, std::unique_lock<std::mutex>& lock);
   void wait_stored(std::unique_lock<std::mutex>& lock);
-  void check_lock() const { require_held(lock_); }
+  std::vector<TaskWrites> take_queued();
 
-  BaseCheckpointSaver& saver_;
   bool background_;
   Executor& executor_;
-  const ThreadLock* lock_ = nullptr;
   std::shared_ptr<Queue> queue_ = std::make_shared<Queue>();
 };
 

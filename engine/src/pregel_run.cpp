@@ -245,12 +245,12 @@ class Loop {
         // A replay saved a fork, which holds those in its values and has no writes yet.
         std::vector<PendingWrite> saved = config_.checkpoint_id ? std::vector<PendingWrite>{} : saved_.null_writes();
         for (const auto& w : writes) saved.push_back(state_.encode_write(null_id, w));
-        runner_.save_writes(current_config(), null_id, std::move(saved));
+        runner_.save_writes(current_config(), null_id, std::move(saved), /*now=*/true);
       }
       // On its own: a call of special writes only replaces the earlier resume value.
       if (shared_.null_resume)
         runner_.save_writes(current_config(), null_id,
-                            {{null_id, std::string(format::kResumeWrite), *shared_.null_resume}});
+                            {{null_id, std::string(format::kResumeWrite), *shared_.null_resume}}, /*now=*/true);
     }
     if (!writes.empty()) state_.apply_external(writes);
   }
@@ -378,7 +378,7 @@ class Loop {
     CheckpointConfig parent = current_config();
     checkpoint_id_ = cp.id;
     emit_checkpoint_debug(cp);
-    writer_->put(std::move(parent), std::move(cp), with_writes(metadata_), std::move(nv));
+    writer_->put({std::move(parent), std::move(cp), with_writes(metadata_), std::move(nv)});
   }
 
   void save_exit() {
@@ -386,7 +386,7 @@ class Loop {
     if (!exit_pending_) {
       // No step completed: what this run left (a Command's writes, the tasks' outcomes) belongs
       // to the checkpoint it started from (LangGraph puts them there on exit too).
-      for (auto& [id, pw] : runner_.take_held()) writer_->put_writes(current_config(), std::move(pw), id);
+      for (auto& [id, pw] : runner_.take_held()) writer_->put_writes({current_config(), std::move(id), std::move(pw)}, false);
       return;
     }
     exit_pending_ = false;
@@ -397,9 +397,12 @@ class Loop {
     // unfinished tasks were dropped, not applied: their writes stay (they tell why they stopped).
     cp.parent_writes_applied = metadata_.value(format::kSourceKey, "") == format::to_string(format::CheckpointSource::loop) && !input_run_ && !e_.keep_applied_writes;
     cp.delta_chains = state_.delta_chains();
-    writer_->put(parent_ ? *parent_ : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},
-                 cp, with_writes(metadata_), std::move(nv));
-    for (auto& [id, pw] : runner_.take_held()) writer_->put_writes(current_config(), std::move(pw), id);
+    // The checkpoint and the writes of the step that ended the run: one batch.
+    std::vector<TaskWrites> own;
+    for (auto& [id, pw] : runner_.take_held()) own.push_back({current_config(), std::move(id), std::move(pw)});
+    writer_->put({parent_ ? *parent_ : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},
+                  std::move(cp), with_writes(metadata_), std::move(nv)},
+                 std::move(own));
   }
 
   void emit_values(const std::vector<std::uint32_t>& updated) {

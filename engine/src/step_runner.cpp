@@ -146,17 +146,19 @@ void StepRunner::run(std::vector<Task>& tasks, std::int64_t step, const Checkpoi
     t->error_text.reset();
     t->interrupts.clear();
   }
+  unfinished_.store(todo.size());
   run_parallel(e_, config_.max_concurrency, todo.size(), [&](std::size_t i) { run_task(*todo[i]); });
 }
 
-void StepRunner::save_writes(const CheckpointConfig& at, std::string task_id, std::vector<PendingWrite> writes) {
+void StepRunner::save_writes(const CheckpointConfig& at, std::string task_id, std::vector<PendingWrite> writes,
+                             bool now) {
   if (writer_ == nullptr) return;
   if (config_.durability == Durability::exit) {
     std::lock_guard lock(held_mutex_);
     held_.emplace_back(std::move(task_id), std::move(writes));
     return;
   }
-  writer_->put_writes(at, std::move(writes), std::move(task_id));
+  writer_->put_writes({at, std::move(task_id), std::move(writes)}, now && config_.durability == Durability::sync);
 }
 
 std::vector<std::pair<std::string, std::vector<PendingWrite>>> StepRunner::take_held() {
@@ -239,6 +241,9 @@ void StepRunner::produce_writes(Task& t, TaskScope& scope) {
 }
 
 void StepRunner::task_finished(Task& t) {
+  // Under sync, the writes of a task that finishes while others still run are stored at once (a
+  // crash then does not lose them); the last task's go with the step's checkpoint.
+  const bool others_running = unfinished_.fetch_sub(1) > 1;
   const NodeInfo& node = e_.nodes[t.node];
   const bool visible = t.node != kStartNode;
   if (t.has_result && visible && shared_.modes.has(StreamMode::updates)) {
@@ -276,7 +281,7 @@ void StepRunner::task_finished(Task& t) {
   } else {
     return;  // cancelled before it started
   }
-  save_writes(at_, t.id, std::move(pw));
+  save_writes(at_, t.id, std::move(pw), others_running);
 }
 
 nlohmann::json StepRunner::trigger_names(const Task& t) const {

@@ -4,12 +4,15 @@
 // result run in parallel on the graph's executor (the calling thread works too), each with its
 // node's retry policy, on the step's snapshot of the state and into its own buffer. As each
 // finishes, its update is streamed and its outcome (writes, error or interrupt) saved as pending
-// writes of the checkpoint the step started from — or held until the run ends (durability exit).
+// writes of the checkpoint the step started from: under durability sync stored at once while
+// other tasks of the step still run (the last one's go with the step's checkpoint, in the same
+// transaction), under async with the step's checkpoint, under exit held until the run ends.
 //
 // Thread-safety: one StepRunner belongs to one run; run() is called from the run's thread and
 // calls its tasks from executor threads, which only touch their own Task and the synchronised parts
 // of RunShared and of the runner (held writes).
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -41,9 +44,10 @@ class StepRunner {
   /// cancel; the outcome is in each Task (the first error is not thrown here).
   void run(std::vector<Task>& tasks, std::int64_t step, const CheckpointConfig& at);
 
-  /// Saves `writes` of `task_id` against `at` now, or under durability exit holds them until the
-  /// run ends (see take_held).
-  void save_writes(const CheckpointConfig& at, std::string task_id, std::vector<PendingWrite> writes);
+  /// Hands `writes` of `task_id` against `at` to the writer — stored with the next checkpoint, or
+  /// before it when `now` and durability is sync (CheckpointWriter::put_writes) — or under
+  /// durability exit holds them until the run ends (see take_held).
+  void save_writes(const CheckpointConfig& at, std::string task_id, std::vector<PendingWrite> writes, bool now = false);
   /// Durability exit: the writes held since the last clear_held, in the order they came.
   std::vector<std::pair<std::string, std::vector<PendingWrite>>> take_held();
   /// Durability exit: forgets the held writes (a newer checkpoint supersedes the one they are of).
@@ -61,6 +65,7 @@ class StepRunner {
   const LoopState& state_;
   CheckpointWriter* writer_;
   std::int64_t step_ = 0;  // of the step being run
+  std::atomic<std::size_t> unfinished_{0};  // tasks of the step that have not finished
   CheckpointConfig at_;    // the checkpoint its writes are saved against
   std::mutex held_mutex_;
   std::vector<std::pair<std::string, std::vector<PendingWrite>>> held_;

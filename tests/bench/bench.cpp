@@ -5,12 +5,29 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <filesystem>
 #include <stdexcept>
+
+#include <stategraph/checkpoint/sqlite_saver.hpp>
+
+#include "report.hpp"
 
 namespace sg_bench {
 
 std::shared_ptr<sg::BaseCheckpointSaver> make_saver(const Options& options) {
   if (options.saver == "memory") return std::make_shared<sg::InMemorySaver>();
+  if (options.saver == "sqlite") {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern = (std::filesystem::path(tmp != nullptr && *tmp != 0 ? tmp : "/tmp") / "sg-bench-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed in " + pattern);
+    const std::filesystem::path dir = pattern;
+    install_commit_counter();
+    return std::shared_ptr<sg::BaseCheckpointSaver>(new sg::SqliteSaver(dir / "bench.db"), [dir](sg::BaseCheckpointSaver* s) {
+      delete s;
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    });
+  }
   return nullptr;
 }
 
@@ -23,8 +40,10 @@ sg::RunConfig fresh_config(const Options& options) {
   return config;
 }
 
-std::vector<double> time_invocations(const Options& options, const std::function<void()>& invoke) {
+std::vector<double> time_invocations(const Options& options, const std::function<void()>& invoke,
+                                     double* commits_per_invoke) {
   for (int i = 0; i < options.warmup; ++i) invoke();
+  const std::uint64_t commits_before = sqlite_commits();
   std::vector<double> us;
   us.reserve(static_cast<std::size_t>(options.repeat));
   for (int i = 0; i < options.repeat; ++i) {
@@ -33,6 +52,8 @@ std::vector<double> time_invocations(const Options& options, const std::function
     const auto stop = std::chrono::steady_clock::now();
     us.push_back(std::chrono::duration<double, std::micro>(stop - start).count());
   }
+  if (commits_per_invoke != nullptr)
+    *commits_per_invoke = static_cast<double>(sqlite_commits() - commits_before) / options.repeat;
   return us;
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench.hpp"
+#include "report.hpp"
 
 namespace sg_bench {
 
@@ -30,7 +31,7 @@ struct sg::state_schema<sg_bench::FanoutState> {
 
 namespace sg_bench {
 
-void run_fanout(int k, const Options& options) {
+void run_fanout(int k, const Options& options, const std::string& bench) {
   using S = FanoutState;
   sg::StateGraph<S> graph;
   std::vector<std::string> workers;
@@ -49,19 +50,23 @@ void run_fanout(int k, const Options& options) {
   compile_options.threads = options.threads;
   const auto app = graph.compile(std::move(compile_options));
 
-  const auto us = time_invocations(options, [&] {
-    const auto out = app.invoke(sg::Update<S>{}, fresh_config(options));
-    if (out.values.joined != k) throw std::runtime_error("fanout: join saw " + std::to_string(out.values.joined));
-  });
-  std::cout << nlohmann::json{{"bench", "fanout"},
+  double commits = 0;
+  const auto us = time_invocations(
+      options,
+      [&] {
+        const auto out = app.invoke(sg::Update<S>{}, fresh_config(options));
+        if (out.values.joined != k) throw std::runtime_error("fanout: join saw " + std::to_string(out.values.joined));
+      },
+      &commits);
+  report(nlohmann::json{{"bench", bench},
                               {"k", k},
                               {"saver", options.saver},
                               {"repeat", options.repeat},
                               {"threads", options.threads},
                               {"durability", options.durability},
-                              {"ms_per_invoke", median(us) / 1000.0}}
-                   .dump()
-            << std::endl;
+                              {"ms_per_invoke", median(us) / 1000.0},
+                              {"sqlite_txn_per_invoke", options.saver == "sqlite" ? nlohmann::json(commits) : nlohmann::json()}},
+         {"ms_per_invoke", "sqlite_txn_per_invoke"});
 }
 
 }  // namespace sg_bench

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench.hpp"
+#include "report.hpp"
 
 namespace sg_bench {
 
@@ -26,7 +27,7 @@ struct sg::state_schema<sg_bench::LinearState> {
 
 namespace sg_bench {
 
-void run_linear(int n, const Options& options) {
+void run_linear(int n, const Options& options, const std::string& bench) {
   using S = LinearState;
   sg::StateGraph<S> graph;
   std::string prev = sg::START;
@@ -42,20 +43,25 @@ void run_linear(int n, const Options& options) {
   compile_options.threads = options.threads;
   const auto app = graph.compile(std::move(compile_options));
 
-  const auto us = time_invocations(options, [&] {
-    const auto out = app.invoke({sg::set<&S::value>(0)}, fresh_config(options));
-    if (out.values.value != n) throw std::runtime_error("linear: wrong result " + std::to_string(out.values.value));
-  });
-  std::cout << nlohmann::json{{"bench", "linear"},
+  double commits = 0;
+  const auto us = time_invocations(
+      options,
+      [&] {
+        const auto out = app.invoke({sg::set<&S::value>(0)}, fresh_config(options));
+        if (out.values.value != n) throw std::runtime_error("linear: wrong result " + std::to_string(out.values.value));
+      },
+      &commits);
+  report(nlohmann::json{{"bench", bench},
                               {"n", n},
                               {"saver", options.saver},
                               {"repeat", options.repeat},
                               {"threads", options.threads},
                               {"durability", options.durability},
                               {"us_per_node_step", median(us) / n},
-                              {"us_per_invoke", median(us)}}
-                   .dump()
-            << std::endl;
+                              {"us_per_invoke", median(us)},
+                              {"ms_per_invoke", median(us) / 1000.0},
+                              {"sqlite_txn_per_invoke", options.saver == "sqlite" ? nlohmann::json(commits) : nlohmann::json()}},
+         {"us_per_node_step", "us_per_invoke", "ms_per_invoke", "sqlite_txn_per_invoke"});
 }
 
 }  // namespace sg_bench

@@ -11,15 +11,17 @@
 #include "chat.hpp"
 #include "cli.hpp"
 #include "serve.hpp"
+#include "report.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"sg-bench: micro-benchmarks of the stategraph engine (one JSON line per run)"};
+  app.fallthrough();  // --baseline and --save-baseline after the subcommand too
   app.require_subcommand(1);
 
   sg_bench::Options options;
   auto add_common = [&options](CLI::App* sub) {
-    sub->add_option("--saver", options.saver, "checkpointer: none or memory")
-        ->check(CLI::IsMember({"none", "memory"}))
+    sub->add_option("--saver", options.saver, "checkpointer: none, memory or sqlite (a file under $TMPDIR)")
+        ->check(CLI::IsMember({"none", "memory", "sqlite"}))
         ->capture_default_str();
     sub->add_option("--repeat", options.repeat, "measured invocations (median reported)")
         ->check(CLI::PositiveNumber)
@@ -43,6 +45,13 @@ int main(int argc, char** argv) {
   auto* fanout = app.add_subcommand("fanout", "START → K parallel nodes → a join of all K (reports ms_per_invoke)");
   fanout->add_option("--k", k, "number of parallel nodes")->check(CLI::Range(2, 100000))->capture_default_str();
   add_common(fanout);
+
+  auto* chain3 = app.add_subcommand("chain3", "START → a → b → c → END, each adding 1 (linear --n 3; reports ms_per_invoke "
+                                              "and sqlite_txn_per_invoke)");
+  add_common(chain3);
+  auto* fanout5 = app.add_subcommand("fanout5", "START → 5 parallel nodes → join (fanout --k 5; reports ms_per_invoke and "
+                                                "sqlite_txn_per_invoke)");
+  add_common(fanout5);
 
   std::vector<int> blocking_tasks{20, 200};
   int sleep_ms = 100;
@@ -103,9 +112,18 @@ int main(int argc, char** argv) {
   serve->add_option("--server-arg", serve_options.server_args, "one more argument for `sg-chatbot serve` (repeatable)")
       ->allow_extra_args(false);
   serve->add_flag("--keep", serve_options.keep, "keep the SQLite file or Postgres database and the server log");
+  sg_bench::ReportOptions report_options;
+  app.add_option("--save-baseline", report_options.save_baseline,
+                 "also write every JSON line to FILE (truncated first), for a later --baseline");
+  app.add_option("--baseline", report_options.baseline,
+                 "compare with FILE from an earlier --save-baseline: each line gains vs_baseline {figure: ratio}")
+      ->check(CLI::ExistingFile);
 
   CLI11_PARSE(app, argc, argv);
   try {
+    sg_bench::set_report_options(report_options);
+    if (*chain3) sg_bench::run_linear(3, options, "chain3");
+    if (*fanout5) sg_bench::run_fanout(5, options, "fanout5");
     if (*linear) sg_bench::run_linear(n, options);
     if (*fanout) sg_bench::run_fanout(k, options);
     if (*blocking) sg_bench::run_blocking(blocking_tasks, sleep_ms, options);

@@ -474,3 +474,75 @@ SAVER_TEST("put_writes without a checkpoint id throws sg.saver.403") {
   CHECK(thrown);
   CHECK(fx.saver.get_tuple(cfg("t"))->pending_writes.empty());
 }
+
+// ---------------------------------------------------------------------------------- put_batch
+
+SAVER_TEST("put_batch stores the writes and the checkpoint as the separate calls would") {
+  Fixture<F> fx;
+  auto parent = sgtest::checkpoint({{"a", 1}});
+  fx.saver.put(cfg("t"), parent, sgtest::metadata("loop", 0), parent.channel_versions);
+  const auto at = cfg("t", "", parent.id);
+  fx.saver.put_writes(at, writes({{"a", 9}}), "stored-before");  // deleted by the put as before
+
+  sg::Checkpoint child = sgtest::checkpoint({{"a", 2}}, 2);
+  child.parent_writes_applied = true;
+  const std::vector<sg::TaskWrites> batch{
+      {at, "task-1", writes({{"a", 2}, {"__error__", {{"message", "boom"}}}})},  // value write applied: dropped
+      {at, "task-2", writes({{"__interrupt__", json::array({{{"value", "ok?"}}})}})},
+      {cfg("t", "", child.id), "task-3", writes({{"a", 3}})},  // a write of the new checkpoint
+      {cfg("t2", "", parent.id), "task-4", writes({{"a", "other thread"}})},
+      {at, "task-5", {}},  // no writes: nothing
+  };
+  const sg::CheckpointPut put{at, child, sgtest::metadata("loop", 1), child.channel_versions};
+  const auto returned = fx.saver.put_batch(batch, &put);
+  REQUIRE(returned.has_value());
+  CHECK(*returned == cfg("t", "", child.id));
+
+  const auto p = fx.saver.get_tuple(at);
+  REQUIRE(p.has_value());
+  CHECK(p->pending_writes == std::vector<sg::PendingWrite>{{"task-1", "__error__", {{"message", "boom"}}},
+                                                           {"task-2", "__interrupt__", json::array({{{"value", "ok?"}}})}});
+  const auto c = fx.saver.get_tuple(cfg("t"));
+  REQUIRE(c.has_value());
+  CHECK(c->checkpoint.id == child.id);
+  CHECK(c->checkpoint.channel_values.at("a") == 2);
+  CHECK(c->pending_writes == std::vector<sg::PendingWrite>{{"task-3", "a", 3}});
+  // Another thread's writes of the same checkpoint id are not the parent's: stored.
+  fx.saver.put(cfg("t2"), parent, sgtest::metadata("loop", 0), parent.channel_versions);
+  const auto other = fx.saver.get_tuple(cfg("t2", "", parent.id));
+  REQUIRE(other.has_value());
+  CHECK(other->pending_writes == std::vector<sg::PendingWrite>{{"task-4", "a", "other thread"}});
+
+  // Writes only: stored, nothing returned; an empty batch is a no-op.
+  CHECK_FALSE(fx.saver.put_batch(std::vector<sg::TaskWrites>{{cfg("t", "", child.id), "task-6", writes({{"b", 1}})}}, nullptr));
+  CHECK(fx.saver.get_tuple(cfg("t"))->pending_writes.size() == 2);
+  CHECK_FALSE(fx.saver.put_batch({}, nullptr));
+}
+
+SAVER_TEST("put_batch checks every call first and stores nothing when one is invalid") {
+  Fixture<F> fx;
+  auto c = sgtest::checkpoint({{"a", 1}});
+  const sg::CheckpointPut put{cfg("t"), c, sgtest::metadata("input", -1), c.channel_versions};
+  const std::vector<sg::TaskWrites> bad{{cfg("t", "", std::nullopt), "task-1", writes({{"a", 2}})}};  // no checkpoint id
+  CHECK_THROWS_AS(fx.saver.put_batch(bad, &put), sg::SaverError);
+  CHECK_FALSE(fx.saver.get_tuple(cfg("t")).has_value());
+}
+
+SAVER_TEST("put_batch with a put whose delta base is missing throws 403 and stores no checkpoint") {
+  Fixture<F> fx;
+  auto parent = sgtest::checkpoint({{"a", 1}});
+  fx.saver.put(cfg("t"), parent, sgtest::metadata("loop", 0), parent.channel_versions);
+  sg::Checkpoint child = sgtest::checkpoint({}, 2);
+  child.channel_values.clear();
+  child.channel_versions["m"] = sgtest::version(2);
+  child.channel_deltas["m"] = sg::ChannelDelta{sgtest::version(1), 0, json::array({1})};  // version 1 never stored
+  const sg::CheckpointPut put{cfg("t", "", parent.id), child, sgtest::metadata("loop", 1), {{"m", sgtest::version(2)}}};
+  const std::vector<sg::TaskWrites> batch{{cfg("t", "", parent.id), "task-1", writes({{"__error__", {{"message", "x"}}}})}};
+  try {
+    fx.saver.put_batch(batch, &put);
+    FAIL("no exception");
+  } catch (const sg::SaverError& e) {
+    CHECK(std::string(e.id()) == "sg.saver.403");
+  }
+  CHECK(fx.saver.get_tuple(cfg("t"))->checkpoint.id == parent.id);
+}

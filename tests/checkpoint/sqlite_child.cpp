@@ -10,6 +10,11 @@
 //       to "messages" (a delta on the previous version; a full value every 8th version) and
 //       setting "n", with a pending write before each put. Prints "put N" after each commit.
 //       Checkpoint n holds messages m0 .. m(2n+1); the tests check that invariant after a kill.
+//   sg_sqlite_child graph DB THREAD DURABILITY MARKS HANG
+//       Runs (or, when THREAD has a checkpoint, resumes) a real graph with sg::SqliteSaver under
+//       DURABILITY (sync|async|exit): START → fast0, fast1, fast2, slow in parallel → join → END.
+//       Every node appends its name and a newline to the file MARKS when it starts. With HANG=1,
+//       "slow" prints "slow running" and then blocks until killed. Prints "done ITEMS" at the end.
 //
 // Exit status: 0 done, 2 error (message on stderr), 3 busy, 64 bad usage.
 
@@ -21,8 +26,25 @@
 #include <iostream>
 #include <string>
 
+#include <algorithm>
+#include <fstream>
+#include <thread>
+#include <vector>
+
 #include <stategraph/checkpoint/error.hpp>
 #include <stategraph/checkpoint/sqlite_saver.hpp>
+#include <stategraph/stategraph.hpp>
+
+namespace crash_graph {
+struct State {
+  std::vector<std::string> items;
+};
+}  // namespace crash_graph
+
+template <>
+struct sg::state_schema<crash_graph::State> {
+  static constexpr auto fields = sg::fields(sg::field<&crash_graph::State::items>("items", sg::append));
+};
 
 namespace {
 
@@ -102,11 +124,62 @@ int run(sg::SqliteSaver& saver, const std::string& thread, long steps) {
   return 0;
 }
 
+int graph(const std::string& db, const std::string& thread, const std::string& durability, const std::string& marks,
+          bool hang) {
+  using S = crash_graph::State;
+  auto mark = [marks](const std::string& name) {
+    std::ofstream(marks, std::ios::app) << name << std::endl;  // flushed before the node goes on
+  };
+  sg::StateGraph<S> g;
+  std::vector<std::string> branches{"fast0", "fast1", "fast2", "slow"};
+  for (const auto& name : branches) {
+    g.add_node(name, [name, mark, hang](const S&) {
+      mark(name);
+      if (name == "slow" && hang) {
+        say("slow running");
+        for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
+      return sg::Update<S>{sg::set<&S::items>(name)};
+    });
+    g.add_edge(sg::START, name);
+  }
+  g.add_node("join", [mark](const S&) {
+    mark("join");
+    return sg::Update<S>{sg::set<&S::items>(std::string("join"))};
+  });
+  g.add_edge(branches, "join");
+  g.add_edge("join", sg::END);
+  auto saver = std::make_shared<sg::SqliteSaver>(db);
+  auto app = g.compile({.checkpointer = saver});
+  sg::RunConfig cfg;
+  cfg.thread_id = thread;
+  cfg.durability = durability == "sync" ? sg::Durability::sync
+                   : durability == "exit" ? sg::Durability::exit
+                                          : sg::Durability::async;
+  const bool resume = saver->latest_checkpoint_id({thread, "", std::nullopt}).has_value();
+  const auto out = resume ? app.invoke(std::nullopt, cfg) : app.invoke(sg::Update<S>{}, cfg);
+  std::vector<std::string> items = out.values.items;
+  std::sort(items.begin(), items.end());
+  std::string line = "done";
+  for (const auto& i : items) line += " " + i;
+  say(line);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 7 && std::string(argv[1]) == "graph") {
+    try {
+      return graph(argv[2], argv[3], argv[4], argv[5], std::string(argv[6]) == "1");
+    } catch (const std::exception& e) {
+      std::cerr << "sg_sqlite_child: " << e.what() << "\n";
+      say(std::string("error ") + e.what());
+      return 2;
+    }
+  }
   if (argc != 5) {
-    std::cerr << "usage: sg_sqlite_child lock|run DB THREAD WAIT_MS|STEPS\n";
+    std::cerr << "usage: sg_sqlite_child lock|run DB THREAD WAIT_MS|STEPS, or graph DB THREAD DURABILITY MARKS HANG\n";
     return 64;
   }
   const std::string mode = argv[1];

@@ -427,27 +427,64 @@ TEST_CASE("sqlite list filters in SQL agree with JSON equality") {
 
 // ------------------------------------------------------------------------------ lock files
 
-TEST_CASE("sqlite lock_thread uses a lock file per thread and removes it on release") {
+TEST_CASE("sqlite lock_thread locks a byte of one lock file per database and creates or deletes no file per run") {
   sgtest::TempDir dir;
   const auto path = dir.path() / "locks.db";
   sg::SqliteSaverOptions options;
   options.lock_directory = dir.path() / "my locks";
   sg::SqliteSaver saver(path, options);
   const std::string long_id(300, 'x');
+  auto files = [&] {
+    return std::distance(std::filesystem::directory_iterator(options.lock_directory), std::filesystem::directory_iterator());
+  };
   {
     auto a = saver.lock_thread("t/with:odd chars", 0ms);
     auto b = saver.lock_thread(long_id, 0ms);
-    CHECK(std::distance(std::filesystem::directory_iterator(options.lock_directory),
-                        std::filesystem::directory_iterator()) == 2);
+    CHECK(files() == 1);
+    CHECK(std::filesystem::exists(options.lock_directory / "threads.lock"));
+    CHECK(a->is_held());
     CHECK(thrown_by([&] { saver.lock_thread(long_id, 0ms); }).id == "sg.saver.404");
     // A second saver on the same file (or another process) sees the same locks.
     sg::SqliteSaver other(path, options);
     const auto t = thrown_by([&] { other.lock_thread("t/with:odd chars", 30ms); });
     CHECK(t.id == "sg.saver.404");
     CHECK(contains(t.message, "thread \"t/with:odd chars\" is busy"));
+    CHECK(other.lock_thread("another thread", 0ms) != nullptr);
   }
-  CHECK(std::filesystem::is_empty(options.lock_directory));
+  // Released; the file stays (it is created once, never per run).
+  CHECK(files() == 1);
+  {
+    sg::SqliteSaver other(path, options);
+    CHECK(other.lock_thread(long_id, 0ms) != nullptr);
+  }
   CHECK(saver.lock_thread(long_id, 0ms) != nullptr);
+  CHECK(files() == 1);
+}
+
+TEST_CASE("sqlite lock_thread waits for a run of the same saver and gets the lock when it ends") {
+  sgtest::TempDir dir;
+  sg::SqliteSaver saver(dir.path() / "wait.db");
+  auto held = saver.lock_thread("t", 0ms);
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(50ms);
+    held.reset();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(saver.lock_thread("t", 5s) != nullptr);
+  CHECK(std::chrono::steady_clock::now() - start >= 40ms);
+  releaser.join();
+}
+
+TEST_CASE("sqlite lock_thread's lock reports itself lost once its lock file is deleted") {
+  sgtest::TempDir dir;
+  const auto path = dir.path() / "lost.db";
+  sg::SqliteSaver saver(path);
+  auto held = saver.lock_thread("t", 0ms);
+  CHECK(held->is_held());
+  std::filesystem::remove(dir.path() / "lost.db.locks" / "threads.lock");
+  CHECK_FALSE(held->is_held());  // a new saver would lock a new file: no exclusion any more
+  std::ofstream(dir.path() / "lost.db.locks" / "threads.lock") << "";
+  CHECK_FALSE(held->is_held());  // stays false
 }
 
 TEST_CASE("sqlite read_only reads everything, refuses writes with sg.saver.409 and changes no file") {

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -151,6 +152,9 @@ class PostgresSaver final : public BaseCheckpointSaver {
   void do_put(const SaverPut& put) override;
   /// One statement: insert-if-absent per (task_id, index); the special channels upsert.
   void do_put_writes(const SaverWrites& writes) override;
+  /// One transaction (one round trip per statement): every put_writes statement, then the put's;
+  /// a put refused for a missing delta base rolls the writes back too.
+  void do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put) override;
   /// One statement over the three tables.
   void do_delete_thread(std::string_view thread_id) override;
   /// One indexed query (the primary key, newest first).

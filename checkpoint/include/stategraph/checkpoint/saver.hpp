@@ -132,9 +132,9 @@ class ThreadLock {
   /// Whether the lock is still held. False once it was lost: a Postgres lock's session ended
   /// (server restart, pg_terminate_backend, broken connection), so another run may hold the
   /// thread now; the engine checks it right before each write of a run and fails with
-  /// [sg.saver.411]. Once false, stays false. The in-process and SQLite (flock) locks cannot be
-  /// lost while the object lives: true (the default).
-  /// Cost: memory and SQLite none; Postgres one round trip on the lock's own connection.
+  /// [sg.saver.411]. Once false, stays false. The in-process lock cannot be lost while the object
+  /// lives: true (the default). SQLite: false once its lock file was deleted or replaced.
+  /// Cost: memory none; SQLite two stat calls; Postgres one round trip on the lock's own connection.
   /// Thread-safety: may be called from any thread, concurrently; never throws.
   [[nodiscard]] virtual bool is_held() const noexcept { return true; }
 };
@@ -177,6 +177,21 @@ struct SaverWrites {
   /// one call: its last write. A row with idx < 0 replaces a stored row of the same (task_id,
   /// idx); any other row is stored only when none is (idempotent per index).
   std::vector<Row> rows;
+};
+
+/// The writes of one task, as put_writes takes them, for CheckpointSaver::put_batch.
+struct TaskWrites {
+  CheckpointConfig config;  ///< the checkpoint they belong to (thread_id and checkpoint_id not empty)
+  std::string task_id;
+  std::vector<PendingWrite> writes;
+};
+
+/// The arguments of one CheckpointSaver::put, for CheckpointSaver::put_batch.
+struct CheckpointPut {
+  CheckpointConfig config;  ///< the parent (checkpoint_id empty for a thread's first checkpoint)
+  Checkpoint checkpoint;
+  CheckpointMetadata metadata;
+  ChannelVersions new_versions;
 };
 
 /// What the engine needs of a saver. Non-virtual interface: see the file comment.
@@ -225,6 +240,19 @@ class CheckpointSaver {
   /// @throws SaverError [sg.saver.403] when thread_id or checkpoint_id is empty.
   void put_writes(const CheckpointConfig& config, std::span<const PendingWrite> writes, std::string_view task_id);
 
+  /// put_writes(w.config, w.writes, w.task_id) for each of `writes`, and put(put->config, ...)
+  /// when `put` is not null, stored together: in ONE transaction by SqliteSaver and PostgresSaver
+  /// (so a superstep's task writes and its checkpoint cost one commit); by the default hook
+  /// (InMemorySaver) as those calls in order — the writes, then the put — where a failure leaves
+  /// what was stored before it. Writes that the put would delete at once (value writes, index >= 0,
+  /// of its parent when checkpoint.parent_writes_applied) are dropped before storing: the result
+  /// is the same as the separate calls'. Writes may belong to the put's own checkpoint (stored
+  /// with it). Calls with no rows left are skipped.
+  /// Returns the stored checkpoint's config (nullopt without `put`).
+  /// @throws SaverError [sg.saver.403], nothing stored, when any of the calls' own checks fails;
+  ///         else as put and put_writes.
+  std::optional<CheckpointConfig> put_batch(std::span<const TaskWrites> writes, const CheckpointPut* put);
+
   /// Deletes every checkpoint, value and write of the thread, in all namespaces. A thread that
   /// does not exist (or an empty id) is a no-op.
   /// @throws SaverError.
@@ -260,6 +288,10 @@ class CheckpointSaver {
   /// Stores the put atomically; checks that each delta's base is stored (403, nothing stored).
   virtual void do_put(const SaverPut& put) = 0;
   virtual void do_put_writes(const SaverWrites& writes) = 0;
+  /// Optional: stores `writes` (each with rows) and `put` (nullptr: none) together, ideally in one
+  /// transaction. The default calls do_put_writes for the writes of other checkpoints, then
+  /// do_put, then do_put_writes for the writes of the put's checkpoint.
+  virtual void do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put);
   /// thread_id not empty.
   virtual void do_delete_thread(std::string_view thread_id) = 0;
   /// Optional: the default reads the latest tuple. thread_id not empty, checkpoint_id ignored.

@@ -75,8 +75,8 @@ struct SqliteSaverOptions {
   /// lock_thread polls a busy thread lock with a back-off that starts at 1 ms and doubles up to
   /// this interval.
   std::chrono::milliseconds lock_poll_interval{25};
-  /// Directory of the per-thread lock files of lock_thread; empty means "<path>.locks" next to
-  /// the database. Must be on a local file system (flock).
+  /// Directory of the lock file of lock_thread ("threads.lock"); empty means "<path>.locks" next
+  /// to the database. Must be on a local file system (fcntl OFD locks).
   std::filesystem::path lock_directory;
   /// Idle connections kept open for reuse; a thread that finds none opens a new one.
   std::size_t max_idle_connections = 8;
@@ -161,20 +161,27 @@ class SqliteSaver final : public BaseCheckpointSaver {
   void do_put(const SaverPut& put) override;
   /// One transaction.
   void do_put_writes(const SaverWrites& writes) override;
+  /// One transaction for all of it (the engine stores a superstep's task writes with its
+  /// checkpoint this way).
+  void do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put) override;
   /// One transaction.
   void do_delete_thread(std::string_view thread_id) override;
   /// One indexed query (no values are read).
   std::optional<std::string> do_latest_checkpoint_id(const CheckpointConfig& config) override;
-  /// Exclusive right to run `thread_id`, across threads and processes: an flock(2) on the file
-  /// "<lock_directory>/<hex of thread_id>.lock", one open file description per holder. The kernel
-  /// drops the lock when the holder's process dies, even by SIGKILL, so a crashed run never
-  /// leaves a thread locked; the holder deletes the file when it releases the lock. A second
-  /// run on a busy thread WAITS, polling, up to `wait` (0: one attempt) and then throws.
-  /// Not recursive: the same thread asking twice waits for itself. Thread ids longer than 100
-  /// bytes are hashed (64-bit), so two such ids may share a lock (a spurious wait, never a fork).
-  /// @throws SaverError [sg.saver.404] "thread busy" (naming the holder's pid when known) when
-  ///         `wait` passes first; SaverUnavailable [sg.saver.401] when the lock directory or file
-  ///         cannot be created.
+  /// Exclusive right to run `thread_id`, across threads and processes: a write lock on one byte
+  /// (a 62-bit hash of the thread id) of the file "<lock_directory>/threads.lock", taken with
+  /// fcntl F_OFD_SETLK. The file is created once (by the first lock_thread of the first saver)
+  /// and opened once per saver; no file is created or deleted per run. OFD locks belong to the
+  /// saver's open file description, so another saver or process on the database is excluded, and
+  /// the kernel drops them when the holder's process dies, even by SIGKILL, so a crashed run
+  /// never leaves a thread locked. Runs of one saver exclude each other in memory first. A second
+  /// run on a busy thread WAITS, polling, up to `wait` (0: one attempt) and then throws. Not
+  /// recursive: the same thread asking twice waits for itself. Two thread ids with the same hash
+  /// share a lock (a spurious wait, never a fork). ThreadLock::is_held (two stat calls): false
+  /// once "threads.lock" was deleted or replaced while held (a new saver would lock another file).
+  /// Savers of earlier versions locked per-thread files (flock): they do not exclude this one's runs.
+  /// @throws SaverError [sg.saver.404] "thread busy" when `wait` passes first; SaverUnavailable
+  ///         [sg.saver.401] when the lock directory or file cannot be created or locked.
   std::unique_ptr<ThreadLock> do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) override;
   /// One transaction; values still referenced by a remaining checkpoint, directly or as the base
   /// of a delta, are kept. Does not shrink the file (SQLite reuses the freed pages; run VACUUM
