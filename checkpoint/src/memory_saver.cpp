@@ -43,7 +43,8 @@ const NsData* InMemorySaver::Impl::find(std::string_view thread_id, std::string_
 }
 
 CheckpointTuple InMemorySaver::Impl::make_tuple(const std::string& thread_id, const std::string& ns, const NsData& data,
-                                                std::map<std::string, Stored>::const_iterator it, bool values) {
+                                                std::map<std::string, Stored>::const_iterator it, bool values,
+                                                const ChannelVersions* older) {
   const Stored& stored = it->second;
   CheckpointTuple tuple;
   tuple.config = CheckpointConfig{thread_id, ns, it->first};
@@ -58,6 +59,16 @@ CheckpointTuple InMemorySaver::Impl::make_tuple(const std::string& thread_id, co
     const saver_detail::Location at{thread_id, ns, it->first};
     for (const auto& [channel, version] : checkpoint.channel_versions) {
       const auto ch = data.blobs.find(channel);
+      if (older != nullptr && ch != data.blobs.end()) {
+        if (const auto before = older->find(channel); before != older->end()) {
+          if (before->second == version) continue;  // the next tuple's value
+          const auto b = ch->second.find(version);
+          if (b != ch->second.end() && b->second.delta && b->second.delta->base == before->second) {
+            checkpoint.channel_deltas.emplace(channel, *b->second.delta);
+            continue;
+          }
+        }
+      }
       auto lookup = [&](std::string_view v) -> std::optional<saver_detail::StoredVersion> {
         if (ch == data.blobs.end()) return std::nullopt;
         const auto b = ch->second.find(v);
@@ -146,9 +157,15 @@ std::vector<CheckpointTuple> InMemorySaver::do_list(const CheckpointConfig& conf
   const std::size_t n = std::min(limit, candidates.size());
   std::vector<CheckpointTuple> result;
   result.reserve(n);
+  // ListOptions::deltas (one thread): values relative to the next tuple's.
+  const bool relative = options.values && options.deltas && !config.thread_id.empty();
+  ChannelVersions older;
   for (std::size_t i = 0; i < n; ++i) {
     const Candidate& c = candidates[i];
-    result.push_back(Impl::make_tuple(*c.thread_id, config.checkpoint_ns, *c.data, c.it, options.values));
+    const bool has_older = relative && i + 1 < n;
+    if (has_older) older = candidates[i + 1].it->second.versions.channel_versions();
+    result.push_back(Impl::make_tuple(*c.thread_id, config.checkpoint_ns, *c.data, c.it, options.values,
+                                      has_older ? &older : nullptr));
   }
   return result;
 }

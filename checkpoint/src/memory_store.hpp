@@ -173,9 +173,12 @@ struct InMemorySaver::Impl {
   const memory_detail::NsData* find(std::string_view thread_id, std::string_view ns) const;
 
   // Assembles the tuple of a stored checkpoint; throws SaverCorrupt when a value is missing.
+  // With `older` (ListOptions::deltas: the versions of the next tuple listed), a channel at the
+  // same version is left out and one stored as a delta on its version goes to channel_deltas.
   static CheckpointTuple make_tuple(const std::string& thread_id, const std::string& ns,
                                     const memory_detail::NsData& data,
-                                    std::map<std::string, memory_detail::Stored>::const_iterator it, bool values = true);
+                                    std::map<std::string, memory_detail::Stored>::const_iterator it, bool values = true,
+                                    const ChannelVersions* older = nullptr);
 
   // Deletes the given checkpoints of a namespace, their writes and the values left unreferenced.
   static void erase_checkpoints(memory_detail::NsData& data, const std::vector<std::string>& ids);

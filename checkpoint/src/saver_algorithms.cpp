@@ -59,7 +59,12 @@ nlohmann::json resolve_value(const Location& at, const std::string& channel, std
   // A chain longer than this is checked for a loop (only damaged data loops: a put refuses a
   // delta on a version that is not stored yet).
   constexpr std::size_t kLoopCheckAfter = 256;
-  std::vector<std::pair<std::string_view, const ChannelDelta*>> chain;  // newest first
+  struct Link {
+    std::string_view version;
+    const ChannelDelta* delta;
+    ChannelDelta* owned;  // may be moved from
+  };
+  std::vector<Link> chain;  // newest first
   std::unordered_set<std::string_view> seen;
   nlohmann::json value;
   for (std::string_view v = version;;) {
@@ -76,23 +81,28 @@ nlohmann::json resolve_value(const Location& at, const std::string& channel, std
       value = *stored->value;
       break;
     }
-    chain.emplace_back(v, stored->delta);
+    chain.push_back({v, stored->delta, stored->owned_delta});
     v = stored->delta->base;
   }
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    const ChannelDelta& delta = *it->second;
+    const ChannelDelta& delta = *it->delta;
     if (!delta.append.is_array())
-      throw damaged(at, "the delta of channel \"" + channel + "\" at version \"" + std::string(it->first) +
+      throw damaged(at, "the delta of channel \"" + channel + "\" at version \"" + std::string(it->version) +
                             "\" appends no array");
     if (!value.is_array() || value.size() < delta.keep)
-      throw damaged(at, "the delta of channel \"" + channel + "\" at version \"" + std::string(it->first) + "\" keeps " +
+      throw damaged(at, "the delta of channel \"" + channel + "\" at version \"" + std::string(it->version) + "\" keeps " +
                             std::to_string(delta.keep) + " elements of version \"" + delta.base +
                             "\", which is not an array of at least that many");
     auto& array = value.get_ref<nlohmann::json::array_t&>();
     array.erase(array.begin() + static_cast<std::ptrdiff_t>(delta.keep), array.end());
     // insert grows the array geometrically; reserving the exact size here would move the whole
     // list once per delta (quadratic along a chain of thousands).
-    array.insert(array.end(), delta.append.begin(), delta.append.end());
+    if (it->owned != nullptr) {
+      auto& append = it->owned->append.get_ref<nlohmann::json::array_t&>();
+      array.insert(array.end(), std::make_move_iterator(append.begin()), std::make_move_iterator(append.end()));
+    } else {
+      array.insert(array.end(), delta.append.begin(), delta.append.end());
+    }
   }
   return value;
 }

@@ -72,6 +72,8 @@ struct StoredVersion {
   const nlohmann::json* value = nullptr;
   nlohmann::json* owned = nullptr;
   const ChannelDelta* delta = nullptr;
+  /// The same delta when its appended elements may be moved from (read for this chain alone).
+  ChannelDelta* owned_delta = nullptr;
 };
 
 /// Finds a stored version of the channel being resolved; nullopt when it is not stored.

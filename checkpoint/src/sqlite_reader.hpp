@@ -4,6 +4,7 @@
 // resolve_value over sg_blobs rows) and its pending writes.
 
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -50,6 +51,11 @@ class Resolver {
   /// @throws SaverCorrupt naming the checkpoint, channel and version ([sg.saver.412] when a
   ///         stored value does not match its checksum).
   void fill(const std::string& checkpoint_id, Checkpoint& checkpoint);
+  /// fill() for ListOptions::deltas: a channel at the version it has in `older` (the next tuple
+  /// of the result; null for the last) is left out, one stored as a delta on that version goes
+  /// to checkpoint.channel_deltas, the others are resolved in full. Needs `remember`.
+  /// @throws SaverCorrupt as fill().
+  void fill_relative(const std::string& checkpoint_id, Checkpoint& checkpoint, const ChannelVersions* older);
 
  private:
   // A stored value row: the value itself, or a delta whose append is the decoded data.
@@ -58,6 +64,11 @@ class Resolver {
     std::optional<ChannelDelta> delta;
   };
   BlobRow* fetch(const std::string& checkpoint, const std::string& channel, std::string_view version);
+  /// Decodes the row's columns base, keep, data, checksum from column `first` on.
+  BlobRow read_blob(const Stmt& s, int first, const std::string& checkpoint, const std::string& channel,
+                    std::string_view version) const;
+  /// !remember_: reads the whole delta chain of `version` in one statement into chain_.
+  void fetch_chain(const std::string& checkpoint, const std::string& channel, std::string_view version);
 
   Connection& c_;
   std::string thread_;
@@ -66,6 +77,7 @@ class Resolver {
   std::unordered_map<std::string, BlobRow> rows_;         // remember_: channel '\0' version → row
   std::unordered_map<std::string, const nlohmann::json*> values_;  // remember_: values already returned
   std::deque<BlobRow> owned_;                             // !remember_: rows of the current chain
+  std::map<std::string, BlobRow, std::less<>> chain_;      // !remember_: fetch_chain's rows by version
 };
 
 /// The pending writes of a checkpoint, ordered by (task_id, idx), checksums checked.

@@ -127,6 +127,7 @@ std::vector<CheckpointTuple> SqliteSaver::do_list(const CheckpointConfig& config
   if (filtered) sqlite_detail::filter_sql(options.filter, sql, params);
   sql += all_threads ? " ORDER BY checkpoint_id DESC, thread_id DESC" : " ORDER BY checkpoint_id DESC";
 
+  const bool relative = options.values && options.deltas && !all_threads;
   auto c = impl_->lease();
   Transaction tx(*c, Transaction::Mode::read);
   // Tuples are built in a deque: the resolvers point into earlier tuples' values, and a deque
@@ -146,9 +147,15 @@ std::vector<CheckpointTuple> SqliteSaver::do_list(const CheckpointConfig& config
           r = resolvers.try_emplace(row.thread_id, *c, row.thread_id, config.checkpoint_ns, /*remember=*/true).first;
         resolver = &r->second;
       }
-      built.push_back(sqlite_detail::build_tuple(*c, resolver, config.checkpoint_ns, std::move(row)));
+      built.push_back(sqlite_detail::build_tuple(*c, relative ? nullptr : resolver, config.checkpoint_ns, std::move(row)));
     }
   }  // the statement is reset before the transaction ends
+  if (relative) {  // ListOptions::deltas: each tuple's values relative to the next (older) one's
+    Resolver resolver(*c, config.thread_id, config.checkpoint_ns, /*remember=*/true);
+    for (std::size_t i = 0; i < built.size(); ++i)
+      resolver.fill_relative(*built[i].config.checkpoint_id, built[i].checkpoint,
+                             i + 1 < built.size() ? &built[i + 1].checkpoint.channel_versions : nullptr);
+  }
   tx.commit();
   std::vector<CheckpointTuple> result;
   result.reserve(built.size());

@@ -11,6 +11,7 @@
 #include <boost/graph/reverse_graph.hpp>
 
 #include "engine_impl.hpp"
+#include "loop_state.hpp"
 #include "stategraph/checkpoint/format.hpp"
 #include "stategraph/constants.hpp"
 #include "stategraph/errors.hpp"
@@ -280,6 +281,13 @@ std::optional<CachedState> StateCache::take(const std::string& key, const std::s
   lru_.erase(node);
   if (entry.checkpoint_id != checkpoint_id) return std::nullopt;  // someone else wrote since
   return entry;
+}
+
+std::unique_ptr<LoopState> StateCache::peek(const std::string& key, const std::string& checkpoint_id) {
+  std::lock_guard lock(mutex_);  // a run may take the entry and change its LoopState: copy it first
+  auto it = index_.find(key);
+  if (it == index_.end() || it->second->second.checkpoint_id != checkpoint_id) return nullptr;
+  return std::make_unique<LoopState>(*it->second->second.state);
 }
 
 void StateCache::put(const std::string& key, CachedState entry) {

@@ -75,6 +75,9 @@ class StateCache {
   /// Removes and returns the entry when it is for `checkpoint_id`.
   std::optional<CachedState> take(const std::string& key, const std::string& checkpoint_id);
   void put(const std::string& key, CachedState entry);
+  /// A copy of the entry's LoopState (sharing its state, copied on write) when it is for
+  /// `checkpoint_id`; the entry stays. Null otherwise.
+  std::unique_ptr<LoopState> peek(const std::string& key, const std::string& checkpoint_id);
   [[nodiscard]] bool enabled() const noexcept { return capacity_ != 0; }
 
  private:

@@ -172,7 +172,14 @@ void LoopState::decode_channel(std::uint32_t ch, const nlohmann::json& j) {
 
 // ---- load / checkpoint
 
-void LoopState::load(const Checkpoint& cp) {
+void LoopState::load(const Checkpoint& cp) { load_channels(cp, nullptr); }
+
+void LoopState::load(const Checkpoint& cp, std::shared_ptr<void> state, const std::vector<std::uint8_t>& decoded) {
+  state_ = std::move(state);
+  load_channels(cp, &decoded);
+}
+
+void LoopState::load_channels(const Checkpoint& cp, const std::vector<std::uint8_t>* decoded) {
   for (const auto& [name, ver] : cp.channel_versions) {
     auto it = engine_->channel_index.find(name);
     if (it == engine_->channel_index.end()) continue;  // a channel of an older graph: ignored
@@ -180,7 +187,8 @@ void LoopState::load(const Checkpoint& cp) {
     slots_[it->second].version = v;
     set_live(it->second, true);
     max_n_ = std::max(max_n_, v.n);
-    if (auto val = cp.channel_values.find(name); val != cp.channel_values.end())
+    const bool known = decoded != nullptr && it->second < decoded->size() && (*decoded)[it->second] != 0;
+    if (auto val = cp.channel_values.find(name); val != cp.channel_values.end() && !known)
       decode_channel(it->second, val->second);
     if (it->second < engine_->field_count() && engine_->state->fields[it->second].tracked)
       delta_.loaded(it->second, ver, engine_->state->fields[it->second].size(state_.get()));

@@ -48,6 +48,11 @@ class LoopState {
   /// Restores from a checkpoint (fields missing from it keep their defaults).
   /// @throws StateError when a stored value does not convert.
   void load(const Checkpoint& checkpoint);
+  /// load() when the values of the fields marked in `decoded` (by field index) are already in
+  /// `state`, a state of the graph's type that nothing else holds: those are not decoded again
+  /// (get_state_history builds a list from the one before it). Others load as in load().
+  /// @throws StateError when a stored value does not convert.
+  void load(const Checkpoint& checkpoint, std::shared_ptr<void> state, const std::vector<std::uint8_t>& decoded);
 
   /// The tasks of the next superstep, pull tasks by node name then push tasks by Send index.
   /// `updated` limits candidate nodes to those subscribed to these channels (all when null).
@@ -121,6 +126,7 @@ class LoopState {
   void set_seen(std::uint32_t node, std::uint32_t ch, const Version& v);
   [[nodiscard]] nlohmann::json encode_channel(std::uint32_t ch) const;
   void decode_channel(std::uint32_t ch, const nlohmann::json& j);
+  void load_channels(const Checkpoint& checkpoint, const std::vector<std::uint8_t>* decoded);
   void bump(std::uint32_t ch, const Version& v, std::vector<std::uint32_t>& updated);
   void clear(std::uint32_t ch);
   [[nodiscard]] Version next_version() const;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "history_decoder.hpp"
 #include "loop_state.hpp"
 #include "saved_writes.hpp"
 #include "stategraph/checkpoint/format.hpp"
@@ -22,8 +23,17 @@ void require_saver(const Engine& e, const RunConfig& config) {
     throw ConfigError(ErrorId::run_missing_thread_id, "get_state/get_state_history need RunConfig::thread_id");
 }
 
+/// Where a snapshot's state comes from besides the tuple's values (both optional).
+struct Source {
+  /// The thread's state kept by the graph (StateCache), equal to the tuple's checkpoint loaded:
+  /// the tuple may then be read without values.
+  const LoopState* cached = nullptr;
+  /// get_state_history: decodes the lists from the previous checkpoint's (see HistoryDecoder).
+  HistoryDecoder* history = nullptr;
+};
+
 RawSnapshot snapshot(const Engine& e, BaseCheckpointSaver& saver, const CheckpointTuple& tuple, bool apply_pending,
-                     bool subgraphs);
+                     bool subgraphs, Source source = {});
 
 /// A snapshot as JSON (TaskInfo::subgraph_state).
 nlohmann::json snapshot_json(const Engine& e, const RawSnapshot& s) {
@@ -77,10 +87,20 @@ void attach_subgraph(const Engine& e, BaseCheckpointSaver& saver, const Checkpoi
 /// a caller sees it); otherwise show the checkpoint as stored. `subgraphs`: nest the snapshots
 /// of pending tasks' subgraphs.
 RawSnapshot snapshot(const Engine& e, BaseCheckpointSaver& saver, const CheckpointTuple& tuple, bool apply_pending,
-                     bool subgraphs) {
+                     bool subgraphs, Source source) {
   const SavedWrites saved(tuple.pending_writes);
   auto load = [&](LoopState& state) {
-    state.load(tuple.checkpoint);
+    if (source.cached != nullptr) {
+      state = *source.cached;  // shares the state, copied on write
+    } else if (auto preset = source.history ? source.history->preset(tuple.checkpoint) : std::nullopt) {
+      state.load(tuple.checkpoint, std::move(preset->state), preset->decoded);
+    } else {
+      state.load(tuple.checkpoint);
+    }
+    if (source.history != nullptr) {
+      source.history->loaded(tuple.checkpoint, state.share_state());
+      source.history = nullptr;  // a second load (see below) decodes in full
+    }
     saved.apply_null_writes(state);  // a Command input's writes, as the run that resumes applies them
   };
   LoopState state(e);
@@ -132,6 +152,10 @@ RawSnapshot snapshot(const Engine& e, BaseCheckpointSaver& saver, const Checkpoi
   }
   s.needs_resume = !tasks.empty();
   s.values = std::move(state).take_state();
+  // The caller moves the value out (CompiledGraph::to_snapshot): it must own it. Shared with the
+  // state cache, or with the HistoryDecoder while it decodes the next checkpoint — the history
+  // copies that one before the next call, so only the cache's is copied here.
+  if (source.cached != nullptr && s.values.use_count() > 1) s.values = e.state->copy(s.values.get());
   // The static interrupt the run paused at (interrupt_before/after), as its RunResult showed it.
   s.interrupts.insert(s.interrupts.end(), saved.null_interrupts().begin(), saved.null_interrupts().end());
   s.config = tuple.config;
@@ -146,6 +170,17 @@ RawSnapshot snapshot(const Engine& e, BaseCheckpointSaver& saver, const Checkpoi
 std::optional<RawSnapshot> get_state(const Engine& root, const RunConfig& config, RawStateOptions options) {
   require_saver(root, config);
   const Engine& engine = engine_for_namespace(root, config.checkpoint_ns);
+  if (!config.checkpoint_id && config.checkpoint_ns.empty() && root.cache->enabled()) {
+    // The thread's latest checkpoint, without values: when the graph keeps that state (it ran
+    // the thread last), nothing is read or decoded.
+    ListOptions latest;
+    latest.values = false;
+    latest.limit = 1;
+    auto light = root.saver->list({config.thread_id, config.checkpoint_ns, std::nullopt}, latest);
+    if (light.empty()) return std::nullopt;
+    if (auto cached = root.cache->peek(config.thread_id + '\0' + config.checkpoint_ns, light.front().checkpoint.id))
+      return snapshot(engine, *root.saver, light.front(), true, options.subgraphs, {cached.get(), nullptr});
+  }
   auto tuple = root.saver->get_tuple({config.thread_id, config.checkpoint_ns, config.checkpoint_id});
   if (!tuple) return std::nullopt;
   return snapshot(engine, *root.saver, *tuple, !config.checkpoint_id.has_value(), options.subgraphs);
@@ -155,9 +190,21 @@ std::vector<RawSnapshot> get_state_history(const Engine& root, const RunConfig& 
                                            const ListOptions& options) {
   require_saver(root, config);
   const Engine& engine = engine_for_namespace(root, config.checkpoint_ns);
-  std::vector<RawSnapshot> out;
-  for (const auto& tuple : root.saver->list({config.thread_id, config.checkpoint_ns, config.checkpoint_id}, options))
-    out.push_back(snapshot(engine, *root.saver, tuple, false, false));
+  HistoryDecoder history(engine);
+  const bool relative = options.values && history.useful();
+  ListOptions list_options = options;
+  list_options.deltas = relative;  // the saver may give each list as a change to the older one's
+  auto tuples = root.saver->list({config.thread_id, config.checkpoint_ns, config.checkpoint_id}, list_options);
+  std::vector<RawSnapshot> out(tuples.size());
+  if (!relative) {
+    for (std::size_t i = 0; i < tuples.size(); ++i) out[i] = snapshot(engine, *root.saver, tuples[i], false, false);
+    return out;
+  }
+  // Oldest first, each list decoded from the one before (tuples are newest first).
+  for (std::size_t i = tuples.size(); i-- > 0;) {
+    history.complete(tuples[i].checkpoint);
+    out[i] = snapshot(engine, *root.saver, tuples[i], false, false, {nullptr, &history});
+  }
   return out;
 }
 

@@ -23,6 +23,46 @@ ApiResponse json_response(const nlohmann::json& body, unsigned status = 200) {
   return r;
 }
 
+/// The body of GET /chat/{id}/history: the bytes json_response writes for {session_id,
+/// turn_count, language, summary, updated_at, messages: [{role, content, id}]}, written straight
+/// into one string (no JSON document of the conversation is built: 2,000 messages are 460 KB).
+std::string history_body(const std::string& thread_id, const ThreadView& view) {
+  std::string out;
+  out.reserve(256 + view.messages.size() * 96);
+  nlohmann::detail::serializer<nlohmann::json> write(nlohmann::detail::output_adapter<char>(out), ' ',
+                                                     nlohmann::json::error_handler_t::replace);
+  nlohmann::json text = "";  // reused for every string that is not already a JSON string
+  auto string = [&](const std::string& v) {
+    text.get_ref<std::string&>() = v;
+    write.dump(text, false, false, 0);
+  };
+  // Keys in the order json_response's std::map gives them.
+  out += "{\"language\":";
+  string(view.language);
+  out += ",\"messages\":[";
+  for (std::size_t i = 0; i < view.messages.size(); ++i) {
+    const sg::Message& m = view.messages[i];
+    out += i == 0 ? "{\"content\":" : ",{\"content\":";
+    if (m.content.is_string()) write.dump(m.content, false, false, 0);
+    else string(m.text());
+    out += ",\"id\":";
+    string(m.id);
+    out += ",\"role\":\"";
+    out += sg::to_string(m.type);
+    out += "\"}";
+  }
+  out += "],\"session_id\":";
+  string(thread_id);
+  out += ",\"summary\":";
+  string(view.summary);
+  out += ",\"turn_count\":";
+  write.dump(nlohmann::json(view.turn_count), false, false, 0);
+  out += ",\"updated_at\":";
+  string(view.updated_at);
+  out += '}';
+  return out;
+}
+
 ApiResponse error_of(const std::exception& e, bool openai) {
   if (const auto* err = dynamic_cast<const sg::Error*>(&e)) return error_response(err->id(), err->message(), openai);
   return error_response(ChatbotErrorId::internal_error, std::string("unexpected error: ") + e.what(), openai);
@@ -310,15 +350,9 @@ ApiCall ApiRoutes::history(std::string thread_id) const {
     return answering(false, [&] {
       const auto view = bot->thread(thread_id);
       if (!view) return error_response(ChatbotErrorId::unknown_thread, "no session \"" + thread_id + "\"");
-      nlohmann::json messages = nlohmann::json::array();
-      for (const auto& m : view->messages)
-        messages.push_back({{"role", sg::to_string(m.type)}, {"content", m.text()}, {"id", m.id}});
-      return json_response({{"session_id", thread_id},
-                            {"turn_count", view->turn_count},
-                            {"language", view->language},
-                            {"summary", view->summary},
-                            {"updated_at", view->updated_at},
-                            {"messages", std::move(messages)}});
+      ApiResponse r;
+      r.body = history_body(thread_id, *view);
+      return r;
     });
   };
   return call;

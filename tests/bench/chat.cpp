@@ -147,6 +147,14 @@ void run_chat(const ChatOptions& o) {
   const double get_state_ms = ms_since(t0);
   if (!state || state->values.messages.size() != static_cast<std::size_t>(2 * o.turns))
     throw std::runtime_error("get_state returned the wrong conversation");
+  // The same read by a graph that has not run the thread (another process, or after a restart):
+  // the state is read from the saver and decoded, not taken from the graph's state cache.
+  auto cold = g.compile({.checkpointer = saver});
+  t0 = Clock::now();
+  auto cold_state = cold.get_state(cfg);
+  const double get_state_cold_ms = ms_since(t0);
+  if (!cold_state || cold_state->values.messages != state->values.messages)
+    throw std::runtime_error("get_state from the saver differs from the kept state");
   std::optional<double> history_ms;
   std::optional<std::size_t> history_size;
   if (o.full_history) {
@@ -173,6 +181,7 @@ void run_chat(const ChatOptions& o) {
                    {"ms_per_turn_first50", median_of({turn_ms.begin(), turn_ms.begin() + static_cast<std::ptrdiff_t>(window)})},
                    {"ms_per_turn_last50", median_of({turn_ms.end() - static_cast<std::ptrdiff_t>(window), turn_ms.end()})},
                    {"get_state_ms", get_state_ms},
+                   {"get_state_cold_ms", get_state_cold_ms},
                    {"history_ms", history_ms ? nlohmann::json(*history_ms) : nlohmann::json()},
                    {"history_no_values_ms", history_no_values_ms},
                    {"checkpoints", history_light.size()}};
@@ -188,6 +197,7 @@ void run_chat(const ChatOptions& o) {
   std::cout << j.dump() << std::endl;
 
   app = g.compile();  // drop the saver before removing its storage
+  cold = g.compile();
   saver.reset();
   if (o.keep) {
     if (!tmpdir.empty()) std::cerr << "sg-bench: kept the database: sqlite:" << (tmpdir / "chat.db").string() << "\n";

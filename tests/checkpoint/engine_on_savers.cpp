@@ -299,3 +299,60 @@ ENGINE_TEST("a Command's update stays with the checkpoint when its run is interr
     CHECK(app.get_state(cfg)->values.value == 15);
   }
 }
+
+ENGINE_TEST("history values equal each checkpoint read alone, and a kept state equals the stored one") {
+  // get_state_history decodes each list from the checkpoint before it (HistoryDecoder), and
+  // get_state of the latest checkpoint may come from the graph's state cache: both must show
+  // exactly what reading each checkpoint alone from the saver shows, through appends, rewrites
+  // (an Overwrite, a list made shorter and then longer again), a Command's update and forks.
+  SaverFixture<F> fx;
+  auto app = talker(fx.saver);
+  const auto cfg = thread("long");
+  for (int t = 0; t < 60; ++t) {
+    if (t % 17 == 16) {
+      app.update_state(cfg, {sg::set<&Talk::log>(sg::Overwrite<std::vector<std::string>>{{"rewritten " + std::to_string(t)}})},
+                       "reply");
+    } else if (t % 23 == 22) {
+      app.update_state(cfg, {sg::set<&Talk::value>(t)}, "reply");
+    }
+    app.invoke({sg::set<&Talk::log>("human " + std::to_string(t)), sg::set<&Talk::value>(1)}, cfg);
+  }
+  auto fresh = talker(fx.saver);  // no state kept: everything from the saver
+  for (auto* graph : {&app, &fresh}) {
+    const auto history = graph->get_state_history(cfg);
+    REQUIRE(history.size() > 150);
+    for (const auto& s : history) {
+      CAPTURE(*s.config.checkpoint_id);
+      sg::RunConfig at = cfg;
+      at.checkpoint_id = s.config.checkpoint_id;
+      const auto alone = fresh.get_state(at);
+      REQUIRE(alone.has_value());
+      CHECK(s.values.log == alone->values.log);
+      CHECK(s.values.value == alone->values.value);
+      CHECK(s.next == alone->next);
+    }
+    // A window of the history (before / limit) decodes the same values.
+    sg::ListOptions window;
+    window.before = history[40].config.checkpoint_id;
+    window.limit = 25;
+    const auto part = graph->get_state_history(cfg, window);
+    REQUIRE(part.size() == 25);
+    for (std::size_t i = 0; i < part.size(); ++i) CHECK(part[i].values.log == history[41 + i].values.log);
+  }
+  const auto kept = app.get_state(cfg);
+  const auto stored = fresh.get_state(cfg);
+  REQUIRE(kept.has_value());
+  REQUIRE(stored.has_value());
+  CHECK(kept->values.log == stored->values.log);
+  CHECK(kept->values.value == stored->values.value);
+  CHECK(kept->config.checkpoint_id == stored->config.checkpoint_id);
+  CHECK(kept->metadata == stored->metadata);
+  CHECK(kept->next == stored->next);
+  CHECK(kept->parent_config == stored->parent_config);
+  CHECK(kept->created_at == stored->created_at);
+  // The snapshot owns its values: changing the thread afterwards leaves it as it was.
+  const auto before = kept->values.log;
+  app.invoke({sg::set<&Talk::log>("one more")}, cfg);
+  CHECK(kept->values.log == before);
+  CHECK(app.get_state(cfg)->values.log.back() == "reply " + std::to_string(before.size() + 1));
+}

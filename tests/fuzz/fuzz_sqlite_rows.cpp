@@ -1,6 +1,7 @@
 // libFuzzer target: the SQLite saver's row codec (checkpoint/src/sqlite_codec.cpp) on arbitrary
 // bytes, as a damaged or foreign database would hand them over. The first byte picks the column:
-//   0: a value / delta / write column (decode): never throws; what decodes re-encodes to itself;
+//   0: a value / delta / write column (decode): never throws; reads as decode_slow (from_cbor)
+//      does; what decodes re-encodes to itself;
 //   1: a checkpoint column (decode_header): SaverCorrupt or a checkpoint that re-encodes the same;
 //   2: a metadata column (decode_metadata): SaverCorrupt or JSON.
 // Anything else escaping (a nlohmann exception, a crash, UB) is a bug.
@@ -31,7 +32,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   switch (data[0] % 3) {
     case 0: {
       const auto value = decode(bytes);
+      // decode's own reader and nlohmann::json::from_cbor read the same bytes the same way.
+      const auto slow = decode_slow(bytes);
+      require(value.has_value() == slow.has_value());
       if (!value) return 0;
+      require(text_of(*value) == text_of(*slow) && encode(*value) == encode(*slow));
       const auto again = decode(encode(*value));
       require(again.has_value() && text_of(*again) == text_of(*value));
       return 0;

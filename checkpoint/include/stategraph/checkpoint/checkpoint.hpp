@@ -60,7 +60,7 @@ struct Checkpoint {
   std::map<std::string, ChannelVersions> versions_seen;
   /// Only in BaseCheckpointSaver::put: channels of `new_versions` whose value is given as a
   /// delta instead of in channel_values. Savers resolve deltas on read; a CheckpointTuple's
-  /// checkpoint never has any.
+  /// checkpoint has none, except from list with ListOptions::deltas (on the next tuple's version).
   std::map<std::string, ChannelDelta> channel_deltas;
   /// Only in BaseCheckpointSaver::put: true when this checkpoint is the result of the step that
   /// its parent (the put's config.checkpoint_id) planned, with every pending write stored against

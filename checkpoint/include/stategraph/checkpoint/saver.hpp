@@ -49,6 +49,13 @@ struct ListOptions {
   /// versions_seen, metadata, parent, pending writes — is present) and the durable savers neither
   /// read nor decode a stored value. For histories that show metadata, not state.
   bool values = true;
+  /// With values, for a caller that rebuilds values oldest first (get_state_history): a channel
+  /// whose version equals the one it has in the next tuple of the result (the next older
+  /// checkpoint listed, same thread) may be left out of channel_values, and one stored as a delta
+  /// on that version may come back in channel_deltas instead, so that a long list is not copied
+  /// once per checkpoint. Whatever is in channel_values is complete. Savers may ignore it
+  /// (complete values throughout, as with false).
+  bool deltas = false;
 };
 
 /// Options of BaseCheckpointSaver::list_threads.

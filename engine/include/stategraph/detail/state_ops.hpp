@@ -40,6 +40,11 @@ struct FieldOps {
   std::size_t (*size)(const void* state) = nullptr;
   /// JSON array of the elements from index `from` on (tracked fields only).
   nlohmann::json (*encode_tail)(const void* state, std::size_t from) = nullptr;
+  /// Keeps the first `keep` elements of the field and appends the elements decoded from the JSON
+  /// array `tail` (a stored ChannelDelta applied to an already decoded value). Tracked fields
+  /// whose type has erase/insert only; null otherwise. @throws StateError [sg.state.501] when
+  /// `tail` is not an array or an element does not convert (the field is then unspecified).
+  void (*decode_tail)(void* state, std::size_t keep, const nlohmann::json& tail) = nullptr;
   nlohmann::json (*encode)(const void* state) = nullptr;
   void (*decode)(void* state, const nlohmann::json& j) = nullptr;
   /// A write's JSON: the update value, or {"__overwrite__": value}.
@@ -144,6 +149,22 @@ FieldOps make_field_ops() {
       for (; it != v.end(); ++it) a.push_back(to_json_value(std::get<I>(state_schema<S>::fields).name, *it));
       return a;
     };
+    if constexpr (requires(T& t, typename T::value_type e) {
+                    t.erase(t.begin(), t.end());
+                    t.insert(t.end(), std::move(e));
+                  }) {
+      ops.decode_tail = [](void* state, std::size_t keep, const nlohmann::json& tail) {
+        const char* name = std::get<I>(state_schema<S>::fields).name;
+        if (!tail.is_array()) throw_field_decode_error(name, "a stored tail of the list is not a JSON array");
+        T& v = static_cast<S*>(state)->*(F::member);
+        auto from = v.begin();
+        std::advance(from, static_cast<std::ptrdiff_t>(std::min(keep, static_cast<std::size_t>(v.size()))));
+        v.erase(from, v.end());
+        // A copied vector has no spare room: grow it once, not by a reallocation per element.
+        if constexpr (requires(std::size_t n) { v.reserve(n); }) v.reserve(v.size() + tail.size());
+        for (const auto& e : tail) v.insert(v.end(), from_json_value<typename T::value_type>(name, e));
+      };
+    }
   }
   ops.encode = [](const void* state) {
     return to_json_value(std::get<I>(state_schema<S>::fields).name,
