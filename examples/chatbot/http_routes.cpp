@@ -174,6 +174,17 @@ bool ApiRoutes::authorized(std::string_view authorization) const noexcept {
   return constant_time_equal(given, token_);
 }
 
+ApiResponse ApiRoutes::failure(sg::server::HttpFailure kind, std::string_view message) const {
+  switch (kind) {
+    case sg::server::HttpFailure::bad_request: return error_response(ChatbotErrorId::bad_request, message);
+    case sg::server::HttpFailure::head_too_large:
+    case sg::server::HttpFailure::body_too_large: return error_response(ChatbotErrorId::body_too_large, message);
+    case sg::server::HttpFailure::stopping: return error_response(ChatbotErrorId::stopping, message);
+    case sg::server::HttpFailure::internal: break;
+  }
+  return error_response(ChatbotErrorId::internal_error, message);
+}
+
 std::variant<ApiResponse, ApiCall> ApiRoutes::route(const ApiRequest& request) const {
   const std::string_view path = path_of(request.target);
   const std::string_view method = request.method;

@@ -20,52 +20,18 @@
 #include "chatbot.hpp"
 #include "chatbot_error.hpp"
 #include "request_guard.hpp"
-#include "sse_writer.hpp"
+#include "agent_server/http_types.hpp"
 
 namespace sg::chatbot {
 
-using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
-
-/// What a route needs of an HTTP request (views into it, valid during route()).
-struct ApiRequest {
-  std::string_view method;          ///< "GET", "POST", ...
-  std::string_view target;          ///< "/chat/abc/history?x=1" (path and query, as sent)
-  std::string_view body;
-  std::string_view authorization;   ///< the Authorization header ("" when absent)
-  std::string_view thread_header;   ///< the X-Thread-Id header ("" when absent)
-  std::string_view host;            ///< the Host header ("" when absent)
-  std::string_view origin;          ///< the Origin header ("" when absent)
-  std::string_view content_type;    ///< the Content-Type header ("" when absent)
-  std::string_view local_address;   ///< the server address the client connected to ("" when unknown)
-};
-
-/// A complete response.
-struct ApiResponse {
-  unsigned status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  HttpHeaders headers;  ///< extra headers (Allow, WWW-Authenticate, X-Thread-Id, ...)
-  /// For the server log only, never sent: the detail of a 500 whose body says only "internal
-  /// error" (see error_response); "" otherwise.
-  std::string log;
-};
-
-/// Work for a worker thread: a turn, a history read, a delete.
-struct ApiCall {
-  /// Calls with the same non-empty key run one after another, in arrival order (the session's
-  /// thread id for turns and deletes; "" for reads, which run at once).
-  std::string session;
-  /// A read (history, thread list): it runs on the server's read workers, never behind a turn.
-  bool read_only = false;
-  /// Whether `run` streams its body through the ResponseStream (text/event-stream).
-  bool streaming = false;
-  /// Extra headers of the streamed response's head.
-  HttpHeaders stream_headers;
-  /// Runs the call (blocking). `stream` is non-null exactly when `streaming`; once the stream
-  /// has started, the returned response is ignored. `cancel` is cancelled when the server stops.
-  /// Never throws: failures become error responses or error events.
-  std::function<ApiResponse(ResponseStream* stream, const sg::CancellationToken& cancel)> run;
-};
+using sg::server::HttpHeaders;
+using sg::server::kSseDone;
+using sg::server::ResponseStream;
+using sg::server::sse_event;
+/// The chatbot routes' names for the server's request, response and call (http_types.hpp).
+using ApiRequest = sg::server::HttpRequest;
+using ApiResponse = sg::server::HttpResponse;
+using ApiCall = sg::server::HttpCall;
 
 /// The HTTP status of an sg.chatbot.8xx id (kChatbotErrorTable in chatbot_error.hpp); 500 for any
 /// other id.
@@ -80,7 +46,7 @@ ApiResponse error_response(std::string_view id, std::string_view message, bool o
 /// The same for one of sg-chatbot's own ids.
 ApiResponse error_response(ChatbotErrorId id, std::string_view message, bool openai = false);
 
-class ApiRoutes {
+class ApiRoutes final : public sg::server::Router {
  public:
   /// @param bot must outlive the routes and the calls they return.
   /// @param token when not empty, every route but the page needs "Authorization: Bearer <token>".
@@ -92,7 +58,10 @@ class ApiRoutes {
   /// RequestGuard (Host 403 sg.chatbot.816, Origin 403 sg.chatbot.815; request_guard.hpp); a
   /// body on a JSON route (POST /chat, /chat/stream, /v1/chat/completions) needs Content-Type
   /// application/json (415 sg.chatbot.814).
-  [[nodiscard]] std::variant<ApiResponse, ApiCall> route(const ApiRequest& request) const;
+  [[nodiscard]] std::variant<ApiResponse, ApiCall> route(const ApiRequest& request) const override;
+  /// The server's own failures as sg-chatbot errors: bad_request 807, head/body too large 808,
+  /// internal 812, stopping 813.
+  [[nodiscard]] ApiResponse failure(sg::server::HttpFailure kind, std::string_view message) const override;
 
  private:
   [[nodiscard]] bool authorized(std::string_view authorization) const noexcept;

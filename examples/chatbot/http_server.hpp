@@ -1,6 +1,7 @@
 #pragma once
 /// @file
-/// sg-chatbot's HTTP server (Boost.Beast): the chat API of seed 002, an OpenAI-compatible
+/// sg-chatbot's HTTP server (sg::server::HttpServer, Boost.Beast, with the routes of
+/// http_routes.hpp): the chat API of seed 002, an OpenAI-compatible
 /// /v1/chat/completions, and a small web page at "/".
 ///
 ///   POST   /chat                  {session_id, message[, language]} → {session_id, response, turn_count}
@@ -52,6 +53,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent_server/http_server.hpp"
 #include "chatbot.hpp"
 
 namespace sg::chatbot {
@@ -74,14 +76,8 @@ struct ServerOptions {
   std::function<void(std::string_view line)> log;
 };
 
-/// Counters of a running server (for monitoring and tests).
-struct ServerStats {
-  std::size_t connections = 0;    ///< open connections
-  std::size_t calls_running = 0;  ///< calls on worker threads (turns, reads, deletes)
-  std::size_t reads_running = 0;  ///< of which reads (on the read workers)
-  std::size_t calls_waiting = 0;  ///< calls queued behind another call of their session
-  std::uint64_t requests = 0;     ///< requests read so far
-};
+/// Counters of a running server (sg::server::ServerStats: turns and deletes are its calls).
+using ServerStats = sg::server::ServerStats;
 
 class HttpServer {
  public:

@@ -11,7 +11,7 @@
 #include "http_routes.hpp"
 #include "openai_compat.hpp"
 #include "request_guard.hpp"
-#include "sse_writer.hpp"
+#include "agent_server/sse_writer.hpp"
 
 using namespace sg::chatbot;  // NOLINT(google-build-using-namespace): a test file
 using nlohmann::json;

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// Server-sent events as sg-chatbot's HTTP server writes them (WHATWG HTML "Server-sent events",
+/// Server-sent events as the HTTP servers here (sg-chatbot's, sg::AgentServer) write them (WHATWG HTML "Server-sent events",
 /// text/event-stream), and the interface a streaming route writes its body through.
 ///
 ///   data: <token>\n\n              one event per streamed piece of text
@@ -9,10 +9,11 @@
 ///
 /// Thread-safety: sse_event is reentrant; a ResponseStream belongs to the one call that writes it.
 
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
-namespace sg::chatbot {
+namespace sg::server {
 
 /// The event that ends every stream.
 inline constexpr std::string_view kSseDone = "data: [DONE]\n\n";
@@ -23,6 +24,12 @@ inline constexpr std::string_view kSseDone = "data: [DONE]\n\n";
 /// space after "data:", so leading spaces of the text survive.
 std::string sse_event(std::string_view data, std::string_view event = {});
 
+/// Thrown by ResponseStream::write once the client is gone (the route cancels its work).
+class ClientGone : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// The body of a streamed response. The server implements it for one request; a route's call
 /// writes through it from the worker thread it runs on.
 class ResponseStream {
@@ -30,11 +37,11 @@ class ResponseStream {
   virtual ~ResponseStream() = default;
   /// Sends `bytes` (the first call sends the response head first: 200, text/event-stream) and
   /// blocks until they are written.
-  /// @throws ChatbotError [sg.chatbot.804] when the client went away or stopped reading for the
+  /// @throws sg::server::ClientGone when the client went away or stopped reading for the
   ///         server's I/O timeout; every later write throws too.
   virtual void write(std::string_view bytes) = 0;
   /// Whether write was called: the head is out, so an error can only go into the body now.
   [[nodiscard]] virtual bool started() const noexcept = 0;
 };
 
-}  // namespace sg::chatbot
+}  // namespace sg::server

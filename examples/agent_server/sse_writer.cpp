@@ -1,6 +1,6 @@
 #include "sse_writer.hpp"
 
-namespace sg::chatbot {
+namespace sg::server {
 
 std::string sse_event(std::string_view data, std::string_view event) {
   std::string out;
@@ -24,4 +24,4 @@ std::string sse_event(std::string_view data, std::string_view event) {
   return out;
 }
 
-}  // namespace sg::chatbot
+}  // namespace sg::server
