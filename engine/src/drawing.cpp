@@ -1,4 +1,4 @@
-// draw_mermaid / to_dot: the compiled graph as a picture (LangGraph: pregel/_draw.py,
+// draw_mermaid / to_dot / graph_json: the compiled graph as a picture or as data (LangGraph: pregel/_draw.py,
 // langchain-core Graph.draw_mermaid). Solid edges are static, dashed ones conditional
 // (labelled with the router's key when it differs from the node name).
 
@@ -126,6 +126,38 @@ std::string draw_mermaid(const Engine& e, bool xray) {
        "\tclassDef first fill-opacity:0\n"
        "\tclassDef last fill:#bfb6fc\n";
   return o.str();
+}
+
+nlohmann::json graph_json(const Engine& e, bool xray) {
+  // The nodes and edges mermaid_graph draws, as langchain-core's Graph.to_json() lists them.
+  std::ostringstream ignored;
+  std::vector<DrawEdge> edges;
+  mermaid_graph(e, "", xray, ignored, edges);
+  nlohmann::json nodes = nlohmann::json::array();
+  auto add_node = [&nodes](const std::string& id, const char* type) {
+    nodes.push_back({{"id", id}, {"type", type}, {"data", id}});
+  };
+  add_node(START, "schema");
+  std::set<std::string> seen{START, END};
+  for (std::size_t i = 1; i < e.nodes.size(); ++i) {
+    std::vector<std::string> points;
+    attach_points(e, "", e.nodes[i].name, xray, true, points);
+    attach_points(e, "", e.nodes[i].name, xray, false, points);
+    for (const auto& id : points)
+      if (seen.insert(id).second) add_node(id, "runnable");
+  }
+  for (const auto& d : edges)
+    for (const auto* id : {&d.from, &d.to})
+      if (seen.insert(*id).second) add_node(*id, "runnable");
+  add_node(END, "schema");
+  nlohmann::json out_edges = nlohmann::json::array();
+  for (const auto& d : edges) {
+    nlohmann::json edge{{"source", d.from}, {"target", d.to}};
+    if (d.conditional) edge["conditional"] = true;
+    if (!d.label.empty()) edge["data"] = d.label;
+    out_edges.push_back(std::move(edge));
+  }
+  return {{"nodes", std::move(nodes)}, {"edges", std::move(out_edges)}};
 }
 
 std::string to_dot(const Engine& e) {

@@ -259,7 +259,7 @@ struct HttpServer::Impl {
   Impl(const Router& router, ServerOptions opts)
       : options(std::move(opts)),
         routes(router),
-        calls(std::max<std::size_t>(options.threads, 1)),
+        calls(std::max<std::size_t>(options.workers != 0 ? options.workers : options.threads, 1)),
         reads(std::max<std::size_t>(options.threads, 1)) {}
 
   ServerOptions options;

@@ -41,7 +41,10 @@ struct ServerOptions {
   /// The Server header of every response and the prefix of log lines written to std::cerr.
   std::string name = "stategraph";
   std::size_t max_body_bytes = 1U << 20;  ///< larger request bodies → 413
-  std::size_t threads = 4;         ///< I/O threads, turn workers and read workers, each (see above)
+  std::size_t threads = 4;         ///< I/O threads and read workers, each (see above)
+  /// Call workers (calls that are not reads); 0: `threads`. A call that streams or waits for a
+  /// long run holds one for as long.
+  std::size_t workers = 0;
   /// Time limit of every socket operation: reading a request, writing a response or one piece of
   /// a stream (a client that stops reading for this long is gone).
   std::chrono::seconds io_timeout{30};

@@ -1,5 +1,6 @@
 #include "chat_request.hpp"
 
+#include "agent_server/url.hpp"
 #include "chatbot_error.hpp"
 
 namespace sg::chatbot {
@@ -89,27 +90,9 @@ std::optional<std::string> optional_string(const nlohmann::json& object, const c
 }
 
 std::string percent_decode(std::string_view segment) {
-  const auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  out.reserve(segment.size());
-  for (std::size_t i = 0; i < segment.size(); ++i) {
-    if (segment[i] != '%') {
-      out += segment[i];
-      continue;
-    }
-    if (i + 2 >= segment.size()) throw ChatbotError(ChatbotErrorId::bad_request, "a bad %-escape in the path");
-    const int hi = hex(segment[i + 1]);
-    const int lo = hex(segment[i + 2]);
-    if (hi < 0 || lo < 0) throw ChatbotError(ChatbotErrorId::bad_request, "a bad %-escape in the path");
-    out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return out;
+  auto decoded = sg::server::percent_decode(segment);
+  if (!decoded) throw ChatbotError(ChatbotErrorId::bad_request, "a bad %-escape in the path");
+  return std::move(*decoded);
 }
 
 ChatRequest parse_chat_request(std::string_view body) {

@@ -1,5 +1,7 @@
 #include "http_routes.hpp"
 
+#include "agent_server/url.hpp"
+
 #include <charconv>
 #include <ctime>
 #include <exception>
@@ -98,12 +100,8 @@ void require_json_body(const ApiRequest& request) {
 
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-/// The path of a target (without "?query").
-std::string_view path_of(std::string_view target) { return target.substr(0, target.find('?')); }
-std::string_view query_of(std::string_view target) {
-  const auto q = target.find('?');
-  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-}
+using sg::server::path_of;
+using sg::server::query_of;
 
 /// Writes a failure after a stream began: as an event, then the end of the stream. Ignores a
 /// client that is gone.

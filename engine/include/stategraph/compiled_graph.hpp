@@ -244,6 +244,14 @@ class CompiledGraph {
   [[nodiscard]] std::string draw_mermaid(DrawOptions options = {}) const {
     return detail::draw_mermaid(*engine_, options.xray);
   }
+  /// The graph as data, in langchain-core's `Graph.to_json()` shape (LangGraph:
+  /// `get_graph(xray).to_json()`; what the Agent Server's /assistants/{id}/graph returns):
+  /// {"nodes": [{"id", "type": "schema" (__start__, __end__) | "runnable", "data": id}],
+  ///  "edges": [{"source", "target", "conditional"?: true, "data"?: router key}]}. With xray, a
+  /// subgraph's nodes appear as "<node>:<inner node>" as draw_mermaid draws them.
+  [[nodiscard]] nlohmann::json graph_json(DrawOptions options = {}) const {
+    return detail::graph_json(*engine_, options.xray);
+  }
   /// The graph in Graphviz DOT.
   [[nodiscard]] std::string to_dot() const { return detail::to_dot(*engine_); }
   /// The checkpointer given to compile (may be null).

@@ -96,6 +96,7 @@ CheckpointConfig bulk_update_state(const Engine& engine, const RunConfig& config
                                    std::vector<std::vector<RawStateUpdate>> supersteps);
 std::string draw_mermaid(const Engine& engine, bool xray = false);
 std::string to_dot(const Engine& engine);
+nlohmann::json graph_json(const Engine& engine, bool xray);
 const std::shared_ptr<BaseCheckpointSaver>& checkpointer(const Engine& engine);
 
 }  // namespace sg::detail

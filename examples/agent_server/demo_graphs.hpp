@@ -1,0 +1,28 @@
+#pragma once
+/// @file
+/// The graphs sg-agent-server serves (examples of graphs behind sg::AgentServer, and what its
+/// client tests in tests/agent_server drive):
+///  - "agent": sg::MessagesState; model ↔ tools (get_weather). The model is a
+///    ScriptedFakeChatModel — a scripted fake, not an LLM, labelled so in every reply's
+///    response_metadata — streaming word by word: "weather in <city>" → a get_weather tool call,
+///    a tool result → "The weather in <city> is <result>.", anything else → "You said: <text>".
+///  - "approval": draft → review (interrupt({"question", "draft"}); resume true/"yes" approves) →
+///    send. State {request, draft, status, log}.
+///  - "chain": a → b → c, each adds 1 to `count` (sum) and its name to `steps` (append); b
+///    writes a custom stream event {"node": "b", "count"}.
+///
+/// Thread-safety: the compiled graphs are thread-safe.
+
+#include <memory>
+#include <vector>
+
+#include <stategraph/checkpoint/saver.hpp>
+
+#include "agent_server/agent_server.hpp"
+
+namespace sg::demo {
+
+/// The three graphs, compiled with `saver`.
+[[nodiscard]] std::vector<ServedGraphEntry> demo_graphs(const std::shared_ptr<BaseCheckpointSaver>& saver);
+
+}  // namespace sg::demo

@@ -1,0 +1,182 @@
+// RunManager::execute and finish (run_manager.hpp): one run on its ServedGraph, its events as the
+// Agent Server's SSE events (LangGraph: langgraph-api stream.mjs streamState, queue.mjs worker).
+#include <stategraph/checkpoint/saver.hpp>
+#include <stategraph/constants.hpp>
+#include <stategraph/errors.hpp>
+
+#include "agent_server/run_manager.hpp"
+#include "agent_server/run_state.hpp"
+
+namespace sg::server {
+namespace {
+
+/// The API's event for an engine event: the mode's name ("messages" for message chunks, sent as
+/// [chunk, metadata]), "|<ns>" after it for a subgraph's events; updates as {node: writes}.
+std::pair<std::string, nlohmann::json> api_event(ServedEvent&& e) {
+  std::string name;
+  nlohmann::json data;
+  switch (e.mode) {
+    case StreamMode::values:
+      name = "values";
+      data = std::move(e.data);
+      break;
+    case StreamMode::updates:
+      name = "updates";
+      if (e.node == "__interrupt__") {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& i : e.data)
+          list.push_back({{"value", i.value("value", nlohmann::json())}, {"id", i.value("id", "")}});
+        data = {{"__interrupt__", std::move(list)}};
+      } else {
+        data = {{e.node, std::move(e.data)}};
+      }
+      break;
+    case StreamMode::messages: {
+      name = "messages";
+      nlohmann::json metadata = e.data.value("metadata", nlohmann::json::object());
+      // The keys LangGraph's callbacks put in a message chunk's metadata (clients filter by node).
+      metadata["langgraph_node"] = metadata.value("node", e.node);
+      metadata["langgraph_step"] = metadata.value("step", e.step);
+      metadata["langgraph_checkpoint_ns"] = metadata.value("checkpoint_ns", e.ns);
+      data = nlohmann::json::array({e.data.value("chunk", nlohmann::json()), std::move(metadata)});
+      break;
+    }
+    case StreamMode::custom:
+      name = "custom";
+      data = std::move(e.data);
+      break;
+    case StreamMode::debug:
+      name = "debug";
+      data = std::move(e.data);
+      break;
+  }
+  if (!e.ns.empty()) name += "|" + e.ns;
+  return {std::move(name), std::move(data)};
+}
+
+nlohmann::json interrupts_json(const std::vector<Interrupt>& interrupts) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& i : interrupts) list.push_back(interrupt_json(i));
+  return list;
+}
+
+nlohmann::json error_json(const std::exception& e) {
+  std::string name = "Error";
+  std::string message = e.what();
+  if (const auto* sg_error = dynamic_cast<const sg::Error*>(&e)) name = sg_error->id();
+  return {{"error", name}, {"message", message}};
+}
+
+}  // namespace
+
+void RunManager::execute(const std::shared_ptr<Run>& run) {
+  {
+    std::lock_guard lock(mutex_);
+    run->started = true;
+    if (run->cancel.cancelled()) {  // cancelled while pending
+      run->final_values = nlohmann::json::object();
+    } else {
+      run->record.status = "running";
+      run->record.updated_at = now();
+    }
+  }
+  changed_.notify_all();
+  if (run->cancel.cancelled()) return finish(run, "interrupted");
+
+  const RunOptions& o = run->options;
+  const std::string& thread_id = run->record.thread_id;
+  publish(*run, "metadata", {{"run_id", run->record.run_id}, {"attempt", 1}});
+  RunConfig config = run_config(o, thread_id, run->cancel);
+  config.metadata["run_id"] = run->record.run_id;
+  config.metadata["assistant_id"] = run->record.assistant_id;
+  config.metadata["graph_id"] = run->record.graph_id;
+  const auto& saver = run->graph->checkpointer();
+  // Where a rollback returns the thread to.
+  std::optional<std::string> start;
+  try {
+    if (saver) start = saver->latest_checkpoint_id({thread_id, o.checkpoint_ns, std::nullopt});
+  } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the run reports the store's failure
+  }
+  const bool wants_values =
+      std::find(o.stream_mode.begin(), o.stream_mode.end(), "values") != o.stream_mode.end();
+  std::string status = "success";
+  try {
+    ServedResult result = run->graph->run({o.input, o.command}, config, stream_modes(o), [&](ServedEvent&& e) {
+      auto [name, data] = api_event(std::move(e));
+      publish(*run, std::move(name), std::move(data));
+    });
+    nlohmann::json final_values = std::move(result.values);
+    if (!result.interrupts.empty()) {
+      // LangGraph streams a run that paused as a last values chunk {"__interrupt__": [...]}.
+      if (wants_values) publish(*run, "values", {{"__interrupt__", interrupts_json(result.interrupts)}});
+      final_values["__interrupt__"] = interrupts_json(result.interrupts);
+    }
+    std::lock_guard lock(mutex_);
+    run->final_values = std::move(final_values);
+  } catch (const sg::Cancelled&) {
+    status = "interrupted";
+  } catch (const std::exception& e) {
+    if (run->cancel.cancelled()) {
+      status = "interrupted";
+    } else {
+      status = "error";
+      const nlohmann::json error = error_json(e);
+      publish(*run, "error", error);
+      std::lock_guard lock(mutex_);
+      run->final_values = {{"__error__", error}};
+      if (auto it = threads_.find(thread_id); it != threads_.end()) {
+        it->second->record.failed = true;
+        it->second->record.error = error;
+      }
+    }
+  }
+  if (status == "interrupted" && run->cancel_action == "rollback" && saver) {
+    // Back to where the run started: a copy of that checkpoint becomes the head, or the thread
+    // is emptied when the run was its first.
+    try {
+      if (start) run->graph->update_state({.thread_id = thread_id, .checkpoint_ns = o.checkpoint_ns, .checkpoint_id = start},
+                                          nullptr, std::string(sg::AS_COPY));
+      else saver->delete_thread(thread_id);
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the run ends cancelled either way
+    }
+  }
+  if (status == "success") {
+    std::lock_guard lock(mutex_);
+    if (auto it = threads_.find(thread_id); it != threads_.end()) {
+      it->second->record.failed = false;
+      it->second->record.error = nullptr;
+    }
+  }
+  finish(run, status);
+}
+
+void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& status) {
+  bool remove_thread = false;
+  {
+    std::lock_guard lock(mutex_);
+    run->record.status = status;
+    run->record.updated_at = now();
+    run->ended = true;
+    if (run->final_values.is_null()) run->final_values = nlohmann::json::object();
+    auto it = threads_.find(run->record.thread_id);
+    if (it != threads_.end()) {
+      auto& queue = it->second->queue;
+      std::erase(queue, run);
+      it->second->scheduled = false;
+      it->second->record.updated_at = run->record.updated_at;
+      remove_thread = run->record.temporary && queue.empty();
+      if (remove_thread) threads_.erase(it);
+      else schedule_locked(run->record.thread_id);
+    }
+    if (run->cancel_action == "rollback") runs_.erase(run->record.run_id);
+  }
+  changed_.notify_all();
+  if (remove_thread && run->graph->checkpointer()) {
+    try {
+      run->graph->checkpointer()->delete_thread(run->record.thread_id);
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): a stateless run's leftovers
+    }
+  }
+}
+
+}  // namespace sg::server

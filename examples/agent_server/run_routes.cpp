@@ -1,0 +1,180 @@
+// AgentRoutes' run routes (agent_routes.hpp): create (background, stream, wait), list, get,
+// delete, join, join a stream, cancel (LangGraph: langgraph-api api/runs.mjs).
+#include <thread>
+
+#include "agent_server/agent_routes.hpp"
+#include "agent_server/url.hpp"
+
+namespace sg::server {
+namespace {
+
+std::string sse(const RunEvent& e) {
+  std::string out = "event: " + e.event + "\ndata: ";
+  out += e.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += "\nid: " + std::to_string(e.id) + "\n\n";
+  return out;
+}
+
+std::string content_location(const RunRecord& run, bool stateless) {
+  return stateless ? "/runs/" + run.run_id : "/threads/" + run.thread_id + "/runs/" + run.run_id;
+}
+
+}  // namespace
+
+nlohmann::json run_json(const RunRecord& run) {
+  return {{"run_id", run.run_id},
+          {"thread_id", run.thread_id},
+          {"assistant_id", run.assistant_id},
+          {"created_at", run.created_at},
+          {"updated_at", run.updated_at},
+          {"status", run.status},
+          {"metadata", run.metadata},
+          {"kwargs", run.kwargs},
+          {"multitask_strategy", run.multitask_strategy}};
+}
+
+HttpCall AgentRoutes::stream_call(std::string run_id, std::uint64_t from, bool cancel_on_disconnect,
+                                  HttpHeaders headers) const {
+  HttpCall call;
+  call.streaming = true;
+  call.stream_headers = std::move(headers);
+  RunManager* m = manager_;
+  call.run = [m, run_id = std::move(run_id), from, cancel_on_disconnect](ResponseStream* out,
+                                                                         const sg::CancellationToken& cancel) {
+    std::uint64_t next = from;
+    try {
+      for (;;) {
+        auto batch = m->events(run_id, next, std::chrono::milliseconds(1000));
+        if (!batch.found) {
+          if (!out->started()) return agent_error(AgentServerErrorId::not_found, "run " + run_id + " not found");
+          break;
+        }
+        std::string bytes;
+        for (const auto& e : batch.events) {
+          bytes += sse(e);
+          next = e.id + 1;
+        }
+        if (!bytes.empty()) out->write(bytes);
+        if (batch.done) break;
+        if (cancel.cancelled()) break;  // the server is stopping
+        if (batch.events.empty()) out->write(": heartbeat\n\n");
+      }
+      if (!out->started()) out->write(": end\n\n");
+    } catch (const ClientGone&) {
+      if (cancel_on_disconnect) m->cancel_run(run_id, "interrupt");
+    }
+    return HttpResponse{};
+  };
+  return call;
+}
+
+std::variant<HttpResponse, HttpCall> AgentRoutes::runs(const HttpRequest& request, const std::string& thread_id,
+                                                       const std::vector<std::string>& rest,
+                                                       const nlohmann::json& body) const {
+  RunManager& m = *manager_;
+  const std::string method(request.method);
+  const bool stateless = thread_id.empty();
+  const auto query = query_params(request.target);
+  // Create: POST [/threads/{id}]/runs[/stream|/wait]
+  if (method == "POST" && (rest.empty() || (rest.size() == 1 && (rest[0] == "stream" || rest[0] == "wait")))) {
+    if (!body.is_object() || !body.contains("assistant_id") || !body["assistant_id"].is_string())
+      return agent_error(AgentServerErrorId::invalid_request, "a run needs \"assistant_id\" (a graph id)");
+    if (!stateless && !m.thread(thread_id) && body.value("if_not_exists", "reject") != "create")
+      return agent_error(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
+    const RunRecord run = m.create_run(thread_id, body["assistant_id"].get<std::string>(), body);
+    HttpHeaders headers{{"Content-Location", content_location(run, stateless)}};
+    if (rest.empty()) {
+      HttpResponse r = json_response(run_json(run));
+      r.headers = std::move(headers);
+      return r;
+    }
+    if (rest[0] == "stream")
+      return stream_call(run.run_id, 0, body.value("on_disconnect", "continue") == "cancel", std::move(headers));
+    HttpCall call;
+    call.run = [&m, run_id = run.run_id, headers = std::move(headers),
+                cancel_on_disconnect = body.value("on_disconnect", "continue") == "cancel"](
+                   ResponseStream*, const sg::CancellationToken& cancel) {
+      auto values = m.wait(run_id, cancel);
+      if (!values) return agent_error(AgentServerErrorId::not_found, "run " + run_id + " not found");
+      if (cancel.cancelled() && cancel_on_disconnect) m.cancel_run(run_id, "interrupt");
+      HttpResponse r = json_response(*values);
+      r.headers = headers;
+      return r;
+    };
+    return call;
+  }
+  if (stateless) {  // GET /runs/{run_id}/stream
+    if (method == "GET" && rest.size() == 2 && rest[1] == "stream")
+      return stream_call(rest[0], 0, query_flag(query, "cancel_on_disconnect"), {});
+    if (method == "POST" && rest.size() == 1 && rest[0] == "batch")
+      return agent_error(AgentServerErrorId::not_implemented, "batch runs are not implemented");
+    if (method == "POST" && rest.size() == 1 && rest[0] == "cancel")
+      return agent_error(AgentServerErrorId::not_implemented, "cancelling many runs is not implemented");
+    return agent_error(AgentServerErrorId::not_found, "no such run route");
+  }
+  if (!m.thread(thread_id)) return agent_error(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
+  if (rest.empty() && method == "GET") {
+    const std::size_t limit = query_size(query, "limit", 10);
+    const std::size_t offset = query_size(query, "offset", 0);
+    const std::string status = query.contains("status") ? query.at("status") : "";
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& r : m.list_runs(thread_id, limit, offset, status)) out.push_back(run_json(r));
+    return json_response(out);
+  }
+  if (rest.empty()) return agent_error(AgentServerErrorId::not_found, "no such run route");
+  const std::string run_id = rest[0];
+  const auto run = m.run(run_id);
+  if (!run || run->thread_id != thread_id) return agent_error(AgentServerErrorId::not_found, "run " + run_id + " not found");
+  if (rest.size() == 1) {
+    if (method == "GET") return json_response(run_json(*run));
+    if (method == "DELETE") {
+      m.delete_run(run_id);
+      HttpResponse r;
+      r.status = 204;
+      return r;
+    }
+  }
+  if (rest.size() == 2 && rest[1] == "join" && method == "GET") {
+    HttpCall call;
+    call.run = [&m, run_id](ResponseStream*, const sg::CancellationToken& cancel) {
+      auto values = m.wait(run_id, cancel);
+      if (!values) return agent_error(AgentServerErrorId::not_found, "run " + run_id + " not found");
+      return json_response(*values);
+    };
+    return call;
+  }
+  if (rest.size() == 2 && rest[1] == "stream" && method == "GET") {
+    std::uint64_t from = 0;
+    if (!request.last_event_id.empty()) {
+      try {
+        from = std::stoull(std::string(request.last_event_id)) + 1;
+      } catch (const std::exception&) {
+        from = 0;
+      }
+    }
+    return stream_call(run_id, from, query_flag(query, "cancel_on_disconnect"), {});
+  }
+  if (rest.size() == 2 && rest[1] == "cancel" && method == "POST") {
+    const std::string action = query.contains("action") ? query.at("action") : "interrupt";
+    if (action != "interrupt" && action != "rollback")
+      return agent_error(AgentServerErrorId::invalid_request, "action must be interrupt or rollback");
+    const bool wait = query_flag(query, "wait");
+    m.cancel_run(run_id, action);
+    if (!wait) {
+      HttpResponse r;
+      r.status = 202;
+      return r;
+    }
+    HttpCall call;
+    call.run = [&m, run_id](ResponseStream*, const sg::CancellationToken& cancel) {
+      (void)m.wait(run_id, cancel);
+      HttpResponse r;
+      r.status = 204;
+      return r;
+    };
+    return call;
+  }
+  return agent_error(AgentServerErrorId::not_found, "no such run route");
+}
+
+}  // namespace sg::server
