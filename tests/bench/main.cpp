@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
     sub->add_option("--durability", options.durability, "sync, async or exit")
         ->check(CLI::IsMember({"sync", "async", "exit"}))
         ->capture_default_str();
+    sub->add_flag("--allocs", options.allocs,
+                  "count heap allocations (operator new, every thread) during the measured invocations: "
+                  "allocs_per_invoke, alloc_bytes_per_invoke, allocs_per_node_step");
   };
 
   int n = 100;
