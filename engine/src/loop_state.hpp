@@ -34,6 +34,7 @@ struct Task {
   std::shared_ptr<const void> input;    // push tasks: the Send argument
   // outcome
   bool has_result = false;             // ran (or found saved) successfully
+  bool result_unsaved = false;         // ran in this run; its writes not handed to the saver yet (StepRunner)
   std::vector<ErasedWrite> writes;
   std::exception_ptr error;
   std::optional<std::string> error_text;

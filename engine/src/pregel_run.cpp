@@ -174,18 +174,25 @@ class Loop {
       runner_.emit_cached(tasks, step_);
       shared_.step_checkpoint_id = checkpoint_id_;
       runner_.run(tasks, step_, current_config());
-      if (auto r = after_execute(tasks)) return std::move(*r);
+      try {
+        if (auto r = after_execute(tasks)) return std::move(*r);
 
-      std::vector<Task*> order;
-      for (auto& t : tasks) order.push_back(&t);
-      updated = state_.apply(order, step_);
-      collect(tasks);
-      plan_from = &updated;
-      last_nodes_.clear();
-      for (const auto& t : tasks)
-        if (t.node != kStartNode) last_nodes_.push_back(e_.nodes[t.node].name);
-      emit_values(updated);
-      save_checkpoint(format::CheckpointSource::loop);
+        std::vector<Task*> order;
+        for (auto& t : tasks) order.push_back(&t);
+        updated = state_.apply(order, step_);
+        collect(tasks);
+        plan_from = &updated;
+        last_nodes_.clear();
+        for (const auto& t : tasks)
+          if (t.node != kStartNode) last_nodes_.push_back(e_.nodes[t.node].name);
+        emit_values(updated);
+        save_checkpoint(format::CheckpointSource::loop, &tasks);  // stored last: nothing after it throws
+      } catch (...) {
+        // The step ends without the checkpoint that applies its tasks' writes: they are kept as
+        // pending writes (deferred by the runner under async; see StepRunner).
+        runner_.save_unsaved(tasks);
+        throw;
+      }
 
       const auto& after = config_.interrupt_after ? after_override_ : e_.interrupt_after;
       if (state_.should_interrupt(after, tasks)) {
@@ -297,7 +304,10 @@ class Loop {
     }
     std::vector<Interrupt> all;
     for (const auto& t : tasks) all.insert(all.end(), t.interrupts.begin(), t.interrupts.end());
-    if (!all.empty()) return finish(std::move(all));
+    if (!all.empty()) {
+      runner_.save_unsaved(tasks);  // the finished tasks' writes: a resume does not run them again
+      return finish(std::move(all));
+    }
     if (config_.cancel.cancelled()) throw Cancelled(step_);
     return std::nullopt;
   }
@@ -349,7 +359,9 @@ class Loop {
 
   /// Saves the state as a checkpoint of `source`. An input or fork checkpoint takes the current
   /// step and the loop goes on one later; a loop checkpoint is numbered like the step it ends.
-  void save_checkpoint(format::CheckpointSource source) {
+  /// `step_tasks`: the tasks of the step a loop checkpoint ends, whose writes it applies (those
+  /// the runner deferred are then never made: CheckpointWriter::put).
+  void save_checkpoint(format::CheckpointSource source, std::vector<Task>* step_tasks = nullptr) {
     const bool advances = source == format::CheckpointSource::input || source == format::CheckpointSource::fork;
     if (saver_ == nullptr) {
       // Nothing is stored; only the id moves on (task ids are derived from it).
@@ -378,7 +390,10 @@ class Loop {
     CheckpointConfig parent = current_config();
     checkpoint_id_ = cp.id;
     emit_checkpoint_debug(cp);
-    writer_->put({std::move(parent), std::move(cp), with_writes(metadata_), std::move(nv)});
+    const CheckpointWriter::Unsaved unsaved =
+        step_tasks != nullptr ? CheckpointWriter::Unsaved([&] { return runner_.take_unsaved(*step_tasks); })
+                              : CheckpointWriter::Unsaved();
+    writer_->put({std::move(parent), std::move(cp), with_writes(metadata_), std::move(nv)}, {}, unsaved);
   }
 
   void save_exit() {
