@@ -64,7 +64,7 @@ void LoopState::set_seen(std::uint32_t node, std::uint32_t ch, const Version& v)
 Version LoopState::next_version() const {
   Version v;
   v.n = max_n_ + 1;
-  v.s = format_version(v.n);
+  v.text = std::make_shared<const std::string>(format_version(v.n));
   return v;
 }
 
@@ -220,7 +220,7 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
   cp.id = new_checkpoint_id();
   cp.ts = utc_now_iso8601();
   auto add = [&](std::uint32_t c) {
-    if (slots_[c].version.has()) cp.channel_versions.emplace(engine_->channels[c].name, slots_[c].version.s);
+    if (slots_[c].version.has()) cp.channel_versions.emplace(engine_->channels[c].name, slots_[c].version.str());
   };
   for (std::uint32_t f = 0; f < engine_->field_count(); ++f) add(f);
   for (auto c : live_) add(c);
@@ -228,11 +228,11 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
     is_dirty_[c] = 0;
     if (!slots_[c].version.has()) continue;
     const std::string& name = engine_->channels[c].name;
-    new_versions.emplace(name, slots_[c].version.s);
+    new_versions.emplace(name, slots_[c].version.str());
     if (c < engine_->field_count() && engine_->state->fields[c].tracked) {
       // A list field: what changed since its last stored version, unless a full value is due.
       const auto& ops = engine_->state->fields[c];
-      if (auto d = delta_.store(c, slots_[c].version.s, ops.size(state_.get()))) {
+      if (auto d = delta_.store(c, slots_[c].version.str(), ops.size(state_.get()))) {
         cp.channel_deltas.emplace(name, ChannelDelta{std::move(d->base), d->stable, ops.encode_tail(state_.get(), d->stable)});
       } else {
         cp.channel_values.emplace(name, encode_channel(c));
@@ -244,11 +244,11 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
   dirty_.clear();
   for (auto n : seen_nodes_) {
     auto& m = cp.versions_seen[engine_->nodes[n].name];
-    for (const auto& [c, v] : seen_[n]) m.emplace(engine_->channels[c].name, v.s);
+    for (const auto& [c, v] : seen_[n]) m.emplace(engine_->channels[c].name, v.str());
   }
   if (!interrupt_seen_.empty()) {
     auto& m = cp.versions_seen[std::string(format::kInterruptSeenKey)];
-    for (const auto& [c, v] : interrupt_seen_) m.emplace(engine_->channels[c].name, v.s);
+    for (const auto& [c, v] : interrupt_seen_) m.emplace(engine_->channels[c].name, v.str());
   }
   return cp;
 }

@@ -204,8 +204,8 @@ class Loop {
     RawResult r = finish({});
     if (saver_ != nullptr && e_.cache->enabled() && link_ == nullptr && !checkpoint_id_.empty()) {
       // Keep the state for the next run on this thread (a clean finish has no pending writes).
-      // metadata_ is null when this run saved no checkpoint (resumed with nothing left to run).
-      const std::int64_t step = metadata_.is_object() ? metadata_.value(format::kStepKey, step_ - 1) : step_ - 1;
+      // No saved step when this run saved no checkpoint (resumed with nothing left to run).
+      const std::int64_t step = saved_step_.value_or(step_ - 1);
       e_.cache->put(cache_key(), CachedState{checkpoint_id_, current_config(), step,
                                              std::make_shared<LoopState>(std::move(state_))});
     }
@@ -369,13 +369,15 @@ class Loop {
       checkpoint_id_ = new_checkpoint_id();
       return;
     }
-    metadata_ = config_.metadata.is_object() ? config_.metadata : nlohmann::json::object();
-    metadata_[format::kSourceKey] = format::to_string(source);
-    metadata_[format::kStepKey] = step_;
-    metadata_[format::kParentsKey] = shared_.parents;
+    CheckpointMetadata metadata = config_.metadata.is_object() ? config_.metadata : nlohmann::json::object();
+    metadata[format::kSourceKey] = format::to_string(source);
+    metadata[format::kStepKey] = step_;
+    metadata[format::kParentsKey] = shared_.parents;
+    saved_step_ = step_;
     if (advances) ++step_;
     if (config_.durability == Durability::exit) {
       // Only the id moves on; the checkpoint is built and stored once, when the run ends.
+      exit_metadata_ = std::move(metadata);
       checkpoint_id_ = new_checkpoint_id();
       exit_pending_ = true;
       runner_.clear_held();
@@ -389,11 +391,11 @@ class Loop {
     cp.delta_chains = state_.delta_chains();
     CheckpointConfig parent = current_config();
     checkpoint_id_ = cp.id;
-    emit_checkpoint_debug(cp);
+    emit_checkpoint_debug(cp, metadata);
     const CheckpointWriter::Unsaved unsaved =
         step_tasks != nullptr ? CheckpointWriter::Unsaved([&] { return runner_.take_unsaved(*step_tasks); })
                               : CheckpointWriter::Unsaved();
-    writer_->put({std::move(parent), std::move(cp), with_writes(metadata_), std::move(nv)}, {}, unsaved);
+    writer_->put({std::move(parent), std::move(cp), with_writes(std::move(metadata)), std::move(nv)}, {}, unsaved);
   }
 
   void save_exit() {
@@ -410,13 +412,13 @@ class Loop {
     cp.id = checkpoint_id_;
     // Its parent is the checkpoint the run started from. After an input, that checkpoint's
     // unfinished tasks were dropped, not applied: their writes stay (they tell why they stopped).
-    cp.parent_writes_applied = metadata_.value(format::kSourceKey, "") == format::to_string(format::CheckpointSource::loop) && !input_run_ && !e_.keep_applied_writes;
+    cp.parent_writes_applied = exit_metadata_.value(format::kSourceKey, "") == format::to_string(format::CheckpointSource::loop) && !input_run_ && !e_.keep_applied_writes;
     cp.delta_chains = state_.delta_chains();
     // The checkpoint and the writes of the step that ended the run: one batch.
     std::vector<TaskWrites> own;
     for (auto& [id, pw] : runner_.take_held()) own.push_back({current_config(), std::move(id), std::move(pw)});
     writer_->put({parent_ ? *parent_ : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},
-                  std::move(cp), with_writes(metadata_), std::move(nv)},
+                  std::move(cp), with_writes(std::move(exit_metadata_)), std::move(nv)},
                  std::move(own));
   }
 
@@ -429,12 +431,12 @@ class Loop {
     shared_.emit(std::move(ev));
   }
 
-  void emit_checkpoint_debug(const Checkpoint& cp) {
+  void emit_checkpoint_debug(const Checkpoint& cp, const CheckpointMetadata& metadata) {
     if (!shared_.modes.has(StreamMode::debug)) return;
     shared_.debug(step_, "checkpoint", {{"config", {{"thread_id", config_.thread_id},
                                      {"checkpoint_ns", config_.checkpoint_ns},
                                      {"checkpoint_id", cp.id}}},
-                         {"metadata", metadata_},
+                         {"metadata", metadata},
                          {"channel_versions", cp.channel_versions}});
   }
 
@@ -483,11 +485,9 @@ class Loop {
   }
 
   /// `md` with the collected writes not yet stored (a subgraph whose parent takes them).
-  CheckpointMetadata with_writes(const CheckpointMetadata& md) {
-    if (collect_ == nullptr) return md;
-    CheckpointMetadata out = md;
-    out[format::kWritesKey] = std::exchange(unsaved_writes_, nlohmann::json::array());
-    return out;
+  CheckpointMetadata with_writes(CheckpointMetadata md) {
+    if (collect_ != nullptr) md[format::kWritesKey] = std::exchange(unsaved_writes_, nlohmann::json::array());
+    return md;
   }
 
   const Engine& e_;
@@ -503,7 +503,8 @@ class Loop {
   StepRunner runner_;  // after shared_, state_ and writer_, which it refers to
   std::string checkpoint_id_;
   std::optional<CheckpointConfig> parent_;
-  CheckpointMetadata metadata_;
+  CheckpointMetadata exit_metadata_;         // durability exit: the metadata of the checkpoint stored at the end
+  std::optional<std::int64_t> saved_step_;  // the step of the last checkpoint this run saved
   std::int64_t step_ = -1;
   std::int64_t stop_ = 0;
   std::vector<std::string> last_nodes_;
