@@ -54,7 +54,7 @@ CheckpointTuple InMemorySaver::Impl::make_tuple(const std::string& thread_id, co
   checkpoint.ts = stored.ts;
   checkpoint.channel_versions = stored.versions.channel_versions();
   checkpoint.versions_seen = stored.versions.versions_seen();
-  checkpoint.delta_chains = stored.delta_chains;
+  if (!stored.delta_chains.is_null()) checkpoint.delta_chains = stored.delta_chains;
   if (values) {
     const saver_detail::Location at{thread_id, ns, it->first};
     for (const auto& [channel, version] : checkpoint.channel_versions) {
@@ -176,7 +176,7 @@ void InMemorySaver::do_put(const SaverPut& put) {
   stored.v = put.checkpoint.v;
   stored.ts = put.checkpoint.ts;
   stored.versions = memory_detail::PackedVersions(put.checkpoint.channel_versions, put.checkpoint.versions_seen);
-  stored.delta_chains = put.checkpoint.delta_chains;
+  if (const auto& chains = put.checkpoint.delta_chains; !(chains.is_object() && chains.empty())) stored.delta_chains = chains;
   stored.metadata = put.metadata;
   if (put.parent != nullptr) stored.parent_id = *put.parent;
 

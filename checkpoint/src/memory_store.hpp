@@ -130,7 +130,7 @@ struct Stored {
   int v = kCheckpointFormatVersion;
   std::string ts;
   PackedVersions versions;
-  nlohmann::json delta_chains;
+  nlohmann::json delta_chains;  // null for the empty object (most checkpoints: no allocation)
   CheckpointMetadata metadata;
   std::string parent_id;  // empty for the first checkpoint
 };

@@ -67,8 +67,16 @@ void CheckpointWriter::put(CheckpointPut put, std::vector<TaskWrites> with, cons
     } else if (unsaved) {
       for (auto& w : unsaved()) b.writes.push_back(std::move(w));
     }
-    q.jobs.push_back(std::move(b));
-    wait_stored(lock);
+    if (q.jobs.empty() && !q.draining) {
+      // Nothing is queued ahead of it (always so unless background): stored here, as drain would.
+      q.draining = true;
+      store_unlocked(q, std::move(b), lock);
+      q.draining = false;
+      q.idle.notify_all();
+    } else {
+      q.jobs.push_back(std::move(b));
+      wait_stored(lock);
+    }
     if (q.error && !background_) std::rethrow_exception(q.error);
     return;
   }
@@ -152,7 +160,7 @@ void CheckpointWriter::drain(Queue& q, std::unique_lock<std::mutex>& lock) {
   q.draining = true;
   while (!q.jobs.empty() && !q.error) {
     Batch b = std::move(q.jobs.front());
-    q.jobs.pop_front();
+    q.jobs.erase(q.jobs.begin());
     store_unlocked(q, std::move(b), lock);
   }
   q.jobs.clear();  // empty, or abandoned after a failure

@@ -16,7 +16,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -81,7 +80,7 @@ class CheckpointWriter {
     const ThreadLock* lock = nullptr;
     std::mutex mutex;
     std::condition_variable idle;  // draining or committing became false
-    std::deque<Batch> jobs;
+    std::vector<Batch> jobs;  // first in, first out (a few at most; a vector allocates nothing until used)
     std::vector<TaskWrites> now;    // writes to store at once (sync group commit)
     std::vector<TaskWrites> later;  // writes that wait for the next put or flush
     bool posted = false;      // a drain job is on the executor and has not started

@@ -88,7 +88,10 @@ class LoopState {
 
   /// Delta bookkeeping of list fields, kept in Checkpoint::delta_chains so the next run
   /// continues it (DeltaPolicy::chains / load_chains).
-  [[nodiscard]] nlohmann::json delta_chains() const { return delta_.chains(); }
+  /// Sets checkpoint.delta_chains (DeltaPolicy::chains), or leaves its empty object when there are none.
+  void put_delta_chains(Checkpoint& checkpoint) const {
+    if (auto chains = delta_.chains(); !chains.is_null()) checkpoint.delta_chains = std::move(chains);
+  }
   void load_delta_chains(const nlohmann::json& chains) { delta_.load_chains(chains); }
 
   /// The graph's codec of channel values and writes (see ChannelCodec).

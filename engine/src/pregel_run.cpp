@@ -388,7 +388,7 @@ class Loop {
     // A loop checkpoint is the result of the step its parent planned: the parent's writes are
     // applied in it and only tell history from now on.
     cp.parent_writes_applied = source == format::CheckpointSource::loop && !e_.keep_applied_writes;
-    cp.delta_chains = state_.delta_chains();
+    state_.put_delta_chains(cp);
     CheckpointConfig parent = current_config();
     checkpoint_id_ = cp.id;
     emit_checkpoint_debug(cp, metadata);
@@ -413,7 +413,7 @@ class Loop {
     // Its parent is the checkpoint the run started from. After an input, that checkpoint's
     // unfinished tasks were dropped, not applied: their writes stay (they tell why they stopped).
     cp.parent_writes_applied = exit_metadata_.value(format::kSourceKey, "") == format::to_string(format::CheckpointSource::loop) && !input_run_ && !e_.keep_applied_writes;
-    cp.delta_chains = state_.delta_chains();
+    state_.put_delta_chains(cp);
     // The checkpoint and the writes of the step that ended the run: one batch.
     std::vector<TaskWrites> own;
     for (auto& [id, pw] : runner_.take_held()) own.push_back({current_config(), std::move(id), std::move(pw)});

@@ -296,7 +296,7 @@ class Updater {
   void save(format::CheckpointSource source, std::int64_t step, bool fork) {
     ChannelVersions nv;
     Checkpoint cp = state_.checkpoint(nv);
-    cp.delta_chains = state_.delta_chains();
+    state_.put_delta_chains(cp);
     CheckpointMetadata md = config_.metadata.is_object() ? config_.metadata : nlohmann::json::object();
     md[format::kSourceKey] = format::to_string(source);
     md[format::kStepKey] = step;
