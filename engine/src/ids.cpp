@@ -2,11 +2,11 @@
 
 #include "ids.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <random>
 #include <string_view>
 
-#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t, to hash a task id piecewise on the stack
 #include <xxhash.h>
 
 namespace sg::detail {
@@ -66,23 +66,28 @@ std::string hex128(const XXH128_hash_t& h, bool dashed) {
 
 std::string task_id(const std::string& checkpoint_id, const std::string& ns, std::int64_t step,
                     const std::string& node, bool push, const std::string& detail) {
-  // The hash of checkpoint_id \0 ns \0 step \0 node \0 kind \0 detail, fed piecewise (the same
-  // digest as of the joined key, without building it: this runs for every task).
-  XXH3_state_t state;
-  XXH3_128bits_reset(&state);
-  static constexpr char kSep = '\0';
-  auto feed = [&](std::string_view part) {
-    XXH3_128bits_update(&state, part.data(), part.size());
-  };
+  // The hash of checkpoint_id \0 ns \0 step \0 node \0 kind \0 detail, the key built on the stack
+  // when it fits (this runs for every task; XXH3's streaming API costs more than the copy).
   char digits[24];
-  const auto end = std::to_chars(digits, digits + sizeof digits, step).ptr;
-  feed(checkpoint_id), feed({&kSep, 1});
-  feed(ns), feed({&kSep, 1});
-  feed({digits, static_cast<std::size_t>(end - digits)}), feed({&kSep, 1});
-  feed(node), feed({&kSep, 1});
-  feed(push ? "__pregel_push" : "__pregel_pull"), feed({&kSep, 1});
-  feed(detail);
-  return hex128(XXH3_128bits_digest(&state), true);
+  const auto digits_end = std::to_chars(digits, digits + sizeof digits, step).ptr;
+  const std::string_view step_text(digits, static_cast<std::size_t>(digits_end - digits));
+  const std::string_view kind = push ? "__pregel_push" : "__pregel_pull";
+  const std::string_view parts[] = {checkpoint_id, ns, step_text, node, kind, detail};
+  std::size_t size = 0;
+  for (const auto part : parts) size += part.size() + 1;
+  char local[256];
+  std::string heap;
+  char* key = local;
+  if (size > sizeof local) {
+    heap.resize(size);
+    key = heap.data();
+  }
+  char* p = key;
+  for (std::size_t i = 0; i < std::size(parts); ++i) {
+    if (i > 0) *p++ = '\0';
+    p = std::copy(parts[i].begin(), parts[i].end(), p);
+  }
+  return hex128(XXH3_128bits(key, static_cast<std::size_t>(p - key)), true);
 }
 
 std::string interrupt_id(const std::string& ns, const std::string& node, const std::string& task) {
