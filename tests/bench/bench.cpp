@@ -1,13 +1,18 @@
 #include "bench.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <filesystem>
+#include <iostream>
 #include <stdexcept>
 
+#include <pqxx/pqxx>
+#include <stategraph/checkpoint/postgres_saver.hpp>
 #include <stategraph/checkpoint/sqlite_saver.hpp>
 
 #include "alloc_counter.hpp"
@@ -27,6 +32,23 @@ std::shared_ptr<sg::BaseCheckpointSaver> make_saver(const Options& options) {
       delete s;
       std::error_code ec;
       std::filesystem::remove_all(dir, ec);
+    });
+  }
+  if (options.saver == "postgres") {
+    static std::atomic<int> next{0};
+    const std::string uri = postgres_uri(options.postgres);
+    sg::PostgresSaverOptions po;
+    po.schema = "sg_bench_" + std::to_string(::getpid()) + "_" + std::to_string(next++);
+    return std::shared_ptr<sg::BaseCheckpointSaver>(new sg::PostgresSaver(uri, po), [uri, schema = po.schema](sg::BaseCheckpointSaver* s) {
+      delete s;
+      try {
+        pqxx::connection c(uri);
+        pqxx::work w(c);
+        w.exec("DROP SCHEMA IF EXISTS " + w.quote_name(schema) + " CASCADE");
+        w.commit();
+      } catch (const std::exception& e) {
+        std::cerr << "sg-bench: could not drop the Postgres schema " << schema << ": " << e.what() << "\n";
+      }
     });
   }
   return nullptr;

@@ -14,7 +14,8 @@ namespace sg_bench {
 
 /// Options common to every benchmark.
 struct Options {
-  std::string saver = "memory";  ///< "none", "memory" or "sqlite" (a file in a new directory under $TMPDIR)
+  std::string saver = "memory";  ///< "none", "memory", "sqlite" (a file in a new directory under $TMPDIR) or "postgres"
+  std::string postgres;          ///< --postgres URI for saver "postgres" (default: postgres_uri(""))
   int repeat = 20;               ///< measured invocations
   int warmup = 3;                ///< unmeasured invocations before them
   std::size_t threads = 0;       ///< CompileOptions::threads (0 = no limit besides the executor's)
@@ -30,7 +31,10 @@ struct InvokeCounts {
 };
 
 /// The checkpointer named by options.saver (null for "none"). "sqlite": a SqliteSaver on a new
-/// file in a new directory under $TMPDIR (or /tmp), removed with the saver.
+/// file in a new directory under $TMPDIR (or /tmp), removed with the saver. "postgres": a
+/// PostgresSaver on postgres_uri(options.postgres) in a schema of its own (sg_bench_PID_N),
+/// dropped with the saver.
+/// @throws std::runtime_error when "postgres" has no URI; what the saver's constructor throws.
 std::shared_ptr<sg::BaseCheckpointSaver> make_saver(const Options& options);
 
 /// RunConfig for one invocation: a fresh thread_id each call, durability from options.
