@@ -121,7 +121,11 @@ void CheckpointWriter::store(Queue& q, Batch& b) {
   require_held(q.lock);
   const auto start = std::chrono::steady_clock::now();
   try {
-    q.saver->put_batch(b.writes, b.put ? &*b.put : nullptr);
+    if (b.put) {
+      q.saver->put_batch(b.writes, std::move(*b.put));  // not read again: the saver may keep its values
+    } else {
+      q.saver->put_batch(b.writes, nullptr);
+    }
   } catch (...) {
     // The checkpoint failed: its step's task writes, which it would have applied, are still
     // worth keeping as pending writes (a resumed run then does not run those tasks again).
