@@ -210,7 +210,7 @@ void InMemorySaver::do_put(const SaverPut& put) {
     if (versions.find(*c.version) != versions.end()) continue;
     Blob blob;
     if (c.delta != nullptr) {
-      blob.delta = take(put, *c.delta);
+      blob.delta = std::make_unique<ChannelDelta>(take(put, *c.delta));
     } else {
       blob.value = take(put, *c.value);
     }
