@@ -278,6 +278,7 @@ std::vector<Task> LoopState::plan(const std::string& checkpoint_id, const std::s
     std::sort(candidates.begin(), candidates.end(),
               [&](auto a, auto b) { return engine_->nodes[a].name < engine_->nodes[b].name; });
   }
+  tasks.reserve(candidates.size() + sends_.size());
   for (auto n : candidates) {
     const NodeInfo& node = engine_->nodes[n];
     Task t;
@@ -364,13 +365,15 @@ std::string names_of(const std::vector<std::string>& v) {
 }
 }  // namespace
 
-std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std::int64_t step) {
+void LoopState::apply(const std::vector<Task*>& tasks, std::int64_t step, std::vector<std::uint32_t>& updated) {
   const Engine& e = *engine_;
-  std::vector<std::uint32_t> updated;
+  updated.clear();
   const Version next = next_version();
   constexpr std::uint8_t kConsumed = 1;
   constexpr std::uint8_t kWritten = 2;
-  std::vector<std::uint32_t> touched;  // channels whose scratch_ flags are set
+  // Per-step lists kept between steps (cleared, capacity kept): a step allocates none of them.
+  auto& touched = apply_touched_;  // channels whose scratch_ flags are set
+  touched.clear();
 
   // 1) versions seen, 2) consume triggers
   auto flag = [&](std::uint32_t c, std::uint8_t f) {
@@ -393,8 +396,11 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
 
   // 3) group writes per channel, in task order
   const std::size_t nf = e.field_count();
-  std::vector<std::uint32_t> written_fields;
-  std::vector<std::vector<const ErasedWrite*>> field_writes(nf);
+  auto& written_fields = apply_fields_;
+  auto& field_writes = apply_field_writes_;
+  for (auto f : written_fields) field_writes[f].clear();  // left by a step that threw
+  written_fields.clear();
+  field_writes.resize(nf);
   std::vector<Send> new_sends;
   for (const Task* t : tasks) {
     for (const auto& w : t->writes) {
@@ -463,7 +469,8 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
     if (info.kind == ChannelKind::branch) slots_[c].finished = false;
     bump(c, next, updated);
   }
-  const std::vector<std::uint32_t> live = live_;
+  auto& live = apply_live_;
+  live.assign(live_.begin(), live_.end());
   for (auto c : live) {
     if ((scratch_[c] & kWritten) != 0) continue;
     const ChannelInfo& info = e.channels[c];
@@ -483,7 +490,8 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
     if ((c == e.tasks_channel && !sends_.empty()) || (!e.trigger_to_nodes[c].empty() && available(c)))
       triggers_any = true;
   if (!triggers_any) {
-    const std::vector<std::uint32_t> candidates = live_;
+    auto& candidates = apply_live_;
+    candidates.assign(live_.begin(), live_.end());
     for (auto c : candidates) {
       const ChannelInfo& info = e.channels[c];
       if (!info.deferred || slots_[c].finished) continue;
@@ -495,9 +503,9 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
     }
   }
 
+  for (auto f : written_fields) field_writes[f].clear();
   if (!updated.empty()) max_n_ = next.n;
   prune_seen();
-  return updated;
 }
 
 std::vector<std::uint32_t> LoopState::apply_external(const std::vector<ErasedWrite>& writes) {

@@ -62,9 +62,10 @@ class LoopState {
 
   /// Applies the tasks' writes (tasks in plan order) as one superstep: marks triggers seen,
   /// consumes them, folds writes through the reducers, clears ephemeral channels, calls finish
-  /// when nothing else would run. Returns the channels that got a new value.
+  /// when nothing else would run. `updated` receives the channels that got a new value (cleared
+  /// first; pass the same vector every step and it is not allocated again).
   /// @throws InvalidUpdate (sg.update.201/202/205); the state is then unusable.
-  std::vector<std::uint32_t> apply(const std::vector<Task*>& tasks, std::int64_t step);
+  void apply(const std::vector<Task*>& tasks, std::int64_t step, std::vector<std::uint32_t>& updated);
 
   /// Applies writes that come from outside a task (Command input): no triggers are consumed and
   /// no other channel is cleared.
@@ -159,6 +160,11 @@ class LoopState {
   std::vector<std::uint8_t> is_dirty_;
   std::vector<std::uint32_t> cleared_;   // channels cleared since the last prune_seen
   std::vector<std::uint8_t> scratch_;    // per-channel flags for apply(), all 0 between calls
+  // apply()'s per-step lists, kept for their capacity (contents meaningless between calls).
+  std::vector<std::uint32_t> apply_touched_;
+  std::vector<std::uint32_t> apply_fields_;
+  std::vector<std::vector<const ErasedWrite*>> apply_field_writes_;  // by field; empty between calls
+  std::vector<std::uint32_t> apply_live_;
 
   DeltaPolicy delta_;  // what the next checkpoint stores of each list field
   ChannelCodec codec_;

@@ -177,9 +177,9 @@ class Loop {
       try {
         if (auto r = after_execute(tasks)) return std::move(*r);
 
-        std::vector<Task*> order;
-        for (auto& t : tasks) order.push_back(&t);
-        updated = state_.apply(order, step_);
+        order_.clear();
+        for (auto& t : tasks) order_.push_back(&t);
+        state_.apply(order_, step_, updated);
         collect(tasks);
         plan_from = &updated;
         last_nodes_.clear();
@@ -508,6 +508,7 @@ class Loop {
   std::int64_t step_ = -1;
   std::int64_t stop_ = 0;
   std::vector<std::string> last_nodes_;
+  std::vector<Task*> order_;  // a step's tasks in plan order (kept for its capacity)
   std::vector<bool> before_override_;
   std::vector<bool> after_override_;
   SavedWrites saved_;          // the pending writes of the checkpoint the run started from

@@ -140,6 +140,7 @@ void StepRunner::run(std::vector<Task>& tasks, std::int64_t step, const Checkpoi
   at_ = at;
   defer_results_ = writer_ != nullptr && config_.durability == Durability::async && !e_.keep_applied_writes;
   std::vector<Task*> todo;
+  todo.reserve(tasks.size());
   for (auto& t : tasks)
     if (!t.has_result) todo.push_back(&t);
   for (auto* t : todo) {
