@@ -94,8 +94,9 @@ std::string utc_now_iso8601() {
     cached_prefix = buf;
     cached_secs = secs;
   }
-  std::string out = cached_prefix;
-  out.resize(cached_prefix.size() + 7);
+  std::string out;
+  out.reserve(cached_prefix.size() + 7);  // one allocation
+  out.append(cached_prefix).append(7, '0');
   auto frac = static_cast<int>(micros % 1'000'000);
   for (std::size_t i = 0; i < 6; ++i, frac /= 10) out[cached_prefix.size() + 5 - i] = static_cast<char>('0' + frac % 10);
   out.back() = 'Z';

@@ -54,7 +54,7 @@ CheckpointTuple InMemorySaver::Impl::make_tuple(const std::string& thread_id, co
   checkpoint.ts = stored.ts;
   checkpoint.channel_versions = stored.versions.channel_versions();
   checkpoint.versions_seen = stored.versions.versions_seen();
-  checkpoint.delta_chains = stored.delta_chains;
+  if (!stored.delta_chains.is_null()) checkpoint.delta_chains = stored.delta_chains;
   if (values) {
     const saver_detail::Location at{thread_id, ns, it->first};
     for (const auto& [channel, version] : checkpoint.channel_versions) {
@@ -170,14 +170,21 @@ std::vector<CheckpointTuple> InMemorySaver::do_list(const CheckpointConfig& conf
   return result;
 }
 
+namespace {
+
+/// `v`, moved out when the put was given up (SaverPut::movable: the object is not const), else copied.
+template <class T>
+T take(const SaverPut& put, const T& v) {
+  return put.movable ? std::move(const_cast<T&>(v)) : v;  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+}
+
+}  // namespace
+
 void InMemorySaver::do_put(const SaverPut& put) {
   const CheckpointConfig& config = put.config;
   Stored stored;
   stored.v = put.checkpoint.v;
-  stored.ts = put.checkpoint.ts;
   stored.versions = memory_detail::PackedVersions(put.checkpoint.channel_versions, put.checkpoint.versions_seen);
-  stored.delta_chains = put.checkpoint.delta_chains;
-  stored.metadata = put.metadata;
   if (put.parent != nullptr) stored.parent_id = *put.parent;
 
   const std::lock_guard lock(impl_->mutex);
@@ -192,6 +199,10 @@ void InMemorySaver::do_put(const SaverPut& put) {
         ok = ch->second.find(c.delta->base) != ch->second.end() || ch->second.find(*c.version) != ch->second.end();
     if (!ok) throw saver_detail::unknown_delta_base(config, *c.channel, *c.version, c.delta->base);
   }
+  stored.ts = take(put, put.checkpoint.ts);
+  if (const auto& chains = put.checkpoint.delta_chains; !(chains.is_object() && chains.empty()))
+    stored.delta_chains = take(put, chains);
+  stored.metadata = take(put, put.metadata);
   NsData& data = impl_->threads[config.thread_id].namespaces[config.checkpoint_ns];
   for (const auto& c : put.changed) {
     // A value already stored for this version is kept (values are immutable per version).
@@ -199,9 +210,9 @@ void InMemorySaver::do_put(const SaverPut& put) {
     if (versions.find(*c.version) != versions.end()) continue;
     Blob blob;
     if (c.delta != nullptr) {
-      blob.delta = *c.delta;
+      blob.delta = std::make_unique<ChannelDelta>(take(put, *c.delta));
     } else {
-      blob.value = *c.value;
+      blob.value = take(put, *c.value);
     }
     versions.emplace(*c.version, std::move(blob));
   }

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -130,7 +131,7 @@ struct Stored {
   int v = kCheckpointFormatVersion;
   std::string ts;
   PackedVersions versions;
-  nlohmann::json delta_chains;
+  nlohmann::json delta_chains;  // null for the empty object (most checkpoints: no allocation)
   CheckpointMetadata metadata;
   std::string parent_id;  // empty for the first checkpoint
 };
@@ -141,14 +142,31 @@ using TaskWrites = std::map<int, std::pair<std::string, nlohmann::json>>;
 using WriteMap = std::map<std::string, TaskWrites, std::less<>>;
 
 /// A stored channel value: the value itself, or a delta against an older version of the channel.
+/// 24 bytes: most values are whole (a graph's trigger channels store a bool per version), so the
+/// rarer delta lives on the heap.
 struct Blob {
   nlohmann::json value;
-  std::optional<ChannelDelta> delta;
+  std::unique_ptr<ChannelDelta> delta;
+
+  Blob() = default;
+  Blob(Blob&&) noexcept = default;
+  Blob& operator=(Blob&&) noexcept = default;
+  Blob(const Blob& other)  // copy_thread
+      : value(other.value), delta(other.delta ? std::make_unique<ChannelDelta>(*other.delta) : nullptr) {}
+  Blob& operator=(const Blob& other) {
+    if (this != &other) *this = Blob(other);
+    return *this;
+  }
+  ~Blob() = default;
 };
+
+/// The versions of one channel: a sorted map, which for the one or two versions most channels of
+/// a thread have costs a node each and no bucket array.
+using VersionMap = std::map<std::string, Blob, std::less<>>;
 
 struct NsData {
   std::map<std::string, Stored> checkpoints;    // id → checkpoint; ids are time-ordered
-  StringMap<StringMap<Blob>> blobs;             // channel → version → value or delta
+  StringMap<VersionMap> blobs;                  // channel → version → value or delta
   std::map<std::string, WriteMap> writes;       // checkpoint id → writes
 };
 

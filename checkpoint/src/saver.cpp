@@ -166,8 +166,20 @@ void CheckpointSaver::put_writes(const CheckpointConfig& config, std::span<const
 }
 
 std::optional<CheckpointConfig> CheckpointSaver::put_batch(std::span<const TaskWrites> writes, const CheckpointPut* put) {
+  return store_batch(writes, put, false);
+}
+
+std::optional<CheckpointConfig> CheckpointSaver::put_batch(std::span<const TaskWrites> writes, CheckpointPut&& put) {
+  return store_batch(writes, &put, true);
+}
+
+std::optional<CheckpointConfig> CheckpointSaver::store_batch(std::span<const TaskWrites> writes, const CheckpointPut* put,
+                                                             bool movable) {
   std::optional<SaverPut> p;
-  if (put != nullptr) p.emplace(checked_put(put->config, put->checkpoint, put->metadata, put->new_versions));
+  if (put != nullptr) {
+    p.emplace(checked_put(put->config, put->checkpoint, put->metadata, put->new_versions));
+    p->movable = movable;
+  }
   std::vector<SaverWrites> ws;
   ws.reserve(writes.size());
   for (const auto& tw : writes) {

@@ -44,7 +44,7 @@ std::vector<TaskWrites> CheckpointWriter::take_queued() {
   return out;
 }
 
-void CheckpointWriter::put(CheckpointPut put, std::vector<TaskWrites> with) {
+void CheckpointWriter::put(CheckpointPut put, std::vector<TaskWrites> with, const Unsaved& unsaved) {
   std::unique_lock lock(queue_->mutex);
   Queue& q = *queue_;
   q.idle.wait(lock, [&] { return !q.committing; });  // a group commit of this step's writes
@@ -54,14 +54,34 @@ void CheckpointWriter::put(CheckpointPut put, std::vector<TaskWrites> with) {
   }
   Batch b{take_queued(), std::move(put)};
   for (auto& w : with) b.writes.push_back(std::move(w));
+  // Writes the put would not delete are made now (a put that keeps its parent's writes).
+  const auto& parent = b.put->config.checkpoint_id;
+  const bool deletes_them = b.put->checkpoint.parent_writes_applied && parent && !parent->empty();
   const bool idle = !q.draining && !q.posted && q.jobs.empty();
   if (!background_ || (idle && q.cost_ns.load(std::memory_order_relaxed) < std::chrono::nanoseconds(kInlineBelow).count())) {
-    // Now, on this thread: after the jobs still queued, in order.
-    q.jobs.push_back(std::move(b));
-    wait_stored(lock);
+    // Now, on this thread: after the jobs still queued, in order. wait_stored() runs them here
+    // (no drain job is posted in this mode, or none was: idle), so `unsaved` is called, if at
+    // all, before put returns.
+    if (unsaved && deletes_them) {
+      b.unsaved = &unsaved;
+    } else if (unsaved) {
+      for (auto& w : unsaved()) b.writes.push_back(std::move(w));
+    }
+    if (q.jobs.empty() && !q.draining) {
+      // Nothing is queued ahead of it (always so unless background): stored here, as drain would.
+      q.draining = true;
+      store_unlocked(q, std::move(b), lock);
+      q.draining = false;
+      q.idle.notify_all();
+    } else {
+      q.jobs.push_back(std::move(b));
+      wait_stored(lock);
+    }
     if (q.error && !background_) std::rethrow_exception(q.error);
     return;
   }
+  if (unsaved)
+    for (auto& w : unsaved()) b.writes.push_back(std::move(w));
   q.jobs.push_back(std::move(b));
   if (q.draining || q.posted) return;  // that drain runs this job too
   try {
@@ -97,14 +117,20 @@ void CheckpointWriter::put_writes(TaskWrites writes, bool now) {
   q.idle.notify_all();
 }
 
-void CheckpointWriter::store(Queue& q, const Batch& b) {
+void CheckpointWriter::store(Queue& q, Batch& b) {
   require_held(q.lock);
   const auto start = std::chrono::steady_clock::now();
   try {
-    q.saver->put_batch(b.writes, b.put ? &*b.put : nullptr);
+    if (b.put) {
+      q.saver->put_batch(b.writes, std::move(*b.put));  // not read again: the saver may keep its values
+    } else {
+      q.saver->put_batch(b.writes, nullptr);
+    }
   } catch (...) {
     // The checkpoint failed: its step's task writes, which it would have applied, are still
     // worth keeping as pending writes (a resumed run then does not run those tasks again).
+    if (b.unsaved != nullptr)
+      for (auto& w : (*b.unsaved)()) b.writes.push_back(std::move(w));
     if (b.put && !b.writes.empty()) {
       try {
         require_held(q.lock);
@@ -138,7 +164,7 @@ void CheckpointWriter::drain(Queue& q, std::unique_lock<std::mutex>& lock) {
   q.draining = true;
   while (!q.jobs.empty() && !q.error) {
     Batch b = std::move(q.jobs.front());
-    q.jobs.pop_front();
+    q.jobs.erase(q.jobs.begin());
     store_unlocked(q, std::move(b), lock);
   }
   q.jobs.clear();  // empty, or abandoned after a failure

@@ -16,8 +16,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,10 +48,18 @@ class CheckpointWriter {
   /// Null: no check. Set before the first write; `lock` must outlive the writer's writes.
   void set_lock(const ThreadLock* lock) noexcept { queue_->lock = lock; }
 
+  /// The writes of the step a checkpoint ends that were never queued (StepRunner::take_unsaved):
+  /// made only when needed. Called at most once, on the thread that called put.
+  using Unsaved = std::function<std::vector<TaskWrites>()>;
+
   /// Stores a checkpoint together with every write queued so far and `with` (writes of this
   /// checkpoint), in one put_batch. Not background: stored when it returns.
+  /// `unsaved` (may be empty): the step's writes that `put` applies and, as its
+  /// parent_writes_applied says, deletes with the rest of its parent's value writes; they are
+  /// made only when the put goes to the background queue (made now, stored with it), keeps its
+  /// parent's writes, or fails (then stored alone, as queued writes are when a put fails).
   /// @throws what put_batch throws (not background), or the failure of an earlier group commit.
-  void put(CheckpointPut put, std::vector<TaskWrites> with = {});
+  void put(CheckpointPut put, std::vector<TaskWrites> with = {}, const Unsaved& unsaved = {});
   /// Queues a task's writes for the next put or flush; with `now` and not background, stores
   /// them before the step's checkpoint (group commit; failures are reported by the next put or
   /// flush). The calling thread may do the commit, for itself and what queued meanwhile.
@@ -63,6 +71,7 @@ class CheckpointWriter {
   struct Batch {
     std::vector<TaskWrites> writes;
     std::optional<CheckpointPut> put;
+    const Unsaved* unsaved = nullptr;  // put's `unsaved`: only in a batch stored before put returns
   };
   /// The queue, shared with the drain job posted to the executor (which may start after the
   /// writer is gone; it then finds the queue empty).
@@ -71,7 +80,7 @@ class CheckpointWriter {
     const ThreadLock* lock = nullptr;
     std::mutex mutex;
     std::condition_variable idle;  // draining or committing became false
-    std::deque<Batch> jobs;
+    std::vector<Batch> jobs;  // first in, first out (a few at most; a vector allocates nothing until used)
     std::vector<TaskWrites> now;    // writes to store at once (sync group commit)
     std::vector<TaskWrites> later;  // writes that wait for the next put or flush
     bool posted = false;      // a drain job is on the executor and has not started
@@ -81,7 +90,7 @@ class CheckpointWriter {
     std::atomic<std::int64_t> cost_ns{0};  // running average of a batch's time in the saver
   };
   static void drain(Queue& q, std::unique_lock<std::mutex>& lock);
-  static void store(Queue& q, const Batch& b);
+  static void store(Queue& q, Batch& b);
   /// store() with `lock` released; a failure is kept in q.error.
   static void store_unlocked(Queue& q, Batch b, std::unique_lock<std::mutex>& lock);
   void wait_stored(std::unique_lock<std::mutex>& lock);

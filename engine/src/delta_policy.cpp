@@ -51,7 +51,7 @@ std::optional<DeltaPolicy::Delta> DeltaPolicy::store(std::uint32_t field, const 
 }
 
 nlohmann::json DeltaPolicy::chains() const {
-  nlohmann::json j = nlohmann::json::object();
+  nlohmann::json j;  // becomes an object with the first chain
   for (std::uint32_t f = 0; f < tracks_.size(); ++f)
     if (state_->fields[f].tracked && !tracks_[f].base.empty())
       j[state_->fields[f].name] = nlohmann::json::array({tracks_[f].chain, tracks_[f].full_size, tracks_[f].appended});

@@ -42,7 +42,7 @@ class DeltaPolicy {
 
   /// The bookkeeping the thread's next run continues from, stored as Checkpoint::delta_chains:
   /// {field: [chain, full_size, appended]} (an array, not an object: it is in every checkpoint);
-  /// empty when no field is tracked.
+  /// null (no allocation) while no field has a chain: the checkpoint then keeps its empty object.
   [[nodiscard]] nlohmann::json chains() const;
   /// Reads chains() as stored (and the object form of earlier releases); anything else is ignored.
   void load_chains(const nlohmann::json& chains);

@@ -2,7 +2,10 @@
 
 #include "ids.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <random>
+#include <string_view>
 
 #include <xxhash.h>
 
@@ -10,7 +13,7 @@ namespace sg::detail {
 
 Version parse_version(const std::string& s) {
   Version v;
-  v.s = s;
+  v.text = std::make_shared<const std::string>(s);
   for (char c : s) {
     if (c < '0' || c > '9') break;
     v.n = v.n * 10 + static_cast<std::uint64_t>(c - '0');
@@ -63,15 +66,28 @@ std::string hex128(const XXH128_hash_t& h, bool dashed) {
 
 std::string task_id(const std::string& checkpoint_id, const std::string& ns, std::int64_t step,
                     const std::string& node, bool push, const std::string& detail) {
-  std::string key;
-  key.reserve(checkpoint_id.size() + ns.size() + node.size() + detail.size() + 40);
-  key.append(checkpoint_id).push_back('\0');
-  key.append(ns).push_back('\0');
-  key.append(std::to_string(step)).push_back('\0');
-  key.append(node).push_back('\0');
-  key.append(push ? "__pregel_push" : "__pregel_pull").push_back('\0');
-  key.append(detail);
-  return hex128(XXH3_128bits(key.data(), key.size()), true);
+  // The hash of checkpoint_id \0 ns \0 step \0 node \0 kind \0 detail, the key built on the stack
+  // when it fits (this runs for every task; XXH3's streaming API costs more than the copy).
+  char digits[24];
+  const auto digits_end = std::to_chars(digits, digits + sizeof digits, step).ptr;
+  const std::string_view step_text(digits, static_cast<std::size_t>(digits_end - digits));
+  const std::string_view kind = push ? "__pregel_push" : "__pregel_pull";
+  const std::string_view parts[] = {checkpoint_id, ns, step_text, node, kind, detail};
+  std::size_t size = 0;
+  for (const auto part : parts) size += part.size() + 1;
+  char local[256];
+  std::string heap;
+  char* key = local;
+  if (size > sizeof local) {
+    heap.resize(size);
+    key = heap.data();
+  }
+  char* p = key;
+  for (std::size_t i = 0; i < std::size(parts); ++i) {
+    if (i > 0) *p++ = '\0';
+    p = std::copy(parts[i].begin(), parts[i].end(), p);
+  }
+  return hex128(XXH3_128bits(key, static_cast<std::size_t>(p - key)), true);
 }
 
 std::string interrupt_id(const std::string& ns, const std::string& node, const std::string& task) {

@@ -2,15 +2,23 @@
 // Channel versions and the deterministic ids of tasks and interrupts.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace sg::detail {
 
 /// A channel version: counter `n` (0 = the channel has no value) and its checkpoint string.
+/// The string is shared and immutable: a step gives one new version to every channel it
+/// changes, and versions_seen copies versions per node, so a copy costs no allocation.
 struct Version {
   std::uint64_t n = 0;
-  std::string s;
+  std::shared_ptr<const std::string> text;  // null when n == 0
   [[nodiscard]] bool has() const noexcept { return n != 0; }
+  /// The checkpoint string ("" when the channel has no value).
+  [[nodiscard]] const std::string& str() const noexcept {
+    static const std::string kNone;
+    return text ? *text : kNone;
+  }
 };
 Version parse_version(const std::string& s);
 std::string format_version(std::uint64_t n);

@@ -64,7 +64,7 @@ void LoopState::set_seen(std::uint32_t node, std::uint32_t ch, const Version& v)
 Version LoopState::next_version() const {
   Version v;
   v.n = max_n_ + 1;
-  v.s = format_version(v.n);
+  v.text = std::make_shared<const std::string>(format_version(v.n));
   return v;
 }
 
@@ -220,7 +220,7 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
   cp.id = new_checkpoint_id();
   cp.ts = utc_now_iso8601();
   auto add = [&](std::uint32_t c) {
-    if (slots_[c].version.has()) cp.channel_versions.emplace(engine_->channels[c].name, slots_[c].version.s);
+    if (slots_[c].version.has()) cp.channel_versions.emplace(engine_->channels[c].name, slots_[c].version.str());
   };
   for (std::uint32_t f = 0; f < engine_->field_count(); ++f) add(f);
   for (auto c : live_) add(c);
@@ -228,11 +228,11 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
     is_dirty_[c] = 0;
     if (!slots_[c].version.has()) continue;
     const std::string& name = engine_->channels[c].name;
-    new_versions.emplace(name, slots_[c].version.s);
+    new_versions.emplace(name, slots_[c].version.str());
     if (c < engine_->field_count() && engine_->state->fields[c].tracked) {
       // A list field: what changed since its last stored version, unless a full value is due.
       const auto& ops = engine_->state->fields[c];
-      if (auto d = delta_.store(c, slots_[c].version.s, ops.size(state_.get()))) {
+      if (auto d = delta_.store(c, slots_[c].version.str(), ops.size(state_.get()))) {
         cp.channel_deltas.emplace(name, ChannelDelta{std::move(d->base), d->stable, ops.encode_tail(state_.get(), d->stable)});
       } else {
         cp.channel_values.emplace(name, encode_channel(c));
@@ -244,11 +244,11 @@ Checkpoint LoopState::checkpoint(ChannelVersions& new_versions) {
   dirty_.clear();
   for (auto n : seen_nodes_) {
     auto& m = cp.versions_seen[engine_->nodes[n].name];
-    for (const auto& [c, v] : seen_[n]) m.emplace(engine_->channels[c].name, v.s);
+    for (const auto& [c, v] : seen_[n]) m.emplace(engine_->channels[c].name, v.str());
   }
   if (!interrupt_seen_.empty()) {
     auto& m = cp.versions_seen[std::string(format::kInterruptSeenKey)];
-    for (const auto& [c, v] : interrupt_seen_) m.emplace(engine_->channels[c].name, v.s);
+    for (const auto& [c, v] : interrupt_seen_) m.emplace(engine_->channels[c].name, v.str());
   }
   return cp;
 }
@@ -278,6 +278,7 @@ std::vector<Task> LoopState::plan(const std::string& checkpoint_id, const std::s
     std::sort(candidates.begin(), candidates.end(),
               [&](auto a, auto b) { return engine_->nodes[a].name < engine_->nodes[b].name; });
   }
+  tasks.reserve(candidates.size() + sends_.size());
   for (auto n : candidates) {
     const NodeInfo& node = engine_->nodes[n];
     Task t;
@@ -364,13 +365,15 @@ std::string names_of(const std::vector<std::string>& v) {
 }
 }  // namespace
 
-std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std::int64_t step) {
+void LoopState::apply(const std::vector<Task*>& tasks, std::int64_t step, std::vector<std::uint32_t>& updated) {
   const Engine& e = *engine_;
-  std::vector<std::uint32_t> updated;
+  updated.clear();
   const Version next = next_version();
   constexpr std::uint8_t kConsumed = 1;
   constexpr std::uint8_t kWritten = 2;
-  std::vector<std::uint32_t> touched;  // channels whose scratch_ flags are set
+  // Per-step lists kept between steps (cleared, capacity kept): a step allocates none of them.
+  auto& touched = apply_touched_;  // channels whose scratch_ flags are set
+  touched.clear();
 
   // 1) versions seen, 2) consume triggers
   auto flag = [&](std::uint32_t c, std::uint8_t f) {
@@ -393,8 +396,11 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
 
   // 3) group writes per channel, in task order
   const std::size_t nf = e.field_count();
-  std::vector<std::uint32_t> written_fields;
-  std::vector<std::vector<const ErasedWrite*>> field_writes(nf);
+  auto& written_fields = apply_fields_;
+  auto& field_writes = apply_field_writes_;
+  for (auto f : written_fields) field_writes[f].clear();  // left by a step that threw
+  written_fields.clear();
+  field_writes.resize(nf);
   std::vector<Send> new_sends;
   for (const Task* t : tasks) {
     for (const auto& w : t->writes) {
@@ -463,7 +469,8 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
     if (info.kind == ChannelKind::branch) slots_[c].finished = false;
     bump(c, next, updated);
   }
-  const std::vector<std::uint32_t> live = live_;
+  auto& live = apply_live_;
+  live.assign(live_.begin(), live_.end());
   for (auto c : live) {
     if ((scratch_[c] & kWritten) != 0) continue;
     const ChannelInfo& info = e.channels[c];
@@ -483,7 +490,8 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
     if ((c == e.tasks_channel && !sends_.empty()) || (!e.trigger_to_nodes[c].empty() && available(c)))
       triggers_any = true;
   if (!triggers_any) {
-    const std::vector<std::uint32_t> candidates = live_;
+    auto& candidates = apply_live_;
+    candidates.assign(live_.begin(), live_.end());
     for (auto c : candidates) {
       const ChannelInfo& info = e.channels[c];
       if (!info.deferred || slots_[c].finished) continue;
@@ -495,9 +503,9 @@ std::vector<std::uint32_t> LoopState::apply(const std::vector<Task*>& tasks, std
     }
   }
 
+  for (auto f : written_fields) field_writes[f].clear();
   if (!updated.empty()) max_n_ = next.n;
   prune_seen();
-  return updated;
 }
 
 std::vector<std::uint32_t> LoopState::apply_external(const std::vector<ErasedWrite>& writes) {

@@ -34,6 +34,7 @@ struct Task {
   std::shared_ptr<const void> input;    // push tasks: the Send argument
   // outcome
   bool has_result = false;             // ran (or found saved) successfully
+  bool result_unsaved = false;         // ran in this run; its writes not handed to the saver yet (StepRunner)
   std::vector<ErasedWrite> writes;
   std::exception_ptr error;
   std::optional<std::string> error_text;
@@ -61,9 +62,10 @@ class LoopState {
 
   /// Applies the tasks' writes (tasks in plan order) as one superstep: marks triggers seen,
   /// consumes them, folds writes through the reducers, clears ephemeral channels, calls finish
-  /// when nothing else would run. Returns the channels that got a new value.
+  /// when nothing else would run. `updated` receives the channels that got a new value (cleared
+  /// first; pass the same vector every step and it is not allocated again).
   /// @throws InvalidUpdate (sg.update.201/202/205); the state is then unusable.
-  std::vector<std::uint32_t> apply(const std::vector<Task*>& tasks, std::int64_t step);
+  void apply(const std::vector<Task*>& tasks, std::int64_t step, std::vector<std::uint32_t>& updated);
 
   /// Applies writes that come from outside a task (Command input): no triggers are consumed and
   /// no other channel is cleared.
@@ -87,7 +89,10 @@ class LoopState {
 
   /// Delta bookkeeping of list fields, kept in Checkpoint::delta_chains so the next run
   /// continues it (DeltaPolicy::chains / load_chains).
-  [[nodiscard]] nlohmann::json delta_chains() const { return delta_.chains(); }
+  /// Sets checkpoint.delta_chains (DeltaPolicy::chains), or leaves its empty object when there are none.
+  void put_delta_chains(Checkpoint& checkpoint) const {
+    if (auto chains = delta_.chains(); !chains.is_null()) checkpoint.delta_chains = std::move(chains);
+  }
   void load_delta_chains(const nlohmann::json& chains) { delta_.load_chains(chains); }
 
   /// The graph's codec of channel values and writes (see ChannelCodec).
@@ -155,6 +160,11 @@ class LoopState {
   std::vector<std::uint8_t> is_dirty_;
   std::vector<std::uint32_t> cleared_;   // channels cleared since the last prune_seen
   std::vector<std::uint8_t> scratch_;    // per-channel flags for apply(), all 0 between calls
+  // apply()'s per-step lists, kept for their capacity (contents meaningless between calls).
+  std::vector<std::uint32_t> apply_touched_;
+  std::vector<std::uint32_t> apply_fields_;
+  std::vector<std::vector<const ErasedWrite*>> apply_field_writes_;  // by field; empty between calls
+  std::vector<std::uint32_t> apply_live_;
 
   DeltaPolicy delta_;  // what the next checkpoint stores of each list field
   ChannelCodec codec_;

@@ -174,18 +174,25 @@ class Loop {
       runner_.emit_cached(tasks, step_);
       shared_.step_checkpoint_id = checkpoint_id_;
       runner_.run(tasks, step_, current_config());
-      if (auto r = after_execute(tasks)) return std::move(*r);
+      try {
+        if (auto r = after_execute(tasks)) return std::move(*r);
 
-      std::vector<Task*> order;
-      for (auto& t : tasks) order.push_back(&t);
-      updated = state_.apply(order, step_);
-      collect(tasks);
-      plan_from = &updated;
-      last_nodes_.clear();
-      for (const auto& t : tasks)
-        if (t.node != kStartNode) last_nodes_.push_back(e_.nodes[t.node].name);
-      emit_values(updated);
-      save_checkpoint(format::CheckpointSource::loop);
+        order_.clear();
+        for (auto& t : tasks) order_.push_back(&t);
+        state_.apply(order_, step_, updated);
+        collect(tasks);
+        plan_from = &updated;
+        last_nodes_.clear();
+        for (const auto& t : tasks)
+          if (t.node != kStartNode) last_nodes_.push_back(e_.nodes[t.node].name);
+        emit_values(updated);
+        save_checkpoint(format::CheckpointSource::loop, &tasks);  // stored last: nothing after it throws
+      } catch (...) {
+        // The step ends without the checkpoint that applies its tasks' writes: they are kept as
+        // pending writes (deferred by the runner under async; see StepRunner).
+        runner_.save_unsaved(tasks);
+        throw;
+      }
 
       const auto& after = config_.interrupt_after ? after_override_ : e_.interrupt_after;
       if (state_.should_interrupt(after, tasks)) {
@@ -197,8 +204,8 @@ class Loop {
     RawResult r = finish({});
     if (saver_ != nullptr && e_.cache->enabled() && link_ == nullptr && !checkpoint_id_.empty()) {
       // Keep the state for the next run on this thread (a clean finish has no pending writes).
-      // metadata_ is null when this run saved no checkpoint (resumed with nothing left to run).
-      const std::int64_t step = metadata_.is_object() ? metadata_.value(format::kStepKey, step_ - 1) : step_ - 1;
+      // No saved step when this run saved no checkpoint (resumed with nothing left to run).
+      const std::int64_t step = saved_step_.value_or(step_ - 1);
       e_.cache->put(cache_key(), CachedState{checkpoint_id_, current_config(), step,
                                              std::make_shared<LoopState>(std::move(state_))});
     }
@@ -297,7 +304,10 @@ class Loop {
     }
     std::vector<Interrupt> all;
     for (const auto& t : tasks) all.insert(all.end(), t.interrupts.begin(), t.interrupts.end());
-    if (!all.empty()) return finish(std::move(all));
+    if (!all.empty()) {
+      runner_.save_unsaved(tasks);  // the finished tasks' writes: a resume does not run them again
+      return finish(std::move(all));
+    }
     if (config_.cancel.cancelled()) throw Cancelled(step_);
     return std::nullopt;
   }
@@ -349,7 +359,9 @@ class Loop {
 
   /// Saves the state as a checkpoint of `source`. An input or fork checkpoint takes the current
   /// step and the loop goes on one later; a loop checkpoint is numbered like the step it ends.
-  void save_checkpoint(format::CheckpointSource source) {
+  /// `step_tasks`: the tasks of the step a loop checkpoint ends, whose writes it applies (those
+  /// the runner deferred are then never made: CheckpointWriter::put).
+  void save_checkpoint(format::CheckpointSource source, std::vector<Task>* step_tasks = nullptr) {
     const bool advances = source == format::CheckpointSource::input || source == format::CheckpointSource::fork;
     if (saver_ == nullptr) {
       // Nothing is stored; only the id moves on (task ids are derived from it).
@@ -357,13 +369,15 @@ class Loop {
       checkpoint_id_ = new_checkpoint_id();
       return;
     }
-    metadata_ = config_.metadata.is_object() ? config_.metadata : nlohmann::json::object();
-    metadata_[format::kSourceKey] = format::to_string(source);
-    metadata_[format::kStepKey] = step_;
-    metadata_[format::kParentsKey] = shared_.parents;
+    CheckpointMetadata metadata = config_.metadata.is_object() ? config_.metadata : nlohmann::json::object();
+    metadata[format::kSourceKey] = format::to_string(source);
+    metadata[format::kStepKey] = step_;
+    metadata[format::kParentsKey] = shared_.parents;
+    saved_step_ = step_;
     if (advances) ++step_;
     if (config_.durability == Durability::exit) {
       // Only the id moves on; the checkpoint is built and stored once, when the run ends.
+      exit_metadata_ = std::move(metadata);
       checkpoint_id_ = new_checkpoint_id();
       exit_pending_ = true;
       runner_.clear_held();
@@ -374,11 +388,14 @@ class Loop {
     // A loop checkpoint is the result of the step its parent planned: the parent's writes are
     // applied in it and only tell history from now on.
     cp.parent_writes_applied = source == format::CheckpointSource::loop && !e_.keep_applied_writes;
-    cp.delta_chains = state_.delta_chains();
+    state_.put_delta_chains(cp);
     CheckpointConfig parent = current_config();
     checkpoint_id_ = cp.id;
-    emit_checkpoint_debug(cp);
-    writer_->put({std::move(parent), std::move(cp), with_writes(metadata_), std::move(nv)});
+    emit_checkpoint_debug(cp, metadata);
+    const CheckpointWriter::Unsaved unsaved =
+        step_tasks != nullptr ? CheckpointWriter::Unsaved([&] { return runner_.take_unsaved(*step_tasks); })
+                              : CheckpointWriter::Unsaved();
+    writer_->put({std::move(parent), std::move(cp), with_writes(std::move(metadata)), std::move(nv)}, {}, unsaved);
   }
 
   void save_exit() {
@@ -395,13 +412,13 @@ class Loop {
     cp.id = checkpoint_id_;
     // Its parent is the checkpoint the run started from. After an input, that checkpoint's
     // unfinished tasks were dropped, not applied: their writes stay (they tell why they stopped).
-    cp.parent_writes_applied = metadata_.value(format::kSourceKey, "") == format::to_string(format::CheckpointSource::loop) && !input_run_ && !e_.keep_applied_writes;
-    cp.delta_chains = state_.delta_chains();
+    cp.parent_writes_applied = exit_metadata_.value(format::kSourceKey, "") == format::to_string(format::CheckpointSource::loop) && !input_run_ && !e_.keep_applied_writes;
+    state_.put_delta_chains(cp);
     // The checkpoint and the writes of the step that ended the run: one batch.
     std::vector<TaskWrites> own;
     for (auto& [id, pw] : runner_.take_held()) own.push_back({current_config(), std::move(id), std::move(pw)});
     writer_->put({parent_ ? *parent_ : CheckpointConfig{config_.thread_id, config_.checkpoint_ns, std::nullopt},
-                  std::move(cp), with_writes(metadata_), std::move(nv)},
+                  std::move(cp), with_writes(std::move(exit_metadata_)), std::move(nv)},
                  std::move(own));
   }
 
@@ -414,12 +431,12 @@ class Loop {
     shared_.emit(std::move(ev));
   }
 
-  void emit_checkpoint_debug(const Checkpoint& cp) {
+  void emit_checkpoint_debug(const Checkpoint& cp, const CheckpointMetadata& metadata) {
     if (!shared_.modes.has(StreamMode::debug)) return;
     shared_.debug(step_, "checkpoint", {{"config", {{"thread_id", config_.thread_id},
                                      {"checkpoint_ns", config_.checkpoint_ns},
                                      {"checkpoint_id", cp.id}}},
-                         {"metadata", metadata_},
+                         {"metadata", metadata},
                          {"channel_versions", cp.channel_versions}});
   }
 
@@ -468,11 +485,9 @@ class Loop {
   }
 
   /// `md` with the collected writes not yet stored (a subgraph whose parent takes them).
-  CheckpointMetadata with_writes(const CheckpointMetadata& md) {
-    if (collect_ == nullptr) return md;
-    CheckpointMetadata out = md;
-    out[format::kWritesKey] = std::exchange(unsaved_writes_, nlohmann::json::array());
-    return out;
+  CheckpointMetadata with_writes(CheckpointMetadata md) {
+    if (collect_ != nullptr) md[format::kWritesKey] = std::exchange(unsaved_writes_, nlohmann::json::array());
+    return md;
   }
 
   const Engine& e_;
@@ -488,10 +503,12 @@ class Loop {
   StepRunner runner_;  // after shared_, state_ and writer_, which it refers to
   std::string checkpoint_id_;
   std::optional<CheckpointConfig> parent_;
-  CheckpointMetadata metadata_;
+  CheckpointMetadata exit_metadata_;         // durability exit: the metadata of the checkpoint stored at the end
+  std::optional<std::int64_t> saved_step_;  // the step of the last checkpoint this run saved
   std::int64_t step_ = -1;
   std::int64_t stop_ = 0;
   std::vector<std::string> last_nodes_;
+  std::vector<Task*> order_;  // a step's tasks in plan order (kept for its capacity)
   std::vector<bool> before_override_;
   std::vector<bool> after_override_;
   SavedWrites saved_;          // the pending writes of the checkpoint the run started from

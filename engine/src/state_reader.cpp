@@ -122,7 +122,8 @@ RawSnapshot snapshot(const Engine& e, BaseCheckpointSaver& saver, const Checkpoi
       // Writes that cannot be applied (the reducer rejected them: the run failed on them) are
       // not shown; the snapshot is the checkpoint as stored, with the error on those tasks.
       try {
-        state.apply(done, step);
+        std::vector<std::uint32_t> updated;
+        state.apply(done, step, updated);
         applied = true;
       } catch (const InvalidUpdate& ex) {
         state = LoopState(e);  // apply may have changed part of it: back to the stored checkpoint

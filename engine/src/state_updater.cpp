@@ -189,7 +189,8 @@ class Updater {
     for (auto& t : tasks)
       if (all || t.has_result) done.push_back(&t);
     if (done.empty()) return;
-    state_.apply(done, step_ + 1);
+    std::vector<std::uint32_t> updated;
+    state_.apply(done, step_ + 1, updated);
     for (auto* t : done) {
       folded_.push_back(t->node);
       record_writes(*t);
@@ -274,7 +275,8 @@ class Updater {
     }
     std::vector<Task*> order;
     for (auto& t : tasks) order.push_back(&t);
-    state_.apply(order, step);
+    std::vector<std::uint32_t> updated;
+    state_.apply(order, step, updated);
     for (const auto& t : tasks) record_writes(t);
     // Updates with a task id are also the base's pending writes of that task (LangGraph saves
     // them under a synthetic id that no task has when none is given; they are never read, so
@@ -296,7 +298,7 @@ class Updater {
   void save(format::CheckpointSource source, std::int64_t step, bool fork) {
     ChannelVersions nv;
     Checkpoint cp = state_.checkpoint(nv);
-    cp.delta_chains = state_.delta_chains();
+    state_.put_delta_chains(cp);
     CheckpointMetadata md = config_.metadata.is_object() ? config_.metadata : nlohmann::json::object();
     md[format::kSourceKey] = format::to_string(source);
     md[format::kStepKey] = step;

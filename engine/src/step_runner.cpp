@@ -138,7 +138,9 @@ void StepRunner::emit_cached(const std::vector<Task>& tasks, std::int64_t step) 
 void StepRunner::run(std::vector<Task>& tasks, std::int64_t step, const CheckpointConfig& at) {
   step_ = step;
   at_ = at;
+  defer_results_ = writer_ != nullptr && config_.durability == Durability::async && !e_.keep_applied_writes;
   std::vector<Task*> todo;
+  todo.reserve(tasks.size());
   for (auto& t : tasks)
     if (!t.has_result) todo.push_back(&t);
   for (auto* t : todo) {
@@ -159,6 +161,21 @@ void StepRunner::save_writes(const CheckpointConfig& at, std::string task_id, st
     return;
   }
   writer_->put_writes({at, std::move(task_id), std::move(writes)}, now && config_.durability == Durability::sync);
+}
+
+std::vector<TaskWrites> StepRunner::take_unsaved(std::vector<Task>& tasks) {
+  std::vector<TaskWrites> out;
+  for (auto& t : tasks) {
+    if (!t.result_unsaved) continue;
+    t.result_unsaved = false;
+    out.push_back({at_, t.id, result_writes(t)});
+  }
+  return out;
+}
+
+void StepRunner::save_unsaved(std::vector<Task>& tasks) {
+  if (writer_ == nullptr) return;
+  for (auto& w : take_unsaved(tasks)) writer_->put_writes(std::move(w), false);
 }
 
 std::vector<std::pair<std::string, std::vector<PendingWrite>>> StepRunner::take_held() {
@@ -270,9 +287,12 @@ void StepRunner::task_finished(Task& t) {
                           {"interrupts", SavedWrites::interrupts_json(t.interrupts)}});
   if (writer_ == nullptr) return;
   std::vector<PendingWrite> pw;
+  if (t.has_result && defer_results_) {
+    t.result_unsaved = true;  // made when needed: take_unsaved
+    return;
+  }
   if (t.has_result) {
-    for (const auto& w : t.writes) pw.push_back(state_.encode_write(t.id, w));
-    if (pw.empty()) pw.push_back({t.id, std::string(format::kNoWritesWrite), nullptr});
+    pw = result_writes(t);
   } else if (t.error_text) {
     pw.push_back({t.id, std::string(format::kErrorWrite), {{"message", *t.error_text}, {"node", node.name}}});
   } else if (!t.interrupts.empty()) {
@@ -282,6 +302,14 @@ void StepRunner::task_finished(Task& t) {
     return;  // cancelled before it started
   }
   save_writes(at_, t.id, std::move(pw), others_running);
+}
+
+std::vector<PendingWrite> StepRunner::result_writes(const Task& t) const {
+  std::vector<PendingWrite> pw;
+  pw.reserve(std::max<std::size_t>(t.writes.size(), 1));
+  for (const auto& w : t.writes) pw.push_back(state_.encode_write(t.id, w));
+  if (pw.empty()) pw.push_back({t.id, std::string(format::kNoWritesWrite), nullptr});
+  return pw;
 }
 
 nlohmann::json StepRunner::trigger_names(const Task& t) const {

@@ -7,6 +7,10 @@
 // writes of the checkpoint the step started from: under durability sync stored at once while
 // other tasks of the step still run (the last one's go with the step's checkpoint, in the same
 // transaction), under async with the step's checkpoint, under exit held until the run ends.
+// Under async (unless CompileOptions::keep_applied_writes) a successful task's writes are not
+// even encoded when it finishes: the step's checkpoint applies them and its put deletes them
+// (Checkpoint::parent_writes_applied), so they are made only when the step does not end in a
+// stored checkpoint (take_unsaved, save_unsaved).
 //
 // Thread-safety: one StepRunner belongs to one run; run() is called from the run's thread and
 // calls its tasks from executor threads, which only touch their own Task and the synchronised parts
@@ -48,6 +52,13 @@ class StepRunner {
   /// before it when `now` and durability is sync (CheckpointWriter::put_writes) — or under
   /// durability exit holds them until the run ends (see take_held).
   void save_writes(const CheckpointConfig& at, std::string task_id, std::vector<PendingWrite> writes, bool now = false);
+  /// The pending writes of the tasks of `tasks` whose writes were deferred (Task::result_unsaved:
+  /// run by this runner under async), against the checkpoint the step started from; marks them
+  /// saved. What CheckpointWriter::put makes of a step's results when it needs them.
+  std::vector<TaskWrites> take_unsaved(std::vector<Task>& tasks);
+  /// Hands the deferred writes of `tasks` to the writer (stored with the next put or flush): the
+  /// step ends without the checkpoint that applies them (an error, an interrupt, a cancel).
+  void save_unsaved(std::vector<Task>& tasks);
   /// Durability exit: the writes held since the last clear_held, in the order they came.
   std::vector<std::pair<std::string, std::vector<PendingWrite>>> take_held();
   /// Durability exit: forgets the held writes (a newer checkpoint supersedes the one they are of).
@@ -57,6 +68,7 @@ class StepRunner {
   void run_task(Task& t);
   void produce_writes(Task& t, TaskScope& scope);
   void task_finished(Task& t);
+  [[nodiscard]] std::vector<PendingWrite> result_writes(const Task& t) const;
   [[nodiscard]] nlohmann::json trigger_names(const Task& t) const;
 
   const Engine& e_;
@@ -65,6 +77,7 @@ class StepRunner {
   const LoopState& state_;
   CheckpointWriter* writer_;
   std::int64_t step_ = 0;  // of the step being run
+  bool defer_results_ = false;  // durability async, applied writes not kept: see the file comment
   std::atomic<std::size_t> unfinished_{0};  // tasks of the step that have not finished
   CheckpointConfig at_;    // the checkpoint its writes are saved against
   std::mutex held_mutex_;

@@ -1,15 +1,21 @@
 #include "bench.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <filesystem>
+#include <iostream>
 #include <stdexcept>
 
+#include <pqxx/pqxx>
+#include <stategraph/checkpoint/postgres_saver.hpp>
 #include <stategraph/checkpoint/sqlite_saver.hpp>
 
+#include "alloc_counter.hpp"
 #include "report.hpp"
 
 namespace sg_bench {
@@ -28,6 +34,23 @@ std::shared_ptr<sg::BaseCheckpointSaver> make_saver(const Options& options) {
       std::filesystem::remove_all(dir, ec);
     });
   }
+  if (options.saver == "postgres") {
+    static std::atomic<int> next{0};
+    const std::string uri = postgres_uri(options.postgres);
+    sg::PostgresSaverOptions po;
+    po.schema = "sg_bench_" + std::to_string(::getpid()) + "_" + std::to_string(next++);
+    return std::shared_ptr<sg::BaseCheckpointSaver>(new sg::PostgresSaver(uri, po), [uri, schema = po.schema](sg::BaseCheckpointSaver* s) {
+      delete s;
+      try {
+        pqxx::connection c(uri);
+        pqxx::work w(c);
+        w.exec("DROP SCHEMA IF EXISTS " + w.quote_name(schema) + " CASCADE");
+        w.commit();
+      } catch (const std::exception& e) {
+        std::cerr << "sg-bench: could not drop the Postgres schema " << schema << ": " << e.what() << "\n";
+      }
+    });
+  }
   return nullptr;
 }
 
@@ -41,20 +64,36 @@ sg::RunConfig fresh_config(const Options& options) {
 }
 
 std::vector<double> time_invocations(const Options& options, const std::function<void()>& invoke,
-                                     double* commits_per_invoke) {
+                                     InvokeCounts* counts) {
   for (int i = 0; i < options.warmup; ++i) invoke();
-  const std::uint64_t commits_before = sqlite_commits();
   std::vector<double> us;
   us.reserve(static_cast<std::size_t>(options.repeat));
+  const std::uint64_t commits_before = sqlite_commits();
+  if (options.allocs) set_alloc_counting(true);
+  const AllocTotals allocs_before = alloc_totals();
   for (int i = 0; i < options.repeat; ++i) {
     const auto start = std::chrono::steady_clock::now();
     invoke();
     const auto stop = std::chrono::steady_clock::now();
     us.push_back(std::chrono::duration<double, std::micro>(stop - start).count());
   }
-  if (commits_per_invoke != nullptr)
-    *commits_per_invoke = static_cast<double>(sqlite_commits() - commits_before) / options.repeat;
+  const AllocTotals allocs_after = alloc_totals();
+  set_alloc_counting(false);
+  if (counts != nullptr) {
+    counts->sqlite_txn = static_cast<double>(sqlite_commits() - commits_before) / options.repeat;
+    counts->allocs = static_cast<double>(allocs_after.count - allocs_before.count) / options.repeat;
+    counts->alloc_bytes = static_cast<double>(allocs_after.bytes - allocs_before.bytes) / options.repeat;
+  }
   return us;
+}
+
+void add_counts(nlohmann::json& line, std::vector<std::string>& figures, const Options& options,
+                const InvokeCounts& counts, int node_steps) {
+  line["sqlite_txn_per_invoke"] = options.saver == "sqlite" ? nlohmann::json(counts.sqlite_txn) : nlohmann::json();
+  line["allocs_per_invoke"] = options.allocs ? nlohmann::json(counts.allocs) : nlohmann::json();
+  line["alloc_bytes_per_invoke"] = options.allocs ? nlohmann::json(counts.alloc_bytes) : nlohmann::json();
+  line["allocs_per_node_step"] = options.allocs ? nlohmann::json(counts.allocs / node_steps) : nlohmann::json();
+  figures.insert(figures.end(), {"sqlite_txn_per_invoke", "allocs_per_invoke", "alloc_bytes_per_invoke", "allocs_per_node_step"});
 }
 
 std::string postgres_uri(const std::string& given) {

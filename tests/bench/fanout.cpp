@@ -50,23 +50,24 @@ void run_fanout(int k, const Options& options, const std::string& bench) {
   compile_options.threads = options.threads;
   const auto app = graph.compile(std::move(compile_options));
 
-  double commits = 0;
+  InvokeCounts counts;
   const auto us = time_invocations(
       options,
       [&] {
         const auto out = app.invoke(sg::Update<S>{}, fresh_config(options));
         if (out.values.joined != k) throw std::runtime_error("fanout: join saw " + std::to_string(out.values.joined));
       },
-      &commits);
-  report(nlohmann::json{{"bench", bench},
-                              {"k", k},
-                              {"saver", options.saver},
-                              {"repeat", options.repeat},
-                              {"threads", options.threads},
-                              {"durability", options.durability},
-                              {"ms_per_invoke", median(us) / 1000.0},
-                              {"sqlite_txn_per_invoke", options.saver == "sqlite" ? nlohmann::json(commits) : nlohmann::json()}},
-         {"ms_per_invoke", "sqlite_txn_per_invoke"});
+      &counts);
+  nlohmann::json line{{"bench", bench},
+                      {"k", k},
+                      {"saver", options.saver},
+                      {"repeat", options.repeat},
+                      {"threads", options.threads},
+                      {"durability", options.durability},
+                      {"ms_per_invoke", median(us) / 1000.0}};
+  std::vector<std::string> figures{"ms_per_invoke"};
+  add_counts(line, figures, options, counts, k + 1);  // K workers and the join
+  report(std::move(line), figures);
 }
 
 }  // namespace sg_bench

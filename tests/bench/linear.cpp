@@ -43,25 +43,26 @@ void run_linear(int n, const Options& options, const std::string& bench) {
   compile_options.threads = options.threads;
   const auto app = graph.compile(std::move(compile_options));
 
-  double commits = 0;
+  InvokeCounts counts;
   const auto us = time_invocations(
       options,
       [&] {
         const auto out = app.invoke({sg::set<&S::value>(0)}, fresh_config(options));
         if (out.values.value != n) throw std::runtime_error("linear: wrong result " + std::to_string(out.values.value));
       },
-      &commits);
-  report(nlohmann::json{{"bench", bench},
-                              {"n", n},
-                              {"saver", options.saver},
-                              {"repeat", options.repeat},
-                              {"threads", options.threads},
-                              {"durability", options.durability},
-                              {"us_per_node_step", median(us) / n},
-                              {"us_per_invoke", median(us)},
-                              {"ms_per_invoke", median(us) / 1000.0},
-                              {"sqlite_txn_per_invoke", options.saver == "sqlite" ? nlohmann::json(commits) : nlohmann::json()}},
-         {"us_per_node_step", "us_per_invoke", "ms_per_invoke", "sqlite_txn_per_invoke"});
+      &counts);
+  nlohmann::json line{{"bench", bench},
+                      {"n", n},
+                      {"saver", options.saver},
+                      {"repeat", options.repeat},
+                      {"threads", options.threads},
+                      {"durability", options.durability},
+                      {"us_per_node_step", median(us) / n},
+                      {"us_per_invoke", median(us)},
+                      {"ms_per_invoke", median(us) / 1000.0}};
+  std::vector<std::string> figures{"us_per_node_step", "us_per_invoke", "ms_per_invoke"};
+  add_counts(line, figures, options, counts, n);
+  report(std::move(line), figures);
 }
 
 }  // namespace sg_bench

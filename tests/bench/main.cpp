@@ -20,9 +20,11 @@ int main(int argc, char** argv) {
 
   sg_bench::Options options;
   auto add_common = [&options](CLI::App* sub) {
-    sub->add_option("--saver", options.saver, "checkpointer: none, memory or sqlite (a file under $TMPDIR)")
-        ->check(CLI::IsMember({"none", "memory", "sqlite"}))
+    sub->add_option("--saver", options.saver,
+                    "checkpointer: none, memory, sqlite (a file under $TMPDIR) or postgres (a schema of its own)")
+        ->check(CLI::IsMember({"none", "memory", "sqlite", "postgres"}))
         ->capture_default_str();
+    sub->add_option("--postgres", options.postgres, "Postgres URI for --saver postgres (default: $SG_TEST_POSTGRES_URI)");
     sub->add_option("--repeat", options.repeat, "measured invocations (median reported)")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
@@ -34,6 +36,9 @@ int main(int argc, char** argv) {
     sub->add_option("--durability", options.durability, "sync, async or exit")
         ->check(CLI::IsMember({"sync", "async", "exit"}))
         ->capture_default_str();
+    sub->add_flag("--allocs", options.allocs,
+                  "count heap allocations (operator new, every thread) during the measured invocations: "
+                  "allocs_per_invoke, alloc_bytes_per_invoke, allocs_per_node_step");
   };
 
   int n = 100;

@@ -546,3 +546,34 @@ SAVER_TEST("put_batch with a put whose delta base is missing throws 403 and stor
   }
   CHECK(fx.saver.get_tuple(cfg("t"))->checkpoint.id == parent.id);
 }
+
+SAVER_TEST("put_batch with a put given up (CheckpointPut&&) stores what a copied put stores") {
+  Fixture<F> fx;
+  auto stored_by = [&](const std::string& thread, bool give_up) {
+    auto parent = sgtest::checkpoint({{"a", 1}, {"m", json::array({1, 2})}});
+    fx.saver.put(cfg(thread), parent, sgtest::metadata("input", -1), parent.channel_versions);
+    sg::Checkpoint child = sgtest::checkpoint({{"a", json::object({{"text", std::string(40, 'x')}})}}, 2);
+    child.channel_versions["m"] = sgtest::version(2);
+    child.channel_deltas["m"] = sg::ChannelDelta{parent.channel_versions.at("m"), 2, json::array({"three"})};
+    child.delta_chains = json::object({{"m", json::array({1, 2, 1})}});
+    sg::CheckpointMetadata md = sgtest::metadata("loop", 0);
+    md["user"] = "someone with a long enough name";
+    sg::CheckpointPut put{cfg(thread, "", parent.id), child, md, child.channel_versions};
+    const auto returned = give_up ? fx.saver.put_batch({}, std::move(put)) : fx.saver.put_batch({}, &put);
+    REQUIRE(returned.has_value());
+    CHECK(*returned == cfg(thread, "", child.id));
+    auto t = fx.saver.get_tuple(cfg(thread));
+    REQUIRE(t.has_value());
+    CHECK(t->checkpoint.id == child.id);
+    CHECK(t->checkpoint.ts == child.ts);
+    CHECK(t->checkpoint.channel_values.at("a") == child.channel_values.at("a"));
+    CHECK(t->checkpoint.channel_values.at("m") == json::array({1, 2, "three"}));
+    CHECK(t->checkpoint.delta_chains == child.delta_chains);
+    CHECK(t->metadata.value("user", "") == "someone with a long enough name");
+    return *t;
+  };
+  const auto copied = stored_by("copied", false);
+  const auto given = stored_by("given", true);
+  CHECK(given.checkpoint.channel_values == copied.checkpoint.channel_values);
+  CHECK(given.metadata == copied.metadata);
+}

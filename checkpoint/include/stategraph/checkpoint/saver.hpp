@@ -167,6 +167,12 @@ struct SaverPut {
   /// checkpoint.parent_writes_applied with a parent: delete the parent's value writes (stored
   /// index >= 0) in the same transaction, keep its special writes.
   bool delete_parent_value_writes;
+  /// The caller gave the put up (put_batch with a CheckpointPut&&): the objects above are not
+  /// const, and the hook may move the changed values (`*value`, `*delta`), checkpoint.ts,
+  /// checkpoint.delta_chains and `metadata` out of them instead of copying (const_cast), each
+  /// after its last read. A saver that keeps them as they are (InMemorySaver) then allocates
+  /// nothing for them. False: they must be copied.
+  bool movable = false;
 };
 
 /// A put_writes() after its checks, as CheckpointSaver::do_put_writes receives it.
@@ -259,6 +265,10 @@ class CheckpointSaver {
   /// @throws SaverError [sg.saver.403], nothing stored, when any of the calls' own checks fails;
   ///         else as put and put_writes.
   std::optional<CheckpointConfig> put_batch(std::span<const TaskWrites> writes, const CheckpointPut* put);
+  /// put_batch() with a put the caller gives up: the saver may move its values, ts,
+  /// delta_chains and metadata instead of copying them (SaverPut::movable; InMemorySaver does).
+  /// `put` is left valid but unspecified. Same results and errors as put_batch(writes, &put).
+  std::optional<CheckpointConfig> put_batch(std::span<const TaskWrites> writes, CheckpointPut&& put);
 
   /// Deletes every checkpoint, value and write of the thread, in all namespaces. A thread that
   /// does not exist (or an empty id) is a no-op.
@@ -287,6 +297,9 @@ class CheckpointSaver {
   [[nodiscard]] bool in_process() const noexcept { return do_in_process(); }
 
  private:
+  /// Both put_batch overloads; `movable` as SaverPut::movable.
+  std::optional<CheckpointConfig> store_batch(std::span<const TaskWrites> writes, const CheckpointPut* put, bool movable);
+
   // ---- storage hooks: called with checked, normalised arguments (see the public calls) ----
   /// config.thread_id not empty; checkpoint_id nullopt or not empty.
   virtual std::optional<CheckpointTuple> do_get_tuple(const CheckpointConfig& config) = 0;
