@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { client, collect, checkFraming, rejectsWithStatus, waitForRun, textOf, UUID, ISO_DATE } from "./helpers.mjs";
+import { client, collect, checkFraming, raw, rejectsWithStatus, waitForRun, textOf, UUID, ISO_DATE } from "./helpers.mjs";
 
 const FINAL = { count: 3, steps: ["a", "b", "c"] };
 const done = (s) => s !== "pending" && s !== "running";
@@ -103,6 +103,19 @@ test("cancel a pending run: status interrupted, the thread idle, nothing ran", a
   assert.equal((await client.runs.get(t.thread_id, run.run_id)).status, "interrupted");
   assert.deepEqual((await client.threads.getState(t.thread_id)).values, {});
   await rejectsWithStatus(client.runs.cancel(t.thread_id, randomUUID()), 404);
+});
+
+test("cancel with wait: 204 once the run is done; action rollback deletes a pending run", async () => {
+  const t = await client.threads.create();
+  const run = await client.runs.create(t.thread_id, "chain", { input: { count: 0 }, afterSeconds: 2 });
+  const r = await raw("POST", `/threads/${t.thread_id}/runs/${run.run_id}/cancel?wait=1&action=interrupt`);
+  assert.equal(r.status, 204);
+  assert.equal((await client.runs.get(t.thread_id, run.run_id)).status, "interrupted");
+
+  const doomed = await client.runs.create(t.thread_id, "chain", { input: { count: 0 }, afterSeconds: 2 });
+  await client.runs.cancel(t.thread_id, doomed.run_id, false, "rollback");
+  await rejectsWithStatus(client.runs.get(t.thread_id, doomed.run_id), 404);
+  assert.deepEqual((await client.runs.list(t.thread_id)).map((x) => x.run_id), [run.run_id]);
 });
 
 test("multitask reject: a second run while one is in flight is refused with 422", async () => {

@@ -66,6 +66,25 @@ test("stateless wait (threadId null) returns the final values", async () => {
   assert.equal(out.messages[1].content, "You said: hello there");
 });
 
+test("wait reports its run (Content-Location, onRunCreated): a run with status success", async () => {
+  const t = await client.threads.create();
+  let created;
+  await client.runs.wait(t.thread_id, "chain", { input: {}, onRunCreated: (meta) => { created = meta; } });
+  assert.equal(created.thread_id, t.thread_id);
+  assert.match(created.run_id, UUID);
+  const run = await client.runs.get(t.thread_id, created.run_id);
+  assert.equal(run.status, "success");
+  const r = await raw("POST", `/threads/${t.thread_id}/runs/wait`, { assistant_id: "chain", input: {} });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get("content-location"), new RegExp(`^/threads/${t.thread_id}/runs/[0-9a-f-]{36}$`));
+  assert.deepEqual(r.json, { count: 6, steps: ["a", "b", "c", "a", "b", "c"] });
+});
+
+test("stream of an unknown assistant is 404 before any event", async () => {
+  const t = await client.threads.create();
+  await assert.rejects(collect(client.runs.stream(t.thread_id, "no-such-graph", { input: {} })), (e) => e.status === 404);
+});
+
 test("wait with an unknown assistant is 404", async () => {
   const t = await client.threads.create();
   await rejectsWithStatus(client.runs.wait(t.thread_id, "no-such-graph", { input: {} }), 404);
