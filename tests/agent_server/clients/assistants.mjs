@@ -30,6 +30,19 @@ test("search lists one assistant per graph, named after it", async () => {
   assert.equal(new Set(found.map((a) => a.assistant_id)).size, GRAPHS.length);
 });
 
+// LangGraph's servers (Python and JS) name a graph's system assistant
+// uuid5(6ba7b821-9dad-11d1-80b4-00c04fd430c8, graph_id): stable across restarts and servers.
+const SYSTEM_ASSISTANT_IDS = {
+  agent: "fe096781-5601-53d2-b2f6-0d3403f7e9ca",
+  approval: "e234584d-b7bf-527f-9d06-ba77f8f5172d",
+  chain: "608f7b9c-04e5-5cf2-a3f7-ba75a3719808",
+};
+
+test("a graph's assistant id is uuid5 of the graph id in LangGraph's namespace", async () => {
+  const found = await client.assistants.search({ limit: 100 });
+  assert.deepEqual(Object.fromEntries(found.map((a) => [a.graph_id, a.assistant_id])), SYSTEM_ASSISTANT_IDS);
+});
+
 test("search filters by graph id and pages with limit/offset", async () => {
   const chain = await client.assistants.search({ graphId: "chain" });
   assert.equal(chain.length, 1);
