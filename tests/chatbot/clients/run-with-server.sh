@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Runs a command against a real `sg-chatbot serve` (the binary, not the library):
+# Runs a command against a real server binary (not the library): `sg-chatbot serve` by default,
+# or with --agent-server the Agent Server API server `sg-agent-server` (tests/agent_server):
 #
-#   run-with-server.sh SG_CHATBOT WORKDIR [SERVER OPTIONS...] -- COMMAND [ARGS...]
+#   run-with-server.sh [--agent-server] BIN WORKDIR [SERVER OPTIONS...] -- COMMAND [ARGS...]
 #
-# starts `SG_CHATBOT serve --host 127.0.0.1 --port 0 --checkpoints sqlite:WORKDIR/chat.db --offline
-# SERVER OPTIONS...`, reads the bound port from its "serving on http://HOST:PORT/" line, runs
-# COMMAND with SG_CHATBOT_URL=http://127.0.0.1:PORT and SG_CHATBOT_DB=WORKDIR/chat.db, then stops
-# the server with SIGTERM and checks that it exits with status 0. Exits with COMMAND's status (or
-# 1 when the server fails). WORKDIR is emptied first; the server's log is WORKDIR/server.log.
+# sg-chatbot: starts `BIN serve --host 127.0.0.1 --port 0 --checkpoints sqlite:WORKDIR/chat.db
+# --offline SERVER OPTIONS...` and runs COMMAND with SG_CHATBOT_URL=http://127.0.0.1:PORT and
+# SG_CHATBOT_DB=WORKDIR/chat.db.
+# --agent-server: starts `BIN --host 127.0.0.1 --port 0 --store sqlite:WORKDIR/agent.db SERVER
+# OPTIONS...` and runs COMMAND with SG_AGENT_SERVER_URL=http://127.0.0.1:PORT and
+# SG_AGENT_SERVER_DB=WORKDIR/agent.db.
+# Either way it reads the bound port from the server's "serving on http://HOST:PORT/" line, then
+# stops the server with SIGTERM and checks that it exits with status 0. Exits with COMMAND's status
+# (or 1 when the server fails). WORKDIR is emptied first; the server's log is WORKDIR/server.log.
 set -euo pipefail
 
 die() { echo "run-with-server: $*" >&2; exit 1; }
-[[ $# -ge 4 ]] || die "usage: $0 SG_CHATBOT WORKDIR [SERVER OPTIONS...] -- COMMAND [ARGS...]"
+kind=chatbot
+if [[ ${1:-} == "--agent-server" ]]; then kind=agent-server; shift; fi
+[[ $# -ge 4 ]] || die "usage: $0 [--agent-server] BIN WORKDIR [SERVER OPTIONS...] -- COMMAND [ARGS...]"
 bin=$1
 work=$2
 shift 2
@@ -19,13 +26,22 @@ server_args=()
 while [[ $# -gt 0 && $1 != "--" ]]; do server_args+=("$1"); shift; done
 [[ ${1:-} == "--" ]] || die "missing -- before the command"
 shift
-[[ -x $bin ]] || die "$bin is not an executable (build the sg_chatbot target)"
+if [[ $kind == chatbot ]]; then
+  target=sg_chatbot name=sg-chatbot db_file=chat.db url_var=SG_CHATBOT_URL db_var=SG_CHATBOT_DB
+else
+  target=sg_agent_server_demo name=sg-agent-server db_file=agent.db url_var=SG_AGENT_SERVER_URL db_var=SG_AGENT_SERVER_DB
+fi
+[[ -x $bin ]] || die "$bin is not an executable (build the $target target)"
 
 rm -rf "$work"
 mkdir -p "$work"
 log=$work/server.log
-"$bin" serve --host 127.0.0.1 --port 0 --checkpoints "sqlite:$work/chat.db" --offline "${server_args[@]}" \
-  </dev/null >"$log" 2>&1 &
+if [[ $kind == chatbot ]]; then
+  "$bin" serve --host 127.0.0.1 --port 0 --checkpoints "sqlite:$work/$db_file" --offline "${server_args[@]}" \
+    </dev/null >"$log" 2>&1 &
+else
+  "$bin" --host 127.0.0.1 --port 0 --store "sqlite:$work/$db_file" "${server_args[@]}" </dev/null >"$log" 2>&1 &
+fi
 pid=$!
 stop_server() {
   if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; fi
@@ -43,10 +59,10 @@ for _ in $(seq 300); do  # up to 30 s
   sleep 0.1
 done
 [[ -n $url ]] || { cat "$log" >&2; die "no 'serving on http://HOST:PORT' line from the server within 30 s (log above)"; }
-echo "run-with-server: sg-chatbot serving on $url (log $log)"
+echo "run-with-server: $name serving on $url (log $log)"
 
 status=0
-SG_CHATBOT_URL=$url SG_CHATBOT_DB=$work/chat.db "$@" || status=$?
+env "$url_var=$url" "$db_var=$work/$db_file" "$@" || status=$?
 
 kill -TERM "$pid" 2>/dev/null || true
 server_status=0
