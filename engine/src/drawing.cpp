@@ -152,8 +152,7 @@ nlohmann::json graph_json(const Engine& e, bool xray) {
   add_node(END, "schema");
   nlohmann::json out_edges = nlohmann::json::array();
   for (const auto& d : edges) {
-    nlohmann::json edge{{"source", d.from}, {"target", d.to}};
-    if (d.conditional) edge["conditional"] = true;
+    nlohmann::json edge{{"source", d.from}, {"target", d.to}, {"conditional", d.conditional}};
     if (!d.label.empty()) edge["data"] = d.label;
     out_edges.push_back(std::move(edge));
   }

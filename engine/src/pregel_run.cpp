@@ -157,6 +157,9 @@ class Loop {
       // Resuming continues past the interrupt it stopped at, even when a Command changed the
       // state (LangGraph marks them seen before applying the Command's writes, which pauses again).
       state_.mark_interrupts_seen();
+      // A run without new input streams the state it starts from once (semantics reference §6,
+      // stream mode values: "once on resume").
+      emit_current_values();
     }
 
     for (;;) {
@@ -391,7 +394,7 @@ class Loop {
     state_.put_delta_chains(cp);
     CheckpointConfig parent = current_config();
     checkpoint_id_ = cp.id;
-    emit_checkpoint_debug(cp, metadata);
+    emit_checkpoint_debug(cp, metadata, parent);
     const CheckpointWriter::Unsaved unsaved =
         step_tasks != nullptr ? CheckpointWriter::Unsaved([&] { return runner_.take_unsaved(*step_tasks); })
                               : CheckpointWriter::Unsaved();
@@ -431,13 +434,35 @@ class Loop {
     shared_.emit(std::move(ev));
   }
 
-  void emit_checkpoint_debug(const Checkpoint& cp, const CheckpointMetadata& metadata) {
+  void emit_current_values() {
+    if (!shared_.modes.has(StreamMode::values)) return;
+    RawEvent ev;
+    ev.mode = StreamMode::values;
+    ev.step = step_;
+    ev.values = state_.share_state();
+    shared_.emit(std::move(ev));
+  }
+
+  /// At the checkpoint's own step (its metadata's; an input checkpoint's is -1).
+  void emit_checkpoint_debug(const Checkpoint& cp, const CheckpointMetadata& metadata, const CheckpointConfig& parent) {
     if (!shared_.modes.has(StreamMode::debug)) return;
-    shared_.debug(step_, "checkpoint", {{"config", {{"thread_id", config_.thread_id},
-                                     {"checkpoint_ns", config_.checkpoint_ns},
-                                     {"checkpoint_id", cp.id}}},
-                         {"metadata", metadata},
-                         {"channel_versions", cp.channel_versions}});
+    // LangGraph's debug checkpoint payload (pregel/_debug.py map_debug_checkpoint) less `next`
+    // and `tasks`, which the next step plans: config, parent_config, values, metadata.
+    nlohmann::json values = nlohmann::json::object();
+    const std::shared_ptr<const void> state = state_.share_state();
+    for (const auto& f : e_.state->fields) values[f.name] = f.encode(state.get());
+    nlohmann::json parent_config;
+    if (parent.checkpoint_id)
+      parent_config = {{"thread_id", parent.thread_id}, {"checkpoint_ns", parent.checkpoint_ns},
+                       {"checkpoint_id", *parent.checkpoint_id}};
+    shared_.debug(saved_step_.value_or(step_), "checkpoint",
+                  {{"config", {{"thread_id", config_.thread_id},
+                               {"checkpoint_ns", config_.checkpoint_ns},
+                               {"checkpoint_id", cp.id}}},
+                   {"parent_config", std::move(parent_config)},
+                   {"values", std::move(values)},
+                   {"metadata", metadata},
+                   {"channel_versions", cp.channel_versions}});
   }
 
 

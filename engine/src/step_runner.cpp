@@ -188,12 +188,22 @@ void StepRunner::clear_held() {
   held_.clear();
 }
 
+/// A task's input as LangGraph's debug events show it: the state a pull task reads, {field:
+/// value}; null for a Send task (its argument has no JSON form here).
+nlohmann::json StepRunner::task_input_json(const Task& t) const {
+  if (t.push) return nullptr;
+  const std::shared_ptr<const void> state = state_.share_state();
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& f : e_.state->fields) out[f.name] = f.encode(state.get());
+  return out;
+}
+
 void StepRunner::run_task(Task& t) {
   if (config_.cancel.cancelled()) return;
   const NodeInfo& node = e_.nodes[t.node];
   const bool visible = t.node != kStartNode;
   if (visible && shared_.modes.has(StreamMode::debug))
-    shared_.debug(step_, "task", {{"id", t.id}, {"name", node.name}, {"triggers", trigger_names(t)}});
+    shared_.debug(step_, "task", {{"id", t.id}, {"name", node.name}, {"input", task_input_json(t)}, {"triggers", trigger_names(t)}});
   const std::optional<RetryPolicy>& policy = node.retry ? node.retry : e_.default_retry;
   TaskScope scope{&shared_, &t, step_, 1, 0};
   for (;;) {

@@ -70,6 +70,7 @@ class StepRunner {
   void task_finished(Task& t);
   [[nodiscard]] std::vector<PendingWrite> result_writes(const Task& t) const;
   [[nodiscard]] nlohmann::json trigger_names(const Task& t) const;
+  [[nodiscard]] nlohmann::json task_input_json(const Task& t) const;
 
   const Engine& e_;
   const RunConfig& config_;

@@ -99,11 +99,17 @@ HttpResponse agent_error(const std::exception& e) {
 }
 
 nlohmann::json assistant_json(const std::string& graph_id) {
-  return {{"assistant_id", graph_id},   {"graph_id", graph_id},
+  return {{"assistant_id", assistant_id_for(graph_id)}, {"graph_id", graph_id},
           {"name", graph_id},           {"description", nullptr},
           {"config", nlohmann::json::object()}, {"context", nlohmann::json::object()},
           {"metadata", {{"created_by", "system"}}}, {"version", 1},
           {"created_at", "1970-01-01T00:00:00.000+00:00"}, {"updated_at", "1970-01-01T00:00:00.000+00:00"}};
+}
+
+std::string AgentRoutes::graph_of_assistant(const std::string& assistant_id) const {
+  for (const auto& [graph_id, graph] : manager_->graphs())
+    if (assistant_id == graph_id || assistant_id == assistant_id_for(graph_id)) return graph_id;
+  return assistant_id;
 }
 
 AgentRoutes::AgentRoutes(RunManager& manager, std::string api_key) : manager_(&manager), api_key_(std::move(api_key)) {}
@@ -170,7 +176,7 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::assistants(const HttpRequest& 
   }
   if (path.size() == 2 && path[1] == "count" && request.method == "POST") return json_response(graphs.size());
   if (path.size() < 2) return agent_error(AgentServerErrorId::not_implemented, "creating assistants is not implemented");
-  auto it = graphs.find(path[1]);
+  auto it = graphs.find(graph_of_assistant(path[1]));
   if (it == graphs.end()) return agent_error(AgentServerErrorId::not_found, "no assistant \"" + path[1] + "\"");
   const auto& graph = it->second;
   const auto query = query_params(request.target);
@@ -285,10 +291,12 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::thread_state(const HttpRequest
   auto graph_for = [&m, thread_id]() -> std::shared_ptr<const ServedGraph> {
     auto t = m.thread(thread_id);
     if (!t) throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
-    auto g = m.graph_of(*t);
-    if (!g) throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " has no graph yet (no run)");
-    return g;
+    return m.graph_of(*t);  // null: no run on the thread yet
   };
+  const nlohmann::json empty_state{{"values", nlohmann::json::object()}, {"next", nlohmann::json::array()},
+                                   {"tasks", nlohmann::json::array()}, {"metadata", nlohmann::json::object()},
+                                   {"created_at", nullptr}, {"checkpoint", nullptr}, {"parent_checkpoint", nullptr},
+                                   {"interrupts", nlohmann::json::array()}};
   if (path[2] == "history") {
     ListOptions options;
     options.limit = method == "GET" ? query_size(query, "limit", 10) : size_field(body, "limit", 10);
@@ -297,14 +305,19 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::thread_state(const HttpRequest
     if (method == "POST") {
       if (auto b = body.find("before"); b != body.end()) {
         if (b->is_string()) before = b->get<std::string>();
-        else if (b->is_object()) before = b->value("checkpoint_id", "");
+        else if (b->is_object()) {  // a checkpoint, or a config {configurable: {checkpoint_id}}
+          const nlohmann::json& c = b->contains("configurable") ? (*b)["configurable"] : *b;
+          if (c.is_object()) before = c.value("checkpoint_id", "");
+        }
       }
       if (auto f = body.find("metadata"); f != body.end() && f->is_object()) options.filter = *f;
       if (auto c = body.find("checkpoint"); c != body.end() && c->is_object()) ns = c->value("checkpoint_ns", "");
     }
     if (!before.empty()) options.before = before;
     return read_call([graph_for, thread_id, options, ns] {
-      return json_response(graph_for()->history({.thread_id = thread_id, .checkpoint_ns = ns}, options));
+      auto graph = graph_for();
+      if (!graph) return json_response(nlohmann::json::array());
+      return json_response(graph->history({.thread_id = thread_id, .checkpoint_ns = ns}, options));
     });
   }
   // /state
@@ -318,16 +331,14 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::thread_state(const HttpRequest
       config.checkpoint_ns = c.value("checkpoint_ns", "");
       subgraphs = body.value("subgraphs", false);
     }
-    return read_call([graph_for, thread_id, config, subgraphs] {
+    return read_call([graph_for, thread_id, config, subgraphs, empty_state] {
       auto graph = graph_for();
+      // A thread without checkpoints: an empty state, as LangGraph shows a new thread.
+      if (!graph) return json_response(empty_state);
       auto state = graph->state(config, subgraphs);
       if (!state) {
         if (config.checkpoint_id) return agent_error(AgentServerErrorId::not_found, "checkpoint " + *config.checkpoint_id + " not found");
-        // A thread without checkpoints: an empty state, as LangGraph shows a new thread.
-        return json_response({{"values", nlohmann::json::object()}, {"next", nlohmann::json::array()},
-                              {"tasks", nlohmann::json::array()}, {"metadata", nlohmann::json::object()},
-                              {"created_at", nullptr}, {"checkpoint", nullptr}, {"parent_checkpoint", nullptr},
-                              {"interrupts", nlohmann::json::array()}});
+        return json_response(empty_state);
       }
       return json_response(*state);
     });
@@ -347,6 +358,7 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::thread_state(const HttpRequest
       if (m.busy(thread_id))
         return agent_error(AgentServerErrorId::thread_busy, "thread " + thread_id + " has a run in progress");
       auto graph = graph_for();
+      if (!graph) return agent_error(AgentServerErrorId::invalid_request, "thread " + thread_id + " has had no run: which graph's state to update is not known");
       const CheckpointConfig written = graph->update_state(config, values, as_node);
       return json_response({{"checkpoint", checkpoint_json(written)}});
     });

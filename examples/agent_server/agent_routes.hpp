@@ -12,7 +12,8 @@
 ///   GET|DELETE /threads/{id}/runs/{run_id}; GET .../join, .../stream; POST .../cancel
 ///   POST /runs[/stream|/wait] (stateless: a temporary thread); GET /runs/{run_id}/stream
 /// Any other route of the API answers 501 [sg.server.907]; an unknown path 404 [sg.server.903].
-/// An assistant is a served graph: its assistant_id is the graph id.
+/// An assistant is a served graph: its assistant_id is assistant_id_for(graph id) (LangGraph's
+/// UUID v5); the graph id is accepted wherever an assistant id is.
 ///
 /// Errors: `{"detail": message, "error": {"id", "message"}}` with server_error.hpp's status. A
 /// 500 says only "internal error" with a ref; the detail goes to the server log.
@@ -68,6 +69,9 @@ class AgentRoutes final : public Router {
   /// A streaming call that writes the run's events from `from` on.
   [[nodiscard]] HttpCall stream_call(std::string run_id, std::uint64_t from, bool cancel_on_disconnect,
                                      HttpHeaders headers) const;
+
+  /// The graph id an assistant id (its UUID or the graph id itself) names; unknown ids as given.
+  [[nodiscard]] std::string graph_of_assistant(const std::string& assistant_id) const;
 
   RunManager* manager_;
   std::string api_key_;

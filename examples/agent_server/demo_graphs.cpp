@@ -85,13 +85,13 @@ CompiledGraph<MessagesState> agent_graph(const std::shared_ptr<BaseCheckpointSav
   g.add_edge(START, "model");
   g.add_conditional_edges("model", tools_condition, {{"tools", "tools"}, {END, END}});
   g.add_edge("tools", "model");
-  return g.compile({.checkpointer = saver});
+  return g.compile({.checkpointer = saver, .keep_applied_writes = true});
 }
 
 CompiledGraph<ApprovalState> approval_graph(const std::shared_ptr<BaseCheckpointSaver>& saver) {
   using S = ApprovalState;
   StateGraph<S> g;
-  g.add_node("draft", [](const S& s) {
+  g.add_node("write_draft", [](const S& s) {
     return Update<S>{set<&S::draft>("Draft: " + s.request), set<&S::log>(std::string("draft"))};
   });
   g.add_node("review", [](const S& s, RunContext& ctx) {
@@ -105,11 +105,11 @@ CompiledGraph<ApprovalState> approval_graph(const std::shared_ptr<BaseCheckpoint
     if (s.status == "approved") u.set<&S::log>(std::string("sent"));
     return u;
   });
-  g.add_edge(START, "draft");
-  g.add_edge("draft", "review");
+  g.add_edge(START, "write_draft");
+  g.add_edge("write_draft", "review");
   g.add_edge("review", "send");
   g.add_edge("send", END);
-  return g.compile({.checkpointer = saver});
+  return g.compile({.checkpointer = saver, .keep_applied_writes = true});
 }
 
 CompiledGraph<ChainState> chain_graph(const std::shared_ptr<BaseCheckpointSaver>& saver) {
@@ -126,7 +126,7 @@ CompiledGraph<ChainState> chain_graph(const std::shared_ptr<BaseCheckpointSaver>
   g.add_edge("a", "b");
   g.add_edge("b", "c");
   g.add_edge("c", END);
-  return g.compile({.checkpointer = saver});
+  return g.compile({.checkpointer = saver, .keep_applied_writes = true});
 }
 
 }  // namespace

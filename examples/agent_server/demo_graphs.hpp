@@ -6,7 +6,7 @@
 ///    ScriptedFakeChatModel — a scripted fake, not an LLM, labelled so in every reply's
 ///    response_metadata — streaming word by word: "weather in <city>" → a get_weather tool call,
 ///    a tool result → "The weather in <city> is <result>.", anything else → "You said: <text>".
-///  - "approval": draft → review (interrupt({"question", "draft"}); resume true/"yes" approves) →
+///  - "approval": write_draft → review (interrupt({"question", "draft"}); resume true/"yes" approves) →
 ///    send. State {request, draft, status, log}.
 ///  - "chain": a → b → c, each adds 1 to `count` (sum) and its name to `steps` (append); b
 ///    writes a custom stream event {"node": "b", "count"}.
@@ -22,7 +22,8 @@
 
 namespace sg::demo {
 
-/// The three graphs, compiled with `saver`.
+/// The three graphs, compiled with `saver` and CompileOptions::keep_applied_writes (so that a past
+/// step's tasks show their results in the history, as LangGraph's do).
 [[nodiscard]] std::vector<ServedGraphEntry> demo_graphs(const std::shared_ptr<BaseCheckpointSaver>& saver);
 
 }  // namespace sg::demo

@@ -4,6 +4,9 @@
 #include <stategraph/constants.hpp>
 #include <stategraph/errors.hpp>
 
+#include <functional>
+#include <optional>
+
 #include "agent_server/run_manager.hpp"
 #include "agent_server/run_state.hpp"
 
@@ -24,8 +27,10 @@ std::pair<std::string, nlohmann::json> api_event(ServedEvent&& e) {
       name = "updates";
       if (e.node == "__interrupt__") {
         nlohmann::json list = nlohmann::json::array();
+        // A static interrupt (before/after a node) is streamed as an empty list, as LangGraph does.
         for (const auto& i : e.data)
-          list.push_back({{"value", i.value("value", nlohmann::json())}, {"id", i.value("id", "")}});
+          if (i.value("when", "during") == "during")
+            list.push_back({{"value", i.value("value", nlohmann::json())}, {"id", i.value("id", "")}});
         data = {{"__interrupt__", std::move(list)}};
       } else {
         data = {{e.node, std::move(e.data)}};
@@ -54,22 +59,91 @@ std::pair<std::string, nlohmann::json> api_event(ServedEvent&& e) {
   return {std::move(name), std::move(data)};
 }
 
+/// The interrupts a run paused at; static ones (before/after a node) are not listed.
 nlohmann::json interrupts_json(const std::vector<Interrupt>& interrupts) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& i : interrupts) list.push_back(interrupt_json(i));
+  for (const auto& i : interrupts)
+    if (i.when == "during" || i.when.empty()) list.push_back(interrupt_json(i));
   return list;
 }
 
 nlohmann::json error_json(const std::exception& e) {
-  std::string name = "Error";
+  std::string name = agent_server_error_code(AgentServerErrorId::run_failed);
   std::string message = e.what();
   if (const auto* sg_error = dynamic_cast<const sg::Error*>(&e)) name = sg_error->id();
   return {{"error", name}, {"message", message}};
 }
 
+/// Gives the engine's debug checkpoint events LangGraph's payload fields `next` (the nodes the
+/// next step runs: the names of the task events that follow it; ["__start__"] for an input
+/// checkpoint), `tasks`, `checkpoint` and `parent_checkpoint`. A checkpoint event is held, with
+/// the task events after it, until the first other event or the end of the run.
+class DebugCheckpoints {
+ public:
+  using Publish = std::function<void(std::string, nlohmann::json)>;
+  explicit DebugCheckpoints(Publish publish) : publish_(std::move(publish)) {}
+
+  void add(std::string name, nlohmann::json data) {
+    const bool debug = name == "debug";
+    const std::string type = debug ? data.value("type", "") : "";
+    if (held_ && debug && type == "task") {
+      tasks_.push_back(std::move(data));
+      return;
+    }
+    flush({});
+    if (debug && type == "checkpoint") {
+      held_ = std::move(data);
+      return;
+    }
+    publish_(std::move(name), std::move(data));
+  }
+
+  /// At the end of the run: `next` for a checkpoint no task followed (the run paused or ended).
+  void flush(const std::vector<std::string>& next_at_end) {
+    if (!held_) return;
+    nlohmann::json& payload = (*held_)["payload"];
+    nlohmann::json next = nlohmann::json::array();
+    nlohmann::json tasks = nlohmann::json::array();
+    for (const auto& t : tasks_) {
+      next.push_back(t["payload"].value("name", ""));
+      tasks.push_back({{"id", t["payload"].value("id", "")}, {"name", t["payload"].value("name", "")},
+                       {"interrupts", nlohmann::json::array()}});
+    }
+    if (tasks_.empty()) {
+      if (payload["metadata"].value("source", "") == "input") next.push_back(std::string(START));
+      else for (const auto& n : next_at_end) next.push_back(n);
+    }
+    payload["next"] = std::move(next);
+    payload["tasks"] = std::move(tasks);
+    payload["checkpoint"] = checkpoint_of(payload.value("config", nlohmann::json()));
+    payload["parent_checkpoint"] = checkpoint_of(payload.value("parent_config", nlohmann::json()));
+    publish_("debug", std::move(*held_));
+    held_.reset();
+    for (auto& t : tasks_) publish_("debug", std::move(t));
+    tasks_.clear();
+  }
+
+ private:
+  static nlohmann::json checkpoint_of(const nlohmann::json& config) {
+    if (!config.is_object()) return nullptr;
+    return {{"thread_id", config.value("thread_id", "")}, {"checkpoint_ns", config.value("checkpoint_ns", "")},
+            {"checkpoint_id", config.value("checkpoint_id", nlohmann::json())}, {"checkpoint_map", nullptr}};
+  }
+
+  Publish publish_;
+  std::optional<nlohmann::json> held_;
+  std::vector<nlohmann::json> tasks_;
+};
+
 }  // namespace
 
 void RunManager::execute(const std::shared_ptr<Run>& run) {
+  if (run->options.after_seconds > 0) {  // stays pending until then (or until cancelled)
+    std::unique_lock lock(mutex_);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(
+                                                               static_cast<long long>(run->options.after_seconds * 1000));
+    changed_.wait_until(lock, until, [&] { return run->cancel.cancelled() || stopping_; });
+  }
   {
     std::lock_guard lock(mutex_);
     run->started = true;
@@ -100,11 +174,18 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
   const bool wants_values =
       std::find(o.stream_mode.begin(), o.stream_mode.end(), "values") != o.stream_mode.end();
   std::string status = "success";
+  DebugCheckpoints debug([&](std::string name, nlohmann::json data) { publish(*run, std::move(name), std::move(data)); });
   try {
     ServedResult result = run->graph->run({o.input, o.command}, config, stream_modes(o), [&](ServedEvent&& e) {
       auto [name, data] = api_event(std::move(e));
-      publish(*run, std::move(name), std::move(data));
+      debug.add(std::move(name), std::move(data));
     });
+    std::vector<std::string> next;
+    if (!result.interrupts.empty()) {  // paused: the nodes it waits to run
+      if (auto state = run->graph->state({.thread_id = thread_id, .checkpoint_ns = o.checkpoint_ns}, false))
+        for (const auto& n : (*state)["next"]) next.push_back(n.get<std::string>());
+    }
+    debug.flush(next);
     nlohmann::json final_values = std::move(result.values);
     if (!result.interrupts.empty()) {
       // LangGraph streams a run that paused as a last values chunk {"__interrupt__": [...]}.
@@ -114,8 +195,10 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
     std::lock_guard lock(mutex_);
     run->final_values = std::move(final_values);
   } catch (const sg::Cancelled&) {
+    debug.flush({});
     status = "interrupted";
   } catch (const std::exception& e) {
+    debug.flush({});
     if (run->cancel.cancelled()) {
       status = "interrupted";
     } else {

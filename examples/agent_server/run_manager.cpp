@@ -7,6 +7,10 @@
 #include <ctime>
 #include <random>
 
+#include <boost/uuid/name_generator_sha1.hpp>
+#include <boost/uuid/string_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
+
 #include <stategraph/checkpoint/saver.hpp>
 #include <stategraph/errors.hpp>
 
@@ -38,6 +42,11 @@ bool metadata_matches(const nlohmann::json& metadata, const nlohmann::json& filt
 }
 
 }  // namespace
+
+std::string assistant_id_for(const std::string& graph_id) {
+  static const boost::uuids::uuid ns = boost::uuids::string_generator()("6ba7b821-9dad-11d1-80b4-00c04fd430c8");
+  return boost::uuids::to_string(boost::uuids::name_generator_sha1(ns)(graph_id));
+}
 
 std::string RunManager::now() {
   const auto t = std::chrono::system_clock::now();
@@ -159,6 +168,7 @@ bool RunManager::delete_thread(const std::string& thread_id) {
       r->cancel.cancel();
     }
     threads_.erase(thread_id);
+    changed_.notify_all();
     std::erase_if(runs_, [&](const auto& kv) { return kv.second->record.thread_id == thread_id && kv.second->ended; });
   }
   for (const auto& [graph_id, graph] : graphs_)
@@ -206,7 +216,10 @@ void RunManager::bind_thread(const std::string& thread_id, const std::string& gr
 
 bool RunManager::thread_has_active_run_locked(const std::string& thread_id) const {
   auto it = threads_.find(thread_id);
-  return it != threads_.end() && !it->second->queue.empty();
+  if (it == threads_.end()) return false;
+  // A run cancelled before it started does not count: it will never run.
+  return std::any_of(it->second->queue.begin(), it->second->queue.end(),
+                     [](const std::shared_ptr<Run>& r) { return r->started || !r->cancel.cancelled(); });
 }
 
 bool RunManager::busy(const std::string& thread_id) const {
@@ -253,7 +266,7 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
       threads_.emplace(thread_id, t);
     }
   }
-  if (!t->queue.empty()) {
+  if (thread_has_active_run_locked(t->record.thread_id)) {
     if (options.multitask_strategy == "reject")
       throw RunRejected(AgentServerErrorId::thread_busy, "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.");
     if (options.multitask_strategy == "interrupt" || options.multitask_strategy == "rollback") {
@@ -261,6 +274,7 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
         r->cancel_action = options.multitask_strategy;
         r->cancel.cancel();
       }
+      changed_.notify_all();
     }
   }
   auto run = std::make_shared<Run>();
@@ -269,7 +283,7 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
   RunRecord& r = run->record;
   r.run_id = random_uuid();
   r.thread_id = t->record.thread_id;
-  r.assistant_id = graph_id;
+  r.assistant_id = assistant_id_for(graph_id);
   r.graph_id = graph_id;
   r.created_at = r.updated_at = now();
   r.metadata = options.metadata;
@@ -278,6 +292,8 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
   r.temporary = temporary;
   t->record.graph_id = graph_id;
   t->record.updated_at = r.created_at;
+  t->record.metadata["graph_id"] = graph_id;  // as LangGraph's server marks a thread's graph
+  t->record.metadata["assistant_id"] = r.assistant_id;
   t->queue.push_back(run);
   runs_.emplace(r.run_id, run);
   schedule_locked(r.thread_id);
@@ -345,7 +361,14 @@ bool RunManager::cancel_run(const std::string& run_id, const std::string& action
   if (!it->second->ended) {
     it->second->cancel_action = action;
     it->second->cancel.cancel();
+    if (!it->second->started) {
+      // It never ran: it is over now, for every reader (its worker only tidies up).
+      it->second->record.status = "interrupted";
+      it->second->record.updated_at = now();
+      if (action == "rollback") runs_.erase(it);
+    }
   }
+  changed_.notify_all();  // a run waiting for after_seconds
   return true;
 }
 

@@ -87,6 +87,11 @@ class RunRejected : public std::runtime_error {
   AgentServerErrorId id_;
 };
 
+/// The assistant id of a served graph: UUID v5 of the graph id in the namespace LangGraph's
+/// server uses for its system assistants (6ba7b821-9dad-11d1-80b4-00c04fd430c8), so the id a
+/// client saw from LangGraph for graph "agent" is the same here.
+[[nodiscard]] std::string assistant_id_for(const std::string& graph_id);
+
 class RunManager {
  public:
   /// @param graphs graph id → graph (each with its checkpointer).

@@ -45,7 +45,7 @@ RunOptions parse_run_options(const nlohmann::json& body) {
   RunOptions o;
   for (const char* key : {"input", "command", "config", "context", "stream_mode", "stream_subgraphs",
                           "interrupt_before", "interrupt_after", "checkpoint", "checkpoint_id", "durability",
-                          "on_disconnect", "multitask_strategy", "if_not_exists", "on_completion"})
+                          "on_disconnect", "multitask_strategy", "if_not_exists", "on_completion", "after_seconds"})
     if (auto it = body.find(key); it != body.end() && !it->is_null()) o.kwargs[key] = *it;
   if (auto it = body.find("metadata"); it != body.end() && !it->is_null()) {
     if (!it->is_object()) bad_field("metadata", "must be an object");
@@ -96,6 +96,11 @@ RunOptions parse_run_options(const nlohmann::json& body) {
   o.if_not_exists = one_of(body, "if_not_exists", "reject", {"create", "reject"});
   o.on_completion = one_of(body, "on_completion", "delete", {"delete", "keep"});
   o.on_disconnect = one_of(body, "on_disconnect", "continue", {"cancel", "continue"});
+  if (auto it = body.find("after_seconds"); it != body.end() && !it->is_null()) {
+    if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 86400)
+      bad_field("after_seconds", "must be a number of seconds from 0 to 86400");
+    o.after_seconds = it->get<double>();
+  }
   return o;
 }
 

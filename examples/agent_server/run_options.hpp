@@ -9,7 +9,7 @@
 ///   checkpoint {checkpoint_id, checkpoint_ns}, checkpoint_id, multitask_strategy (reject |
 ///   enqueue | interrupt | rollback; default reject), if_not_exists (create | reject),
 ///   on_completion (delete | keep), on_disconnect (cancel | continue), durability (sync | async |
-///   exit).
+///   exit), after_seconds.
 ///
 /// Thread-safety: pure functions.
 
@@ -42,6 +42,7 @@ struct RunOptions {
   std::string if_not_exists = "reject";
   std::string on_completion = "delete";
   std::string on_disconnect = "continue";
+  double after_seconds = 0;  ///< the run stays pending this long (a run worker waits with it)
 };
 
 /// Reads a RunCreate body.

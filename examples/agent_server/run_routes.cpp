@@ -81,7 +81,7 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::runs(const HttpRequest& reques
       return agent_error(AgentServerErrorId::invalid_request, "a run needs \"assistant_id\" (a graph id)");
     if (!stateless && !m.thread(thread_id) && body.value("if_not_exists", "reject") != "create")
       return agent_error(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
-    const RunRecord run = m.create_run(thread_id, body["assistant_id"].get<std::string>(), body);
+    const RunRecord run = m.create_run(thread_id, graph_of_assistant(body["assistant_id"].get<std::string>()), body);
     HttpHeaders headers{{"Content-Location", content_location(run, stateless)}};
     if (rest.empty()) {
       HttpResponse r = json_response(run_json(run));

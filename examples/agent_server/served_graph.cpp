@@ -11,6 +11,25 @@ nlohmann::json checkpoint_json(const CheckpointConfig& config) {
           {"checkpoint_map", nullptr}};
 }
 
+namespace detail {
+
+nlohmann::json schema_of_defaults(const nlohmann::json& defaults) {
+  nlohmann::json properties = nlohmann::json::object();
+  for (const auto& [name, value] : defaults.items()) {
+    nlohmann::json p = nlohmann::json::object();
+    if (value.is_array()) p["type"] = "array";
+    else if (value.is_string()) p["type"] = "string";
+    else if (value.is_boolean()) p["type"] = "boolean";
+    else if (value.is_number_integer()) p["type"] = "integer";
+    else if (value.is_number()) p["type"] = "number";
+    else if (value.is_object()) p["type"] = "object";
+    properties[name] = std::move(p);
+  }
+  return {{"title", "State"}, {"type", "object"}, {"properties", std::move(properties)}};
+}
+
+}  // namespace detail
+
 nlohmann::json interrupt_json(const Interrupt& interrupt) {
   return {{"value", interrupt.value}, {"id", interrupt.id}};
 }

@@ -97,7 +97,8 @@ class ServedGraph {
   [[nodiscard]] virtual nlohmann::json graph_json(bool xray) const = 0;
   [[nodiscard]] virtual std::string draw_mermaid(bool xray) const = 0;
   /// The state's JSON schema, as far as it is known: {"title", "type": "object", "properties":
-  /// {field: {}}} (field types are C++ types, not described).
+  /// {field: {"type"}}}, each type that of the field's default value as JSON ("array", "string",
+  /// "integer", "number", "boolean", "object"; {} for a null default).
   [[nodiscard]] virtual nlohmann::json state_schema() const = 0;
   [[nodiscard]] virtual const std::shared_ptr<BaseCheckpointSaver>& checkpointer() const = 0;
 };
@@ -132,6 +133,10 @@ Command<S> command_from_json(const nlohmann::json& j) {
   }
   return c;
 }
+
+/// {"title": "State", "type": "object", "properties": {field: {"type": <JSON type of the field's
+/// default value>}}} for a default state's JSON.
+[[nodiscard]] nlohmann::json schema_of_defaults(const nlohmann::json& defaults);
 
 template <class S>
 class TypedServedGraph final : public ServedGraph {
@@ -181,21 +186,11 @@ class TypedServedGraph final : public ServedGraph {
   nlohmann::json graph_json(bool xray) const override { return graph_.graph_json({.xray = xray}); }
   std::string draw_mermaid(bool xray) const override { return graph_.draw_mermaid({.xray = xray}); }
 
-  nlohmann::json state_schema() const override {
-    nlohmann::json properties = nlohmann::json::object();
-    for (const auto& name : field_names<S>()) properties[name] = nlohmann::json::object();
-    return {{"title", "State"}, {"type", "object"}, {"properties", std::move(properties)}};
-  }
+  nlohmann::json state_schema() const override { return schema_of_defaults(sg::to_json(S{})); }
 
   const std::shared_ptr<BaseCheckpointSaver>& checkpointer() const override { return graph_.checkpointer(); }
 
  private:
-  template <class T>
-  static std::vector<std::string> field_names() {
-    std::vector<std::string> out;
-    for (const auto& f : make_state_ops<T>()->fields) out.push_back(f.name);
-    return out;
-  }
   CompiledGraph<S> graph_;
 };
 

@@ -247,7 +247,7 @@ class CompiledGraph {
   /// The graph as data, in langchain-core's `Graph.to_json()` shape (LangGraph:
   /// `get_graph(xray).to_json()`; what the Agent Server's /assistants/{id}/graph returns):
   /// {"nodes": [{"id", "type": "schema" (__start__, __end__) | "runnable", "data": id}],
-  ///  "edges": [{"source", "target", "conditional"?: true, "data"?: router key}]}. With xray, a
+  ///  "edges": [{"source", "target", "conditional": bool, "data"?: router key}]}. With xray, a
   /// subgraph's nodes appear as "<node>:<inner node>" as draw_mermaid draws them.
   [[nodiscard]] nlohmann::json graph_json(DrawOptions options = {}) const {
     return detail::graph_json(*engine_, options.xray);
