@@ -12,7 +12,9 @@ namespace sg {
 
 /// What a stream yields. Combine with `|`.
 enum class StreamMode : unsigned {
-  values = 1U << 0,    ///< the whole state after every superstep that changed it
+  values = 1U << 0,    ///< the whole state after every superstep that changed it, and once at the
+                       ///< start of a run without new input (a resume, a Command, a replay), as
+                       ///< LangGraph streams it (semantics reference §6)
   updates = 1U << 1,   ///< each task's writes as it finishes: data = {field: value}
   custom = 1U << 2,    ///< whatever nodes pass to RunContext::write_custom
   messages = 1U << 3,  ///< chat-model chunks emitted by nodes while they run
@@ -62,7 +64,11 @@ const char* to_string(StreamMode mode) noexcept;
 ///             (LangGraph: {"node": {...}, "__metadata__": {"cached": true}}).
 /// - custom:   `node` and `data` = the payload.
 /// - messages: `node` and `data` = {"chunk": ..., "metadata": {...}}.
-/// - debug:    `data` = {"type": "task"|"task_result"|"checkpoint", "step", "timestamp", "payload"}.
+/// - debug:    `data` = {"type": "task"|"task_result"|"checkpoint", "step", "timestamp", "payload"};
+///             task payload {"id", "name", "input" (the state it reads; null for a Send task),
+///             "triggers"}, task_result {"id", "name", "error", "result", "interrupts"},
+///             checkpoint {"config", "parent_config", "values", "metadata", "channel_versions"}
+///             at the checkpoint's own step (-1 for an input checkpoint).
 ///
 /// An event of a subgraph (see StreamModes::subgraphs) has `ns` set to the subgraph run's
 /// checkpoint namespace ("research:<task id>", "research:<id>|inner:<id>" one level deeper;
