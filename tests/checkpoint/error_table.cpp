@@ -38,7 +38,7 @@ std::map<std::string, ReadmeRow> readme_rows() {
   std::map<std::string, ReadmeRow> rows;
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("| sg.", 0) != 0 || line.rfind("| sg.chatbot.", 0) == 0) continue;
+    if (line.rfind("| sg.", 0) != 0 || line.rfind("| sg.chatbot.", 0) == 0 || line.rfind("| sg.server.", 0) == 0) continue;
     std::vector<std::string> cells;
     std::stringstream s(line.substr(1));
     std::string cell;
