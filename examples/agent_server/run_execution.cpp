@@ -1,5 +1,6 @@
 // RunManager::execute and finish (run_manager.hpp): one run on its ServedGraph, its events as the
 // Agent Server's SSE events (LangGraph: langgraph-api stream.mjs streamState, queue.mjs worker).
+#include <stategraph/checkpoint/format.hpp>
 #include <stategraph/checkpoint/saver.hpp>
 #include <stategraph/constants.hpp>
 #include <stategraph/errors.hpp>
@@ -25,13 +26,13 @@ std::pair<std::string, nlohmann::json> api_event(ServedEvent&& e) {
       break;
     case StreamMode::updates:
       name = "updates";
-      if (e.node == "__interrupt__") {
+      if (e.node == format::kInterruptWrite) {
         nlohmann::json list = nlohmann::json::array();
         // A static interrupt (before/after a node) is streamed as an empty list, as LangGraph does.
         for (const auto& i : e.data)
           if (i.value("when", "during") == "during")
             list.push_back({{"value", i.value("value", nlohmann::json())}, {"id", i.value("id", "")}});
-        data = {{"__interrupt__", std::move(list)}};
+        data = {{std::string(format::kInterruptWrite), std::move(list)}};
       } else {
         data = {{e.node, std::move(e.data)}};
       }
@@ -189,8 +190,8 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
     nlohmann::json final_values = std::move(result.values);
     if (!result.interrupts.empty()) {
       // LangGraph streams a run that paused as a last values chunk {"__interrupt__": [...]}.
-      if (wants_values) publish(*run, "values", {{"__interrupt__", interrupts_json(result.interrupts)}});
-      final_values["__interrupt__"] = interrupts_json(result.interrupts);
+      if (wants_values) publish(*run, "values", {{std::string(format::kInterruptWrite), interrupts_json(result.interrupts)}});
+      final_values[std::string(format::kInterruptWrite)] = interrupts_json(result.interrupts);
     }
     std::lock_guard lock(mutex_);
     run->final_values = std::move(final_values);
@@ -206,7 +207,7 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
       const nlohmann::json error = error_json(e);
       publish(*run, "error", error);
       std::lock_guard lock(mutex_);
-      run->final_values = {{"__error__", error}};
+      run->final_values = {{std::string(format::kErrorWrite), error}};
       if (auto it = threads_.find(thread_id); it != threads_.end()) {
         it->second->record.failed = true;
         it->second->record.error = error;
