@@ -200,10 +200,7 @@ nlohmann::json AgentRoutes::thread_json(const ThreadRecord& record) const {
   auto graph = manager_->graph_of(record);
   std::optional<nlohmann::json> state;
   if (graph) state = graph->state({.thread_id = record.thread_id}, false);
-  std::string status = "idle";
-  if (manager_->busy(record.thread_id)) status = "busy";
-  else if (record.failed) status = "error";
-  else if (state && (!(*state)["next"].empty() || !(*state)["interrupts"].empty())) status = "interrupted";
+  const std::string status = manager_->thread_status(record, state);
   nlohmann::json out{{"thread_id", record.thread_id},
                      {"created_at", record.created_at},
                      {"updated_at", record.updated_at},

@@ -32,6 +32,15 @@ std::string random_uuid() {
   return buf;
 }
 
+/// `items` from `offset` on, at most `limit` of them.
+template <class T>
+std::vector<T> page(std::vector<T> items, std::size_t offset, std::size_t limit) {
+  if (offset >= items.size()) return {};
+  items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(offset));
+  if (items.size() > limit) items.resize(limit);
+  return items;
+}
+
 bool metadata_matches(const nlohmann::json& metadata, const nlohmann::json& filter) {
   if (!filter.is_object()) return true;
   for (const auto& [key, value] : filter.items()) {
@@ -141,10 +150,7 @@ std::vector<ThreadRecord> RunManager::search_threads(const nlohmann::json& metad
   std::sort(all.begin(), all.end(), [](const ThreadRecord& a, const ThreadRecord& b) {
     return a.updated_at != b.updated_at ? a.updated_at > b.updated_at : a.thread_id < b.thread_id;
   });
-  if (offset >= all.size()) return {};
-  all.erase(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(offset));
-  if (all.size() > limit) all.resize(limit);
-  return all;
+  return page(std::move(all), offset, limit);
 }
 
 ThreadRecord RunManager::patch_thread(const std::string& thread_id, const nlohmann::json& metadata) {
@@ -228,14 +234,13 @@ bool RunManager::busy(const std::string& thread_id) const {
 }
 
 std::string RunManager::thread_status(const ThreadRecord& thread) const {
-  {
-    std::lock_guard lock(mutex_);
-    if (thread_has_active_run_locked(thread.thread_id)) return "busy";
-  }
-  if (thread.failed) return "error";
   auto graph = graph_of(thread);
-  if (!graph) return "idle";
-  auto state = graph->state({.thread_id = thread.thread_id}, false);
+  return thread_status(thread, graph ? graph->state({.thread_id = thread.thread_id}, false) : std::nullopt);
+}
+
+std::string RunManager::thread_status(const ThreadRecord& thread, const std::optional<nlohmann::json>& state) const {
+  if (busy(thread.thread_id)) return "busy";
+  if (thread.failed) return "error";
   if (state && (!(*state)["next"].empty() || !(*state)["interrupts"].empty())) return "interrupted";
   return "idle";
 }
@@ -348,10 +353,7 @@ std::vector<RunRecord> RunManager::list_runs(const std::string& thread_id, std::
   std::sort(out.begin(), out.end(), [](const RunRecord& a, const RunRecord& b) {
     return a.created_at != b.created_at ? a.created_at > b.created_at : a.run_id > b.run_id;
   });
-  if (offset >= out.size()) return {};
-  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(offset));
-  if (out.size() > limit) out.resize(limit);
-  return out;
+  return page(std::move(out), offset, limit);
 }
 
 bool RunManager::cancel_run(const std::string& run_id, const std::string& action) {

@@ -126,8 +126,10 @@ class RunManager {
   ThreadRecord copy_thread(const std::string& thread_id);
   /// Whether the thread has a run pending or running.
   [[nodiscard]] bool busy(const std::string& thread_id) const;
-  /// "idle" | "busy" | "interrupted" | "error".
+  /// "idle" | "busy" | "interrupted" | "error" (reads the thread's state).
   [[nodiscard]] std::string thread_status(const ThreadRecord& thread) const;
+  /// The same from a state already read (ThreadState JSON; nullopt: no checkpoint).
+  [[nodiscard]] std::string thread_status(const ThreadRecord& thread, const std::optional<nlohmann::json>& state) const;
   /// The graph that serves the thread's state: the graph of its runs, else the only one, else
   /// null.
   [[nodiscard]] std::shared_ptr<const ServedGraph> graph_of(const ThreadRecord& thread) const;
