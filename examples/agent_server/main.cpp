@@ -17,7 +17,7 @@
 #include "agent_server/demo_graphs.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"sg-agent-server: stategraph's demo graphs (agent, approval, chain) over the LangGraph Agent Server API"};
+  CLI::App app{"sg-agent-server: stategraph's demo graphs (agent, approval, chain, relay) over the LangGraph Agent Server API"};
   std::string host = "127.0.0.1";
   int port = 2024;
   std::string store = "sqlite:agent.db";
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
     options.run_store = sg::open_run_store(uri);
     options.run_lease = std::chrono::milliseconds(run_lease_ms);
     sg::AgentServer server(std::move(options));
-    std::cout << "sg-agent-server: graphs agent, approval, chain (the agent's model is a scripted fake, not an LLM); store "
+    std::cout << "sg-agent-server: graphs agent, approval, chain, relay (the agent's model is a scripted fake, not an LLM); store "
               << sg::redact_password(store) << "\n"
               << "serving on http://" << (host.find(':') != std::string::npos ? "[" + host + "]" : host) << ":"
               << server.port() << "/" << std::endl;
