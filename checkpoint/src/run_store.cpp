@@ -125,6 +125,7 @@ RunStore::RunStore(std::unique_ptr<run_store_detail::Backend> backend) : backend
   backend_->transact(true, [&](Tx& tx) {
     // Two processes creating the tables at once would collide on Postgres' catalog.
     if (postgres) tx.query("SELECT pg_advisory_xact_lock(7294630181)", {});
+    for (const auto& statement : backend_->setup()) tx.exec(statement, {});
     for (const auto& statement : kSchema) tx.exec(run_store_detail::fill_markers(statement, postgres), {});
   });
 }
@@ -328,7 +329,9 @@ bool RunStore::finish(std::string_view run_id, std::string_view owner, std::stri
     held = !rows.empty();
     if (!held) return;
     if (release) {
-      tx.exec("UPDATE sg_runs SET status = 'pending', owner = '', lease_until_ms = 0, updated_ms = $2 WHERE run_id = $1",
+      // Unless somebody asked it to stop meanwhile: then it has ended.
+      tx.exec("UPDATE sg_runs SET status = CASE WHEN cancel = '' THEN 'pending' ELSE 'interrupted' END, owner = '',"
+              " lease_until_ms = 0, updated_ms = $2 WHERE run_id = $1",
               {run_id, now_ms});
       return;
     }

@@ -40,6 +40,8 @@ class Backend {
   virtual void transact(bool write, const std::function<void(Tx&)>& fn) = 0;
   /// "sqlite" | "postgres" | "memory".
   [[nodiscard]] virtual std::string_view name() const noexcept = 0;
+  /// Statements run before the tables are created (Postgres: the schema, when missing).
+  [[nodiscard]] virtual std::vector<std::string> setup() const { return {}; }
 };
 
 /// `sql` with the markers replaced for a backend (see the file comment).

@@ -55,7 +55,8 @@ PostgresSaverOptions pool_options() {
 class PostgresBackend final : public Backend {
  public:
   PostgresBackend(const std::string& uri, const std::string& schema)
-      : pool_(uri, pool_options(),
+      : schema_(schema),
+        pool_(uri, pool_options(),
               [schema](pqxx::connection& c) {
                 pqxx::nontransaction(c).exec("SET search_path TO " + pg::quote_ident(schema));
               },
@@ -71,8 +72,12 @@ class PostgresBackend final : public Backend {
   }
 
   [[nodiscard]] std::string_view name() const noexcept override { return "postgres"; }
+  [[nodiscard]] std::vector<std::string> setup() const override {
+    return {"CREATE SCHEMA IF NOT EXISTS " + pg::quote_ident(schema_)};
+  }
 
  private:
+  std::string schema_;
   pg::Counters counters_;
   pg::Pool pool_;
 };

@@ -141,7 +141,8 @@ class RunStore {
   /// Ends a run `owner` holds: status, result, and a merge patch of its thread's document (with
   /// "status": the patch's "status" is only applied when no other run of the thread is active).
   /// `erase`: delete the run row and its events instead (a rolled-back run).
-  /// `release`: back to pending for any process to claim (a graceful stop); status is ignored.
+  /// `release`: back to pending for any process to claim (a graceful stop; "interrupted" when a
+  /// cancel was requested meanwhile); status and thread_patch are ignored.
   /// @returns false when `owner` no longer held it (nothing changed).
   bool finish(std::string_view run_id, std::string_view owner, std::string_view status, const nlohmann::json& result,
               const nlohmann::json& thread_patch, std::int64_t now_ms, bool erase = false, bool release = false);
