@@ -299,7 +299,6 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
     ++wakeups_;
   }
   work_.notify_one();
-  changed_.notify_all();
   row.seq = admission.seq;
   return run_record(row);
 }

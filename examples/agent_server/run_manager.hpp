@@ -223,7 +223,8 @@ class RunManager {
   RunManagerOptions options_;
   std::string owner_;  ///< this process's id in the store's run rows
   mutable std::mutex mutex_;
-  mutable std::condition_variable changed_;  // a local run's events or status changed
+  mutable std::condition_variable changed_;  // a run became local here or ended (each run has its own cv)
+  std::condition_variable housekeeping_;     // the housekeeper's sleep (woken to stop)
   std::condition_variable work_;             // a run was admitted or ended here
   std::uint64_t wakeups_ = 0;
   std::map<std::string, std::shared_ptr<Run>> local_;  // runs this process executes or just ended
