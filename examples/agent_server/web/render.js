@@ -28,7 +28,9 @@ const sanitize = (html) => purify.sanitize(html, { USE_PROFILES: { html: true } 
 function highlight(code) {
   const text = code.textContent;
   const language = (code.className.match(/language-([\w+#.-]+)/) || [])[1];
-  const old = /^(9|10)\./.test(hljs.versionString || "");  // Debian 12 ships 9.18
+  // Debian 12 ships 9.18: highlight(language, code, ignoreIllegals); 10.7+ has highlightElement
+  // and highlight(code, {language}).
+  const old = typeof hljs.highlightElement !== "function";
   let html;
   if (language && hljs.getLanguage(language))
     html = old ? hljs.highlight(language, text, true).value : hljs.highlight(text, { language, ignoreIllegals: true }).value;
