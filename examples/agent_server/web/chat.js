@@ -60,7 +60,7 @@ export function createChat(host) {
     stop.disabled = !running;
   }
 
-  /** Shows the thread's messages (none for a new thread). */
+  /** Shows the thread's messages (none for a new thread); resolves to them. */
   async function show() {
     const a = host.assistant();
     $("thread-title").textContent = host.threadId() || "New thread";
@@ -69,10 +69,12 @@ export function createChat(host) {
     note_.textContent = a && !a.hasMessages ? `The graph "${a.graph_id}" has no "messages" in its state: open the Studio view to run it.` : "";
     input.disabled = send.disabled = Boolean(a && !a.hasMessages) || Boolean(turn);
     const id = host.threadId();
-    if (!id) { showMessages([]); return; }
+    if (!id) { showMessages([]); return []; }
     const state = await api("GET", `/threads/${enc(id)}/state`);
-    if (host.threadId() !== id) return;  // switched meanwhile
-    showMessages(Array.isArray(state?.values?.messages) ? state.values.messages : []);
+    if (host.threadId() !== id) return [];  // switched meanwhile
+    const messages = Array.isArray(state?.values?.messages) ? state.values.messages : [];
+    showMessages(messages);
+    return messages;
   }
 
   async function sendTurn() {
@@ -133,11 +135,16 @@ export function createChat(host) {
     turn = null;
     for (const r of replies.values()) if (r.frame) cancelAnimationFrame(r.frame);
     mine.classList.remove("pending");
+    let saved = [];
     try {
-      if (threadId && host.threadId() === threadId) await show();
+      if (threadId && host.threadId() === threadId) saved = await show();
     } catch (e) {
       failure ??= e.message;
     }
+    // What a stopped or failed run streamed but never saved stays on screen, marked as such.
+    const savedIds = new Set(saved.map((m) => m.id));
+    for (const [id, r] of replies)
+      if (r.text && !savedIds.has(id) && r.el.isConnected === false) bubble("ai", r.text, "unsaved").title = "not saved in the thread";
     setRunning(false);
     input.disabled = false;
     host.refreshThreads();

@@ -29,6 +29,7 @@ export function createStudio(host) {
   let selected = null;       // the checkpoint id viewed (null: the head)
   let viewed = null;         // its state
   let running = null;        // {controller, threadId, runId}
+  let shownThread = null;    // the thread the run log belongs to
 
   const checkpointOf = (s) => s?.checkpoint?.checkpoint_id ?? null;
   const interruptsOf = (s) => (s?.interrupts?.length ? s.interrupts : (s?.tasks ?? []).flatMap((t) => t.interrupts ?? []));
@@ -95,6 +96,11 @@ export function createStudio(host) {
       for (const n of graph.nodes ?? []) if (!n.id.startsWith("__")) asNode.append(new Option(n.id, n.id));
     }
     const id = host.threadId();
+    if (id !== shownThread || !id) {
+      if (!running) $("run-log").replaceChildren();
+      shownThread = id;
+      selected = null;
+    }
     if (!id) {
       head = viewed = tree = selected = null;
       render(graph);
@@ -127,6 +133,7 @@ export function createStudio(host) {
       let id = host.threadId();
       if (!id) {
         id = (await api("POST", "/threads", { metadata: { graph_id: a.graph_id } })).thread_id;
+        shownThread = id;
         host.setThread(id);
       }
       running = { controller: new AbortController(), threadId: id, runId: null };
