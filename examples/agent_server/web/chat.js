@@ -74,6 +74,8 @@ export function createChat(host) {
     if (host.threadId() !== id) return [];  // switched meanwhile
     const messages = Array.isArray(state?.values?.messages) ? state.values.messages : [];
     showMessages(messages);
+    if ((state?.next ?? []).length && (state?.interrupts ?? []).length)
+      note("The graph is waiting for an answer to an interrupt: answer it in the Studio view.", "turn-stopped");
     return messages;
   }
 

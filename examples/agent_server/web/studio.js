@@ -1,9 +1,10 @@
 // The Studio view, for any assistant: the graph drawn (the viewed state's next nodes marked, the
-// running node while a run streams), a run form, the thread's state at any checkpoint, its
+// running node while a run streams), a run form (its log shows each node's update and a model's
+// tokens as they stream), the thread's state at any checkpoint, its
 // history as a tree with its branches, edit-and-fork (POST /threads/{id}/state with the changed
 // keys, checkpoint_id and as_node), run from a checkpoint, and the form that answers an interrupt
 // (a run with command {resume}).
-import { api, stream, enc, errorText } from "./api.js";
+import { api, stream, enc, errorText, textOf } from "./api.js";
 import { drawGraph, highlightNodes } from "./graph_svg.js";
 import { buildTree, renderTree } from "./history_tree.js";
 import { pretty } from "./render.js";
@@ -138,13 +139,29 @@ export function createStudio(host) {
       }
       running = { controller: new AbortController(), threadId: id, runId: null };
       render(graphs.get(a.assistant_id));
+      const tokens = new Map();  // message id -> {li, text}: a model's reply as it streams
       await stream(`/threads/${enc(id)}/runs/stream`, {
-        assistant_id: a.assistant_id, stream_mode: ["updates", "values"], on_disconnect: "cancel", ...body,
+        assistant_id: a.assistant_id, stream_mode: ["updates", "messages-tuple"], on_disconnect: "cancel", ...body,
       }, {
         signal: running.controller.signal,
         onEvent: (event, data) => {
           if (event === "metadata") running.runId = data?.run_id ?? null;
           else if (event === "error") failure = errorText(data);
+          else if (event === "messages" && Array.isArray(data)) {
+            const [chunk, meta] = data;
+            const piece = textOf(chunk?.content);
+            if (!piece) return;
+            let t = tokens.get(chunk.id);
+            if (!t) {
+              t = { li: document.createElement("li"), text: "", node: meta?.langgraph_node ?? "model" };
+              t.li.className = "tokens";
+              $("run-log").append(t.li);
+              tokens.set(chunk.id, t);
+              highlightNodes(graphEl, new Set([t.node]));
+            }
+            t.text += piece;
+            t.li.textContent = `${t.node} streams: ${t.text}`;
+          }
           else if (event === "updates" && data && typeof data === "object") {
             for (const node of Object.keys(data)) {
               if (node === "__interrupt__") log("interrupted: " + JSON.stringify(data[node].map((i) => i.value)));

@@ -3,7 +3,8 @@
 // run from the page pauses in review, the interrupt form resumes it and the thread ends with send
 // done; the history tree shows the checkpoints; a fork from an earlier checkpoint with edited
 // values makes a second branch, run from there; switching branches shows each branch's state;
-// bad JSON in the editor is refused.
+// bad JSON in the editor is refused; the Studio's stop button cancels a run (sg-agent-server
+// --fake-delay-ms 40: the agent's fake model takes 40 ms a word).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { BASE, openBrowser, http } from "./page_browser.mjs";
@@ -136,6 +137,26 @@ test("reload: the Studio view, the thread and its tree come back", async () => {
   assert.equal(await page.getAttribute("#tab-studio", "aria-selected"), "true");
   assert.equal(await page.inputValue("#assistant"), "approval");
   assert.equal(await page.locator("#branches button.branch-head").count(), 2);
+});
+
+test("the Studio's stop button cancels a run mid-way", async () => {
+  await page.selectOption("#assistant", "agent");
+  await page.waitForFunction(() => document.querySelector("#graph g.node[data-node=tools]"));
+  await page.click("#new-thread");
+  const words = Array.from({ length: 80 }, (_, i) => "w" + i).join(" ");
+  await page.fill("#run-input", JSON.stringify({ messages: [{ role: "user", content: words }] }));
+  await page.click("#run-start");
+  await page.waitForFunction(() => !document.getElementById("run-stop").disabled);
+  const thread = await page.evaluate(() => localStorage.getItem("sg-agent-server.thread.agent"));
+  // The model streams (80 words at 40 ms); its tokens show in the run log.
+  await page.waitForFunction(() => /model streams: You said: w0 w1 w2/.test(document.getElementById("run-log").textContent));
+  assert.deepEqual(await page.$$eval("#graph g.node.next", (gs) => gs.map((g) => g.dataset.node)), ["model"]);
+  await page.click("#run-stop");
+  await page.waitForFunction(() => document.getElementById("run-stop").disabled && !document.getElementById("run-start").disabled);
+  const t = (await http("GET", `/threads/${thread}`)).json;
+  assert.notEqual(t.status, "busy");
+  assert.equal((await http("GET", `/threads/${thread}/runs`)).json[0].status, "interrupted");
+  assert.ok(!t.values.messages.some((m) => m.type === "ai"), "the model never finished");
 });
 
 test("nothing but this server was fetched, and the page threw nothing", () => {
