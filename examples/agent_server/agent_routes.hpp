@@ -17,7 +17,7 @@
 ///
 /// Errors: `{"detail": message, "error": {"id", "message"}}` with server_error.hpp's status. A
 /// 500 says only "internal error" with a ref; the detail goes to the server log.
-/// With an API key, every route but /ok and the page's needs it (X-Api-Key, or Authorization: Bearer).
+/// With an API key, every route but /ok and the web page needs it (X-Api-Key, or Authorization: Bearer).
 ///
 /// Thread-safety: immutable after construction; route() from any threads at once.
 
@@ -44,7 +44,7 @@ namespace sg::server {
 class AgentRoutes final : public Router {
  public:
   /// @param manager must outlive the routes and their calls.
-  /// @param api_key when not empty, every route but /ok needs it.
+  /// @param api_key when not empty, every route but /ok and the web page (/, /ui/...) needs it.
   AgentRoutes(RunManager& manager, std::string api_key);
 
   [[nodiscard]] std::variant<HttpResponse, HttpCall> route(const HttpRequest& request) const override;

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   app.add_option("--host", host, "address to bind")->capture_default_str();
   app.add_option("--port", port, "port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
   app.add_option("--store", store, "checkpoint store: sqlite:PATH, postgres://..., memory")->capture_default_str();
-  app.add_option("--api-key", api_key, "require this key (X-Api-Key) on every route but /ok");
+  app.add_option("--api-key", api_key, "require this key (X-Api-Key) on every route but /ok and the web page");
   app.add_option("--run-workers", run_workers, "runs executing at once")->capture_default_str()->check(CLI::Range(1, 256));
   app.add_option("--fake-delay-ms", fake_delay_ms, "the agent's fake model waits this long before each streamed chunk")
       ->capture_default_str()
