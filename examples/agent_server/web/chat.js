@@ -114,6 +114,7 @@ export function createChat(host) {
             const piece = textOf(chunk.content);
             if (!piece) return;
             let reply = replies.get(chunk.id);
+            if (!reply && host.threadId() !== turn.threadId) return;  // another thread is shown now
             if (!reply) {
               reply = { el: bubble("ai", "", "streaming"), text: "", frame: 0 };
               replies.set(chunk.id, reply);
@@ -143,19 +144,20 @@ export function createChat(host) {
     } catch (e) {
       failure ??= e.message;
     }
+    const shown = host.threadId() === threadId;  // not when another thread was opened meanwhile
     // What a stopped or failed run streamed but never saved stays on screen, marked as such.
     const savedIds = new Set(saved.map((m) => m.id));
     for (const [id, r] of replies)
-      if (r.text && !savedIds.has(id) && r.el.isConnected === false) bubble("ai", r.text, "unsaved").title = "not saved in the thread";
+      if (shown && r.text && !savedIds.has(id)) bubble("ai", r.text, "unsaved").title = "not saved in the thread";
     setRunning(false);
     input.disabled = false;
     host.refreshThreads();
     if (failure) {
       if (!input.value) input.value = text;  // the text is not lost: send it again when ready
-      note("This turn failed: " + failure, "turn-error");
+      if (shown) note("This turn failed: " + failure, "turn-error");
       host.status("The turn failed: " + failure, true);
     } else if (stopped) {
-      note("Stopped.", "turn-stopped");
+      if (shown) note("Stopped.", "turn-stopped");
       host.status("Stopped: the run was cancelled.");
     }
     input.focus();
