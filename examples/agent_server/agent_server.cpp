@@ -3,6 +3,8 @@
 
 #include <map>
 
+#include <stategraph/checkpoint/open_store.hpp>
+
 #include "agent_server/agent_routes.hpp"
 #include "agent_server/http_server.hpp"
 #include "agent_server/run_manager.hpp"
@@ -28,11 +30,15 @@ std::map<std::string, std::shared_ptr<const ServedGraph>> graph_map(const std::v
   return out;
 }
 
+std::shared_ptr<RunStore> memory_run_store() { return open_run_store(StoreUri{}); }
+
 }  // namespace
 
 struct AgentServer::Impl {
   explicit Impl(const AgentServerOptions& o)
-      : manager(graph_map(o.graphs), o.run_workers), routes(manager, o.api_key) {}
+      : manager(graph_map(o.graphs), o.run_store ? o.run_store : memory_run_store(),
+                {.workers = o.run_workers, .lease = o.run_lease, .poll = o.run_poll, .log = o.log}),
+        routes(manager, o.api_key) {}
   server::RunManager manager;
   server::AgentRoutes routes;
   std::unique_ptr<server::HttpServer> http;

@@ -27,6 +27,7 @@ enum class AgentServerErrorId : int {
   body_too_large = 910,
   bad_configuration = 911,
   run_failed = 912,
+  store_unavailable = 920,
 };
 
 struct AgentServerErrorInfo {
@@ -53,6 +54,8 @@ inline constexpr AgentServerErrorInfo kAgentServerErrorTable[] = {
      "invalid server configuration: an address that cannot be bound, a graph without a checkpointer, two graphs with one id"},
     {AgentServerErrorId::run_failed, "sg.server.912", 0,
      "not an HTTP status: the id of a run's \"error\" event when the graph failed with an exception that carries no sg id"},
+    {AgentServerErrorId::store_unavailable, "sg.server.920", 503,
+     "the store (SQLite file or Postgres) cannot be reached or stayed busy [sg.saver.401]: nothing was changed; retry"},
 };
 
 /// The row of `id`.

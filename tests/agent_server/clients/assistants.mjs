@@ -1,11 +1,11 @@
 // Agent Server API, assistants: the SDK's client.assistants against a server with the demo graphs
-// "agent", "approval" and "chain" — one system assistant per graph (search, get by assistant id
+// "agent", "approval", "chain" and "relay" — one system assistant per graph (search, get by assistant id
 // and by graph id), its graph (nodes and edges) and its JSON schemas.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { client, rejectsWithStatus, UUID, ISO_DATE } from "./helpers.mjs";
 
-const GRAPHS = ["agent", "approval", "chain"];
+const GRAPHS = ["agent", "approval", "chain", "relay"];
 
 test("search lists one assistant per graph, named after it", async () => {
   const found = await client.assistants.search({ limit: 100 });
@@ -36,6 +36,7 @@ const SYSTEM_ASSISTANT_IDS = {
   agent: "fe096781-5601-53d2-b2f6-0d3403f7e9ca",
   approval: "e234584d-b7bf-527f-9d06-ba77f8f5172d",
   chain: "608f7b9c-04e5-5cf2-a3f7-ba75a3719808",
+  relay: "f30c8e9a-8d42-54ed-b531-b41414a982eb",  // python3: uuid.uuid5(UUID("6ba7b821-..."), "relay")
 };
 
 test("a graph's assistant id is uuid5 of the graph id in LangGraph's namespace", async () => {

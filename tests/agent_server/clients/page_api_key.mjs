@@ -29,7 +29,7 @@ test("the page asks for the key, then works with it", async () => {
   assert.equal(await page.locator("#assistant option").count(), 0);
   await page.fill("#api-key", KEY);
   await page.click("#key-save");
-  await page.waitForFunction(() => document.querySelectorAll("#assistant option").length === 3);
+  await page.waitForFunction(() => ["agent", "approval", "chain"].every((g) => document.querySelector(`#assistant option[value="${g}"]`)));
   assert.ok(await page.isHidden("#key-panel"));
   assert.equal(await page.evaluate(() => localStorage.getItem("sg-agent-server.api-key")), KEY);
   await page.fill("#input", "hello with a key");

@@ -60,7 +60,7 @@ test("the page: served at / without a key, with a strict CSP, picks the chat gra
   // Debian's libraries were embedded (the build found them): marked, DOMPurify, highlight.js.
   assert.deepEqual(await page.evaluate(() => [typeof window.marked?.parse, typeof window.DOMPurify?.sanitize, typeof window.hljs?.highlight]),
                    ["function", "function", "function"]);
-  await page.waitForFunction(() => document.querySelectorAll("#assistant option").length === 3);
+  await page.waitForFunction(() => ["agent", "approval", "chain"].every((g) => document.querySelector(`#assistant option[value="${g}"]`)));
   assert.equal(await page.inputValue("#assistant"), "agent", "the first graph whose state has messages");
   assert.equal(await page.textContent("#thread-title"), "New thread");
 });
@@ -194,7 +194,7 @@ test("without Debian's libraries (as a build that did not find them serves), rep
   await page.route(/\/ui\/vendor\//, stub);
   try {
     await page.reload();
-    await page.waitForFunction(() => document.querySelectorAll("#assistant option").length === 3);
+    await page.waitForFunction(() => ["agent", "approval", "chain"].every((g) => document.querySelector(`#assistant option[value="${g}"]`)));
     assert.deepEqual(await page.evaluate(() => [typeof window.marked, typeof window.DOMPurify, typeof window.hljs]),
                      ["undefined", "undefined", "undefined"]);
     await send('**bold** <img src="x" onerror="window.__xss = 5">');

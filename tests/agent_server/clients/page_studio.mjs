@@ -23,7 +23,7 @@ const threadOfPage = () => page.evaluate(() => localStorage.getItem("sg-agent-se
 
 test("the graph is drawn: the agent's nodes, its conditional edges dashed", async () => {
   await page.goto(BASE + "/");
-  await page.waitForFunction(() => document.querySelectorAll("#assistant option").length === 3);
+  await page.waitForFunction(() => ["agent", "approval", "chain"].every((g) => document.querySelector(`#assistant option[value="${g}"]`)));
   await page.click("#tab-studio");
   await page.waitForSelector("#graph svg g.node");
   assert.deepEqual(await nodeNames(), ["__start__", "model", "tools", "__end__"]);
