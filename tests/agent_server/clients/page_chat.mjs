@@ -129,8 +129,8 @@ test("the stop button ends the run mid-stream; the thread is not busy afterwards
 test("a failed turn keeps the typed text and says why", async () => {
   const thread = await threadOfPage();
   // Another client's run keeps the thread busy (a background run whose tokens are streamed, so
-  // its model takes 40 ms a word): the page's run is rejected (multitask "reject": 422).
-  const words = Array.from({ length: 60 }, (_, i) => "busy" + i).join(" ");
+  // its model takes 40 ms a word: 6 s): the page's run is rejected (multitask "reject": 422).
+  const words = Array.from({ length: 150 }, (_, i) => "busy" + i).join(" ");
   const other = await http("POST", `/threads/${thread}/runs`, { assistant_id: "agent", stream_mode: ["messages-tuple"],
                                                                input: { messages: [{ role: "user", content: words }] } });
   assert.equal(other.status, 200);
@@ -140,7 +140,8 @@ test("a failed turn keeps the typed text and says why", async () => {
   assert.equal(await page.inputValue("#input"), "a message that must not be lost");
   assert.match(await page.textContent("#messages .turn-error"), /sg\.server\.905/);
   assert.match(await page.textContent("#status"), /failed/);
-  await http("GET", `/threads/${thread}/runs/${other.json.run_id}/join`);
+  const cancelled = await http("POST", `/threads/${thread}/runs/${other.json.run_id}/cancel?wait=1`);
+  assert.ok([202, 204].includes(cancelled.status), "cancel: " + cancelled.status);
   // Sent again once the thread is free, it goes through.
   await page.click("#send");
   await page.waitForFunction(() => document.getElementById("send").disabled);
