@@ -9,6 +9,7 @@
 #include <stategraph/errors.hpp>
 
 #include "agent_server/url.hpp"
+#include "agent_server/web_page.hpp"
 
 namespace sg::server {
 namespace {
@@ -132,6 +133,8 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::route(const HttpRequest& reque
     if (!path) return agent_error(AgentServerErrorId::bad_request, "a bad %-escape in the path");
     const std::string method(request.method);
     if (path->size() == 1 && (*path)[0] == "ok") return json_response({{"ok", true}});
+    // The page is public, as /ok is: the key gates the API calls it makes.
+    if (auto page = web_page_response(request.method, request.target)) return std::move(*page);
     if (!api_key_.empty()) {
       const bool key_ok = request.api_key == api_key_ || request.authorization == "Bearer " + api_key_;
       if (!key_ok) return agent_error(AgentServerErrorId::unauthorized, "missing or wrong API key (X-Api-Key)");
