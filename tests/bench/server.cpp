@@ -284,7 +284,7 @@ net::awaitable<void> client(Load& load, int index, std::uint64_t salt) {
   for (int r = 0; r < o.warmup + o.runs; ++r) {
     if (r == o.warmup) load.warmed();
     const bool measured = r >= o.warmup;
-    if (!thread_ok) {  // counted once above; the runs would only repeat the 404
+    if (!thread_ok) {  // not sent (each would be a 404): every measured run counts as failed
       if (measured) load.fail(name + " run " + std::to_string(r + 1) + ": no thread");
       continue;
     }
