@@ -138,6 +138,18 @@ std::string file_system_of(const std::filesystem::path& path) {
   return hex.str();
 }
 
+TempDir::TempDir(const std::string& prefix, bool keep) : keep_(keep) {
+  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot make a directory " + pattern);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  if (keep_) return;
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
 PostgresDatabase::PostgresDatabase(std::string cluster_uri, const std::string& prefix, bool keep)
     : cluster_(std::move(cluster_uri)), name_(prefix + "_" + std::to_string(::getpid())), keep_(keep) {
   pqxx::connection admin(cluster_);

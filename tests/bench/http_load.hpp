@@ -76,6 +76,22 @@ std::vector<double> load_average();
 /// "tmpfs", "ext4" or the hex magic of the file system holding `path`.
 std::string file_system_of(const std::filesystem::path& path);
 
+/// A fresh directory `PREFIX-XXXXXX` under $TMPDIR (default /tmp), removed with what it holds
+/// when this goes — also when the bench fails — unless `keep`.
+class TempDir {
+ public:
+  /// @throws std::runtime_error when it cannot be made.
+  TempDir(const std::string& prefix, bool keep);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  bool keep_;
+};
+
 /// A database of its own (`PREFIX_PID`) in the Postgres cluster at `cluster_uri`, created
 /// afresh (dropped first if a run of the same pid left it) and dropped at the end unless `keep`.
 class PostgresDatabase {

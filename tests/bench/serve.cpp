@@ -82,9 +82,8 @@ std::string chatbot_binary(const std::string& given) {
 
 void run_serve(const ServeOptions& o) {
   const std::string binary = chatbot_binary(o.binary);
-  std::string pattern = (std::filesystem::temp_directory_path() / "sg-bench-serve-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  const std::filesystem::path dir = pattern;
+  const TempDir temp("sg-bench-serve", o.keep);
+  const std::filesystem::path& dir = temp.path();
   std::optional<PostgresDatabase> database;
   std::string store;
   if (o.store == "postgres") {
@@ -151,7 +150,6 @@ void run_serve(const ServeOptions& o) {
                    .dump()
             << std::endl;
   if (o.keep) std::cerr << "sg-bench: kept " << dir.string() << " (server.log" << (database ? "" : ", chat.db") << ")\n";
-  else std::filesystem::remove_all(dir);
 }
 
 }  // namespace sg_bench

@@ -359,9 +359,8 @@ void run_server(const ServerOptions& o) {
   if (o.store == "memory" && o.servers > 1)
     throw std::runtime_error("sg-bench server: --store memory cannot be shared by several servers");
   const std::string binary = agent_server_binary(o.binary);
-  std::string pattern = (std::filesystem::temp_directory_path() / "sg-bench-server-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  const std::filesystem::path dir = pattern;
+  const TempDir temp("sg-bench-server", o.keep);
+  const std::filesystem::path& dir = temp.path();
   std::optional<PostgresDatabase> database;
   std::string store = "memory";
   if (o.store == "postgres") {
@@ -477,7 +476,6 @@ void run_server(const ServerOptions& o) {
     }
   }
   if (o.keep) std::cerr << "sg-bench: kept " << dir.string() << " (server logs" << (o.store == "sqlite" ? ", agent.db" : "") << ")\n";
-  else std::filesystem::remove_all(dir);
   if (load.errors != 0) throw std::runtime_error("server: " + std::to_string(load.errors) + " run(s) failed");
 }
 
