@@ -51,7 +51,8 @@ struct AgentServerOptions {
   std::vector<ServedGraphEntry> graphs;
   std::string host = "127.0.0.1";  ///< address to bind
   std::uint16_t port = 2024;       ///< 0: any free port (see port())
-  /// When set, every route but /ok needs it as X-Api-Key (the SDK's apiKey) or a bearer token.
+  /// When set, every route but /ok and the web page (/, /ui/...) needs it as X-Api-Key (the SDK's
+  /// apiKey) or a bearer token.
   std::string api_key;
   std::size_t io_threads = 2;      ///< socket I/O threads
   /// Runs executing at once (each on its own worker thread; runs of one thread are queued).
