@@ -199,7 +199,8 @@ bool RunStore::delete_thread(std::string_view thread_id) {
 
 RunStore::Admission RunStore::create_run(const StoredRun& run, std::string_view multitask_strategy,
                                          const nlohmann::json& thread_patch,
-                                         const std::optional<StoredThread>& create_thread) {
+                                         const std::optional<StoredThread>& create_thread, std::string_view claim_owner,
+                                         std::int64_t lease_until_ms) {
   Admission out;
   const std::string doc = run.doc.dump();
   const std::string new_thread_doc = create_thread ? create_thread->doc.dump() : std::string();
@@ -236,9 +237,13 @@ RunStore::Admission RunStore::create_run(const StoredRun& run, std::string_view 
         }
       }
     }
-    const auto seq = tx.query("INSERT INTO sg_runs (run_id, thread_id, graph_id, status, created_ms, updated_ms, not_before_ms, doc)"
-                              " VALUES ($1, $2, $3, 'pending', $4, $4, $5, $6) RETURNING seq",
-                              {run.run_id, run.thread_id, run.graph_id, run.created_ms, run.not_before_ms, doc});
+    out.claimed = !claim_owner.empty() && active.empty() && run.not_before_ms <= run.created_ms;
+    const auto seq = tx.query(
+        "INSERT INTO sg_runs (run_id, thread_id, graph_id, status, created_ms, updated_ms, not_before_ms, doc, owner,"
+        " lease_until_ms, attempt, watched) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
+        {run.run_id, run.thread_id, run.graph_id, out.claimed ? "running" : "pending", run.created_ms,
+         run.not_before_ms, doc, out.claimed ? claim_owner : std::string_view(), out.claimed ? lease_until_ms : 0,
+         std::int64_t{out.claimed ? 1 : 0}, std::int64_t{!out.claimed && run.watched ? 1 : 0}});
     out.seq = to_int(seq.at(0).at(0));
     patch_thread_doc(tx, run.thread_id, thread_patch, run.created_ms);
   });
@@ -334,15 +339,17 @@ void RunStore::watch(std::string_view run_id) {
 
 bool RunStore::finish(std::string_view run_id, std::string_view owner, std::string_view status,
                       const nlohmann::json& result, const nlohmann::json& thread_patch, std::int64_t now_ms, bool erase,
-                      bool release, std::span<const StoredEvent> events) {
+                      bool release, const std::function<std::vector<StoredEvent>()>& events_if_watched) {
   bool held = false;
   const std::string result_text = result.dump();
   backend_->transact(true, [&](Tx& tx) {
-    const auto rows = tx.query("SELECT thread_id FROM sg_runs WHERE run_id = $1 AND owner = $2 AND status = 'running'{lock}",
-                               {run_id, owner});
+    const auto rows = tx.query(
+        "SELECT thread_id, watched FROM sg_runs WHERE run_id = $1 AND owner = $2 AND status = 'running'{lock}",
+        {run_id, owner});
     held = !rows.empty();
     if (!held) return;
-    for (const auto& e : events) insert_event(tx, run_id, e);
+    if (rows[0][1] != "0" && events_if_watched)
+      for (const auto& e : events_if_watched()) insert_event(tx, run_id, e);
     if (release) {
       // Unless somebody asked it to stop meanwhile: then it has ended.
       tx.exec("UPDATE sg_runs SET status = CASE WHEN cancel = '' THEN 'pending' ELSE 'interrupted' END, owner = '',"

@@ -49,7 +49,8 @@ class SqliteTx final : public Tx {
   static void bind(Stmt& stmt, std::initializer_list<Param> params) {
     int index = 1;
     for (const auto& p : params) {
-      if (const auto* text = std::get_if<std::string_view>(&p)) stmt.bind(index, *text);
+      // An empty view may have no data pointer, which SQLite binds as NULL: bind "" instead.
+      if (const auto* text = std::get_if<std::string_view>(&p)) stmt.bind(index, text->empty() ? std::string_view("", 0) : *text);
       else stmt.bind(index, std::get<std::int64_t>(p));
       ++index;
     }

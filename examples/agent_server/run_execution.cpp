@@ -266,10 +266,17 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
   }
   bool delete_thread = false;
   try {
-    // Every event a watcher elsewhere has not got yet, in the transaction that ends the run.
+    // Every event a watcher elsewhere has not got yet, in the transaction that ends the run
+    // (asked for inside it: a watcher may have marked the run since the housekeeper last looked).
     std::lock_guard flushing(run->flushing);
-    std::size_t upto = 0;
-    const std::vector<StoredEvent> events = unflushed_events(*run, upto);
+    auto events = [&] {
+      std::size_t upto = 0;
+      {
+        std::lock_guard lock(mutex_);
+        run->watched = true;
+      }
+      return unflushed_events(*run, upto);
+    };
     if (action == "release") {
       store_->finish(run_id, owner_, status, run->final_values, thread_patch, now_ms(), false, true, events);
     } else if (action != "lost") {

@@ -255,7 +255,7 @@ std::string RunManager::thread_status(const ThreadRecord& thread, const std::opt
 std::string RunManager::new_id() { return random_uuid(); }
 
 RunRecord RunManager::create_run(const std::string& thread_id, const std::string& graph_id, const nlohmann::json& body,
-                                 const std::string& run_id) {
+                                 const std::string& run_id, bool streamed) {
   auto graph_it = graphs_.find(graph_id);
   if (graph_it == graphs_.end()) throw RunRejected(AgentServerErrorId::not_found, "no assistant or graph \"" + graph_id + "\"");
   const RunOptions options = parse_run_options(body);  // throws RunRejected 400/422
@@ -283,9 +283,19 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
   // As LangGraph's server marks a thread with the graph and assistant of its runs.
   const nlohmann::json thread_patch{{"graph_id", graph_id},
                                     {"metadata", {{"graph_id", graph_id}, {"assistant_id", assistant_id}}}};
-  RunStore::Admission admission = store_->create_run(row, options.multitask_strategy, thread_patch, create);
+  row.watched = streamed;
+  // A worker of this process is free: the run is claimed in its admission and handed to it.
+  bool self = false;
+  {
+    std::lock_guard lock(mutex_);
+    self = executing_ + ready_.size() < options_.workers;
+  }
+  const std::string claimant = self ? owner_ : std::string();
+  const std::int64_t lease_until = row.created_ms + options_.lease.count();
+  RunStore::Admission admission =
+      store_->create_run(row, options.multitask_strategy, thread_patch, create, claimant, lease_until);
   if (admission.thread_missing && adopt_from_saver(thread_id))  // a thread only the savers knew
-    admission = store_->create_run(row, options.multitask_strategy, thread_patch, create);
+    admission = store_->create_run(row, options.multitask_strategy, thread_patch, create, claimant, lease_until);
   if (admission.thread_missing) throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
   if (admission.rejected)
     throw RunRejected(AgentServerErrorId::thread_busy, "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.");
@@ -298,9 +308,21 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
       }
     ++wakeups_;
   }
-  work_.notify_one();
   row.seq = admission.seq;
-  return run_record(row);
+  // "pending" as LangGraph answers a new run, even when a worker has it already.
+  const RunRecord created = run_record(row);
+  if (admission.claimed) {
+    row.status = "running";
+    row.owner = owner_;
+    row.lease_until_ms = lease_until;
+    row.attempt = 1;
+    row.watched = false;
+    auto run = adopt_claimed(row);
+    std::lock_guard lock(mutex_);
+    ready_.push_back(std::move(run));
+  }
+  work_.notify_one();
+  return created;
 }
 
 std::shared_ptr<RunManager::Run> RunManager::local_run(const std::string& run_id) const {

@@ -171,9 +171,11 @@ class RunManager {
   /// from the API's RunCreate body, applies its multitask strategy and queues it.
   /// @throws RunRejected (not_found: graph or thread; thread_busy under reject; invalid_request;
   ///         stopping).
-  /// `run_id`: the new run's id (new_id() when empty).
+  /// `run_id`: the new run's id (new_id() when empty). `streamed`: the caller will stream it —
+  /// when this process cannot run it at once, it is marked watched so that whichever process
+  /// runs it stores its events for the stream.
   RunRecord create_run(const std::string& thread_id, const std::string& graph_id, const nlohmann::json& body,
-                       const std::string& run_id = {});
+                       const std::string& run_id = {}, bool streamed = false);
   /// A new random id (UUID v4) for a thread or run.
   [[nodiscard]] static std::string new_id();
   [[nodiscard]] std::optional<RunRecord> run(const std::string& run_id) const;
@@ -216,6 +218,8 @@ class RunManager {
   [[nodiscard]] std::vector<StoredEvent> unflushed_events(Run& run, std::size_t& upto) const;
   void finish(const std::shared_ptr<Run>& run, const std::string& status, nlohmann::json thread_patch);
   [[nodiscard]] std::shared_ptr<Run> local_run(const std::string& run_id) const;
+  /// A claimed row as a run of this process (in local_, so its lease is renewed).
+  std::shared_ptr<Run> adopt_claimed(const StoredRun& row);
   [[nodiscard]] std::optional<ThreadRecord> adopt_from_saver(const std::string& thread_id) const;
   void log(const std::string& line) const;
   /// Drops ended runs whose linger passed (all: every one) from memory; deletes stateless threads.
@@ -231,6 +235,8 @@ class RunManager {
   std::condition_variable work_;             // a run was admitted or ended here
   std::uint64_t wakeups_ = 0;
   std::map<std::string, std::shared_ptr<Run>> local_;  // runs this process executes or just ended
+  std::deque<std::shared_ptr<Run>> ready_;  // claimed at admission, for the next free worker
+  std::size_t executing_ = 0;               // workers running a run
   /// Ended runs stay in local_ this long (streams and waits of this process read them from
   /// memory), then leave it — and a stateless run's thread is deleted then, not before, so a
   /// stream of the run served by another process can still read its events.

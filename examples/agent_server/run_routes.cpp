@@ -79,7 +79,10 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::runs(const HttpRequest& reques
     // its id is chosen here, for the Content-Location of a stream's head.
     const std::string run_id = RunManager::new_id();
     const std::string graph_id = graph_of_assistant(body["assistant_id"].get<std::string>());
-    auto create = [&m, thread_id, graph_id, body, run_id] { return m.create_run(thread_id, graph_id, body, run_id); };
+    const bool streamed = !rest.empty() && rest[0] == "stream";
+    auto create = [&m, thread_id, graph_id, body, run_id, streamed] {
+      return m.create_run(thread_id, graph_id, body, run_id, streamed);
+    };
     HttpHeaders headers{{"Content-Location", stateless ? "/runs/" + run_id : "/threads/" + thread_id + "/runs/" + run_id}};
     const bool cancel_on_disconnect = body.value("on_disconnect", "continue") == "cancel";
     if (!rest.empty() && rest[0] == "stream") {

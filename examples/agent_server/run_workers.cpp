@@ -82,10 +82,22 @@ void RunManager::worker_loop() {
   std::chrono::milliseconds backoff{0};
   for (;;) {
     std::uint64_t seen = 0;
+    std::shared_ptr<Run> handed;  // claimed at its admission in this process (given back at a stop)
     {
       std::lock_guard lock(mutex_);
-      if (stopping_) return;
+      if (stopping_ && ready_.empty()) return;
       seen = wakeups_;
+      if (!ready_.empty()) {
+        handed = std::move(ready_.front());
+        ready_.pop_front();
+        ++executing_;
+      }
+    }
+    if (handed) {
+      execute(handed);
+      std::lock_guard lock(mutex_);
+      --executing_;
+      continue;
     }
     std::optional<StoredRun> row;
     try {
@@ -102,35 +114,47 @@ void RunManager::worker_loop() {
     }
     if (!row) {
       std::unique_lock lock(mutex_);
-      woken = work_.wait_for(lock, jittered(options_.poll), [&] { return stopping_ || wakeups_ != seen; });
+      woken = work_.wait_for(lock, jittered(options_.poll),
+                             [&] { return stopping_ || wakeups_ != seen || !ready_.empty(); });
       continue;
     }
     woken = true;  // busy: look for the next one straight away
-    auto run = std::make_shared<Run>();
-    run->row = *row;
-    run->record = run_record(*row);
-    run->record.status = "running";
-    run->graph = graphs_.at(row->graph_id);
-    run->watched = row->watched;
-    try {
-      // A run taken over from a process that died: its events go on after the stored ones (with
-      // a gap, as events the dead process had not stored yet may have reached a client).
-      if (row->attempt > 1) run->first_seq = static_cast<std::uint64_t>(store_->next_event_seq(row->run_id)) + 10000;
-    } catch (const std::exception& e) {
-      log("reading run " + row->run_id + "'s events failed: " + e.what());
-      run->first_seq = 1000000;
-    }
+    auto run = adopt_claimed(*row);
     {
       std::lock_guard lock(mutex_);
-      local_[row->run_id] = run;
-      if (stopping_) {
-        run->cancel_action = "release";
-        run->cancel.cancel();
-      }
+      ++executing_;
     }
-    changed_.notify_all();
     execute(run);
+    std::lock_guard lock(mutex_);
+    --executing_;
   }
+}
+
+std::shared_ptr<RunManager::Run> RunManager::adopt_claimed(const StoredRun& row) {
+  auto run = std::make_shared<Run>();
+  run->row = row;
+  run->record = run_record(row);
+  run->record.status = "running";
+  run->graph = graphs_.at(row.graph_id);
+  run->watched = row.watched;
+  try {
+    // A run taken over from a process that died: its events go on after the stored ones (with a
+    // gap, as events the dead process had not stored yet may have reached a client).
+    if (row.attempt > 1) run->first_seq = static_cast<std::uint64_t>(store_->next_event_seq(row.run_id)) + 10000;
+  } catch (const std::exception& e) {
+    log("reading run " + row.run_id + "'s events failed: " + e.what());
+    run->first_seq = 1000000;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    local_[row.run_id] = run;
+    if (stopping_) {
+      run->cancel_action = "release";
+      run->cancel.cancel();
+    }
+  }
+  changed_.notify_all();
+  return run;
 }
 
 void RunManager::publish(Run& run, std::string event, nlohmann::json data) {
@@ -270,6 +294,7 @@ RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64
     const auto row = store_->run(run_id);
     if (!row) return {{}, true, false};
     const bool ended = terminal(row->status);
+    if (ended && local_run(run_id)) continue;  // it ran here meanwhile: its events are in memory
     if (!ended && !row->watched && !watching) {  // ask its executor to store its events
       store_->watch(run_id);
       watching = true;

@@ -114,6 +114,31 @@ void admission_and_strategies(sg::RunStore& s) {
   CHECK(c->run_id == "r5");
   CHECK_FALSE(s.claim("p3", now_ms(), 10000, kGraphs));
   CHECK(s.claim("p3", now_ms(), 10000, std::vector<std::string>{"other"})->run_id == "r6");
+  // Claimed in its admission when its thread is free (and not when it is busy).
+  s.create_thread(thread_row("t4"));
+  auto own = s.create_run(run_row("c1", "t4"), "enqueue", json::object(), std::nullopt, "me", now_ms() + 10000);
+  CHECK(own.claimed);
+  CHECK(s.run("c1")->status == "running");
+  CHECK(s.run("c1")->owner == "me");
+  CHECK(s.run("c1")->attempt == 1);
+  auto queued = run_row("c2", "t4");
+  queued.watched = true;  // a stream waits for it elsewhere
+  CHECK_FALSE(s.create_run(queued, "enqueue", json::object(), std::nullopt, "me", now_ms() + 10000).claimed);
+  CHECK(s.run("c2")->status == "pending");
+  CHECK(s.run("c2")->watched);
+  // Its end stores the events only when watched (asked inside the transaction).
+  int asked = 0;
+  auto events = [&] {
+    ++asked;
+    return std::vector<sg::StoredEvent>{{0, "values", "{}"}};
+  };
+  CHECK(s.finish("c1", "me", "success", json::object(), json::object(), now_ms(), false, false, events));
+  CHECK(asked == 0);
+  CHECK(s.events("c1", 0, 10).empty());
+  REQUIRE(s.claim("me", now_ms(), 10000, kGraphs)->run_id == "c2");
+  CHECK(s.finish("c2", "me", "success", json::object(), json::object(), now_ms(), false, false, events));
+  CHECK(asked == 1);
+  CHECK(s.events("c2", 0, 10).size() == 1);
   // Newest first; a thread's deletion takes its runs along.
   const auto runs = s.runs("t1");
   REQUIRE(runs.size() == 4);

@@ -23,6 +23,7 @@
 /// atomic as each member says.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -108,14 +109,21 @@ class RunStore {
     std::vector<std::string> ended;
     /// Running runs of the thread asked to stop (their `cancel` set to the strategy).
     std::vector<std::string> stopping;
+    /// The run was claimed in the same transaction (see `claim_owner`): running under it.
+    bool claimed = false;
   };
   /// Admits `run` (status pending) on its thread in one transaction, the thread row locked:
   /// creates the thread from `create_thread` when it is missing (if given); applies
   /// `multitask_strategy` to the thread's active runs ("reject": refuse when there is one;
   /// "interrupt" / "rollback": end pending ones, ask running ones to stop; "enqueue": none);
   /// inserts the run and merge-patches the thread's document with `thread_patch`.
+  /// `claim_owner` (non-empty): when the run may start at once (no other active run of its
+  /// thread, not_before passed), it is inserted claimed by that owner until `lease_until_ms`
+  /// (attempt 1) — the admitting process runs it without a claim of its own. `run.watched` is
+  /// stored when the run is not claimed so.
   Admission create_run(const StoredRun& run, std::string_view multitask_strategy, const nlohmann::json& thread_patch,
-                       const std::optional<StoredThread>& create_thread);
+                       const std::optional<StoredThread>& create_thread, std::string_view claim_owner = {},
+                       std::int64_t lease_until_ms = 0);
   [[nodiscard]] std::optional<StoredRun> run(std::string_view run_id);
   /// The thread's runs, newest first.
   [[nodiscard]] std::vector<StoredRun> runs(std::string_view thread_id);
@@ -156,11 +164,13 @@ class RunStore {
   /// `erase`: delete the run row and its events instead (a rolled-back run).
   /// `release`: back to pending for any process to claim (a graceful stop; "interrupted" when a
   /// cancel was requested meanwhile); status and thread_patch are ignored.
-  /// `events`: the run's last events, appended in the same transaction (as append_events).
+  /// `events_if_watched`: called (inside the transaction) only when the run is watched; its
+  /// events are appended in the same transaction (as append_events), so a watcher that sees the
+  /// run ended has all of them.
   /// @returns false when `owner` no longer held it (nothing changed).
   bool finish(std::string_view run_id, std::string_view owner, std::string_view status, const nlohmann::json& result,
               const nlohmann::json& thread_patch, std::int64_t now_ms, bool erase = false, bool release = false,
-              std::span<const StoredEvent> events = {});
+              const std::function<std::vector<StoredEvent>()>& events_if_watched = {});
 
   /// What cancel() did.
   struct Cancel {
