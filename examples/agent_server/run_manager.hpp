@@ -99,7 +99,7 @@ struct RunManagerOptions {
   /// How long a finished run's events stay in the store (joinable).
   std::chrono::milliseconds event_retention{600000};
   /// How long an ended run stays in memory, and a stateless run's thread in the store.
-  std::chrono::milliseconds linger{30000};
+  std::chrono::milliseconds linger{5000};
   /// Log lines (store failures in the background); empty: std::cerr.
   std::function<void(std::string_view)> log;
 };
