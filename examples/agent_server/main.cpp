@@ -2,12 +2,13 @@
 // user's choosing. See README "Serving a graph".
 //
 //   sg-agent-server [--host 127.0.0.1] [--port 2024] [--store sqlite:agent.db] [--api-key KEY]
-//                   [--run-workers 4]
+//                   [--run-workers 4] [--allow-host NAME]...
 // Prints "serving on http://HOST:PORT/" when ready; SIGINT/SIGTERM stop it (exit 0).
 // Exit status 2 for a bad configuration (store, address).
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <stategraph/checkpoint/open_store.hpp>
@@ -23,11 +24,17 @@ int main(int argc, char** argv) {
   std::string store = "sqlite:agent.db";
   std::string api_key;
   std::size_t run_workers = 4;
+  std::vector<std::string> allowed_hosts;
   app.add_option("--host", host, "address to bind")->capture_default_str();
   app.add_option("--port", port, "port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
   app.add_option("--store", store, "checkpoint store: sqlite:PATH, postgres://..., memory")->capture_default_str();
   app.add_option("--api-key", api_key, "require this key (X-Api-Key) on every route but /ok");
   app.add_option("--run-workers", run_workers, "runs executing at once")->capture_default_str()->check(CLI::Range(1, 256));
+  app.add_option("--allow-host", allowed_hosts,
+                 "Also answer requests whose Host header is NAME (repeatable; any port). Always answered: localhost, "
+                 "127.0.0.1, [::1] and the --host address; other names are refused (403) against DNS rebinding")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
   CLI11_PARSE(app, argc, argv);
   try {
     std::shared_ptr<sg::BaseCheckpointSaver> saver = sg::open_store(store);
@@ -37,6 +44,7 @@ int main(int argc, char** argv) {
     options.port = static_cast<std::uint16_t>(port);
     options.api_key = api_key;
     options.run_workers = run_workers;
+    options.allowed_hosts = allowed_hosts;
     sg::AgentServer server(std::move(options));
     std::cout << "sg-agent-server: graphs agent, approval, chain (the agent's model is a scripted fake, not an LLM); store "
               << sg::redact_password(store) << "\n"
