@@ -3,8 +3,9 @@
 #     sockets for malformed requests), on real SQLite files (wrapped in sg_faulty_saver to make
 #     the store fail), and unit tests of its request parsers, request guard and SSE framing;
 #   - clients/: third-party clients against the real `sg-chatbot serve` binary: the official
-#     `openai` npm client and Debian's chromium driven by playwright-core (the web page).
-#     Both are pinned in clients/package.json + package-lock.json and installed with `npm ci
+#     `openai` npm client, LangGraph's JS SDK (@langchain/langgraph-sdk, against the Agent Server
+#     API the server also serves: assistant "chatbot" on the store of /chat) and Debian's chromium
+#     driven by playwright-core (the web page). All are pinned in clients/package.json + package-lock.json and installed with `npm ci
 #     --ignore-scripts` into the build tree by the CTest fixture sg_chatbot_clients. Without
 #     node/npm or chromium these tests fail with the install hint; they are never skipped.
 find_package(CURL REQUIRED)
@@ -15,9 +16,9 @@ sg_add_test_binary(test_chatbot_http chatbot main.cpp http_client.cpp http_serve
 
 set(SG_CHATBOT_CLIENTS_DIR "${CMAKE_CURRENT_BINARY_DIR}/clients")
 set(_sg_clients_src "${CMAKE_CURRENT_SOURCE_DIR}/clients")
-add_test(NAME "chatbot: install the openai and playwright-core clients (npm ci)"
+add_test(NAME "chatbot: install the openai, langgraph-sdk and playwright-core clients (npm ci)"
          COMMAND bash "${_sg_clients_src}/npm-fixture.sh" "${SG_CHATBOT_CLIENTS_DIR}" "${_sg_clients_src}")
-set_tests_properties("chatbot: install the openai and playwright-core clients (npm ci)" PROPERTIES
+set_tests_properties("chatbot: install the openai, langgraph-sdk and playwright-core clients (npm ci)" PROPERTIES
                      FIXTURES_SETUP sg_chatbot_clients LABELS chatbot TIMEOUT 300)
 
 add_test(NAME "chatbot: the official openai npm client against sg-chatbot serve"
@@ -33,3 +34,10 @@ add_test(NAME "chatbot: the web page in headless chromium"
                  -- node "${SG_CHATBOT_CLIENTS_DIR}/web_page.mjs")
 set_tests_properties("chatbot: the web page in headless chromium" PROPERTIES
                      FIXTURES_REQUIRED sg_chatbot_clients LABELS chatbot TIMEOUT 180)
+
+add_test(NAME "chatbot: the langgraph-sdk client against sg-chatbot serve (assistant chatbot, one store with /chat)"
+         COMMAND bash "${_sg_clients_src}/run-with-server.sh" "$<TARGET_FILE:sg_chatbot>"
+                 "${CMAKE_CURRENT_BINARY_DIR}/langgraph-sdk-run" --token sdk-test-token
+                 -- node --test --test-reporter=spec "${SG_CHATBOT_CLIENTS_DIR}/langgraph_sdk.mjs")
+set_tests_properties("chatbot: the langgraph-sdk client against sg-chatbot serve (assistant chatbot, one store with /chat)"
+                     PROPERTIES FIXTURES_REQUIRED sg_chatbot_clients LABELS chatbot TIMEOUT 120)
