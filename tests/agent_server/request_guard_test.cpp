@@ -93,7 +93,7 @@ TEST_CASE("request guard: check_json_content_type takes application/json and a u
   }
 }
 
-TEST_CASE("request guard: check() takes the request's Host, then its Origin; check_json_body only a body") {
+TEST_CASE("request guard: check() takes the request's Host, then its Origin, and check_json_body only a body") {
   const RequestGuard guard({});
   HttpRequest request;
   request.method = "POST";
