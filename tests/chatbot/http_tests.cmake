@@ -1,7 +1,8 @@
 # Tests of sg-chatbot's HTTP server (examples/chatbot/http_server.hpp), label "chatbot":
 #   - test_chatbot_http: the server in process over real HTTP on 127.0.0.1 (libcurl client, raw
 #     sockets for malformed requests), on real SQLite files (wrapped in sg_faulty_saver to make
-#     the store fail), and unit tests of its request parsers, request guard and SSE framing;
+#     the store fail), the Agent Server API it also serves (agent_api_test.cpp), and unit tests of
+#     its request parsers and SSE framing (the request guard's: tests/agent_server);
 #   - clients/: third-party clients against the real `sg-chatbot serve` binary: the official
 #     `openai` npm client, LangGraph's JS SDK (@langchain/langgraph-sdk, against the Agent Server
 #     API the server also serves: assistant "chatbot" on the store of /chat) and Debian's chromium
@@ -12,7 +13,7 @@ find_package(CURL REQUIRED)
 
 set(SG_TEST_LIBS sg_chatbot_http stategraph::sqlite CURL::libcurl sg_faulty_saver)
 sg_add_test_binary(test_chatbot_http chatbot main.cpp http_client.cpp http_server_test.cpp http_hardening_test.cpp
-                   http_parsers_test.cpp)
+                   http_parsers_test.cpp agent_api_test.cpp)
 
 set(SG_CHATBOT_CLIENTS_DIR "${CMAKE_CURRENT_BINARY_DIR}/clients")
 set(_sg_clients_src "${CMAKE_CURRENT_SOURCE_DIR}/clients")
