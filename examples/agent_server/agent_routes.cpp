@@ -118,7 +118,8 @@ std::string AgentRoutes::graph_of_assistant(const std::string& assistant_id) con
 AgentRoutes::AgentRoutes(RunManager& manager, std::string api_key) : manager_(&manager), api_key_(std::move(api_key)) {}
 
 bool AgentRoutes::owns(std::string_view /*method*/, std::string_view path) const {
-  static constexpr std::string_view kHeads[] = {"ok", "info", "assistants", "threads", "runs", "store", "mcp", "a2a"};
+  // "": the page at "/" (an application's own "/" comes first: sg-chatbot's page).
+  static constexpr std::string_view kHeads[] = {"", "ok", "info", "assistants", "threads", "runs", "store", "mcp", "a2a"};
   if (path.empty() || path.front() != '/') return false;
   std::string_view head = path.substr(1);
   head = head.substr(0, head.find('/'));

@@ -50,8 +50,9 @@ class AgentRoutes final : public Router {
   /// @param api_key when not empty, every route but /ok needs it.
   AgentRoutes(RunManager& manager, std::string api_key);
 
-  /// The API's paths: /ok, /info, /assistants..., /threads..., /runs..., and /store, /mcp, /a2a
-  /// (501); any method. (On a server that also serves an application's routes, those come first.)
+  /// The API's paths: / (the page), /ok, /info, /assistants..., /threads..., /runs..., and
+  /// /store, /mcp, /a2a (501); any method. (On a server that also serves an application's
+  /// routes, those come first.)
   [[nodiscard]] bool owns(std::string_view method, std::string_view path) const override;
   [[nodiscard]] std::variant<HttpResponse, HttpCall> route(const HttpRequest& request) const override;
   /// The server's failures and the RequestGuard's refusals as the API's errors: bad_request 901,
