@@ -9,6 +9,7 @@ add_library(sg_postgres
   src/postgres_admin.cpp
   src/postgres_connection.cpp
   src/postgres_rows.cpp
+  src/run_store_postgres.cpp
   src/postgres_saver.cpp
   src/postgres_schema.cpp
   src/postgres_statements.cpp

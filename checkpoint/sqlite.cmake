@@ -10,6 +10,7 @@ add_library(sg_sqlite
   src/sqlite_filter.cpp
   src/sqlite_open_mode.cpp
   src/sqlite_reader.cpp
+  src/run_store_sqlite.cpp
   src/sqlite_saver.cpp
   src/sqlite_schema.cpp
   src/sqlite_thread_lock.cpp)

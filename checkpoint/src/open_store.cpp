@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "run_store_backend.hpp"
 #include "stategraph/checkpoint/memory_saver.hpp"
 
 namespace sg {
@@ -24,6 +25,18 @@ std::unique_ptr<BaseCheckpointSaver> open_store(std::string_view uri, bool read_
   StoreOptions options;
   options.read_only = read_only;
   return open_store(parse_store_uri(uri), std::move(options));
+}
+
+std::unique_ptr<RunStore> open_run_store(const StoreUri& uri, const StoreOptions& options) {
+  switch (uri.kind) {
+    case StoreUri::Kind::memory:
+      return std::make_unique<RunStore>(run_store_detail::sqlite_run_store_backend({}, true));
+    case StoreUri::Kind::sqlite:
+      return std::make_unique<RunStore>(run_store_detail::sqlite_run_store_backend(uri.target, false));
+    case StoreUri::Kind::postgres:
+      break;
+  }
+  return std::make_unique<RunStore>(run_store_detail::postgres_run_store_backend(uri.target, options.postgres.schema));
 }
 
 }  // namespace sg

@@ -121,6 +121,8 @@ std::span<const std::uint8_t> Stmt::blob(int column) const {
 
 std::int64_t Stmt::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
 
+int Stmt::columns() const { return sqlite3_column_count(stmt_); }
+
 // -------------------------------------------------------------------------------- Connection
 
 std::string uri_filename(const std::string& path, OpenMode mode) {

@@ -52,6 +52,8 @@ class Stmt {
   [[nodiscard]] std::string_view text(int column) const;
   [[nodiscard]] std::span<const std::uint8_t> blob(int column) const;
   [[nodiscard]] std::int64_t int64(int column) const;
+  /// Columns of the result (0 for a statement that returns none).
+  [[nodiscard]] int columns() const;
 
  private:
   Connection& connection_;

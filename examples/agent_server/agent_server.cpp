@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include <stategraph/checkpoint/open_store.hpp>
+
 #include "agent_server/agent_routes.hpp"
 #include "agent_server/run_manager.hpp"
 #include "agent_server/server_error.hpp"
@@ -23,6 +25,8 @@ std::map<std::string, std::shared_ptr<const ServedGraph>> graph_map(const std::v
   }
   return out;
 }
+
+std::shared_ptr<RunStore> memory_run_store() { return open_run_store(StoreUri{}); }
 
 /// The server's router: each request goes to its one owner (AgentServerOptions::routes).
 class OwnerRouter final : public server::Router {
@@ -57,7 +61,10 @@ AgentServerError::AgentServerError(std::string_view message)
 
 struct AgentServer::Impl {
   explicit Impl(const AgentServerOptions& o)
-      : manager(graph_map(o.graphs), o.run_workers), api(manager, o.api_key), routes(o.routes, api) {}
+      : manager(graph_map(o.graphs), o.run_store ? o.run_store : memory_run_store(),
+                {.workers = o.run_workers, .lease = o.run_lease, .poll = o.run_poll, .log = o.log}),
+        api(manager, o.api_key),
+        routes(o.routes, api) {}
   server::RunManager manager;
   server::AgentRoutes api;
   OwnerRouter routes;

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include <stategraph/checkpoint/error.hpp>
+#include <stategraph/checkpoint/run_store.hpp>
 
 #include "agent_server/http_server.hpp"
 #include "agent_server/http_types.hpp"
@@ -72,6 +73,15 @@ struct AgentServerOptions {
   std::size_t io_threads = 2;      ///< socket I/O threads (and as many read workers)
   /// Runs executing at once (each on its own worker thread; runs of one thread are queued).
   std::size_t run_workers = 4;
+  /// Where threads, runs and run events are kept (sg::open_run_store on the graphs' store): with
+  /// SQLite or Postgres they are durable and every server process on the store shares the runs.
+  /// Empty: a private in-memory run store (runs forgotten at exit, not shared).
+  std::shared_ptr<RunStore> run_store;
+  /// A claimed run's lease: when its process dies, another takes the run over this long after
+  /// the last renewal (renewed every lease / 4).
+  std::chrono::milliseconds run_lease{10000};
+  /// How often idle workers look for runs another process admitted.
+  std::chrono::milliseconds run_poll{100};
   /// HTTP calls at once (a streamed or waited run holds one while it runs).
   std::size_t http_workers = 64;
   std::size_t max_body_bytes = 4U << 20;  ///< larger request bodies → 413

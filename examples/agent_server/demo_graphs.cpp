@@ -1,7 +1,12 @@
 // The demo graphs of sg-agent-server (demo_graphs.hpp).
 #include "agent_server/demo_graphs.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include <stategraph/nodes/nodes.hpp>
 #include <stategraph/stategraph.hpp>
@@ -19,6 +24,11 @@ struct ChainState {
   int count = 0;
   std::vector<std::string> steps;
 };
+struct RelayState {
+  int pause_ms = 0;
+  std::vector<std::string> steps;
+  std::vector<std::string> ran_by;
+};
 
 }  // namespace sg::demo
 
@@ -34,6 +44,13 @@ struct sg::state_schema<sg::demo::ChainState> {
   using S = sg::demo::ChainState;
   static constexpr auto fields =
       sg::fields(sg::field<&S::count>("count", sg::add), sg::field<&S::steps>("steps", sg::append));
+};
+
+template <>
+struct sg::state_schema<sg::demo::RelayState> {
+  using S = sg::demo::RelayState;
+  static constexpr auto fields = sg::fields(sg::field<&S::pause_ms>("pause_ms"), sg::field<&S::steps>("steps", sg::append),
+                                            sg::field<&S::ran_by>("ran_by", sg::append));
 };
 
 namespace sg::demo {
@@ -129,6 +146,25 @@ CompiledGraph<ChainState> chain_graph(const std::shared_ptr<BaseCheckpointSaver>
   return g.compile({.checkpointer = saver, .keep_applied_writes = true});
 }
 
+CompiledGraph<RelayState> relay_graph(const std::shared_ptr<BaseCheckpointSaver>& saver) {
+  using S = RelayState;
+  StateGraph<S> g;
+  std::string previous(START);
+  for (int i = 1; i <= 6; ++i) {
+    const std::string node = "step" + std::to_string(i);
+    g.add_node(node, [node](const S& s, RunContext& ctx) {
+      // Sleeps in slices so that a cancelled run stops soon.
+      for (int slept = 0; slept < s.pause_ms && !ctx.cancelled(); slept += 10)
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10, s.pause_ms - slept)));
+      return Update<S>{set<&S::steps>(node), set<&S::ran_by>("pid " + std::to_string(::getpid()))};
+    });
+    g.add_edge(previous, node);
+    previous = node;
+  }
+  g.add_edge(previous, END);
+  return g.compile({.checkpointer = saver, .keep_applied_writes = true});
+}
+
 }  // namespace
 
 std::vector<ServedGraphEntry> demo_graphs(const std::shared_ptr<BaseCheckpointSaver>& saver) {
@@ -136,6 +172,7 @@ std::vector<ServedGraphEntry> demo_graphs(const std::shared_ptr<BaseCheckpointSa
   out.emplace_back("agent", agent_graph(saver));
   out.emplace_back("approval", approval_graph(saver));
   out.emplace_back("chain", chain_graph(saver));
+  out.emplace_back("relay", relay_graph(saver));
   return out;
 }
 

@@ -10,6 +10,9 @@
 ///    send. State {request, draft, status, log}.
 ///  - "chain": a → b → c, each adds 1 to `count` (sum) and its name to `steps` (append); b
 ///    writes a custom stream event {"node": "b", "count"}.
+///  - "relay": step1 → ... → step6, each sleeps `pause_ms` (input; 0 by default), then appends its
+///    name to `steps` and "pid <process id>" to `ran_by` — which server process ran each step
+///    shows when a run is taken over by another process (tests/agent_server scale_out).
 ///
 /// Thread-safety: the compiled graphs are thread-safe.
 
@@ -22,7 +25,7 @@
 
 namespace sg::demo {
 
-/// The three graphs, compiled with `saver` and CompileOptions::keep_applied_writes (so that a past
+/// The four graphs, compiled with `saver` and CompileOptions::keep_applied_writes (so that a past
 /// step's tasks show their results in the history, as LangGraph's do).
 [[nodiscard]] std::vector<ServedGraphEntry> demo_graphs(const std::shared_ptr<BaseCheckpointSaver>& saver);
 

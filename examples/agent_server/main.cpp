@@ -2,7 +2,7 @@
 // user's choosing. See README "Serving a graph".
 //
 //   sg-agent-server [--host 127.0.0.1] [--port 2024] [--store sqlite:agent.db] [--api-key KEY]
-//                   [--run-workers 4] [--allow-host NAME]...
+//                   [--run-workers 4] [--run-lease-ms 10000] [--allow-host NAME]...
 // Prints "serving on http://HOST:PORT/" when ready; SIGINT/SIGTERM stop it (exit 0).
 // Exit status 2 for a bad configuration (store, address).
 #include <iostream>
@@ -18,7 +18,7 @@
 #include "agent_server/demo_graphs.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"sg-agent-server: stategraph's demo graphs (agent, approval, chain) over the LangGraph Agent Server API"};
+  CLI::App app{"sg-agent-server: stategraph's demo graphs (agent, approval, chain, relay) over the LangGraph Agent Server API"};
   std::string host = "127.0.0.1";
   int port = 2024;
   std::string store = "sqlite:agent.db";
@@ -30,6 +30,11 @@ int main(int argc, char** argv) {
   app.add_option("--store", store, "checkpoint store: sqlite:PATH, postgres://..., memory")->capture_default_str();
   app.add_option("--api-key", api_key, "require this key (X-Api-Key) on every route but /ok");
   app.add_option("--run-workers", run_workers, "runs executing at once")->capture_default_str()->check(CLI::Range(1, 256));
+  long run_lease_ms = 10000;
+  app.add_option("--run-lease-ms", run_lease_ms,
+                 "a run whose server died is taken over this long after its last lease renewal")
+      ->capture_default_str()
+      ->check(CLI::Range(200L, 3600000L));
   app.add_option("--allow-host", allowed_hosts,
                  "Also answer requests whose Host header is NAME (repeatable; any port). Always answered: localhost, "
                  "127.0.0.1, [::1] and the --host address; other names are refused (403) against DNS rebinding")
@@ -37,16 +42,19 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   CLI11_PARSE(app, argc, argv);
   try {
-    std::shared_ptr<sg::BaseCheckpointSaver> saver = sg::open_store(store);
+    const sg::StoreUri uri = sg::parse_store_uri(store);
+    std::shared_ptr<sg::BaseCheckpointSaver> saver = sg::open_store(uri);
     sg::AgentServerOptions options;
     options.graphs = sg::demo::demo_graphs(saver);
     options.host = host;
     options.port = static_cast<std::uint16_t>(port);
     options.api_key = api_key;
     options.run_workers = run_workers;
+    options.run_store = sg::open_run_store(uri);
+    options.run_lease = std::chrono::milliseconds(run_lease_ms);
     options.allowed_hosts = allowed_hosts;
     sg::AgentServer server(std::move(options));
-    std::cout << "sg-agent-server: graphs agent, approval, chain (the agent's model is a scripted fake, not an LLM); store "
+    std::cout << "sg-agent-server: graphs agent, approval, chain, relay (the agent's model is a scripted fake, not an LLM); store "
               << sg::redact_password(store) << "\n"
               << "serving on http://" << (host.find(':') != std::string::npos ? "[" + host + "]" : host) << ":"
               << server.port() << "/" << std::endl;

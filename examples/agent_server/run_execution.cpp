@@ -139,33 +139,38 @@ class DebugCheckpoints {
 }  // namespace
 
 void RunManager::execute(const std::shared_ptr<Run>& run) {
-  if (run->options.after_seconds > 0) {  // stays pending until then (or until cancelled)
-    std::unique_lock lock(mutex_);
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(
-                                                               static_cast<long long>(run->options.after_seconds * 1000));
-    changed_.wait_until(lock, until, [&] { return run->cancel.cancelled() || stopping_; });
+  const std::string& run_id = run->row.run_id;
+  const std::string& thread_id = run->row.thread_id;
+  try {
+    run->options = parse_run_options(run->row.doc.value("request", nlohmann::json::object()));
+    // A run taken over from a process that died: its events go on after the stored ones (with a
+    // gap, as events the dead process had not stored yet may have reached a client).
+    if (run->row.attempt > 1) run->first_seq = static_cast<std::uint64_t>(store_->next_event_seq(run_id)) + 10000;
+  } catch (const std::exception& e) {
+    const nlohmann::json error = error_json(e);
+    publish(*run, "error", error);
+    run->final_values = {{std::string(format::kErrorWrite), error}};
+    return finish(run, "error", {{"failed", true}, {"error", error}});
   }
-  {
-    std::lock_guard lock(mutex_);
-    run->started = true;
-    if (run->cancel.cancelled()) {  // cancelled while pending
-      run->final_values = nlohmann::json::object();
-    } else {
-      run->record.status = "running";
-      run->record.updated_at = now();
+  if (run->cancel.cancelled()) return finish(run, "interrupted", nlohmann::json::object());
+
+  RunOptions o = run->options;
+  ServedInput input{o.input, o.command};
+  const auto& saver = run->graph->checkpointer();
+  if (run->row.attempt > 1) {
+    // Taken over: when the run already saved a checkpoint, it continues from the thread's last
+    // one (the steps it finished are not run again); else it starts as it would have.
+    auto state = run->graph->state({.thread_id = thread_id, .checkpoint_ns = o.checkpoint_ns}, false);
+    if (state && (*state)["metadata"].value("run_id", "") == run_id) {
+      input = {};
+      o.checkpoint_id.reset();
     }
   }
-  changed_.notify_all();
-  if (run->cancel.cancelled()) return finish(run, "interrupted");
-
-  const RunOptions& o = run->options;
-  const std::string& thread_id = run->record.thread_id;
-  publish(*run, "metadata", {{"run_id", run->record.run_id}, {"attempt", 1}});
+  publish(*run, "metadata", {{"run_id", run_id}, {"attempt", run->row.attempt}});
   RunConfig config = run_config(o, thread_id, run->cancel);
-  config.metadata["run_id"] = run->record.run_id;
+  config.metadata["run_id"] = run_id;
   config.metadata["assistant_id"] = run->record.assistant_id;
   config.metadata["graph_id"] = run->record.graph_id;
-  const auto& saver = run->graph->checkpointer();
   // Where a rollback returns the thread to.
   std::optional<std::string> start;
   try {
@@ -175,9 +180,10 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
   const bool wants_values =
       std::find(o.stream_mode.begin(), o.stream_mode.end(), "values") != o.stream_mode.end();
   std::string status = "success";
+  nlohmann::json thread_patch = nlohmann::json::object();
   DebugCheckpoints debug([&](std::string name, nlohmann::json data) { publish(*run, std::move(name), std::move(data)); });
   try {
-    ServedResult result = run->graph->run({o.input, o.command}, config, stream_modes(o), [&](ServedEvent&& e) {
+    ServedResult result = run->graph->run(input, config, stream_modes(o), [&](ServedEvent&& e) {
       auto [name, data] = api_event(std::move(e));
       debug.add(std::move(name), std::move(data));
     });
@@ -195,6 +201,7 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
     }
     std::lock_guard lock(mutex_);
     run->final_values = std::move(final_values);
+    thread_patch = {{"failed", nullptr}, {"error", nullptr}};
   } catch (const sg::Cancelled&) {
     debug.flush({});
     status = "interrupted";
@@ -208,10 +215,7 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
       publish(*run, "error", error);
       std::lock_guard lock(mutex_);
       run->final_values = {{std::string(format::kErrorWrite), error}};
-      if (auto it = threads_.find(thread_id); it != threads_.end()) {
-        it->second->record.failed = true;
-        it->second->record.error = error;
-      }
+      thread_patch = {{"failed", true}, {"error", error}};
     }
   }
   if (status == "interrupted" && run->cancel_action == "rollback" && saver) {
@@ -224,43 +228,42 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
     } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the run ends cancelled either way
     }
   }
-  if (status == "success") {
-    std::lock_guard lock(mutex_);
-    if (auto it = threads_.find(thread_id); it != threads_.end()) {
-      it->second->record.failed = false;
-      it->second->record.error = nullptr;
-    }
-  }
-  finish(run, status);
+  finish(run, status, std::move(thread_patch));
 }
 
-void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& status) {
-  bool remove_thread = false;
+void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& status, nlohmann::json thread_patch) {
+  const std::string& run_id = run->row.run_id;
+  std::string action;
+  {
+    std::lock_guard lock(mutex_);
+    action = run->cancel_action;
+    if (run->final_values.is_null()) run->final_values = nlohmann::json::object();
+  }
+  bool delete_thread = false;
+  try {
+    flush_events(*run);  // every event before the status that ends the stream
+    if (action == "release") {
+      store_->finish(run_id, owner_, status, run->final_values, thread_patch, now_ms(), false, true);
+    } else if (action != "lost") {
+      const bool held = store_->finish(run_id, owner_, status, run->final_values, thread_patch, now_ms(),
+                                       action == "rollback");
+      delete_thread = held && run->record.temporary;
+    }
+  } catch (const std::exception& e) {
+    // The row stays running until its lease runs out; then a process takes the run over.
+    log("ending run " + run_id + " in the store failed: " + e.what());
+  }
   {
     std::lock_guard lock(mutex_);
     run->record.status = status;
     run->record.updated_at = now();
     run->ended = true;
-    if (run->final_values.is_null()) run->final_values = nlohmann::json::object();
-    auto it = threads_.find(run->record.thread_id);
-    if (it != threads_.end()) {
-      auto& queue = it->second->queue;
-      std::erase(queue, run);
-      it->second->scheduled = false;
-      it->second->record.updated_at = run->record.updated_at;
-      remove_thread = run->record.temporary && queue.empty();
-      if (remove_thread) threads_.erase(it);
-      else schedule_locked(run->record.thread_id);
-    }
-    if (run->cancel_action == "rollback") runs_.erase(run->record.run_id);
+    ended_.push_back({std::chrono::steady_clock::now() + options_.linger, run_id,
+                      delete_thread ? run->row.thread_id : std::string()});
+    ++wakeups_;  // the thread's next run may start now
   }
   changed_.notify_all();
-  if (remove_thread && run->graph->checkpointer()) {
-    try {
-      run->graph->checkpointer()->delete_thread(run->record.thread_id);
-    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): a stateless run's leftovers
-    }
-  }
+  work_.notify_one();
 }
 
 }  // namespace sg::server

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <random>
+#include <utility>
 
 #include <boost/uuid/name_generator_sha1.hpp>
 #include <boost/uuid/string_generator.hpp>
@@ -57,10 +58,15 @@ std::string assistant_id_for(const std::string& graph_id) {
   return boost::uuids::to_string(boost::uuids::name_generator_sha1(ns)(graph_id));
 }
 
-std::string RunManager::now() {
-  const auto t = std::chrono::system_clock::now();
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+std::int64_t RunManager::now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string RunManager::now() { return iso_time(now_ms()); }
+
+std::string RunManager::iso_time(std::int64_t epoch_ms) {
+  const std::time_t secs = static_cast<std::time_t>(epoch_ms / 1000);
+  const auto ms = epoch_ms % 1000;
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[48];
@@ -69,129 +75,143 @@ std::string RunManager::now() {
   return buf;
 }
 
-RunManager::RunManager(std::map<std::string, std::shared_ptr<const ServedGraph>> graphs, std::size_t workers)
-    : graphs_(std::move(graphs)) {
-  for (std::size_t i = 0; i < std::max<std::size_t>(workers, 1); ++i) workers_.emplace_back([this] { worker_loop(); });
+namespace {
+
+ThreadRecord thread_record(const StoredThread& t) {
+  ThreadRecord r;
+  r.thread_id = t.thread_id;
+  r.created_at = RunManager::iso_time(t.created_ms);
+  r.updated_at = RunManager::iso_time(t.updated_ms);
+  r.metadata = t.doc.value("metadata", nlohmann::json::object());
+  r.graph_id = t.doc.value("graph_id", "");
+  r.failed = t.doc.value("failed", false);
+  r.error = t.doc.value("error", nlohmann::json());
+  r.busy = t.busy;
+  return r;
 }
 
-RunManager::~RunManager() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-    for (auto& [id, run] : runs_)
-      if (!run->ended) run->cancel.cancel();
-  }
-  work_.notify_all();
-  changed_.notify_all();
-  for (auto& w : workers_) w.join();
+nlohmann::json thread_doc(const ThreadRecord& r) {
+  nlohmann::json doc{{"metadata", r.metadata}, {"graph_id", r.graph_id}};
+  if (r.failed) doc["failed"] = true;
+  if (!r.error.is_null()) doc["error"] = r.error;
+  return doc;
+}
+
+StoredThread new_thread(const std::string& thread_id, nlohmann::json metadata) {
+  StoredThread t;
+  t.thread_id = thread_id;
+  t.created_ms = t.updated_ms = RunManager::now_ms();
+  t.doc = {{"metadata", metadata.is_object() ? std::move(metadata) : nlohmann::json::object()}, {"graph_id", ""}};
+  return t;
+}
+
+}  // namespace
+
+RunRecord run_record(const StoredRun& row) {
+  RunRecord r;
+  r.run_id = row.run_id;
+  r.thread_id = row.thread_id;
+  r.assistant_id = row.doc.value("assistant_id", "");
+  r.graph_id = row.doc.value("graph_id", "");
+  r.status = row.status;
+  r.created_at = RunManager::iso_time(row.created_ms);
+  r.updated_at = RunManager::iso_time(row.updated_ms);
+  r.metadata = row.doc.value("metadata", nlohmann::json::object());
+  r.kwargs = row.doc.value("kwargs", nlohmann::json::object());
+  r.multitask_strategy = row.doc.value("multitask_strategy", "reject");
+  r.temporary = row.doc.value("temporary", false);
+  return r;
 }
 
 // Threads -----------------------------------------------------------------------------------
 
-std::shared_ptr<RunManager::Thread> RunManager::adopt_from_saver_locked(const std::string& thread_id) const {
+std::optional<ThreadRecord> RunManager::adopt_from_saver(const std::string& thread_id) const {
   for (const auto& [graph_id, graph] : graphs_) {
     const auto& saver = graph->checkpointer();
     if (!saver) continue;
     auto info = saver->list_threads({.thread_id = thread_id});
     if (info.empty()) continue;
-    auto t = std::make_shared<Thread>();
-    t->record.thread_id = thread_id;
-    t->record.created_at = info.front().last_ts;
-    t->record.updated_at = info.front().last_ts;
-    t->record.graph_id = graphs_.size() == 1 ? graph_id : "";
-    threads_.emplace(thread_id, t);
-    return t;
+    StoredThread t = new_thread(thread_id, nlohmann::json::object());
+    t.doc["graph_id"] = graphs_.size() == 1 ? graph_id : "";
+    store_->create_thread(t);  // another process may have made the row meanwhile: theirs stays
+    if (auto row = store_->thread(thread_id)) return thread_record(*row);
   }
-  return nullptr;
-}
-
-std::shared_ptr<RunManager::Thread> RunManager::find_thread_locked(const std::string& thread_id) const {
-  if (auto it = threads_.find(thread_id); it != threads_.end()) return it->second;
-  return adopt_from_saver_locked(thread_id);
+  return std::nullopt;
 }
 
 ThreadRecord RunManager::create_thread(std::string thread_id, nlohmann::json metadata, const std::string& if_exists) {
-  std::lock_guard lock(mutex_);
   if (thread_id.empty()) thread_id = random_uuid();
-  if (auto existing = find_thread_locked(thread_id)) {
-    if (if_exists == "do_nothing") return existing->record;
+  const StoredThread t = new_thread(thread_id, std::move(metadata));
+  // An existing row, one only the savers knew (adopted by thread()), or one made meanwhile.
+  if (thread(thread_id) || !store_->create_thread(t)) {
+    if (if_exists == "do_nothing") return *thread(thread_id);
     throw RunRejected(AgentServerErrorId::already_exists, "thread " + thread_id + " already exists");
   }
-  auto t = std::make_shared<Thread>();
-  t->record.thread_id = thread_id;
-  t->record.created_at = t->record.updated_at = now();
-  t->record.metadata = metadata.is_object() ? std::move(metadata) : nlohmann::json::object();
-  threads_.emplace(thread_id, t);
-  return t->record;
+  return thread_record(t);
 }
 
 std::optional<ThreadRecord> RunManager::thread(const std::string& thread_id) const {
-  std::lock_guard lock(mutex_);
-  if (auto t = find_thread_locked(thread_id)) return t->record;
-  return std::nullopt;
+  if (auto row = store_->thread(thread_id)) return thread_record(*row);
+  return adopt_from_saver(thread_id);
 }
 
 std::vector<ThreadRecord> RunManager::search_threads(const nlohmann::json& metadata, const std::string& status,
                                                      std::size_t limit, std::size_t offset) const {
-  std::vector<ThreadRecord> all;
+  bool adopt = false;
   {
     std::lock_guard lock(mutex_);
-    // Threads of earlier processes: every thread the savers hold.
+    adopt = !std::exchange(adopted_, true);
+  }
+  if (adopt) {  // threads of a store written before there were thread rows: once per process
     for (const auto& [graph_id, graph] : graphs_) {
       if (!graph->checkpointer()) continue;
       for (const auto& info : graph->checkpointer()->list_threads({}))
-        if (!threads_.contains(info.thread_id)) adopt_from_saver_locked(info.thread_id);
+        if (!store_->thread(info.thread_id)) (void)adopt_from_saver(info.thread_id);
     }
-    for (const auto& [id, t] : threads_)
-      if (metadata_matches(t->record.metadata, metadata)) all.push_back(t->record);
   }
-  if (!status.empty())
-    std::erase_if(all, [&](const ThreadRecord& r) { return thread_status(r) != status; });
-  std::sort(all.begin(), all.end(), [](const ThreadRecord& a, const ThreadRecord& b) {
-    return a.updated_at != b.updated_at ? a.updated_at > b.updated_at : a.thread_id < b.thread_id;
-  });
+  std::vector<ThreadRecord> all;
+  for (const auto& t : store_->threads()) {  // most recently updated first
+    ThreadRecord r = thread_record(t);
+    if (metadata_matches(r.metadata, metadata)) all.push_back(std::move(r));
+  }
+  if (!status.empty()) std::erase_if(all, [&](const ThreadRecord& r) { return thread_status(r) != status; });
   return page(std::move(all), offset, limit);
 }
 
 ThreadRecord RunManager::patch_thread(const std::string& thread_id, const nlohmann::json& metadata) {
-  std::lock_guard lock(mutex_);
-  auto t = find_thread_locked(thread_id);
-  if (!t) throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
-  if (metadata.is_object())
-    for (const auto& [key, value] : metadata.items()) t->record.metadata[key] = value;
-  t->record.updated_at = now();
-  return t->record;
+  if (!thread(thread_id)) throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
+  nlohmann::json patch = nlohmann::json::object();
+  if (metadata.is_object() && !metadata.empty()) patch["metadata"] = metadata;
+  auto row = store_->patch_thread(thread_id, patch, now_ms());
+  if (!row) throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
+  return thread_record(*row);
 }
 
 bool RunManager::delete_thread(const std::string& thread_id) {
-  std::vector<std::shared_ptr<Run>> active;
+  if (!thread(thread_id)) return false;
   {
     std::lock_guard lock(mutex_);
-    auto t = find_thread_locked(thread_id);
-    if (!t) return false;
-    for (auto& r : t->queue) {
-      r->cancel_action = "interrupt";
-      r->cancel.cancel();
-    }
-    threads_.erase(thread_id);
-    changed_.notify_all();
-    std::erase_if(runs_, [&](const auto& kv) { return kv.second->record.thread_id == thread_id && kv.second->ended; });
+    for (auto& [id, run] : local_)
+      if (run->record.thread_id == thread_id && !run->ended) {
+        run->cancel_action = "interrupt";
+        run->cancel.cancel();
+      }
   }
+  changed_.notify_all();
+  store_->delete_thread(thread_id);  // runs of other processes see their rows gone and stop
   for (const auto& [graph_id, graph] : graphs_)
     if (graph->checkpointer()) graph->checkpointer()->delete_thread(thread_id);
   return true;
 }
 
 ThreadRecord RunManager::copy_thread(const std::string& thread_id) {
-  ThreadRecord copy;
-  {
-    std::lock_guard lock(mutex_);
-    auto t = find_thread_locked(thread_id);
-    if (!t) throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
-    copy = t->record;
-  }
+  auto source = thread(thread_id);
+  if (!source) throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
+  ThreadRecord copy = *source;
   copy.thread_id = random_uuid();
-  copy.created_at = copy.updated_at = now();
+  copy.busy = false;
+  StoredThread row = new_thread(copy.thread_id, copy.metadata);
+  row.doc = thread_doc(copy);
   std::vector<const BaseCheckpointSaver*> done;
   for (const auto& [graph_id, graph] : graphs_) {
     const auto& saver = graph->checkpointer();
@@ -199,11 +219,8 @@ ThreadRecord RunManager::copy_thread(const std::string& thread_id) {
     done.push_back(saver.get());
     if (!saver->list_threads({.thread_id = thread_id}).empty()) saver->copy_thread(thread_id, copy.thread_id);
   }
-  std::lock_guard lock(mutex_);
-  auto t = std::make_shared<Thread>();
-  t->record = copy;
-  threads_.emplace(copy.thread_id, t);
-  return copy;
+  store_->create_thread(row);
+  return thread_record(row);
 }
 
 std::shared_ptr<const ServedGraph> RunManager::graph_of(const ThreadRecord& thread) const {
@@ -213,24 +230,12 @@ std::shared_ptr<const ServedGraph> RunManager::graph_of(const ThreadRecord& thre
 }
 
 void RunManager::bind_thread(const std::string& thread_id, const std::string& graph_id) {
-  std::lock_guard lock(mutex_);
-  if (auto t = find_thread_locked(thread_id)) {
-    t->record.graph_id = graph_id;
-    t->record.updated_at = now();
-  }
-}
-
-bool RunManager::thread_has_active_run_locked(const std::string& thread_id) const {
-  auto it = threads_.find(thread_id);
-  if (it == threads_.end()) return false;
-  // A run cancelled before it started does not count: it will never run.
-  return std::any_of(it->second->queue.begin(), it->second->queue.end(),
-                     [](const std::shared_ptr<Run>& r) { return r->started || !r->cancel.cancelled(); });
+  store_->patch_thread(thread_id, {{"graph_id", graph_id}}, now_ms());
 }
 
 bool RunManager::busy(const std::string& thread_id) const {
-  std::lock_guard lock(mutex_);
-  return thread_has_active_run_locked(thread_id);
+  auto row = store_->thread(thread_id);
+  return row && row->busy;
 }
 
 std::string RunManager::thread_status(const ThreadRecord& thread) const {
@@ -239,7 +244,7 @@ std::string RunManager::thread_status(const ThreadRecord& thread) const {
 }
 
 std::string RunManager::thread_status(const ThreadRecord& thread, const std::optional<nlohmann::json>& state) const {
-  if (busy(thread.thread_id)) return "busy";
+  if (thread.busy) return "busy";
   if (thread.failed) return "error";
   if (state && (!(*state)["next"].empty() || !(*state)["interrupts"].empty())) return "interrupted";
   return "idle";
@@ -251,162 +256,93 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
   auto graph_it = graphs_.find(graph_id);
   if (graph_it == graphs_.end()) throw RunRejected(AgentServerErrorId::not_found, "no assistant or graph \"" + graph_id + "\"");
   const RunOptions options = parse_run_options(body);  // throws RunRejected 400/422
-  std::lock_guard lock(mutex_);
-  if (stopping_) throw RunRejected(AgentServerErrorId::stopping, "the server is stopping");
-  std::shared_ptr<Thread> t;
-  bool temporary = false;
-  if (thread_id.empty()) {
-    t = std::make_shared<Thread>();
-    t->record.thread_id = random_uuid();
-    t->record.created_at = t->record.updated_at = now();
-    threads_.emplace(t->record.thread_id, t);
-    temporary = options.on_completion != "keep";
-  } else {
-    t = find_thread_locked(thread_id);
-    if (!t) {
-      if (options.if_not_exists != "create") throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
-      t = std::make_shared<Thread>();
-      t->record.thread_id = thread_id;
-      t->record.created_at = t->record.updated_at = now();
-      threads_.emplace(thread_id, t);
-    }
-  }
-  if (thread_has_active_run_locked(t->record.thread_id)) {
-    if (options.multitask_strategy == "reject")
-      throw RunRejected(AgentServerErrorId::thread_busy, "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.");
-    if (options.multitask_strategy == "interrupt" || options.multitask_strategy == "rollback") {
-      for (auto& r : t->queue) {
-        r->cancel_action = options.multitask_strategy;
-        r->cancel.cancel();
-      }
-      changed_.notify_all();
-    }
-  }
-  auto run = std::make_shared<Run>();
-  run->options = options;
-  run->graph = graph_it->second;
-  RunRecord& r = run->record;
-  r.run_id = random_uuid();
-  r.thread_id = t->record.thread_id;
-  r.assistant_id = assistant_id_for(graph_id);
-  r.graph_id = graph_id;
-  r.created_at = r.updated_at = now();
-  r.metadata = options.metadata;
-  r.kwargs = options.kwargs;
-  r.multitask_strategy = options.multitask_strategy;
-  r.temporary = temporary;
-  t->record.graph_id = graph_id;
-  t->record.updated_at = r.created_at;
-  t->record.metadata["graph_id"] = graph_id;  // as LangGraph's server marks a thread's graph
-  t->record.metadata["assistant_id"] = r.assistant_id;
-  t->queue.push_back(run);
-  runs_.emplace(r.run_id, run);
-  schedule_locked(r.thread_id);
-  return r;
-}
-
-void RunManager::schedule_locked(const std::string& thread_id) {
-  auto it = threads_.find(thread_id);
-  if (it == threads_.end() || it->second->scheduled || it->second->queue.empty()) return;
-  it->second->scheduled = true;
-  ready_.push_back(it->second->queue.front());
-  work_.notify_one();
-}
-
-void RunManager::worker_loop() {
-  for (;;) {
-    std::shared_ptr<Run> run;
-    {
-      std::unique_lock lock(mutex_);
-      work_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
-      if (ready_.empty()) return;  // stopping
-      run = std::move(ready_.front());
-      ready_.pop_front();
-    }
-    execute(run);
-  }
-}
-
-void RunManager::publish(Run& run, std::string event, nlohmann::json data) {
   {
     std::lock_guard lock(mutex_);
-    run.log.push_back(RunEvent{run.log.size(), std::move(event), std::move(data)});
+    if (stopping_) throw RunRejected(AgentServerErrorId::stopping, "the server is stopping");
   }
+  const bool stateless = thread_id.empty();
+  StoredRun row;
+  row.run_id = random_uuid();
+  row.thread_id = stateless ? random_uuid() : thread_id;
+  row.graph_id = graph_id;
+  row.created_ms = row.updated_ms = now_ms();
+  row.not_before_ms = row.created_ms + static_cast<std::int64_t>(options.after_seconds * 1000);
+  const std::string assistant_id = assistant_id_for(graph_id);
+  row.doc = {{"assistant_id", assistant_id},
+             {"graph_id", graph_id},
+             {"metadata", options.metadata},
+             {"kwargs", options.kwargs},
+             {"multitask_strategy", options.multitask_strategy},
+             {"temporary", stateless && options.on_completion != "keep"},
+             {"request", body}};
+  std::optional<StoredThread> create;
+  if (stateless || options.if_not_exists == "create") create = new_thread(row.thread_id, nlohmann::json::object());
+  else if (!store_->thread(thread_id) && !adopt_from_saver(thread_id))
+    throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
+  // As LangGraph's server marks a thread with the graph and assistant of its runs.
+  const nlohmann::json thread_patch{{"graph_id", graph_id},
+                                    {"metadata", {{"graph_id", graph_id}, {"assistant_id", assistant_id}}}};
+  const RunStore::Admission admission = store_->create_run(row, options.multitask_strategy, thread_patch, create);
+  if (admission.thread_missing) throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
+  if (admission.rejected)
+    throw RunRejected(AgentServerErrorId::thread_busy, "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.");
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& id : admission.stopping)
+      if (auto it = local_.find(id); it != local_.end() && !it->second->ended) {
+        it->second->cancel_action = options.multitask_strategy;
+        it->second->cancel.cancel();
+      }
+    ++wakeups_;
+  }
+  work_.notify_one();
   changed_.notify_all();
+  row.seq = admission.seq;
+  return run_record(row);
+}
+
+std::shared_ptr<RunManager::Run> RunManager::local_run(const std::string& run_id) const {
+  std::lock_guard lock(mutex_);
+  if (auto it = local_.find(run_id); it != local_.end()) return it->second;
+  return nullptr;
 }
 
 std::optional<RunRecord> RunManager::run(const std::string& run_id) const {
-  std::lock_guard lock(mutex_);
-  if (auto it = runs_.find(run_id); it != runs_.end()) return it->second->record;
+  if (auto row = store_->run(run_id)) return run_record(*row);
   return std::nullopt;
 }
 
 std::vector<RunRecord> RunManager::list_runs(const std::string& thread_id, std::size_t limit, std::size_t offset,
                                              const std::string& status) const {
   std::vector<RunRecord> out;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& [id, run] : runs_)
-      if (run->record.thread_id == thread_id && (status.empty() || run->record.status == status))
-        out.push_back(run->record);
-  }
-  std::sort(out.begin(), out.end(), [](const RunRecord& a, const RunRecord& b) {
-    return a.created_at != b.created_at ? a.created_at > b.created_at : a.run_id > b.run_id;
-  });
+  for (const auto& row : store_->runs(thread_id))  // newest first
+    if (status.empty() || row.status == status) out.push_back(run_record(row));
   return page(std::move(out), offset, limit);
 }
 
 bool RunManager::cancel_run(const std::string& run_id, const std::string& action) {
-  std::lock_guard lock(mutex_);
-  auto it = runs_.find(run_id);
-  if (it == runs_.end()) return false;
-  if (!it->second->ended) {
-    it->second->cancel_action = action;
-    it->second->cancel.cancel();
-    if (!it->second->started) {
-      // It never ran: it is over now, for every reader (its worker only tidies up).
-      it->second->record.status = "interrupted";
-      it->second->record.updated_at = now();
-      if (action == "rollback") runs_.erase(it);
+  const RunStore::Cancel c = store_->cancel(run_id, action, now_ms());
+  if (!c.found) return false;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = local_.find(run_id); it != local_.end() && !it->second->ended) {
+      it->second->cancel_action = action;
+      it->second->cancel.cancel();
     }
   }
-  changed_.notify_all();  // a run waiting for after_seconds
+  changed_.notify_all();
   return true;
 }
 
 bool RunManager::delete_run(const std::string& run_id) {
-  std::lock_guard lock(mutex_);
-  auto it = runs_.find(run_id);
-  if (it == runs_.end()) return false;
-  if (!it->second->ended) {
-    it->second->cancel_action = "interrupt";
-    it->second->cancel.cancel();
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = local_.find(run_id); it != local_.end() && !it->second->ended) {
+      it->second->cancel_action = "interrupt";
+      it->second->cancel.cancel();
+    }
   }
-  runs_.erase(it);
-  return true;
-}
-
-RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64_t from,
-                                          std::chrono::milliseconds wait) const {
-  std::unique_lock lock(mutex_);
-  auto it = runs_.find(run_id);
-  if (it == runs_.end()) return {{}, true, false};
-  const std::shared_ptr<Run> run = it->second;
-  changed_.wait_for(lock, wait, [&] { return run->ended || run->log.size() > from || stopping_; });
-  EventBatch out;
-  for (std::size_t i = from; i < run->log.size(); ++i) out.events.push_back(run->log[i]);
-  out.done = run->ended || stopping_;
-  return out;
-}
-
-std::optional<nlohmann::json> RunManager::wait(const std::string& run_id, const sg::CancellationToken& cancel) const {
-  std::unique_lock lock(mutex_);
-  auto it = runs_.find(run_id);
-  if (it == runs_.end()) return std::nullopt;
-  const std::shared_ptr<Run> run = it->second;
-  while (!run->ended && !stopping_ && !cancel.cancelled())
-    changed_.wait_for(lock, std::chrono::milliseconds(200));
-  return run->final_values;
+  return store_->delete_run(run_id);
 }
 
 }  // namespace sg::server

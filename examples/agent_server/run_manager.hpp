@@ -13,10 +13,15 @@
 /// else "interrupted" when its latest checkpoint has tasks left, "error" after a failed run,
 /// "idle" otherwise.
 ///
-/// Where things live: checkpoints are in the graphs' savers (durable); thread records (metadata,
-/// status) and run records with their event logs are kept in this process's memory — a restart
-/// forgets runs and thread metadata, though every thread with checkpoints is still found
-/// through the saver (README "Serving a graph": not yet durable rows).
+/// Where things live: checkpoints in the graphs' savers; thread and run rows and each run's
+/// events in a sg::RunStore (stategraph/checkpoint/run_store.hpp) — with a SQLite or Postgres
+/// store, durable and shared by every server process on it. A run is admitted as a pending row;
+/// any process's worker claims it with a lease (renewed every lease/4); a run whose process dies
+/// is claimed again when its lease runs out and continues from its thread's last checkpoint
+/// (a step whose checkpoint was saved is not run again). The executing process keeps the run's
+/// events in memory for its own streams and writes them to the store every flush interval
+/// (and all of them before the run ends), where streams served by other processes read them.
+/// A graceful stop gives running runs back (pending again) for another process to continue.
 ///
 /// Thread-safety: every member is thread-safe.
 
@@ -24,16 +29,19 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <stategraph/checkpoint/run_store.hpp>
 
 #include "agent_server/served_graph.hpp"
 #include "agent_server/server_error.hpp"
@@ -74,6 +82,25 @@ struct ThreadRecord {
   std::string graph_id;  ///< the graph of its runs ("" before the first)
   bool failed = false;   ///< the last run ended in an error
   nlohmann::json error;  ///< that error, {"error", "message"}
+  bool busy = false;     ///< a run of it is pending or running
+};
+
+/// How a RunManager runs its runs.
+struct RunManagerOptions {
+  std::size_t workers = 4;  ///< runs executing at once in this process
+  /// A claimed run's lease: another process may take the run over once it ran out unrenewed.
+  std::chrono::milliseconds lease{10000};
+  /// How often an idle worker looks for runs created by other processes (its own wake it at once),
+  /// and a stream of another process's run looks for new events.
+  std::chrono::milliseconds poll{100};
+  /// How often a running run's events are written to the store.
+  std::chrono::milliseconds flush{20};
+  /// How long a finished run's events stay in the store (joinable).
+  std::chrono::milliseconds event_retention{600000};
+  /// How long an ended run stays in memory, and a stateless run's thread in the store.
+  std::chrono::milliseconds linger{30000};
+  /// Log lines (store failures in the background); empty: std::cerr.
+  std::function<void(std::string_view)> log;
 };
 
 /// A request the RunManager refuses: `id` says why (server_error.hpp: not_found, already_exists,
@@ -95,9 +122,11 @@ class RunRejected : public std::runtime_error {
 class RunManager {
  public:
   /// @param graphs graph id → graph (each with its checkpointer).
-  /// @param workers runs executing at once.
-  RunManager(std::map<std::string, std::shared_ptr<const ServedGraph>> graphs, std::size_t workers);
-  /// Cancels every run and joins the workers.
+  /// @param store the thread and run rows (shared by every process that serves these graphs).
+  RunManager(std::map<std::string, std::shared_ptr<const ServedGraph>> graphs, std::shared_ptr<RunStore> store,
+             RunManagerOptions options);
+  /// Stops claiming, gives the runs it executes back to the store (pending again: another process
+  /// or the next start continues them) and joins its threads.
   ~RunManager();
   RunManager(const RunManager&) = delete;
   RunManager& operator=(const RunManager&) = delete;
@@ -166,28 +195,48 @@ class RunManager {
 
   /// UTC now as ISO 8601 with milliseconds and "+00:00".
   [[nodiscard]] static std::string now();
+  /// A time in milliseconds since the epoch as now() writes it.
+  [[nodiscard]] static std::string iso_time(std::int64_t ms);
+  /// Milliseconds since the epoch (the store's clock).
+  [[nodiscard]] static std::int64_t now_ms();
 
  private:
   struct Run;
-  struct Thread;
   void worker_loop();
+  void housekeeper_loop();
   void execute(const std::shared_ptr<Run>& run);
   void publish(Run& run, std::string event, nlohmann::json data);
-  void finish(const std::shared_ptr<Run>& run, const std::string& status);
-  std::shared_ptr<Thread> find_thread_locked(const std::string& thread_id) const;
-  std::shared_ptr<Thread> adopt_from_saver_locked(const std::string& thread_id) const;
-  [[nodiscard]] bool thread_has_active_run_locked(const std::string& thread_id) const;
-  void schedule_locked(const std::string& thread_id);
+  void flush_events(Run& run);
+  void finish(const std::shared_ptr<Run>& run, const std::string& status, nlohmann::json thread_patch);
+  [[nodiscard]] std::shared_ptr<Run> local_run(const std::string& run_id) const;
+  [[nodiscard]] std::optional<ThreadRecord> adopt_from_saver(const std::string& thread_id) const;
+  void log(const std::string& line) const;
+  /// Drops ended runs whose linger passed (all: every one) from memory; deletes stateless threads.
+  void forget_ended(bool all);
 
   std::map<std::string, std::shared_ptr<const ServedGraph>> graphs_;
+  std::shared_ptr<RunStore> store_;
+  RunManagerOptions options_;
+  std::string owner_;  ///< this process's id in the store's run rows
   mutable std::mutex mutex_;
-  mutable std::condition_variable changed_;  // a run's events or status changed
-  std::condition_variable work_;             // a run became ready
-  mutable std::map<std::string, std::shared_ptr<Thread>> threads_;
-  std::map<std::string, std::shared_ptr<Run>> runs_;
-  std::deque<std::shared_ptr<Run>> ready_;
+  mutable std::condition_variable changed_;  // a local run's events or status changed
+  std::condition_variable work_;             // a run was admitted or ended here
+  std::uint64_t wakeups_ = 0;
+  std::map<std::string, std::shared_ptr<Run>> local_;  // runs this process executes or just ended
+  /// Ended runs stay in local_ this long (streams and waits of this process read them from
+  /// memory), then leave it — and a stateless run's thread is deleted then, not before, so a
+  /// stream of the run served by another process can still read its events.
+  struct Ended {
+    std::chrono::steady_clock::time_point until;
+    std::string run_id;
+    std::string delete_thread;  ///< a stateless run's thread, or ""
+  };
+  std::deque<Ended> ended_;
   bool stopping_ = false;
+  bool workers_done_ = false;
+  mutable bool adopted_ = false;  // every saver thread has a row
   std::vector<std::thread> workers_;
+  std::thread housekeeper_;
 };
 
 }  // namespace sg::server

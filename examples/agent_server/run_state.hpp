@@ -1,9 +1,10 @@
 #pragma once
-// RunManager's private records (run_manager.cpp, run_execution.cpp). Guarded by
-// RunManager::mutex_ except where a field says otherwise.
+// RunManager's record of a run this process executes (run_manager.cpp, run_execution.cpp,
+// run_workers.cpp). Guarded by RunManager::mutex_ except where a field says otherwise.
 
-#include <deque>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -12,22 +13,22 @@
 
 namespace sg::server {
 
+/// A run row as the API shows it.
+[[nodiscard]] RunRecord run_record(const StoredRun& row);
+
 struct RunManager::Run {
+  StoredRun row;  ///< as claimed (const after the claim)
   RunRecord record;
   RunOptions options;
   std::shared_ptr<const ServedGraph> graph;
-  std::vector<RunEvent> log;
-  bool started = false;
+  std::uint64_t first_seq = 0;  ///< the id of log[0] (later than the events of earlier attempts)
+  std::vector<RunEvent> log;    ///< this attempt's events
+  std::size_t flushed = 0;      ///< log entries in the store
+  std::mutex flushing;          ///< one writer of the log to the store at a time (no mutex_ held)
   bool ended = false;
   sg::CancellationToken cancel;
-  std::string cancel_action;      ///< "interrupt" | "rollback" once cancelled
-  nlohmann::json final_values;    ///< what /runs/wait answers
-};
-
-struct RunManager::Thread {
-  ThreadRecord record;
-  std::deque<std::shared_ptr<Run>> queue;  ///< its pending and running runs, in order
-  bool scheduled = false;                  ///< the queue's head is in ready_ or running
+  std::string cancel_action;    ///< "interrupt" | "rollback" | "release" (a stop) | "lost" once cancelled
+  nlohmann::json final_values;  ///< what /runs/wait answers
 };
 
 }  // namespace sg::server

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include <stategraph/checkpoint/open_store.hpp>
 #include <stategraph/checkpoint/sqlite_saver.hpp>
 #include <stategraph/stategraph.hpp>
 
@@ -25,12 +26,23 @@ using namespace sg::server;  // NOLINT(google-build-using-namespace): a test fil
 
 namespace {
 
-std::shared_ptr<sg::BaseCheckpointSaver> temp_sqlite(const std::string& name) {
+std::filesystem::path temp_db(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("sg_agent_server_test_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  return std::make_shared<sg::SqliteSaver>((dir / "a.db").string());
+  return dir / "a.db";
 }
+
+/// Saver and run store on one SQLite file.
+struct SqliteStore {
+  explicit SqliteStore(const std::string& name)
+      : path(temp_db(name)),
+        saver(std::make_shared<sg::SqliteSaver>(path.string())),
+        runs(sg::open_run_store(sg::parse_store_uri("sqlite:" + path.string()))) {}
+  std::filesystem::path path;
+  std::shared_ptr<sg::BaseCheckpointSaver> saver;
+  std::shared_ptr<sg::RunStore> runs;
+};
 
 std::map<std::string, std::shared_ptr<const sg::ServedGraph>> demo(const std::shared_ptr<sg::BaseCheckpointSaver>& saver) {
   std::map<std::string, std::shared_ptr<const sg::ServedGraph>> out;
@@ -166,7 +178,8 @@ TEST_CASE("agent server: the erased graph reads inputs as JSON and names what do
 }
 
 TEST_CASE("agent server: a thread's runs queue - reject refuses, enqueue waits, interrupt cancels the one in flight") {
-  RunManager m(demo(temp_sqlite("queue")), 2);
+  SqliteStore store("queue");
+  RunManager m(demo(store.saver), store.runs, {.workers = 2});
   const ThreadRecord t = m.create_thread("", json{{"user", "ann"}}, "raise");
   CHECK_THROWS_AS(m.create_thread(t.thread_id, {}, "raise"), RunRejected);
   CHECK(m.create_thread(t.thread_id, {}, "do_nothing").metadata == json{{"user", "ann"}});
@@ -198,7 +211,8 @@ TEST_CASE("agent server: a thread's runs queue - reject refuses, enqueue waits, 
 }
 
 TEST_CASE("agent server: an interrupt leaves the thread interrupted and a resume finishes it") {
-  RunManager m(demo(temp_sqlite("interrupt")), 1);
+  SqliteStore store("interrupt");
+  RunManager m(demo(store.saver), store.runs, {.workers = 1});
   const ThreadRecord t = m.create_thread("", {}, "raise");
   const RunRecord first = m.create_run(t.thread_id, "approval", json{{"input", {{"request", "lunch"}}}});
   CHECK(finished(m, first.run_id) == "success");

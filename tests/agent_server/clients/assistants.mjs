@@ -1,11 +1,11 @@
 // Agent Server API, assistants: the SDK's client.assistants against a server with the demo graphs
-// "agent", "approval" and "chain" — one system assistant per graph (search, get by assistant id
+// "agent", "approval", "chain" and "relay" — one system assistant per graph (search, get by assistant id
 // and by graph id), its graph (nodes and edges) and its JSON schemas.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { client, rejectsWithStatus, UUID, ISO_DATE } from "./helpers.mjs";
 
-const GRAPHS = ["agent", "approval", "chain"];
+const GRAPHS = ["agent", "approval", "chain", "relay"];
 
 test("search lists one assistant per graph, named after it", async () => {
   const found = await client.assistants.search({ limit: 100 });

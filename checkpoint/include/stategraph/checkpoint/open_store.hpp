@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "stategraph/checkpoint/postgres_saver.hpp"
+#include "stategraph/checkpoint/run_store.hpp"
 #include "stategraph/checkpoint/saver.hpp"
 #include "stategraph/checkpoint/sqlite_saver.hpp"
 #include "stategraph/checkpoint/store_uri.hpp"
@@ -35,5 +36,12 @@ struct StoreOptions {
 /// parse_store_uri(uri), then open_store with default options and `read_only`.
 /// @throws SaverError [sg.saver.410] for a malformed address; as above otherwise.
 [[nodiscard]] std::unique_ptr<BaseCheckpointSaver> open_store(std::string_view uri, bool read_only = false);
+
+/// The run store (run_store.hpp) in the database `uri` names, beside open_store's saver: the same
+/// SQLite file, or the same Postgres database and schema (options.postgres.schema); for
+/// `memory`, a private in-memory database. Creates its tables when missing.
+/// @throws SaverError [sg.saver.401] when the database cannot be opened or reached.
+/// Thread-safety: reentrant.
+[[nodiscard]] std::unique_ptr<RunStore> open_run_store(const StoreUri& uri, const StoreOptions& options = {});
 
 }  // namespace sg

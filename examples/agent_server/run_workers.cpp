@@ -1,0 +1,259 @@
+// RunManager's threads (run_manager.hpp): the workers that claim runs from the store, the
+// housekeeper that writes events, renews leases and passes on cancels, and the readers of a run's
+// events and end (its own process's from memory, another's from the store).
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <random>
+
+#include "agent_server/run_manager.hpp"
+#include "agent_server/run_options.hpp"
+#include "agent_server/run_state.hpp"
+
+namespace sg::server {
+namespace {
+
+bool terminal(const std::string& status) { return status == "success" || status == "error" || status == "interrupted"; }
+
+std::string process_id() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::mt19937_64 rng{std::random_device{}()};
+  char tail[9];
+  std::snprintf(tail, sizeof tail, "%08x", static_cast<unsigned>(rng()));
+  return std::string(host) + ":" + std::to_string(getpid()) + ":" + tail;
+}
+
+/// `base` ± 25 %, so the workers of many processes do not poll in step.
+std::chrono::milliseconds jittered(std::chrono::milliseconds base) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  const auto quarter = std::max<std::int64_t>(base.count() / 4, 1);
+  return std::chrono::milliseconds(base.count() - quarter + static_cast<std::int64_t>(rng() % (2 * quarter + 1)));
+}
+
+RunEvent run_event(const StoredEvent& e) {
+  auto data = nlohmann::json::parse(e.data, nullptr, false);
+  return {static_cast<std::uint64_t>(e.seq), e.event, data.is_discarded() ? nlohmann::json() : std::move(data)};
+}
+
+}  // namespace
+
+RunManager::RunManager(std::map<std::string, std::shared_ptr<const ServedGraph>> graphs,
+                       std::shared_ptr<RunStore> store, RunManagerOptions options)
+    : graphs_(std::move(graphs)), store_(std::move(store)), options_(std::move(options)), owner_(process_id()) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(options_.workers, 1); ++i)
+    workers_.emplace_back([this] { worker_loop(); });
+  housekeeper_ = std::thread([this] { housekeeper_loop(); });
+}
+
+RunManager::~RunManager() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (auto& [id, run] : local_)
+      if (!run->ended) {
+        run->cancel_action = "release";  // another process (or the next start) continues it
+        run->cancel.cancel();
+      }
+  }
+  work_.notify_all();
+  changed_.notify_all();
+  for (auto& w : workers_) w.join();
+  {
+    std::lock_guard lock(mutex_);
+    workers_done_ = true;
+  }
+  changed_.notify_all();
+  housekeeper_.join();
+}
+
+void RunManager::log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+  else std::cerr << "sg-agent-server: " << line << "\n";
+}
+
+void RunManager::worker_loop() {
+  std::vector<std::string> served;
+  for (const auto& [id, graph] : graphs_) served.push_back(id);
+  for (;;) {
+    std::uint64_t seen = 0;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      seen = wakeups_;
+    }
+    std::optional<StoredRun> row;
+    try {
+      row = store_->claim(owner_, now_ms(), options_.lease.count(), served);
+    } catch (const std::exception& e) {
+      log(std::string("claiming a run failed (retrying): ") + e.what());
+    }
+    if (!row) {
+      std::unique_lock lock(mutex_);
+      work_.wait_for(lock, jittered(options_.poll), [&] { return stopping_ || wakeups_ != seen; });
+      continue;
+    }
+    auto run = std::make_shared<Run>();
+    run->row = *row;
+    run->record = run_record(*row);
+    run->record.status = "running";
+    run->graph = graphs_.at(row->graph_id);
+    {
+      std::lock_guard lock(mutex_);
+      local_[row->run_id] = run;
+      if (stopping_) {
+        run->cancel_action = "release";
+        run->cancel.cancel();
+      }
+    }
+    changed_.notify_all();
+    execute(run);
+  }
+}
+
+void RunManager::publish(Run& run, std::string event, nlohmann::json data) {
+  {
+    std::lock_guard lock(mutex_);
+    run.log.push_back(RunEvent{run.first_seq + run.log.size(), std::move(event), std::move(data)});
+  }
+  changed_.notify_all();
+}
+
+void RunManager::flush_events(Run& run) {
+  std::lock_guard flushing(run.flushing);
+  std::vector<StoredEvent> batch;
+  std::size_t upto = 0;
+  {
+    std::lock_guard lock(mutex_);
+    upto = run.log.size();
+    for (std::size_t i = run.flushed; i < upto; ++i)
+      batch.push_back({static_cast<std::int64_t>(run.log[i].id), run.log[i].event, run.log[i].data.dump()});
+  }
+  if (batch.empty()) return;
+  store_->append_events(run.row.run_id, batch);
+  std::lock_guard lock(mutex_);
+  run.flushed = upto;
+}
+
+void RunManager::housekeeper_loop() {
+  using clock = std::chrono::steady_clock;
+  auto next_renew = clock::now() + options_.lease / 4;
+  auto next_cancel_poll = clock::now() + options_.poll;
+  auto next_prune = clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    std::vector<std::shared_ptr<Run>> runs;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, options_.flush, [&] { return stopping_ && workers_done_; });
+      if (stopping_ && workers_done_) break;
+      for (const auto& [id, run] : local_)
+        if (!run->ended) runs.push_back(run);
+    }
+    try {
+      for (const auto& run : runs) flush_events(*run);
+      const auto now = clock::now();
+      auto stop = [&](const std::string& run_id, const std::string& action) {
+        std::lock_guard lock(mutex_);
+        auto it = local_.find(run_id);
+        if (it == local_.end() || it->second->ended || it->second->cancel.cancelled()) return;
+        it->second->cancel_action = action;
+        it->second->cancel.cancel();
+      };
+      if (!runs.empty() && now >= next_cancel_poll) {  // a cancel asked through another process
+        next_cancel_poll = now + options_.poll;
+        for (const auto& [run_id, action] : store_->cancel_requests(owner_)) stop(run_id, action);
+      }
+      if (!runs.empty() && now >= next_renew) {
+        next_renew = now + options_.lease / 4;
+        std::vector<std::string> ids;
+        for (const auto& run : runs) ids.push_back(run->row.run_id);
+        for (const auto& lease : store_->renew(owner_, ids, now_ms() + options_.lease.count()))
+          if (!lease.held) stop(lease.run_id, "lost");  // deleted, or taken over after a stall
+      }
+      forget_ended(false);
+      if (now >= next_prune) {
+        next_prune = now + std::chrono::minutes(1);
+        store_->prune_events(now_ms() - options_.event_retention.count());
+      }
+    } catch (const std::exception& e) {
+      log(std::string("the run store failed (retrying): ") + e.what());
+    }
+  }
+  forget_ended(true);
+}
+
+void RunManager::forget_ended(bool all) {
+  std::vector<std::pair<std::string, std::string>> threads;  // (run, thread to delete)
+  {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    while (!ended_.empty() && (all || ended_.front().until <= now)) {
+      local_.erase(ended_.front().run_id);
+      if (!ended_.front().delete_thread.empty()) threads.emplace_back(ended_.front().run_id, ended_.front().delete_thread);
+      ended_.pop_front();
+    }
+  }
+  for (const auto& [run_id, thread_id] : threads) {  // stateless runs' threads
+    try {
+      store_->delete_thread(thread_id);
+      for (const auto& [graph_id, graph] : graphs_)
+        if (graph->checkpointer()) graph->checkpointer()->delete_thread(thread_id);
+    } catch (const std::exception& e) {
+      log("deleting stateless run " + run_id + "'s thread failed: " + e.what());
+    }
+  }
+}
+
+RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64_t from,
+                                          std::chrono::milliseconds wait) const {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    if (auto run = local_run(run_id); run && from >= run->first_seq) {
+      std::unique_lock lock(mutex_);
+      changed_.wait_until(lock, deadline,
+                          [&] { return run->ended || run->first_seq + run->log.size() > from || stopping_; });
+      EventBatch out;
+      for (std::size_t i = from - run->first_seq; i < run->log.size(); ++i) out.events.push_back(run->log[i]);
+      // A run given back or lost goes on elsewhere: its stream goes on from the store.
+      const bool elsewhere = run->cancel_action == "release" || run->cancel_action == "lost";
+      out.done = (run->ended && !elsewhere) || stopping_;
+      if (!run->ended || !elsewhere || !out.events.empty()) return out;
+    }
+    // Another process's run (or this one's earlier attempt, or one not claimed yet): the store.
+    constexpr std::size_t kPage = 1000;
+    const auto row = store_->run(run_id);
+    if (!row) return {{}, true, false};
+    const bool ended = terminal(row->status);
+    const auto stored = store_->events(run_id, static_cast<std::int64_t>(from), kPage);
+    if (!stored.empty() || ended || std::chrono::steady_clock::now() >= deadline) {
+      EventBatch out;
+      for (const auto& e : stored) out.events.push_back(run_event(e));
+      out.done = ended && stored.size() < kPage;
+      return out;
+    }
+    std::unique_lock lock(mutex_);
+    changed_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + options_.poll),
+                        [&] { return stopping_ || local_.contains(run_id); });
+    if (stopping_) return {{}, true, true};
+  }
+}
+
+std::optional<nlohmann::json> RunManager::wait(const std::string& run_id, const sg::CancellationToken& cancel) const {
+  for (;;) {
+    if (auto run = local_run(run_id)) {
+      std::unique_lock lock(mutex_);
+      while (!run->ended && !stopping_ && !cancel.cancelled()) changed_.wait_for(lock, std::chrono::milliseconds(200));
+      const bool elsewhere = run->cancel_action == "release" || run->cancel_action == "lost";
+      if (!run->ended || !elsewhere) return run->final_values.is_null() ? nlohmann::json::object() : run->final_values;
+    }
+    const auto row = store_->run(run_id);
+    if (!row) return std::nullopt;
+    if (terminal(row->status) || cancel.cancelled()) return row->result;
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, options_.poll, [&] { return stopping_ || local_.contains(run_id); });
+    if (stopping_) return row->result;
+  }
+}
+
+}  // namespace sg::server
