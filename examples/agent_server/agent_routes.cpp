@@ -91,6 +91,7 @@ HttpResponse agent_error(const std::exception& e) {
       const int n = static_cast<int>(*id);
       if (n == static_cast<int>(ErrorId::run_unknown_checkpoint)) return agent_error(AgentServerErrorId::not_found, e.what());
       if (n == static_cast<int>(ErrorId::saver_thread_busy)) return agent_error(AgentServerErrorId::thread_busy, e.what());
+      if (n == static_cast<int>(ErrorId::saver_unavailable)) return agent_error(AgentServerErrorId::store_unavailable, e.what());
       if ((n >= 200 && n < 300) || n == static_cast<int>(ErrorId::state_value_does_not_convert) ||
           n == static_cast<int>(ErrorId::run_invalid_option) || n == static_cast<int>(ErrorId::run_nothing_to_resume) ||
           n == static_cast<int>(ErrorId::run_resume_without_interrupt) ||

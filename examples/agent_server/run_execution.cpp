@@ -143,9 +143,6 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
   const std::string& thread_id = run->row.thread_id;
   try {
     run->options = parse_run_options(run->row.doc.value("request", nlohmann::json::object()));
-    // A run taken over from a process that died: its events go on after the stored ones (with a
-    // gap, as events the dead process had not stored yet may have reached a client).
-    if (run->row.attempt > 1) run->first_seq = static_cast<std::uint64_t>(store_->next_event_seq(run_id)) + 10000;
   } catch (const std::exception& e) {
     const nlohmann::json error = error_json(e);
     publish(*run, "error", error);
@@ -262,6 +259,7 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
                       delete_thread ? run->row.thread_id : std::string()});
     ++wakeups_;  // the thread's next run may start now
   }
+  run->cv.notify_all();
   changed_.notify_all();
   work_.notify_one();
 }

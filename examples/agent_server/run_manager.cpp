@@ -252,7 +252,10 @@ std::string RunManager::thread_status(const ThreadRecord& thread, const std::opt
 
 // Runs --------------------------------------------------------------------------------------
 
-RunRecord RunManager::create_run(const std::string& thread_id, const std::string& graph_id, const nlohmann::json& body) {
+std::string RunManager::new_id() { return random_uuid(); }
+
+RunRecord RunManager::create_run(const std::string& thread_id, const std::string& graph_id, const nlohmann::json& body,
+                                 const std::string& run_id) {
   auto graph_it = graphs_.find(graph_id);
   if (graph_it == graphs_.end()) throw RunRejected(AgentServerErrorId::not_found, "no assistant or graph \"" + graph_id + "\"");
   const RunOptions options = parse_run_options(body);  // throws RunRejected 400/422
@@ -262,7 +265,7 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
   }
   const bool stateless = thread_id.empty();
   StoredRun row;
-  row.run_id = random_uuid();
+  row.run_id = run_id.empty() ? random_uuid() : run_id;
   row.thread_id = stateless ? random_uuid() : thread_id;
   row.graph_id = graph_id;
   row.created_ms = row.updated_ms = now_ms();
@@ -296,7 +299,6 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
     ++wakeups_;
   }
   work_.notify_one();
-  changed_.notify_all();
   row.seq = admission.seq;
   return run_record(row);
 }

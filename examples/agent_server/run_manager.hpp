@@ -170,7 +170,11 @@ class RunManager {
   /// from the API's RunCreate body, applies its multitask strategy and queues it.
   /// @throws RunRejected (not_found: graph or thread; thread_busy under reject; invalid_request;
   ///         stopping).
-  RunRecord create_run(const std::string& thread_id, const std::string& graph_id, const nlohmann::json& body);
+  /// `run_id`: the new run's id (new_id() when empty).
+  RunRecord create_run(const std::string& thread_id, const std::string& graph_id, const nlohmann::json& body,
+                       const std::string& run_id = {});
+  /// A new random id (UUID v4) for a thread or run.
+  [[nodiscard]] static std::string new_id();
   [[nodiscard]] std::optional<RunRecord> run(const std::string& run_id) const;
   [[nodiscard]] std::vector<RunRecord> list_runs(const std::string& thread_id, std::size_t limit, std::size_t offset,
                                                  const std::string& status) const;
@@ -219,7 +223,8 @@ class RunManager {
   RunManagerOptions options_;
   std::string owner_;  ///< this process's id in the store's run rows
   mutable std::mutex mutex_;
-  mutable std::condition_variable changed_;  // a local run's events or status changed
+  mutable std::condition_variable changed_;  // a run became local here or ended (each run has its own cv)
+  std::condition_variable housekeeping_;     // the housekeeper's sleep (woken to stop)
   std::condition_variable work_;             // a run was admitted or ended here
   std::uint64_t wakeups_ = 0;
   std::map<std::string, std::shared_ptr<Run>> local_;  // runs this process executes or just ended

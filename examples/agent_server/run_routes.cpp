@@ -15,10 +15,6 @@ std::string sse(const RunEvent& e) {
   return out;
 }
 
-std::string content_location(const RunRecord& run, bool stateless) {
-  return stateless ? "/runs/" + run.run_id : "/threads/" + run.thread_id + "/runs/" + run.run_id;
-}
-
 }  // namespace
 
 nlohmann::json run_json(const RunRecord& run) {
@@ -79,27 +75,44 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::runs(const HttpRequest& reques
   if (method == "POST" && (rest.empty() || (rest.size() == 1 && (rest[0] == "stream" || rest[0] == "wait")))) {
     if (!body.is_object() || !body.contains("assistant_id") || !body["assistant_id"].is_string())
       return agent_error(AgentServerErrorId::invalid_request, "a run needs \"assistant_id\" (a graph id)");
-    if (!stateless && !m.thread(thread_id) && body.value("if_not_exists", "reject") != "create")
-      return agent_error(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
-    const RunRecord run = m.create_run(thread_id, graph_of_assistant(body["assistant_id"].get<std::string>()), body);
-    HttpHeaders headers{{"Content-Location", content_location(run, stateless)}};
-    if (rest.empty()) {
-      HttpResponse r = json_response(run_json(run));
-      r.headers = std::move(headers);
-      return r;
+    // The run is admitted on a call worker (the store's round trips stay off the I/O threads);
+    // its id is chosen here, for the Content-Location of a stream's head.
+    const std::string run_id = RunManager::new_id();
+    const std::string graph_id = graph_of_assistant(body["assistant_id"].get<std::string>());
+    auto create = [&m, thread_id, graph_id, body, run_id] { return m.create_run(thread_id, graph_id, body, run_id); };
+    HttpHeaders headers{{"Content-Location", stateless ? "/runs/" + run_id : "/threads/" + thread_id + "/runs/" + run_id}};
+    const bool cancel_on_disconnect = body.value("on_disconnect", "continue") == "cancel";
+    if (!rest.empty() && rest[0] == "stream") {
+      HttpCall call = stream_call(run_id, 0, cancel_on_disconnect, std::move(headers));
+      call.run = [create, stream = std::move(call.run)](ResponseStream* out, const sg::CancellationToken& cancel) {
+        try {
+          (void)create();
+        } catch (const std::exception& e) {
+          return agent_error(e);
+        }
+        return stream(out, cancel);
+      };
+      return call;
     }
-    if (rest[0] == "stream")
-      return stream_call(run.run_id, 0, body.value("on_disconnect", "continue") == "cancel", std::move(headers));
     HttpCall call;
-    call.run = [&m, run_id = run.run_id, headers = std::move(headers),
-                cancel_on_disconnect = body.value("on_disconnect", "continue") == "cancel"](
+    call.run = [&m, create, headers = std::move(headers), cancel_on_disconnect, background = rest.empty()](
                    ResponseStream*, const sg::CancellationToken& cancel) {
-      auto values = m.wait(run_id, cancel);
-      if (!values) return agent_error(AgentServerErrorId::not_found, "run " + run_id + " not found");
-      if (cancel.cancelled() && cancel_on_disconnect) m.cancel_run(run_id, "interrupt");
-      HttpResponse r = json_response(*values);
-      r.headers = headers;
-      return r;
+      try {
+        const RunRecord run = create();
+        HttpResponse r;
+        if (background) {
+          r = json_response(run_json(run));
+        } else {
+          auto values = m.wait(run.run_id, cancel);
+          if (!values) return agent_error(AgentServerErrorId::not_found, "run " + run.run_id + " not found");
+          if (cancel.cancelled() && cancel_on_disconnect) m.cancel_run(run.run_id, "interrupt");
+          r = json_response(*values);
+        }
+        r.headers = headers;
+        return r;
+      } catch (const std::exception& e) {
+        return agent_error(e);
+      }
     };
     return call;
   }

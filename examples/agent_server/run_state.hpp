@@ -2,6 +2,7 @@
 // RunManager's record of a run this process executes (run_manager.cpp, run_execution.cpp,
 // run_workers.cpp). Guarded by RunManager::mutex_ except where a field says otherwise.
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,7 @@ struct RunManager::Run {
   std::size_t flushed = 0;      ///< log entries in the store
   std::mutex flushing;          ///< one writer of the log to the store at a time (no mutex_ held)
   bool ended = false;
+  std::condition_variable cv;   ///< its log grew or it ended (waited on with mutex_)
   sg::CancellationToken cancel;
   std::string cancel_action;    ///< "interrupt" | "rollback" | "release" (a stop) | "lost" once cancelled
   nlohmann::json final_values;  ///< what /runs/wait answers

@@ -51,11 +51,13 @@ RunManager::~RunManager() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
-    for (auto& [id, run] : local_)
+    for (auto& [id, run] : local_) {
       if (!run->ended) {
         run->cancel_action = "release";  // another process (or the next start) continues it
         run->cancel.cancel();
       }
+      run->cv.notify_all();
+    }
   }
   work_.notify_all();
   changed_.notify_all();
@@ -64,7 +66,7 @@ RunManager::~RunManager() {
     std::lock_guard lock(mutex_);
     workers_done_ = true;
   }
-  changed_.notify_all();
+  housekeeping_.notify_all();
   housekeeper_.join();
 }
 
@@ -99,6 +101,14 @@ void RunManager::worker_loop() {
     run->record = run_record(*row);
     run->record.status = "running";
     run->graph = graphs_.at(row->graph_id);
+    try {
+      // A run taken over from a process that died: its events go on after the stored ones (with
+      // a gap, as events the dead process had not stored yet may have reached a client).
+      if (row->attempt > 1) run->first_seq = static_cast<std::uint64_t>(store_->next_event_seq(row->run_id)) + 10000;
+    } catch (const std::exception& e) {
+      log("reading run " + row->run_id + "'s events failed: " + e.what());
+      run->first_seq = 1000000;
+    }
     {
       std::lock_guard lock(mutex_);
       local_[row->run_id] = run;
@@ -117,7 +127,7 @@ void RunManager::publish(Run& run, std::string event, nlohmann::json data) {
     std::lock_guard lock(mutex_);
     run.log.push_back(RunEvent{run.first_seq + run.log.size(), std::move(event), std::move(data)});
   }
-  changed_.notify_all();
+  run.cv.notify_all();
 }
 
 void RunManager::flush_events(Run& run) {
@@ -145,7 +155,7 @@ void RunManager::housekeeper_loop() {
     std::vector<std::shared_ptr<Run>> runs;
     {
       std::unique_lock lock(mutex_);
-      changed_.wait_for(lock, options_.flush, [&] { return stopping_ && workers_done_; });
+      housekeeping_.wait_for(lock, options_.flush, [&] { return stopping_ && workers_done_; });
       if (stopping_ && workers_done_) break;
       for (const auto& [id, run] : local_)
         if (!run->ended) runs.push_back(run);
@@ -211,8 +221,8 @@ RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64
   for (;;) {
     if (auto run = local_run(run_id); run && from >= run->first_seq) {
       std::unique_lock lock(mutex_);
-      changed_.wait_until(lock, deadline,
-                          [&] { return run->ended || run->first_seq + run->log.size() > from || stopping_; });
+      run->cv.wait_until(lock, deadline,
+                         [&] { return run->ended || run->first_seq + run->log.size() > from || stopping_; });
       EventBatch out;
       for (std::size_t i = from - run->first_seq; i < run->log.size(); ++i) out.events.push_back(run->log[i]);
       // A run given back or lost goes on elsewhere: its stream goes on from the store.
@@ -243,7 +253,7 @@ std::optional<nlohmann::json> RunManager::wait(const std::string& run_id, const 
   for (;;) {
     if (auto run = local_run(run_id)) {
       std::unique_lock lock(mutex_);
-      while (!run->ended && !stopping_ && !cancel.cancelled()) changed_.wait_for(lock, std::chrono::milliseconds(200));
+      while (!run->ended && !stopping_ && !cancel.cancelled()) run->cv.wait_for(lock, std::chrono::milliseconds(200));
       const bool elsewhere = run->cancel_action == "release" || run->cancel_action == "lost";
       if (!run->ended || !elsewhere) return run->final_values.is_null() ? nlohmann::json::object() : run->final_values;
     }

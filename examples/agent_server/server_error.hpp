@@ -30,6 +30,7 @@ enum class AgentServerErrorId : int {
   unsupported_media_type = 913,
   cross_origin = 914,
   host_not_allowed = 915,
+  store_unavailable = 920,
 };
 
 struct AgentServerErrorInfo {
@@ -62,6 +63,8 @@ inline constexpr AgentServerErrorInfo kAgentServerErrorTable[] = {
      "the Origin header names another site than this server (a cross-site request from a page elsewhere)"},
     {AgentServerErrorId::host_not_allowed, "sg.server.915", 403,
      "the Host header is not a loopback name, an --allow-host name or the server's own address (DNS rebinding)"},
+    {AgentServerErrorId::store_unavailable, "sg.server.920", 503,
+     "the store (SQLite file or Postgres) cannot be reached or stayed busy [sg.saver.401]: nothing was changed; retry"},
 };
 
 /// The row of `id`.

@@ -36,6 +36,7 @@ const SYSTEM_ASSISTANT_IDS = {
   agent: "fe096781-5601-53d2-b2f6-0d3403f7e9ca",
   approval: "e234584d-b7bf-527f-9d06-ba77f8f5172d",
   chain: "608f7b9c-04e5-5cf2-a3f7-ba75a3719808",
+  relay: "f30c8e9a-8d42-54ed-b531-b41414a982eb",  // python3: uuid.uuid5(UUID("6ba7b821-..."), "relay")
 };
 
 test("a graph's assistant id is uuid5 of the graph id in LangGraph's namespace", async () => {
