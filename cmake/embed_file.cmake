@@ -1,12 +1,16 @@
-# cmake -DSRC=<file> -DDST=<header> -DNAME=<function> -P embed_file.cmake
-# Writes a header defining `inline std::string_view sg::chatbot::<NAME>() noexcept` that returns
-# the bytes of SRC (embedded as an array, so any content is safe). Used at build time (see
-# examples/chatbot/CMakeLists.txt); nothing is fetched.
+# cmake -DSRC=<file> -DDST=<header> -DNAME=<function> [-DNAMESPACE=<ns>] -P embed_file.cmake
+# Writes a header defining `inline std::string_view <ns>::<NAME>() noexcept` (ns: sg::chatbot
+# unless given) that returns the bytes of SRC (embedded as an array, so any content is safe). Used
+# at build time (see examples/chatbot/CMakeLists.txt, examples/agent_server/CMakeLists.txt);
+# nothing is fetched.
 foreach(var SRC DST NAME)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "embed_file.cmake: -D${var}=... is required")
   endif()
 endforeach()
+if(NOT DEFINED NAMESPACE)
+  set(NAMESPACE sg::chatbot)
+endif()
 file(READ "${SRC}" hex HEX)
 string(LENGTH "${hex}" hex_length)
 math(EXPR size "${hex_length} / 2")
@@ -17,7 +21,7 @@ file(WRITE "${DST}.tmp" "// Generated from ${source} by cmake/embed_file.cmake. 
 #pragma once
 #include <string_view>
 
-namespace sg::chatbot {
+namespace ${NAMESPACE} {
 
 /// The ${size} bytes of ${source}.
 inline std::string_view ${NAME}() noexcept {
@@ -26,7 +30,7 @@ inline std::string_view ${NAME}() noexcept {
   return {reinterpret_cast<const char*>(bytes), sizeof bytes - 1};
 }
 
-}  // namespace sg::chatbot
+}  // namespace ${NAMESPACE}
 ")
 file(COPY_FILE "${DST}.tmp" "${DST}" ONLY_IF_DIFFERENT)
 file(REMOVE "${DST}.tmp")

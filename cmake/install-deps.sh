@@ -16,12 +16,16 @@ packages=(
   libboost-dev libboost-graph-dev nlohmann-json3-dev doctest-dev libcli11-dev libxxhash-dev
   libsqlite3-dev libpqxx-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev libedit-dev
   libbenchmark-dev
+  # embedded at build time in sg-agent-server's web page (the build works without them, and the
+  # page then shows replies as plain text)
+  libjs-marked node-dompurify libjs-highlight.js
 )
 if [[ $build_only -eq 0 ]]; then
   packages+=(
     # a real server for the Postgres saver tests
     postgresql
-    # the headless browser of sg-chatbot's web page test (driven by playwright-core from npm)
+    # the headless browser of sg-chatbot's and sg-agent-server's web page tests (driven by
+    # playwright-core from npm)
     chromium
   )
 fi

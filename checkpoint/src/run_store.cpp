@@ -44,8 +44,9 @@ constexpr std::string_view kSchema[] = {
     "CREATE TABLE IF NOT EXISTS sg_runs (seq {seq}, run_id TEXT NOT NULL UNIQUE, thread_id TEXT NOT NULL,"
     " graph_id TEXT NOT NULL, status TEXT NOT NULL, created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL, not_before_ms BIGINT NOT NULL,"
     " owner TEXT NOT NULL DEFAULT '', lease_until_ms BIGINT NOT NULL DEFAULT 0, attempt INTEGER NOT NULL DEFAULT 0,"
-    " cancel TEXT NOT NULL DEFAULT '', doc TEXT NOT NULL, result TEXT NOT NULL DEFAULT '{}')",
-    "CREATE INDEX IF NOT EXISTS sg_runs_thread ON sg_runs (thread_id, seq)",
+    " cancel TEXT NOT NULL DEFAULT '', watched INTEGER NOT NULL DEFAULT 0, doc TEXT NOT NULL,"
+    " result TEXT NOT NULL DEFAULT '{}')",
+    "CREATE INDEX IF NOT EXISTS sg_runs_thread ON sg_runs (thread_id, status, seq)",
     "CREATE INDEX IF NOT EXISTS sg_runs_status ON sg_runs (status, seq)",
     "CREATE TABLE IF NOT EXISTS sg_run_events (run_id TEXT NOT NULL, seq BIGINT NOT NULL, event TEXT NOT NULL,"
     " data TEXT NOT NULL, PRIMARY KEY (run_id, seq))",
@@ -56,7 +57,7 @@ constexpr std::string_view kThreadColumns = "thread_id, created_ms, updated_ms, 
                                             ") THEN 1 ELSE 0 END";
 constexpr std::string_view kRunColumns =
     "seq, run_id, thread_id, graph_id, status, created_ms, updated_ms, not_before_ms, owner, lease_until_ms, attempt, cancel, "
-    "doc, result";
+    "doc, result, watched";
 
 std::int64_t to_int(const std::string& s) { return s.empty() ? 0 : std::stoll(s); }
 
@@ -92,6 +93,7 @@ StoredRun run_of(const Row& r) {
   run.cancel = r[11];
   run.doc = parse_doc(r[12], "run row " + r[1]);
   run.result = parse_doc(r[13], "run result " + r[1]);
+  run.watched = r[14] != "0";
   return run;
 }
 
@@ -100,6 +102,12 @@ std::string sql(std::string_view a, std::string_view b = {}, std::string_view c 
   s += b;
   s += c;
   return s;
+}
+
+void insert_event(Tx& tx, std::string_view run_id, const StoredEvent& e) {
+  tx.exec("INSERT INTO sg_run_events (run_id, seq, event, data) VALUES ($1, $2, $3, $4)"
+          " ON CONFLICT (run_id, seq) DO NOTHING",
+          {run_id, e.seq, e.event, e.data});
 }
 
 void delete_run_rows(Tx& tx, std::string_view run_id) {
@@ -258,14 +266,14 @@ std::vector<StoredRun> RunStore::runs(std::string_view thread_id) {
 }
 
 std::optional<StoredRun> RunStore::claim(std::string_view owner, std::int64_t now_ms, std::int64_t lease_ms,
-                                         std::span<const std::string> graph_ids) {
+                                         std::span<const std::string> graph_ids, bool look_first) {
   std::string graphs = ",";  // ",a,b,": a run's graph is served when ",<graph_id>," is in it
   for (const auto& g : graph_ids) graphs += g + ",";
   std::optional<StoredRun> out;
   const std::int64_t until = now_ms + lease_ms;
   // A read first: an idle worker's poll takes no write lock.
-  bool any = false;
-  backend_->transact(false, [&](Tx& tx) {
+  bool any = !look_first;
+  if (look_first) backend_->transact(false, [&](Tx& tx) {
     any = !tx.query("SELECT 1 FROM sg_runs WHERE ((status = 'pending' AND cancel = '' AND not_before_ms <= $1)"
                     " OR (status = 'running' AND lease_until_ms < $1)) AND {instr}($2, ',' || graph_id || ',') > 0 LIMIT 1",
                     {now_ms, graphs})
@@ -306,21 +314,27 @@ std::vector<RunStore::Lease> RunStore::renew(std::string_view owner, std::span<c
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> RunStore::cancel_requests(std::string_view owner) {
-  std::vector<std::pair<std::string, std::string>> out;
+std::vector<RunStore::Request> RunStore::requests(std::string_view owner) {
+  std::vector<Request> out;
   backend_->transact(false, [&](Tx& tx) {
     out.clear();
-    for (const auto& r : tx.query("SELECT run_id, cancel FROM sg_runs WHERE owner = $1 AND status = 'running'"
-                                  " AND cancel <> ''",
+    for (const auto& r : tx.query("SELECT run_id, cancel, watched FROM sg_runs WHERE owner = $1 AND status = 'running'"
+                                  " AND (cancel <> '' OR watched <> 0)",
                                   {owner}))
-      out.emplace_back(r[0], r[1]);
+      out.push_back({r[0], r[1], r[2] != "0"});
   });
   return out;
 }
 
+void RunStore::watch(std::string_view run_id) {
+  backend_->transact(true, [&](Tx& tx) {
+    tx.exec("UPDATE sg_runs SET watched = 1 WHERE run_id = $1 AND watched = 0", {run_id});
+  });
+}
+
 bool RunStore::finish(std::string_view run_id, std::string_view owner, std::string_view status,
                       const nlohmann::json& result, const nlohmann::json& thread_patch, std::int64_t now_ms, bool erase,
-                      bool release) {
+                      bool release, std::span<const StoredEvent> events) {
   bool held = false;
   const std::string result_text = result.dump();
   backend_->transact(true, [&](Tx& tx) {
@@ -328,6 +342,7 @@ bool RunStore::finish(std::string_view run_id, std::string_view owner, std::stri
                                {run_id, owner});
     held = !rows.empty();
     if (!held) return;
+    for (const auto& e : events) insert_event(tx, run_id, e);
     if (release) {
       // Unless somebody asked it to stop meanwhile: then it has ended.
       tx.exec("UPDATE sg_runs SET status = CASE WHEN cancel = '' THEN 'pending' ELSE 'interrupted' END, owner = '',"
@@ -377,10 +392,7 @@ bool RunStore::delete_run(std::string_view run_id) {
 void RunStore::append_events(std::string_view run_id, std::span<const StoredEvent> events) {
   if (events.empty()) return;
   backend_->transact(true, [&](Tx& tx) {
-    for (const auto& e : events)
-      tx.exec("INSERT INTO sg_run_events (run_id, seq, event, data) VALUES ($1, $2, $3, $4)"
-              " ON CONFLICT (run_id, seq) DO NOTHING",
-              {run_id, e.seq, e.event, e.data});
+    for (const auto& e : events) insert_event(tx, run_id, e);
   });
 }
 

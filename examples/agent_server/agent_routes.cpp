@@ -12,6 +12,7 @@
 
 #include "agent_server/request_guard.hpp"
 #include "agent_server/url.hpp"
+#include "agent_server/web_page.hpp"
 
 namespace sg::server {
 namespace {
@@ -119,8 +120,9 @@ std::string AgentRoutes::graph_of_assistant(const std::string& assistant_id) con
 AgentRoutes::AgentRoutes(RunManager& manager, std::string api_key) : manager_(&manager), api_key_(std::move(api_key)) {}
 
 bool AgentRoutes::owns(std::string_view /*method*/, std::string_view path) const {
-  // "": the page at "/" (an application's own "/" comes first: sg-chatbot's page).
-  static constexpr std::string_view kHeads[] = {"", "ok", "info", "assistants", "threads", "runs", "store", "mcp", "a2a"};
+  // "", "index.html", "ui": the web page (an application's own "/" comes first: sg-chatbot's page).
+  static constexpr std::string_view kHeads[] = {"",        "index.html", "ui",    "ok",  "info", "assistants",
+                                                "threads", "runs",       "store", "mcp", "a2a"};
   if (path.empty() || path.front() != '/') return false;
   std::string_view head = path.substr(1);
   head = head.substr(0, head.find('/'));
@@ -147,6 +149,8 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::route(const HttpRequest& reque
     if (!path) return agent_error(AgentServerErrorId::bad_request, "a bad %-escape in the path");
     const std::string method(request.method);
     if (path->size() == 1 && (*path)[0] == "ok") return json_response({{"ok", true}});
+    // The page is public, as /ok is: the key gates the API calls it makes.
+    if (auto page = web_page_response(request.method, request.target)) return std::move(*page);
     if (!api_key_.empty()) {
       const bool key_ok = request.api_key == api_key_ || request.authorization == "Bearer " + api_key_;
       if (!key_ok) return agent_error(AgentServerErrorId::unauthorized, "missing or wrong API key (X-Api-Key)");

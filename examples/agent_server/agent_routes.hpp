@@ -3,7 +3,7 @@
 /// sg::server::AgentRoutes: the Agent Server API's routes (LangGraph: langgraph-api api/*.mjs,
 /// the subset @langchain/langgraph-sdk's Client and useStream call) as a Router for HttpServer.
 ///
-///   GET  /ok, /info
+///   GET  /ok, /info; GET /, /ui/... (the web page: web_page.hpp)
 ///   POST /assistants/search; GET /assistants/{id}[/graph|/schemas|/subgraphs]
 ///   POST /threads, /threads/search; GET|PATCH|DELETE /threads/{id}; POST /threads/{id}/copy
 ///   GET  /threads/{id}/state[/{checkpoint_id}]; POST /threads/{id}/state[/checkpoint]
@@ -17,10 +17,10 @@
 ///
 /// Errors: `{"detail": message, "error": {"id", "message"}}` with server_error.hpp's status. A
 /// 500 says only "internal error" with a ref; the detail goes to the server log.
-/// With an API key, every route but /ok needs it (X-Api-Key, or Authorization: Bearer). A body
-/// needs Content-Type application/json (415 [sg.server.913]); the server refuses a foreign Origin
-/// (403 [sg.server.914]) and a Host that is not its own (403 [sg.server.915]) before routing
-/// (request_guard.hpp).
+/// With an API key, every route but /ok and the web page needs it (X-Api-Key, or Authorization:
+/// Bearer). A body needs Content-Type application/json (415 [sg.server.913]); the server refuses a
+/// foreign Origin (403 [sg.server.914]) and a Host that is not its own (403 [sg.server.915])
+/// before routing (request_guard.hpp).
 ///
 /// Thread-safety: immutable after construction; route() from any threads at once.
 
@@ -47,12 +47,12 @@ namespace sg::server {
 class AgentRoutes final : public Router {
  public:
   /// @param manager must outlive the routes and their calls.
-  /// @param api_key when not empty, every route but /ok needs it.
+  /// @param api_key when not empty, every route but /ok and the web page (/, /ui/...) needs it.
   AgentRoutes(RunManager& manager, std::string api_key);
 
-  /// The API's paths: / (the page), /ok, /info, /assistants..., /threads..., /runs..., and
-  /// /store, /mcp, /a2a (501); any method. (On a server that also serves an application's
-  /// routes, those come first.)
+  /// The API's paths: the web page (/, /index.html, /ui/...), /ok, /info, /assistants...,
+  /// /threads..., /runs..., and /store, /mcp, /a2a (501); any method. (On a server that also
+  /// serves an application's routes, those come first.)
   [[nodiscard]] bool owns(std::string_view method, std::string_view path) const override;
   [[nodiscard]] std::variant<HttpResponse, HttpCall> route(const HttpRequest& request) const override;
   /// The server's failures and the RequestGuard's refusals as the API's errors: bad_request 901,

@@ -84,7 +84,8 @@ Message agent_reply(const Messages& conversation) {
   return AIMessage("You said: " + text);
 }
 
-CompiledGraph<MessagesState> agent_graph(const std::shared_ptr<BaseCheckpointSaver>& saver) {
+CompiledGraph<MessagesState> agent_graph(const std::shared_ptr<BaseCheckpointSaver>& saver,
+                                         std::chrono::milliseconds token_delay) {
   using State = MessagesState;
   static const ToolNode tools({Tool{"get_weather",
                                     "The weather in a city.",
@@ -93,6 +94,7 @@ CompiledGraph<MessagesState> agent_graph(const std::shared_ptr<BaseCheckpointSav
                                      {"required", {"city"}}},
                                     [](const nlohmann::json&) -> nlohmann::json { return "sunny"; }}});
   auto fake = std::make_shared<ScriptedFakeChatModel>(agent_reply);
+  fake->set_delay(token_delay);
   const std::shared_ptr<const ChatModel> model = fake->bind_tools(tools.specs());
   StateGraph<State> g;
   g.add_node("model", [model](const State& s, RunContext& ctx) {
@@ -167,9 +169,10 @@ CompiledGraph<RelayState> relay_graph(const std::shared_ptr<BaseCheckpointSaver>
 
 }  // namespace
 
-std::vector<ServedGraphEntry> demo_graphs(const std::shared_ptr<BaseCheckpointSaver>& saver) {
+std::vector<ServedGraphEntry> demo_graphs(const std::shared_ptr<BaseCheckpointSaver>& saver,
+                                          std::chrono::milliseconds token_delay) {
   std::vector<ServedGraphEntry> out;
-  out.emplace_back("agent", agent_graph(saver));
+  out.emplace_back("agent", agent_graph(saver, token_delay));
   out.emplace_back("approval", approval_graph(saver));
   out.emplace_back("chain", chain_graph(saver));
   out.emplace_back("relay", relay_graph(saver));

@@ -16,6 +16,7 @@
 ///
 /// Thread-safety: the compiled graphs are thread-safe.
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -26,7 +27,10 @@
 namespace sg::demo {
 
 /// The four graphs, compiled with `saver` and CompileOptions::keep_applied_writes (so that a past
-/// step's tasks show their results in the history, as LangGraph's do).
-[[nodiscard]] std::vector<ServedGraphEntry> demo_graphs(const std::shared_ptr<BaseCheckpointSaver>& saver);
+/// step's tasks show their results in the history, as LangGraph's do). `token_delay`: the agent's
+/// fake model waits this long before each streamed chunk (0: none; the web page's tests use it to
+/// watch a reply grow and to stop one mid-stream).
+[[nodiscard]] std::vector<ServedGraphEntry> demo_graphs(const std::shared_ptr<BaseCheckpointSaver>& saver,
+                                                        std::chrono::milliseconds token_delay = {});
 
 }  // namespace sg::demo

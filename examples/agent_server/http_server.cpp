@@ -398,6 +398,9 @@ struct HttpServer::Impl {
         co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
         continue;
       }
+      // Streams are written as many small chunks: without this, each chunk after the first waits
+      // for the client's delayed ACK (Nagle; 40 ms on Linux).
+      socket.set_option(tcp::no_delay(true), ec);
       auto connection = std::make_shared<Connection>(std::move(socket));
       if (!add_connection(connection)) {
         connection->stream.close();

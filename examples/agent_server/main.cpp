@@ -2,9 +2,10 @@
 // user's choosing. See README "Serving a graph".
 //
 //   sg-agent-server [--host 127.0.0.1] [--port 2024] [--store sqlite:agent.db] [--api-key KEY]
-//                   [--run-workers 4] [--run-lease-ms 10000] [--allow-host NAME]...
+//                   [--run-workers 4] [--run-lease-ms 10000] [--fake-delay-ms 0] [--allow-host NAME]...
 // Prints "serving on http://HOST:PORT/" when ready; SIGINT/SIGTERM stop it (exit 0).
 // Exit status 2 for a bad configuration (store, address).
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -25,10 +26,11 @@ int main(int argc, char** argv) {
   std::string api_key;
   std::size_t run_workers = 4;
   std::vector<std::string> allowed_hosts;
+  int fake_delay_ms = 0;
   app.add_option("--host", host, "address to bind")->capture_default_str();
   app.add_option("--port", port, "port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
   app.add_option("--store", store, "checkpoint store: sqlite:PATH, postgres://..., memory")->capture_default_str();
-  app.add_option("--api-key", api_key, "require this key (X-Api-Key) on every route but /ok");
+  app.add_option("--api-key", api_key, "require this key (X-Api-Key) on every route but /ok and the web page");
   app.add_option("--run-workers", run_workers, "runs executing at once")->capture_default_str()->check(CLI::Range(1, 256));
   long run_lease_ms = 10000;
   app.add_option("--run-lease-ms", run_lease_ms,
@@ -40,12 +42,15 @@ int main(int argc, char** argv) {
                  "127.0.0.1, [::1] and the --host address; other names are refused (403) against DNS rebinding")
       ->type_name("NAME")
       ->allow_extra_args(false);
+  app.add_option("--fake-delay-ms", fake_delay_ms, "the agent's fake model waits this long before each streamed chunk")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60000));
   CLI11_PARSE(app, argc, argv);
   try {
     const sg::StoreUri uri = sg::parse_store_uri(store);
     std::shared_ptr<sg::BaseCheckpointSaver> saver = sg::open_store(uri);
     sg::AgentServerOptions options;
-    options.graphs = sg::demo::demo_graphs(saver);
+    options.graphs = sg::demo::demo_graphs(saver, std::chrono::milliseconds(fake_delay_ms));
     options.host = host;
     options.port = static_cast<std::uint16_t>(port);
     options.api_key = api_key;

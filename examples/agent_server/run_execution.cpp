@@ -238,12 +238,15 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
   }
   bool delete_thread = false;
   try {
-    flush_events(*run);  // every event before the status that ends the stream
+    // Every event a watcher elsewhere has not got yet, in the transaction that ends the run.
+    std::lock_guard flushing(run->flushing);
+    std::size_t upto = 0;
+    const std::vector<StoredEvent> events = unflushed_events(*run, upto);
     if (action == "release") {
-      store_->finish(run_id, owner_, status, run->final_values, thread_patch, now_ms(), false, true);
+      store_->finish(run_id, owner_, status, run->final_values, thread_patch, now_ms(), false, true, events);
     } else if (action != "lost") {
       const bool held = store_->finish(run_id, owner_, status, run->final_values, thread_patch, now_ms(),
-                                       action == "rollback");
+                                       action == "rollback", false, events);
       delete_thread = held && run->record.temporary;
     }
   } catch (const std::exception& e) {

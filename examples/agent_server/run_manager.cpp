@@ -280,12 +280,12 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
              {"request", body}};
   std::optional<StoredThread> create;
   if (stateless || options.if_not_exists == "create") create = new_thread(row.thread_id, nlohmann::json::object());
-  else if (!store_->thread(thread_id) && !adopt_from_saver(thread_id))
-    throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
   // As LangGraph's server marks a thread with the graph and assistant of its runs.
   const nlohmann::json thread_patch{{"graph_id", graph_id},
                                     {"metadata", {{"graph_id", graph_id}, {"assistant_id", assistant_id}}}};
-  const RunStore::Admission admission = store_->create_run(row, options.multitask_strategy, thread_patch, create);
+  RunStore::Admission admission = store_->create_run(row, options.multitask_strategy, thread_patch, create);
+  if (admission.thread_missing && adopt_from_saver(thread_id))  // a thread only the savers knew
+    admission = store_->create_run(row, options.multitask_strategy, thread_patch, create);
   if (admission.thread_missing) throw RunRejected(AgentServerErrorId::not_found, "thread " + thread_id + " not found");
   if (admission.rejected)
     throw RunRejected(AgentServerErrorId::thread_busy, "Thread is already running a task. Wait for it to finish or choose a different multitask strategy.");

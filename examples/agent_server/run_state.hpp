@@ -25,6 +25,7 @@ struct RunManager::Run {
   std::uint64_t first_seq = 0;  ///< the id of log[0] (later than the events of earlier attempts)
   std::vector<RunEvent> log;    ///< this attempt's events
   std::size_t flushed = 0;      ///< log entries in the store
+  bool watched = false;         ///< a stream in another process follows it: store its events
   std::mutex flushing;          ///< one writer of the log to the store at a time (no mutex_ held)
   bool ended = false;
   std::condition_variable cv;   ///< its log grew or it ended (waited on with mutex_)

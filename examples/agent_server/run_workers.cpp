@@ -78,6 +78,7 @@ void RunManager::log(const std::string& line) const {
 void RunManager::worker_loop() {
   std::vector<std::string> served;
   for (const auto& [id, graph] : graphs_) served.push_back(id);
+  bool woken = false;  // by this process's admission of a run: one waits, no need to look first
   for (;;) {
     std::uint64_t seen = 0;
     {
@@ -87,20 +88,22 @@ void RunManager::worker_loop() {
     }
     std::optional<StoredRun> row;
     try {
-      row = store_->claim(owner_, now_ms(), options_.lease.count(), served);
+      row = store_->claim(owner_, now_ms(), options_.lease.count(), served, !woken);
     } catch (const std::exception& e) {
       log(std::string("claiming a run failed (retrying): ") + e.what());
     }
     if (!row) {
       std::unique_lock lock(mutex_);
-      work_.wait_for(lock, jittered(options_.poll), [&] { return stopping_ || wakeups_ != seen; });
+      woken = work_.wait_for(lock, jittered(options_.poll), [&] { return stopping_ || wakeups_ != seen; });
       continue;
     }
+    woken = true;  // busy: look for the next one straight away
     auto run = std::make_shared<Run>();
     run->row = *row;
     run->record = run_record(*row);
     run->record.status = "running";
     run->graph = graphs_.at(row->graph_id);
+    run->watched = row->watched;
     try {
       // A run taken over from a process that died: its events go on after the stored ones (with
       // a gap, as events the dead process had not stored yet may have reached a client).
@@ -130,16 +133,21 @@ void RunManager::publish(Run& run, std::string event, nlohmann::json data) {
   run.cv.notify_all();
 }
 
+std::vector<StoredEvent> RunManager::unflushed_events(Run& run, std::size_t& upto) const {
+  std::vector<StoredEvent> batch;
+  std::lock_guard lock(mutex_);
+  upto = run.flushed;
+  if (!run.watched) return batch;  // nobody elsewhere reads them
+  upto = run.log.size();
+  for (std::size_t i = run.flushed; i < upto; ++i)
+    batch.push_back({static_cast<std::int64_t>(run.log[i].id), run.log[i].event, run.log[i].data.dump()});
+  return batch;
+}
+
 void RunManager::flush_events(Run& run) {
   std::lock_guard flushing(run.flushing);
-  std::vector<StoredEvent> batch;
   std::size_t upto = 0;
-  {
-    std::lock_guard lock(mutex_);
-    upto = run.log.size();
-    for (std::size_t i = run.flushed; i < upto; ++i)
-      batch.push_back({static_cast<std::int64_t>(run.log[i].id), run.log[i].event, run.log[i].data.dump()});
-  }
+  const std::vector<StoredEvent> batch = unflushed_events(run, upto);
   if (batch.empty()) return;
   store_->append_events(run.row.run_id, batch);
   std::lock_guard lock(mutex_);
@@ -170,9 +178,15 @@ void RunManager::housekeeper_loop() {
         it->second->cancel_action = action;
         it->second->cancel.cancel();
       };
-      if (!runs.empty() && now >= next_cancel_poll) {  // a cancel asked through another process
+      if (!runs.empty() && now >= next_cancel_poll) {  // asked through another process
         next_cancel_poll = now + options_.poll;
-        for (const auto& [run_id, action] : store_->cancel_requests(owner_)) stop(run_id, action);
+        for (const auto& request : store_->requests(owner_)) {
+          if (!request.cancel.empty()) stop(request.run_id, request.cancel);
+          if (request.watched) {
+            std::lock_guard lock(mutex_);
+            if (auto it = local_.find(request.run_id); it != local_.end()) it->second->watched = true;
+          }
+        }
       }
       if (!runs.empty() && now >= next_renew) {
         next_renew = now + options_.lease / 4;
@@ -218,8 +232,21 @@ void RunManager::forget_ended(bool all) {
 RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64_t from,
                                           std::chrono::milliseconds wait) const {
   const auto deadline = std::chrono::steady_clock::now() + wait;
+  bool watching = false;
   for (;;) {
-    if (auto run = local_run(run_id); run && from >= run->first_seq) {
+    auto run = local_run(run_id);
+    if (run && from < run->first_seq) {
+      // Joined from before this process took the run over: what the earlier attempt stored.
+      auto stored = store_->events(run_id, static_cast<std::int64_t>(from), 1000);
+      std::erase_if(stored, [&](const StoredEvent& e) { return static_cast<std::uint64_t>(e.seq) >= run->first_seq; });
+      if (!stored.empty()) {
+        EventBatch out;
+        for (const auto& e : stored) out.events.push_back(run_event(e));
+        return out;
+      }
+      from = run->first_seq;
+    }
+    if (run) {
       std::unique_lock lock(mutex_);
       run->cv.wait_until(lock, deadline,
                          [&] { return run->ended || run->first_seq + run->log.size() > from || stopping_; });
@@ -235,6 +262,10 @@ RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64
     const auto row = store_->run(run_id);
     if (!row) return {{}, true, false};
     const bool ended = terminal(row->status);
+    if (!ended && !row->watched && !watching) {  // ask its executor to store its events
+      store_->watch(run_id);
+      watching = true;
+    }
     const auto stored = store_->events(run_id, static_cast<std::int64_t>(from), kPage);
     if (!stored.empty() || ended || std::chrono::steady_clock::now() >= deadline) {
       EventBatch out;

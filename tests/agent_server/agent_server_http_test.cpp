@@ -151,12 +151,17 @@ TEST_CASE("agent server http: an application's routes come first, other paths ar
   sg::AgentServerOptions options;
   options.routes = std::make_shared<AppRoutes>();
   Running s(options);
-  const auto app_path = [](const HttpResult& r) { return r.json().value("app", std::string("<not the app's>")); };
+  const auto app_path = [](const HttpResult& r) {
+    const json body = r.json();
+    return body.is_object() ? body.value("app", std::string("<not the app's>")) : std::string("<not the app's>");
+  };
   CHECK(app_path(s.client->get("/app")) == "/app");
   CHECK(app_path(s.client->get("/app/x?y=1")) == "/app/x");
   CHECK(app_path(s.client->get("/threads")) == "/threads");    // GET /threads: the application's
   CHECK(app_path(s.client->get("/nowhere")) == "/nowhere");    // unknown: the application's 404 to give
-  CHECK(app_path(s.client->get("/")) == "<not the app's>");  // "/" is the API's (its page) unless the app owns it
+  const HttpResult page = s.client->get("/");  // "/" is the API's (its web page) unless the app owns it
+  CHECK(app_path(page) == "<not the app's>");
+  CHECK(page.header("content-type").rfind("text/html", 0) == 0);
   const HttpResult created = s.client->request("POST", "/threads", "{}", {kJson});  // POST /threads: the API's
   CHECK(created.status == 200);
   CHECK(created.json().contains("thread_id"));

@@ -1,5 +1,6 @@
 // sg-bench: `sg-bench linear --n 100 --saver memory`, `sg-bench fanout --k 50 --saver none`,
-// `sg-bench blocking --tasks 20 --tasks 200`, `sg-bench serve --store sqlite --sessions 32`.
+// `sg-bench blocking --tasks 20 --tasks 200`, `sg-bench serve --store sqlite --sessions 32`,
+// `sg-bench server --graph chain --servers 3 --store postgres`.
 // Prints one JSON object per line; figures are medians over --repeat measured invocations.
 #include <exception>
 #include <iostream>
@@ -11,6 +12,7 @@
 #include "chat.hpp"
 #include "cli.hpp"
 #include "serve.hpp"
+#include "server.hpp"
 #include "report.hpp"
 
 int main(int argc, char** argv) {
@@ -117,6 +119,39 @@ int main(int argc, char** argv) {
   serve->add_option("--server-arg", serve_options.server_args, "one more argument for `sg-chatbot serve` (repeatable)")
       ->allow_extra_args(false);
   serve->add_flag("--keep", serve_options.keep, "keep the SQLite file or Postgres database and the server log");
+  sg_bench::ServerOptions server_options;
+  auto* server = app.add_subcommand("server", "LangGraph Agent Server API runs against real `sg-agent-server` processes on one "
+                                              "store: C clients x R runs (runs/s, latency percentiles, errors)");
+  server->add_option("--graph", server_options.graph,
+                     "chain (a -> b -> c, POST /threads/{id}/runs/wait) or agent (the chat graph: one turn per run, "
+                     "POST /threads/{id}/runs/stream with stream_mode messages-tuple)")
+      ->check(CLI::IsMember({"chain", "agent"}))
+      ->capture_default_str();
+  server->add_flag("--stateless", server_options.stateless, "chain: POST /runs/wait (a temporary thread per run)");
+  server->add_option("--servers", server_options.servers, "sg-agent-server processes on the one store")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  server->add_option("--clients", server_options.clients, "concurrent clients (round-robin over the servers)")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  server->add_option("--runs", server_options.runs, "measured runs per client")->check(CLI::Range(1, 1000000))->capture_default_str();
+  server->add_option("--warmup", server_options.warmup, "unmeasured runs per client first")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
+  server->add_flag("--spread", server_options.spread,
+                   "send a client's successive runs to different servers (its thread shared between them)");
+  server->add_option("--store", server_options.store, "sqlite (a file under $TMPDIR), postgres (a database of its own) or memory")
+      ->check(CLI::IsMember({"sqlite", "postgres", "memory"}))
+      ->capture_default_str();
+  server->add_option("--postgres", server_options.postgres, "Postgres cluster URI (default: $SG_TEST_POSTGRES_URI); "
+                                                            "the bench makes a database of its own and drops it");
+  server->add_option("--run-workers", server_options.run_workers, "the servers' --run-workers")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  server->add_option("--server-bin", server_options.binary, "the sg-agent-server to run (default: this build's)");
+  server->add_option("--server-arg", server_options.server_args, "one more argument for every sg-agent-server (repeatable)")
+      ->allow_extra_args(false);
+  server->add_flag("--keep", server_options.keep, "keep the directory (server logs, SQLite file) and the Postgres database");
   sg_bench::ReportOptions report_options;
   app.add_option("--save-baseline", report_options.save_baseline,
                  "also write every JSON line to FILE (truncated first), for a later --baseline");
@@ -135,6 +170,7 @@ int main(int argc, char** argv) {
     if (*chat) sg_bench::run_chat(chat_options);
     if (*cli) sg_bench::run_cli(cli_options);
     if (*serve) sg_bench::run_serve(serve_options);
+    if (*server) sg_bench::run_server(server_options);
   } catch (const std::exception& e) {
     std::cerr << "sg-bench: " << e.what() << "\n";
     return 1;

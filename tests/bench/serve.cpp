@@ -3,115 +3,40 @@
 // answer, checks it and sends the next.
 #include "serve.hpp"
 
-#include <sys/statfs.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
-#include <utility>
+#include <string>
+#include <utility>  // before boost/asio/awaitable.hpp, which uses std::exchange without it
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
 
 #include "bench.hpp"
+#include "http_load.hpp"
 #include "server_process.hpp"  // tests/chatbot: a real sg-chatbot serve process
 
 namespace sg_bench {
 namespace {
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
+namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-/// User plus system CPU seconds of process `pid` ("self" for this one), from /proc/PID/stat.
-double cpu_seconds(const std::string& pid) {
-  const std::string stat = read_file("/proc/" + pid + "/stat");
-  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i)
-    if (i >= 14) ticks += std::stod(field);
-  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-/// "tmpfs", "ext4" or the hex magic of the file system holding `path`.
-std::string file_system_of(const std::filesystem::path& path) {
-  struct statfs fs {};
-  if (::statfs(path.c_str(), &fs) != 0) return "unknown";
-  if (fs.f_type == 0x01021994) return "tmpfs";
-  if (fs.f_type == 0xEF53) return "ext4";
-  std::ostringstream hex;
-  hex << "0x" << std::hex << fs.f_type;
-  return hex.str();
-}
-
-/// A database of its own in the Postgres cluster at `cluster_uri`, dropped at the end.
-class PostgresDatabase {
- public:
-  explicit PostgresDatabase(std::string cluster_uri, bool keep)
-      : cluster_(std::move(cluster_uri)), name_("sg_bench_serve_" + std::to_string(::getpid())), keep_(keep) {
-    pqxx::connection admin(cluster_);
-    pqxx::nontransaction(admin).exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-    pqxx::nontransaction(admin).exec("CREATE DATABASE " + name_);
-    // The cluster URI with its path (the database) replaced.
-    const auto authority = cluster_.find("://");
-    const auto path = cluster_.find('/', authority == std::string::npos ? 0 : authority + 3);
-    const auto query = cluster_.find('?', path);
-    uri_ = cluster_.substr(0, path) + "/" + name_ + (query == std::string::npos ? "" : cluster_.substr(query));
-  }
-  ~PostgresDatabase() {
-    if (keep_) {
-      std::cerr << "sg-bench: kept the database " << uri_ << "\n";
-      return;
-    }
-    try {
-      pqxx::connection admin(cluster_);
-      pqxx::nontransaction(admin).exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-    } catch (const std::exception& e) {
-      std::cerr << "sg-bench: could not drop the database " << name_ << ": " << e.what() << "\n";
-    }
-  }
-  PostgresDatabase(const PostgresDatabase&) = delete;
-  PostgresDatabase& operator=(const PostgresDatabase&) = delete;
-  [[nodiscard]] const std::string& uri() const noexcept { return uri_; }
-
- private:
-  std::string cluster_;
-  std::string name_;
-  std::string uri_;
-  bool keep_;
-};
 
 /// What the sessions share: where they go, what they measured, the first failure.
 struct Load {
   tcp::endpoint server;
-  std::string host;  // the Host header
   int warmup = 0;
   int turns = 0;
   int warming = 0;  // sessions still in their warm-up
@@ -121,22 +46,15 @@ struct Load {
 };
 
 net::awaitable<void> session(Load& load, int index, std::function<void()> warmed) {
-  tcp::socket socket(co_await net::this_coro::executor);
-  co_await socket.async_connect(load.server, net::use_awaitable);
-  socket.set_option(tcp::no_delay(true));
-  beast::flat_buffer buffer;
+  HttpConnection connection(co_await net::this_coro::executor, load.server);
+  co_await connection.connect();
   const std::string id = "bench-" + std::to_string(index);
   for (int t = 0; t < load.warmup + load.turns && load.failure.empty(); ++t) {
     if (t == load.warmup) warmed();
-    http::request<http::string_body> req{http::verb::post, "/chat", 11};
-    req.set(http::field::host, load.host);
-    req.set(http::field::content_type, "application/json");
-    req.body() = nlohmann::json{{"session_id", id}, {"message", "turn " + std::to_string(t + 1) + ": tell me something about graphs"}}.dump();
-    req.prepare_payload();
+    std::string request =
+        nlohmann::json{{"session_id", id}, {"message", "turn " + std::to_string(t + 1) + ": tell me something about graphs"}}.dump();
     const auto sent = Clock::now();
-    co_await http::async_write(socket, req, net::use_awaitable);
-    http::response<http::string_body> res;
-    co_await http::async_read(socket, buffer, res, net::use_awaitable);
+    const HttpResponse res = co_await connection.request(http::verb::post, "/chat", std::move(request));
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
     if (t >= load.warmup) load.latencies_ms.push_back(ms);
     const auto body = nlohmann::json::parse(res.body(), nullptr, false);
@@ -148,14 +66,6 @@ net::awaitable<void> session(Load& load, int index, std::function<void()> warmed
     }
   }
 }
-
-/// The `q` quantile (0..1) of sorted `v`, nearest rank.
-double quantile(const std::vector<double>& v, double q) {
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
-  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
-
-double round2(double x) { return std::round(x * 100) / 100; }
 
 std::string chatbot_binary(const std::string& given) {
   if (!given.empty()) return given;
@@ -172,13 +82,12 @@ std::string chatbot_binary(const std::string& given) {
 
 void run_serve(const ServeOptions& o) {
   const std::string binary = chatbot_binary(o.binary);
-  std::string pattern = (std::filesystem::temp_directory_path() / "sg-bench-serve-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  const std::filesystem::path dir = pattern;
+  const TempDir temp("sg-bench-serve", o.keep);
+  const std::filesystem::path& dir = temp.path();
   std::optional<PostgresDatabase> database;
   std::string store;
   if (o.store == "postgres") {
-    database.emplace(postgres_uri(o.postgres), o.keep);
+    database.emplace(postgres_uri(o.postgres), "sg_bench_serve", o.keep);
     store = database->uri();
   } else {
     store = "sqlite:" + (dir / "chat.db").string();
@@ -186,11 +95,9 @@ void run_serve(const ServeOptions& o) {
   std::vector<std::string> args{"--offline", "--checkpoints", store, "--threads", std::to_string(o.server_threads)};
   args.insert(args.end(), o.server_args.begin(), o.server_args.end());
   sgtest::ServerProcess server(binary, args, (dir / "server.log").string());
-  const auto port = static_cast<unsigned short>(std::stoi(server.url().substr(server.url().rfind(':') + 1)));
 
   Load load;
-  load.server = tcp::endpoint(net::ip::make_address("127.0.0.1"), port);
-  load.host = "127.0.0.1:" + std::to_string(port);
+  load.server = endpoint_of(server.url());
   load.warmup = o.warmup;
   load.turns = o.turns;
   load.warming = o.sessions;
@@ -243,7 +150,6 @@ void run_serve(const ServeOptions& o) {
                    .dump()
             << std::endl;
   if (o.keep) std::cerr << "sg-bench: kept " << dir.string() << " (server.log" << (database ? "" : ", chat.db") << ")\n";
-  else std::filesystem::remove_all(dir);
 }
 
 }  // namespace sg_bench

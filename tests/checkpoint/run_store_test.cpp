@@ -90,7 +90,10 @@ void admission_and_strategies(sg::RunStore& s) {
   CHECK(a.ended == std::vector<std::string>{"r2"});
   CHECK(a.stopping == std::vector<std::string>{"r1"});
   CHECK(s.run("r2")->status == "interrupted");
-  CHECK(s.cancel_requests("p1") == std::vector<std::pair<std::string, std::string>>{{"r1", "interrupt"}});
+  CHECK(s.requests("p1") == std::vector<sg::RunStore::Request>{{"r1", "interrupt", false}});
+  s.watch("r1");
+  CHECK(s.run("r1")->watched);
+  CHECK(s.requests("p1") == std::vector<sg::RunStore::Request>{{"r1", "interrupt", true}});
   CHECK_FALSE(s.claim("p2", now_ms(), 10000, kGraphs));  // r1 still runs
   CHECK(s.finish("r1", "p1", "interrupted", json::object(), json{{"status", "idle"}}, now_ms()));
   CHECK_FALSE(s.finish("r1", "p1", "success", json::object(), json::object(), now_ms()));  // ended already

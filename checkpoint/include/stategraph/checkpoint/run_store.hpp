@@ -60,6 +60,7 @@ struct StoredRun {
   std::string owner;               ///< the claiming process's id while running
   std::int64_t lease_until_ms = 0;
   int attempt = 0;     ///< claims so far
+  bool watched = false;  ///< see RunStore::watch
   std::string cancel;  ///< a requested cancel: "" | "interrupt" | "rollback"
   nlohmann::json doc = nlohmann::json::object();     ///< the server's record of the run
   nlohmann::json result = nlohmann::json::object();  ///< set when it ends
@@ -124,8 +125,10 @@ class RunStore {
   /// whose lease ran out — of one of `graph_ids` (the graphs the caller serves; ids must not
   /// contain ','); sets it running under `owner` until now + lease, attempt + 1.
   /// Atomic across processes (one claimant per run). @returns nullopt when there is none.
+  /// `look_first`: a read transaction first, so that a poll that finds nothing takes no write
+  /// lock (false when a run is known to wait, e.g. just admitted by this process).
   std::optional<StoredRun> claim(std::string_view owner, std::int64_t now_ms, std::int64_t lease_ms,
-                                 std::span<const std::string> graph_ids);
+                                 std::span<const std::string> graph_ids, bool look_first = true);
 
   /// A run `owner` executes, as renew() finds it.
   struct Lease {
@@ -135,17 +138,29 @@ class RunStore {
   };
   /// Extends the leases of `run_ids` that `owner` still holds to `until_ms`, in one statement.
   std::vector<Lease> renew(std::string_view owner, std::span<const std::string> run_ids, std::int64_t until_ms);
-  /// The runs running under `owner` that somebody asked to stop: (run_id, cancel action). A read.
-  [[nodiscard]] std::vector<std::pair<std::string, std::string>> cancel_requests(std::string_view owner);
+  /// What other processes asked of a run `owner` executes.
+  struct Request {
+    std::string run_id;
+    std::string cancel;    ///< a requested cancel ("" for none)
+    bool watched = false;  ///< a stream of it is open elsewhere: store its events (watch())
+    bool operator==(const Request&) const = default;
+  };
+  /// The runs running under `owner` with a cancel requested or a watcher. A read.
+  [[nodiscard]] std::vector<Request> requests(std::string_view owner);
+  /// Marks the run as followed by a stream in a process that does not execute it: its executor
+  /// then stores its events (from the first) for that stream to read.
+  void watch(std::string_view run_id);
 
   /// Ends a run `owner` holds: status, result, and a merge patch of its thread's document (with
   /// "status": the patch's "status" is only applied when no other run of the thread is active).
   /// `erase`: delete the run row and its events instead (a rolled-back run).
   /// `release`: back to pending for any process to claim (a graceful stop; "interrupted" when a
   /// cancel was requested meanwhile); status and thread_patch are ignored.
+  /// `events`: the run's last events, appended in the same transaction (as append_events).
   /// @returns false when `owner` no longer held it (nothing changed).
   bool finish(std::string_view run_id, std::string_view owner, std::string_view status, const nlohmann::json& result,
-              const nlohmann::json& thread_patch, std::int64_t now_ms, bool erase = false, bool release = false);
+              const nlohmann::json& thread_patch, std::int64_t now_ms, bool erase = false, bool release = false,
+              std::span<const StoredEvent> events = {});
 
   /// What cancel() did.
   struct Cancel {
