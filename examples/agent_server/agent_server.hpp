@@ -59,8 +59,8 @@ struct AgentServerOptions {
   std::vector<ServedGraphEntry> graphs;
   std::string host = "127.0.0.1";  ///< address to bind
   std::uint16_t port = 2024;       ///< 0: any free port (see port())
-  /// When set, every route of the API but /ok needs it as X-Api-Key (the SDK's apiKey) or a
-  /// bearer token. (An application's routes check their own credentials.)
+  /// When set, every route of the API but /ok and the web page (/, /ui/...) needs it as X-Api-Key
+  /// (the SDK's apiKey) or a bearer token. (An application's routes check their own credentials.)
   std::string api_key;
   /// Names the Host header may carry besides localhost, 127.0.0.1, [::1], `host` (unless a
   /// wildcard address) and the address a client connected to (--allow-host; request_guard.hpp).

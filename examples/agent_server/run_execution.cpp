@@ -68,6 +68,17 @@ nlohmann::json interrupts_json(const std::vector<Interrupt>& interrupts) {
   return list;
 }
 
+/// Claims of a run after which a store failure under it ends it with an error.
+constexpr int kStoreAttempts = 5;
+
+/// A failure of the store rather than of the run: unreachable, or the thread's lock lost with it.
+bool store_failure(const std::exception& e) {
+  const auto* error = dynamic_cast<const sg::Error*>(&e);
+  if (error == nullptr || !error->error_id()) return false;
+  const int n = static_cast<int>(*error->error_id());
+  return n == static_cast<int>(ErrorId::saver_unavailable) || n == static_cast<int>(ErrorId::saver_lock_lost);
+}
+
 nlohmann::json error_json(const std::exception& e) {
   std::string name = agent_server_error_code(AgentServerErrorId::run_failed);
   std::string message = e.what();
@@ -157,10 +168,19 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
   if (run->row.attempt > 1) {
     // Taken over: when the run already saved a checkpoint, it continues from the thread's last
     // one (the steps it finished are not run again); else it starts as it would have.
-    auto state = run->graph->state({.thread_id = thread_id, .checkpoint_ns = o.checkpoint_ns}, false);
-    if (state && (*state)["metadata"].value("run_id", "") == run_id) {
-      input = {};
-      o.checkpoint_id.reset();
+    try {
+      auto state = run->graph->state({.thread_id = thread_id, .checkpoint_ns = o.checkpoint_ns}, false);
+      if (state && (*state)["metadata"].value("run_id", "") == run_id) {
+        input = {};
+        o.checkpoint_id.reset();
+      }
+    } catch (const std::exception& e) {
+      log("run " + run_id + ": reading its thread failed, giving it back: " + e.what());
+      {
+        std::lock_guard lock(mutex_);
+        run->cancel_action = "release";
+      }
+      return finish(run, "pending", nlohmann::json::object());
     }
   }
   publish(*run, "metadata", {{"run_id", run_id}, {"attempt", run->row.attempt}});
@@ -206,6 +226,14 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
     debug.flush({});
     if (run->cancel.cancelled()) {
       status = "interrupted";
+    } else if (store_failure(e) && run->row.attempt < kStoreAttempts) {
+      // The store went away under the run (a restart, a lost connection or thread lock): it is
+      // given back and continues from its last checkpoint once the store answers — here or in
+      // another process (if the store cannot take it back now, when its lease runs out).
+      log("run " + run_id + ": the store failed under it, giving it back: " + e.what());
+      status = "pending";
+      std::lock_guard lock(mutex_);
+      run->cancel_action = "release";
     } else {
       status = "error";
       const nlohmann::json error = error_json(e);

@@ -25,6 +25,7 @@
 ///
 /// Thread-safety: every member is thread-safe.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -241,6 +242,7 @@ class RunManager {
   std::deque<Ended> ended_;
   bool stopping_ = false;
   bool workers_done_ = false;
+  std::atomic<bool> store_down_{false};  // the last store call of a worker failed (logged once)
   mutable bool adopted_ = false;  // every saver thread has a row
   std::vector<std::thread> workers_;
   std::thread housekeeper_;

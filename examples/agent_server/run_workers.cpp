@@ -79,6 +79,7 @@ void RunManager::worker_loop() {
   std::vector<std::string> served;
   for (const auto& [id, graph] : graphs_) served.push_back(id);
   bool woken = false;  // by this process's admission of a run: one waits, no need to look first
+  std::chrono::milliseconds backoff{0};
   for (;;) {
     std::uint64_t seen = 0;
     {
@@ -89,8 +90,15 @@ void RunManager::worker_loop() {
     std::optional<StoredRun> row;
     try {
       row = store_->claim(owner_, now_ms(), options_.lease.count(), served, !woken);
+      if (store_down_.exchange(false)) log("the run store answers again");
+      backoff = std::chrono::milliseconds(0);
     } catch (const std::exception& e) {
-      log(std::string("claiming a run failed (retrying): ") + e.what());
+      // Logged once per outage; the workers retry less and less often, up to every 5 s.
+      if (!store_down_.exchange(true)) log(std::string("the run store failed; retrying: ") + e.what());
+      backoff = std::min<std::chrono::milliseconds>(std::max(backoff * 2, options_.poll), std::chrono::seconds(5));
+      std::unique_lock lock(mutex_);
+      work_.wait_for(lock, jittered(backoff), [&] { return stopping_; });
+      continue;
     }
     if (!row) {
       std::unique_lock lock(mutex_);
@@ -201,7 +209,7 @@ void RunManager::housekeeper_loop() {
         store_->prune_events(now_ms() - options_.event_retention.count());
       }
     } catch (const std::exception& e) {
-      log(std::string("the run store failed (retrying): ") + e.what());
+      if (!store_down_.exchange(true)) log(std::string("the run store failed; retrying: ") + e.what());
     }
   }
   forget_ended(true);
