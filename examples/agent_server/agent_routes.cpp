@@ -2,12 +2,15 @@
 // run routes are in run_routes.cpp.
 #include "agent_server/agent_routes.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <random>
 
 #include <stategraph/checkpoint/error.hpp>
 #include <stategraph/errors.hpp>
 
+#include "agent_server/request_guard.hpp"
 #include "agent_server/url.hpp"
 #include "agent_server/web_page.hpp"
 
@@ -116,8 +119,21 @@ std::string AgentRoutes::graph_of_assistant(const std::string& assistant_id) con
 
 AgentRoutes::AgentRoutes(RunManager& manager, std::string api_key) : manager_(&manager), api_key_(std::move(api_key)) {}
 
-HttpResponse AgentRoutes::failure(HttpFailure kind, std::string_view message) const {
+bool AgentRoutes::owns(std::string_view /*method*/, std::string_view path) const {
+  // "", "index.html", "ui": the web page (an application's own "/" comes first: sg-chatbot's page).
+  static constexpr std::string_view kHeads[] = {"",        "index.html", "ui",    "ok",  "info", "assistants",
+                                                "threads", "runs",       "store", "mcp", "a2a"};
+  if (path.empty() || path.front() != '/') return false;
+  std::string_view head = path.substr(1);
+  head = head.substr(0, head.find('/'));
+  return std::find(std::begin(kHeads), std::end(kHeads), head) != std::end(kHeads);
+}
+
+HttpResponse AgentRoutes::failure(HttpFailure kind, std::string_view message, const HttpRequest& /*request*/) const {
   switch (kind) {
+    case HttpFailure::unsupported_media_type: return agent_error(AgentServerErrorId::unsupported_media_type, message);
+    case HttpFailure::cross_origin: return agent_error(AgentServerErrorId::cross_origin, message);
+    case HttpFailure::host_not_allowed: return agent_error(AgentServerErrorId::host_not_allowed, message);
     case HttpFailure::bad_request: return agent_error(AgentServerErrorId::bad_request, message);
     case HttpFailure::head_too_large:
     case HttpFailure::body_too_large: return agent_error(AgentServerErrorId::body_too_large, message);
@@ -143,6 +159,7 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::route(const HttpRequest& reque
       return json_response({{"version", "stategraph"},
                             {"flags", {{"assistants", true}, {"crons", false}, {"langsmith", false}}}});
     nlohmann::json body = nlohmann::json::object();
+    if (auto refusal = check_json_body(request)) return failure(refusal->kind, refusal->message, request);
     if (!request.body.empty()) {
       body = nlohmann::json::parse(request.body, nullptr, false);
       if (body.is_discarded()) return agent_error(AgentServerErrorId::bad_request, "the request body is not valid JSON");

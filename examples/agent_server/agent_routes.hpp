@@ -17,7 +17,10 @@
 ///
 /// Errors: `{"detail": message, "error": {"id", "message"}}` with server_error.hpp's status. A
 /// 500 says only "internal error" with a ref; the detail goes to the server log.
-/// With an API key, every route but /ok and the web page needs it (X-Api-Key, or Authorization: Bearer).
+/// With an API key, every route but /ok and the web page needs it (X-Api-Key, or Authorization:
+/// Bearer). A body needs Content-Type application/json (415 [sg.server.913]); the server refuses a
+/// foreign Origin (403 [sg.server.914]) and a Host that is not its own (403 [sg.server.915])
+/// before routing (request_guard.hpp).
 ///
 /// Thread-safety: immutable after construction; route() from any threads at once.
 
@@ -47,8 +50,15 @@ class AgentRoutes final : public Router {
   /// @param api_key when not empty, every route but /ok and the web page (/, /ui/...) needs it.
   AgentRoutes(RunManager& manager, std::string api_key);
 
+  /// The API's paths: the web page (/, /index.html, /ui/...), /ok, /info, /assistants...,
+  /// /threads..., /runs..., and /store, /mcp, /a2a (501); any method. (On a server that also
+  /// serves an application's routes, those come first.)
+  [[nodiscard]] bool owns(std::string_view method, std::string_view path) const override;
   [[nodiscard]] std::variant<HttpResponse, HttpCall> route(const HttpRequest& request) const override;
-  [[nodiscard]] HttpResponse failure(HttpFailure kind, std::string_view message) const override;
+  /// The server's failures and the RequestGuard's refusals as the API's errors: bad_request 901,
+  /// head/body too large 910, internal 908, stopping 909, unsupported_media_type 913,
+  /// cross_origin 914, host_not_allowed 915.
+  [[nodiscard]] HttpResponse failure(HttpFailure kind, std::string_view message, const HttpRequest& request) const override;
 
  private:
   [[nodiscard]] std::variant<HttpResponse, HttpCall> assistants(const HttpRequest& request,

@@ -9,13 +9,12 @@
 // SocketStream: each write is handed back to the connection's strand and the worker waits for it,
 // so a failed write surfaces in the call (which cancels its work) and a slow reader slows the call
 // instead of filling memory.
-#include "http_server.hpp"
+#include "agent_server/http_server.hpp"
 
 #include <array>
 #include <atomic>
 #include <condition_variable>
 #include <csignal>
-#include <deque>
 #include <functional>
 #include <future>
 #include <iostream>
@@ -38,13 +37,15 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "http_types.hpp"
+#include "agent_server/call_queue.hpp"
+#include "agent_server/cancel_registry.hpp"
+#include "agent_server/http_types.hpp"
+#include "agent_server/request_guard.hpp"
 
 namespace sg::server {
 namespace {
@@ -61,119 +62,6 @@ constexpr std::chrono::seconds kLingerTime{2};
 /// Beast 1.74's string_view is boost::string_view.
 std::string_view view(beast::string_view s) noexcept { return {s.data(), s.size()}; }
 
-/// Runs blocking calls on a thread pool; calls with the same non-empty key run one at a time, in
-/// the order they were submitted (a key is in `waiting_` while one of its calls runs).
-class CallQueue {
- public:
-  explicit CallQueue(std::size_t threads) : pool_(threads) {}
-
-  /// Queues `job` (which must not throw). Returns false, without running it, once closed.
-  bool submit(const std::string& key, std::function<void()> job) {
-    {
-      std::lock_guard lock(mutex_);
-      if (closed_) return false;
-      if (!key.empty()) {
-        auto [it, first] = waiting_.try_emplace(key);
-        if (!first) {
-          it->second.push_back(std::move(job));
-          ++queued_;
-          return true;
-        }
-      }
-    }
-    start(key, std::move(job));
-    return true;
-  }
-
-  /// Refuses new calls and waits for the queued and running ones.
-  void close_and_join() {
-    {
-      std::lock_guard lock(mutex_);
-      closed_ = true;
-    }
-    pool_.join();
-  }
-
-  [[nodiscard]] std::size_t running() const noexcept { return running_.load(); }
-  [[nodiscard]] std::size_t waiting() const noexcept { return queued_.load(); }
-
- private:
-  void start(std::string key, std::function<void()> job) {
-    net::post(pool_, [this, key = std::move(key), job = std::move(job)]() mutable {
-      ++running_;
-      job();
-      --running_;
-      if (key.empty()) return;
-      std::function<void()> next;
-      {
-        std::lock_guard lock(mutex_);
-        const auto it = waiting_.find(key);
-        if (it->second.empty()) {
-          waiting_.erase(it);
-          return;
-        }
-        next = std::move(it->second.front());
-        it->second.pop_front();
-        --queued_;
-      }
-      start(std::move(key), std::move(next));
-    });
-  }
-
-  net::thread_pool pool_;
-  std::mutex mutex_;
-  bool closed_ = false;
-  std::map<std::string, std::deque<std::function<void()>>> waiting_;
-  std::atomic<std::size_t> running_{0};
-  std::atomic<std::size_t> queued_{0};
-};
-
-/// The cancellation tokens of the calls in flight, so that stop() can cancel them.
-class CancelRegistry {
- public:
-  class Entry {
-   public:
-    Entry(CancelRegistry& registry, std::uint64_t id, sg::CancellationToken token)
-        : registry_(&registry), id_(id), token_(std::move(token)) {}
-    ~Entry() { registry_->remove(id_); }
-    Entry(const Entry&) = delete;
-    Entry& operator=(const Entry&) = delete;
-    [[nodiscard]] const sg::CancellationToken& token() const noexcept { return token_; }
-
-   private:
-    CancelRegistry* registry_;
-    std::uint64_t id_;
-    sg::CancellationToken token_;
-  };
-
-  /// A new token; already cancelled once cancel_all ran.
-  std::unique_ptr<Entry> add() {
-    std::lock_guard lock(mutex_);
-    const std::uint64_t id = next_++;
-    sg::CancellationToken token;
-    if (cancelled_) token.cancel();
-    tokens_.emplace(id, token);
-    return std::make_unique<Entry>(*this, id, token);
-  }
-
-  void cancel_all() {
-    std::lock_guard lock(mutex_);
-    cancelled_ = true;
-    for (const auto& [id, token] : tokens_) token.cancel();
-  }
-
- private:
-  void remove(std::uint64_t id) {
-    std::lock_guard lock(mutex_);
-    tokens_.erase(id);
-  }
-
-  std::mutex mutex_;
-  bool cancelled_ = false;
-  std::uint64_t next_ = 0;
-  std::map<std::uint64_t, sg::CancellationToken> tokens_;
-};
-
 /// One accepted connection. Its socket's executor is the connection's strand: the connection's
 /// coroutine and the writes of a streaming call (SocketStream) run on it, one at a time.
 struct Connection {
@@ -189,6 +77,24 @@ struct Connection {
 /// A parse error of the request itself (a bad chunk, a message cut short), not of the socket.
 bool malformed_request(const beast::error_code& ec) {
   return ec.category() == beast::error_code(http::error::bad_chunk).category() && ec != http::error::end_of_stream;
+}
+
+/// The request as a Router sees it: views into `req` (its body only `with_body`: once it was read).
+HttpRequest request_view(const http::request<http::string_body>& req, const Connection& connection, bool with_body) {
+  return HttpRequest{view(req.method_string()), view(req.target()), with_body ? std::string_view(req.body()) : std::string_view(),
+                     view(req[http::field::authorization]), view(req["X-Thread-Id"]), view(req[http::field::host]),
+                     view(req[http::field::origin]), view(req[http::field::content_type]), connection.local_address,
+                     view(req["X-Api-Key"]), view(req["Last-Event-ID"])};
+}
+
+/// The Host names a server accepts besides the loopback ones and the address a client reached:
+/// ServerOptions::allowed_hosts, and the host it binds unless that is a wildcard address.
+std::vector<std::string> allowed_hosts(const ServerOptions& options) {
+  std::vector<std::string> out = options.allowed_hosts;
+  beast::error_code ec;
+  const auto address = net::ip::make_address(options.host, ec);
+  if (ec || !address.is_unspecified()) out.push_back(options.host);
+  return out;
 }
 
 /// The body of a streamed response, written from a worker thread (see the file comment).
@@ -259,11 +165,13 @@ struct HttpServer::Impl {
   Impl(const Router& router, ServerOptions opts)
       : options(std::move(opts)),
         routes(router),
+        guard(allowed_hosts(options)),
         calls(std::max<std::size_t>(options.workers != 0 ? options.workers : options.threads, 1)),
         reads(std::max<std::size_t>(options.threads, 1)) {}
 
   ServerOptions options;
   const Router& routes;
+  RequestGuard guard;
   net::io_context ioc{static_cast<int>(std::max<std::size_t>(options.threads, 1))};
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work{ioc.get_executor()};
   tcp::acceptor acceptor{net::make_strand(ioc)};
@@ -324,8 +232,10 @@ struct HttpServer::Impl {
 
   /// Runs `f` on a worker of `queue` (after the calls queued before it on `key`) and resumes
   /// with its result; when the server is stopping, with a 503 instead.
-  net::awaitable<HttpResponse> on_worker(CallQueue& queue, std::string key, std::function<HttpResponse()> f) {
-    auto initiate = [&queue, &routes = routes, key = std::move(key), f = std::move(f)](auto handler) mutable {
+  /// `request` (whose router answers a failure) lives in the awaiting coroutine's frame.
+  net::awaitable<HttpResponse> on_worker(CallQueue& queue, std::string key, const HttpRequest& request,
+                                         std::function<HttpResponse()> f) {
+    auto initiate = [&queue, &routes = routes, &request, key = std::move(key), f = std::move(f)](auto handler) mutable {
       auto shared = std::make_shared<decltype(handler)>(std::move(handler));
       auto complete = [shared](HttpResponse response) {
         auto executor = net::get_associated_executor(*shared);
@@ -333,18 +243,18 @@ struct HttpServer::Impl {
           (*shared)(std::exception_ptr(), std::move(response));
         });
       };
-      const bool queued = queue.submit(key, [&routes, f = std::move(f), complete]() {
+      const bool queued = queue.submit(key, [&routes, &request, f = std::move(f), complete]() {
         HttpResponse response;
         try {
           response = f();
         } catch (const std::exception& e) {  // calls do not throw; this is a safety net
-          response = routes.failure(HttpFailure::internal, std::string("unexpected error: ") + e.what());
+          response = routes.failure(HttpFailure::internal, std::string("unexpected error: ") + e.what(), request);
         } catch (...) {
-          response = routes.failure(HttpFailure::internal, "unexpected error");
+          response = routes.failure(HttpFailure::internal, "unexpected error", request);
         }
         complete(std::move(response));
       });
-      if (!queued) complete(routes.failure(HttpFailure::stopping, "the server is stopping"));
+      if (!queued) complete(routes.failure(HttpFailure::stopping, "the server is stopping", request));
     };
     return net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, HttpResponse)>(
         std::move(initiate), net::use_awaitable);
@@ -377,12 +287,13 @@ struct HttpServer::Impl {
     while (!ec && total < kLingerLimit) total += co_await stream.async_read_some(net::buffer(scratch), net::redirect_error(net::use_awaitable, ec));
   }
 
-  net::awaitable<bool> run_call(Connection& connection, HttpCall& call, unsigned version, bool keep_alive) {
+  net::awaitable<bool> run_call(Connection& connection, const HttpRequest& request, HttpCall& call, unsigned version,
+                                bool keep_alive) {
     const auto entry = cancels.add();
     std::optional<SocketStream> out;
     if (call.streaming) out.emplace(connection, version, keep_alive, call.stream_headers, options.io_timeout, options.name);
     const sg::CancellationToken& cancel = entry->token();
-    HttpResponse response = co_await on_worker(call.read_only ? reads : calls, call.session, [&call, &out, &cancel] {
+    HttpResponse response = co_await on_worker(call.read_only ? reads : calls, call.session, request, [&call, &out, &cancel] {
       return call.run(out ? &*out : nullptr, cancel);
     });
     if (!out || !out->started()) co_return co_await write_response(connection.stream, std::move(response), version, keep_alive);
@@ -404,19 +315,21 @@ struct HttpServer::Impl {
     stream.expires_after(options.io_timeout);
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (ec == http::error::header_limit) {
-      HttpResponse r = routes.failure(HttpFailure::head_too_large, "the request head is larger than " + std::to_string(kHeaderLimit) + " bytes");
+      HttpResponse r = routes.failure(HttpFailure::head_too_large,
+                                      "the request head is larger than " + std::to_string(kHeaderLimit) + " bytes", {});
       r.status = 431;
       co_await write_response(stream, std::move(r), 11, false);
       co_return false;
     }
     if (ec == http::error::body_limit) {  // a Content-Length over the limit, seen with the head
-      co_await write_response(stream, too_large(), parser.get().version(), false);
+      co_await write_response(stream, too_large(request_view(parser.get(), connection, false)), parser.get().version(), false);
       co_await linger(stream);
       co_return false;
     }
     if (ec && ec != http::error::end_of_stream && ec != beast::error::timeout && ec != net::error::eof &&
         ec != net::error::operation_aborted && ec != net::error::connection_reset && ec != net::error::bad_descriptor) {
-      co_await write_response(stream, routes.failure(HttpFailure::bad_request, "malformed HTTP request: " + ec.message()), 11, false);
+      co_await write_response(stream, routes.failure(HttpFailure::bad_request, "malformed HTTP request: " + ec.message(), {}), 11,
+                              false);
       co_return false;
     }
     if (ec) co_return false;
@@ -432,9 +345,10 @@ struct HttpServer::Impl {
       stream.expires_after(options.io_timeout);
       co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
       if (ec == http::error::body_limit || malformed_request(ec)) {
+        const HttpRequest head = request_view(parser.get(), connection, false);
         HttpResponse refusal = ec == http::error::body_limit
-                                  ? too_large()
-                                  : routes.failure(HttpFailure::bad_request, "malformed request body: " + ec.message());
+                                  ? too_large(head)
+                                  : routes.failure(HttpFailure::bad_request, "malformed request body: " + ec.message(), head);
         co_await write_response(stream, std::move(refusal), parser.get().version(), false);
         co_await linger(stream);
         co_return false;
@@ -443,19 +357,20 @@ struct HttpServer::Impl {
     }
     http::request<http::string_body> req = parser.release();
     const bool keep_alive = req.keep_alive();
-    HttpRequest request{view(req.method_string()), view(req.target()), req.body(), view(req[http::field::authorization]),
-                        view(req["X-Thread-Id"]), view(req[http::field::host]), view(req[http::field::origin]),
-                        view(req[http::field::content_type]), connection.local_address, view(req["X-Api-Key"]),
-                        view(req["Last-Event-ID"])};
+    const HttpRequest request = request_view(req, connection, true);
+    if (auto refusal = guard.check(request))
+      co_return co_await write_response(stream, routes.failure(refusal->kind, refusal->message, request), req.version(),
+                                        keep_alive);
     auto routed = routes.route(request);
     if (auto* response = std::get_if<HttpResponse>(&routed))
       co_return co_await write_response(stream, std::move(*response), req.version(), keep_alive);
-    co_return co_await run_call(connection, std::get<HttpCall>(routed), req.version(), keep_alive);
+    co_return co_await run_call(connection, request, std::get<HttpCall>(routed), req.version(), keep_alive);
   }
 
-  HttpResponse too_large() const {
+  HttpResponse too_large(const HttpRequest& request) const {
     return routes.failure(HttpFailure::body_too_large,
-                          "the request body is larger than " + std::to_string(options.max_body_bytes) + " bytes (--max-body)");
+                          "the request body is larger than " + std::to_string(options.max_body_bytes) + " bytes (--max-body)",
+                          request);
   }
 
   net::awaitable<void> session(std::shared_ptr<Connection> connection) {

@@ -4,8 +4,10 @@
 /// Router (http_types.hpp): sg-chatbot's routes and sg::AgentServer's run on it.
 ///
 /// A request is read (head limit 16 KiB → 431, body limit max_body_bytes → 413, a malformed head
-/// or chunked body → 400, each answered through Router::failure), handed to the router, and its
-/// answer written; a call the router returns runs on a worker thread.
+/// or chunked body → 400, each answered through Router::failure), checked by the RequestGuard
+/// (request_guard.hpp: a Host that is not this server's, a foreign Origin → 403, answered
+/// through Router::failure too), handed to the router, and its answer written; a call the router
+/// returns runs on a worker thread.
 ///
 /// Streams: each piece of a streamed body is written as it arrives; the head (200,
 /// text/event-stream) goes out with the first piece, so a call that fails before writing gets
@@ -38,6 +40,10 @@ namespace sg::server {
 struct ServerOptions {
   std::string host = "127.0.0.1";  ///< address to bind (loopback unless told otherwise)
   std::uint16_t port = 8080;       ///< 0: any free port (see HttpServer::port)
+  /// Names the Host header may carry besides localhost, 127.0.0.1, [::1], `host` (unless a
+  /// wildcard address) and the address a client connected to (--allow-host; request_guard.hpp).
+  /// Any port.
+  std::vector<std::string> allowed_hosts;
   /// The Server header of every response and the prefix of log lines written to std::cerr.
   std::string name = "stategraph";
   std::size_t max_body_bytes = 1U << 20;  ///< larger request bodies → 413

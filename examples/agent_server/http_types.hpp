@@ -68,22 +68,39 @@ struct HttpCall {
 
 /// Failures the server meets before a route sees the request.
 enum class HttpFailure {
-  bad_request,     ///< a malformed request head or chunked body (400)
-  head_too_large,  ///< the request head is over the server's limit (431)
-  body_too_large,  ///< the body is over ServerOptions::max_body_bytes (413)
-  internal,        ///< a call threw (a bug; 500)
-  stopping,        ///< the server is stopping (503)
+  bad_request,             ///< a malformed request head or chunked body (400)
+  head_too_large,          ///< the request head is over the server's limit (431)
+  body_too_large,          ///< the body is over ServerOptions::max_body_bytes (413)
+  internal,                ///< a call threw (a bug; 500)
+  stopping,                ///< the server is stopping (503)
+  host_not_allowed,        ///< RequestGuard: the Host is not a name of this server (403)
+  cross_origin,            ///< RequestGuard: the Origin is another site's (403)
+  unsupported_media_type,  ///< RequestGuard: a body not declared as JSON (415)
 };
 
 /// An application's routes.
+///
+/// Several routers can share one server (sg::AgentServer: an application's routes, then the Agent
+/// Server API's): each request has one owner, the first router that owns() its method and path,
+/// which answers it and its failures.
 class Router {
  public:
   virtual ~Router() = default;
+  /// Whether `method` on `path` (a target's path, without the query) is one of this router's
+  /// routes: its owner answers the request, a 404 or 405 included. Default: every request.
+  [[nodiscard]] virtual bool owns(std::string_view method, std::string_view path) const {
+    (void)method;
+    (void)path;
+    return true;
+  }
   /// The answer to `request`, or the call that will produce it. Must not throw.
   [[nodiscard]] virtual std::variant<HttpResponse, HttpCall> route(const HttpRequest& request) const = 0;
-  /// The application's error response for a failure of the server itself (in its error shape
-  /// and with its ids); the server sets the status of head_too_large to 431.
-  [[nodiscard]] virtual HttpResponse failure(HttpFailure kind, std::string_view message) const = 0;
+  /// The application's error response for a failure of the server itself or a refusal of the
+  /// RequestGuard (in its error shape and with its ids, the status of its table; the server sets
+  /// the status of head_too_large to 431). `request` holds what was read of the request: empty
+  /// views when the head could not be read, an empty body when the body was not read.
+  [[nodiscard]] virtual HttpResponse failure(HttpFailure kind, std::string_view message,
+                                             const HttpRequest& request) const = 0;
 };
 
 }  // namespace sg::server

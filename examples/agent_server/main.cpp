@@ -2,13 +2,14 @@
 // user's choosing. See README "Serving a graph".
 //
 //   sg-agent-server [--host 127.0.0.1] [--port 2024] [--store sqlite:agent.db] [--api-key KEY]
-//                   [--run-workers 4] [--run-lease-ms 10000] [--fake-delay-ms 0]
+//                   [--run-workers 4] [--run-lease-ms 10000] [--fake-delay-ms 0] [--allow-host NAME]...
 // Prints "serving on http://HOST:PORT/" when ready; SIGINT/SIGTERM stop it (exit 0).
 // Exit status 2 for a bad configuration (store, address).
 #include <chrono>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <stategraph/checkpoint/open_store.hpp>
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   std::string store = "sqlite:agent.db";
   std::string api_key;
   std::size_t run_workers = 4;
+  std::vector<std::string> allowed_hosts;
   int fake_delay_ms = 0;
   app.add_option("--host", host, "address to bind")->capture_default_str();
   app.add_option("--port", port, "port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
@@ -35,6 +37,11 @@ int main(int argc, char** argv) {
                  "a run whose server died is taken over this long after its last lease renewal")
       ->capture_default_str()
       ->check(CLI::Range(200L, 3600000L));
+  app.add_option("--allow-host", allowed_hosts,
+                 "Also answer requests whose Host header is NAME (repeatable; any port). Always answered: localhost, "
+                 "127.0.0.1, [::1] and the --host address; other names are refused (403) against DNS rebinding")
+      ->type_name("NAME")
+      ->allow_extra_args(false);
   app.add_option("--fake-delay-ms", fake_delay_ms, "the agent's fake model waits this long before each streamed chunk")
       ->capture_default_str()
       ->check(CLI::Range(0, 60000));
@@ -50,6 +57,7 @@ int main(int argc, char** argv) {
     options.run_workers = run_workers;
     options.run_store = sg::open_run_store(uri);
     options.run_lease = std::chrono::milliseconds(run_lease_ms);
+    options.allowed_hosts = allowed_hosts;
     sg::AgentServer server(std::move(options));
     std::cout << "sg-agent-server: graphs agent, approval, chain, relay (the agent's model is a scripted fake, not an LLM); store "
               << sg::redact_password(store) << "\n"

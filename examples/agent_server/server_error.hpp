@@ -27,6 +27,9 @@ enum class AgentServerErrorId : int {
   body_too_large = 910,
   bad_configuration = 911,
   run_failed = 912,
+  unsupported_media_type = 913,
+  cross_origin = 914,
+  host_not_allowed = 915,
   store_unavailable = 920,
 };
 
@@ -54,6 +57,12 @@ inline constexpr AgentServerErrorInfo kAgentServerErrorTable[] = {
      "invalid server configuration: an address that cannot be bound, a graph without a checkpointer, two graphs with one id"},
     {AgentServerErrorId::run_failed, "sg.server.912", 0,
      "not an HTTP status: the id of a run's \"error\" event when the graph failed with an exception that carries no sg id"},
+    {AgentServerErrorId::unsupported_media_type, "sg.server.913", 415,
+     "a request body that is not declared as JSON (Content-Type: application/json; a charset=utf-8 parameter is allowed)"},
+    {AgentServerErrorId::cross_origin, "sg.server.914", 403,
+     "the Origin header names another site than this server (a cross-site request from a page elsewhere)"},
+    {AgentServerErrorId::host_not_allowed, "sg.server.915", 403,
+     "the Host header is not a loopback name, an --allow-host name or the server's own address (DNS rebinding)"},
     {AgentServerErrorId::store_unavailable, "sg.server.920", 503,
      "the store (SQLite file or Postgres) cannot be reached or stayed busy [sg.saver.401]: nothing was changed; retry"},
 };

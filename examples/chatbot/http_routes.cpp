@@ -1,5 +1,6 @@
 #include "http_routes.hpp"
 
+#include "agent_server/request_guard.hpp"
 #include "agent_server/url.hpp"
 
 #include <charconv>
@@ -93,11 +94,6 @@ std::string random_hex(int digits) {
 
 std::string random_thread_id() { return "thread-" + random_hex(16); }
 
-/// A body on a JSON route must say it is JSON (request_guard.hpp: no cross-site form posts).
-void require_json_body(const ApiRequest& request) {
-  if (!request.body.empty()) check_json_content_type(request.content_type);
-}
-
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 using sg::server::path_of;
@@ -158,8 +154,12 @@ ApiResponse error_response(std::string_view id, std::string_view message, bool o
   return r;
 }
 
-ApiRoutes::ApiRoutes(Chatbot& bot, std::string token, const std::vector<std::string>& allowed_hosts)
-    : bot_(&bot), token_(std::move(token)), guard_(allowed_hosts) {}
+ApiRoutes::ApiRoutes(Chatbot& bot, std::string token) : bot_(&bot), token_(std::move(token)) {}
+
+bool ApiRoutes::owns(std::string_view method, std::string_view path) const {
+  if (path == "/threads") return method == "GET";
+  return path == "/" || path == "/index.html" || path == "/chat" || path.rfind("/chat/", 0) == 0 || path.rfind("/v1/", 0) == 0;
+}
 
 bool ApiRoutes::authorized(std::string_view authorization) const noexcept {
   if (token_.empty()) return true;
@@ -172,22 +172,26 @@ bool ApiRoutes::authorized(std::string_view authorization) const noexcept {
   return constant_time_equal(given, token_);
 }
 
-ApiResponse ApiRoutes::failure(sg::server::HttpFailure kind, std::string_view message) const {
+ApiResponse ApiRoutes::failure(sg::server::HttpFailure kind, std::string_view message, const ApiRequest& request) const {
+  const bool openai = path_of(request.target).rfind("/v1/", 0) == 0;
+  ChatbotErrorId id = ChatbotErrorId::internal_error;
   switch (kind) {
-    case sg::server::HttpFailure::bad_request: return error_response(ChatbotErrorId::bad_request, message);
+    case sg::server::HttpFailure::bad_request: id = ChatbotErrorId::bad_request; break;
     case sg::server::HttpFailure::head_too_large:
-    case sg::server::HttpFailure::body_too_large: return error_response(ChatbotErrorId::body_too_large, message);
-    case sg::server::HttpFailure::stopping: return error_response(ChatbotErrorId::stopping, message);
+    case sg::server::HttpFailure::body_too_large: id = ChatbotErrorId::body_too_large; break;
+    case sg::server::HttpFailure::stopping: id = ChatbotErrorId::stopping; break;
+    case sg::server::HttpFailure::unsupported_media_type: id = ChatbotErrorId::unsupported_media_type; break;
+    case sg::server::HttpFailure::cross_origin: id = ChatbotErrorId::cross_origin; break;
+    case sg::server::HttpFailure::host_not_allowed: id = ChatbotErrorId::host_not_allowed; break;
     case sg::server::HttpFailure::internal: break;
   }
-  return error_response(ChatbotErrorId::internal_error, message);
+  return error_response(id, message, openai);
 }
 
 std::variant<ApiResponse, ApiCall> ApiRoutes::route(const ApiRequest& request) const {
   const std::string_view path = path_of(request.target);
   const std::string_view method = request.method;
   try {
-    guard_.check(request.host, request.origin, request.local_address);
     if (path == "/" || path == "/index.html") {
       if (method != "GET") return method_not_allowed("GET");
       ApiResponse page;
@@ -211,7 +215,7 @@ std::variant<ApiResponse, ApiCall> ApiRoutes::route(const ApiRequest& request) c
     }
     if (path == "/chat" || path == "/chat/stream") {
       if (method != "POST") return method_not_allowed("POST");
-      require_json_body(request);
+      if (auto refusal = sg::server::check_json_body(request)) return failure(refusal->kind, refusal->message, request);
       return chat(request.body, path == "/chat/stream");
     }
     if (path == "/threads") {
@@ -220,7 +224,7 @@ std::variant<ApiResponse, ApiCall> ApiRoutes::route(const ApiRequest& request) c
     }
     if (path == "/v1/chat/completions") {
       if (method != "POST") return method_not_allowed("POST");
-      require_json_body(request);
+      if (auto refusal = sg::server::check_json_body(request)) return failure(refusal->kind, refusal->message, request);
       return completions(request);
     }
     if (path == "/v1/models") {

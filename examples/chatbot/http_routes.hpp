@@ -19,7 +19,6 @@
 
 #include "chatbot.hpp"
 #include "chatbot_error.hpp"
-#include "request_guard.hpp"
 #include "agent_server/http_types.hpp"
 
 namespace sg::chatbot {
@@ -50,18 +49,21 @@ class ApiRoutes final : public sg::server::Router {
  public:
   /// @param bot must outlive the routes and the calls they return.
   /// @param token when not empty, every route but the page needs "Authorization: Bearer <token>".
-  /// @param allowed_hosts Host names accepted besides the loopback ones and the address the
-  ///        client connected to (RequestGuard).
-  ApiRoutes(Chatbot& bot, std::string token, const std::vector<std::string>& allowed_hosts = {});
+  ApiRoutes(Chatbot& bot, std::string token);
 
-  /// The answer to `request`, or the call that will produce it. Every request first passes the
-  /// RequestGuard (Host 403 sg.chatbot.816, Origin 403 sg.chatbot.815; request_guard.hpp); a
-  /// body on a JSON route (POST /chat, /chat/stream, /v1/chat/completions) needs Content-Type
-  /// application/json (415 sg.chatbot.814).
+  /// The chatbot's paths: /, /index.html, /chat and /chat/..., /v1/..., and GET /threads (the
+  /// other methods on /threads are the Agent Server API's: POST /threads creates a thread).
+  [[nodiscard]] bool owns(std::string_view method, std::string_view path) const override;
+  /// The answer to `request`, or the call that will produce it (the server's RequestGuard has
+  /// passed its Host and Origin: agent_server/request_guard.hpp). A body on a JSON route (POST
+  /// /chat, /chat/stream, /v1/chat/completions) needs Content-Type application/json (415
+  /// sg.chatbot.814).
   [[nodiscard]] std::variant<ApiResponse, ApiCall> route(const ApiRequest& request) const override;
-  /// The server's own failures as sg-chatbot errors: bad_request 807, head/body too large 808,
-  /// internal 812, stopping 813.
-  [[nodiscard]] ApiResponse failure(sg::server::HttpFailure kind, std::string_view message) const override;
+  /// The server's own failures and the RequestGuard's refusals as sg-chatbot errors (under /v1
+  /// in OpenAI's error object): bad_request 807, head/body too large 808, internal 812,
+  /// stopping 813, unsupported_media_type 814, cross_origin 815, host_not_allowed 816.
+  [[nodiscard]] ApiResponse failure(sg::server::HttpFailure kind, std::string_view message,
+                                    const ApiRequest& request) const override;
 
  private:
   [[nodiscard]] bool authorized(std::string_view authorization) const noexcept;
@@ -74,7 +76,6 @@ class ApiRoutes final : public sg::server::Router {
 
   Chatbot* bot_;
   std::string token_;
-  RequestGuard guard_;
 };
 
 }  // namespace sg::chatbot

@@ -1,51 +1,39 @@
-// sg-chatbot's HTTP server: its routes (ApiRoutes) on the shared Beast server
-// (examples/agent_server/http_server.hpp).
+// sg-chatbot's HTTP server: one sg::AgentServer with the chatbot's routes (ApiRoutes) before the
+// Agent Server API's, and the chat graph as assistant "chatbot".
 #include "http_server.hpp"
 
-#include <boost/asio/ip/address.hpp>
-
-#include "agent_server/http_server.hpp"
 #include "chatbot_error.hpp"
+#include "chatbot_graph.hpp"
 #include "http_routes.hpp"
 
 namespace sg::chatbot {
-namespace {
-
-/// The Host names a server accepts besides the loopback ones and the address a client reached:
-/// --allow-host, and the --host it was given unless that is a wildcard address.
-std::vector<std::string> allowed_hosts(const ServerOptions& options) {
-  std::vector<std::string> out = options.allowed_hosts;
-  boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(options.host, ec);
-  if (ec || !address.is_unspecified()) out.push_back(options.host);
-  return out;
-}
-
-sg::server::ServerOptions server_options(const ServerOptions& o) {
-  sg::server::ServerOptions out;
-  out.host = o.host;
-  out.port = o.port;
-  out.name = "sg-chatbot";
-  out.max_body_bytes = o.max_body_bytes;
-  out.threads = o.threads;
-  out.io_timeout = o.io_timeout;
-  out.log = o.log;
-  return out;
-}
-
-}  // namespace
 
 struct HttpServer::Impl {
-  Impl(Chatbot& bot, const ServerOptions& options) : routes(bot, options.token, allowed_hosts(options)) {}
-  ApiRoutes routes;
-  std::unique_ptr<sg::server::HttpServer> server;
+  std::unique_ptr<sg::AgentServer> server;
 };
 
-HttpServer::HttpServer(Chatbot& bot, ServerOptions options) : impl_(std::make_unique<Impl>(bot, options)) {
+HttpServer::HttpServer(Chatbot& bot, ServerOptions options) : impl_(std::make_unique<Impl>()) {
+  const ChatbotConfig& config = bot.config();
+  sg::AgentServerOptions served;
+  // The graph on the store itself: the Chatbot's ReentrantLockSaver lets only its own calls
+  // share a thread's lock while it holds it (reentrant_lock_saver.hpp).
+  served.graphs.emplace_back("chatbot", build_chatbot_graph(config.model, config.graph, config.saver));
+  served.routes = std::make_shared<ApiRoutes>(bot, options.token);
+  served.host = std::move(options.host);
+  served.port = options.port;
+  served.api_key = std::move(options.token);
+  served.allowed_hosts = std::move(options.allowed_hosts);
+  served.io_threads = options.threads;
+  served.run_workers = options.threads;
+  served.http_workers = options.threads;
+  served.max_body_bytes = options.max_body_bytes;
+  served.io_timeout = options.io_timeout;
+  served.name = "sg-chatbot";
+  served.log = std::move(options.log);
   try {
-    impl_->server = std::make_unique<sg::server::HttpServer>(impl_->routes, server_options(options));
-  } catch (const sg::server::BindError& e) {
-    throw ChatbotError(ChatbotErrorId::bad_configuration, e.what());
+    impl_->server = std::make_unique<sg::AgentServer>(std::move(served));
+  } catch (const sg::AgentServerError& e) {
+    throw ChatbotError(ChatbotErrorId::bad_configuration, e.message());
   }
 }
 
@@ -55,7 +43,9 @@ std::uint16_t HttpServer::port() const noexcept { return impl_->server->port(); 
 
 ServerStats HttpServer::stats() const { return impl_->server->stats(); }
 
-void HttpServer::stop() { impl_->server->stop(); }
+void HttpServer::stop() {
+  if (impl_->server) impl_->server->stop();
+}
 
 void HttpServer::wait() { impl_->server->wait(); }
 

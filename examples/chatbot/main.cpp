@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
     if (const std::string warning = exposure_warning(settings.server); !warning.empty()) std::cerr << warning << std::endl;
     HttpServer server(bot, settings.server);
     std::cerr << "sg-chatbot serving on http://" << settings.server.host << ":" << server.port() << "/ · checkpoints "
-              << store.display() << "\nmodel: " << model.description << std::endl;
+              << store.display() << "\nmodel: " << model.description
+              << "\nthe Agent Server API (LangGraph SDK) serves the chat graph as assistant \"chatbot\"" << std::endl;
     server.wait();
     return 0;
   } catch (const sg::Error& e) {

@@ -87,7 +87,8 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--port", port, "Port (0: any free port, printed at start)")->capture_default_str()->check(CLI::Range(0, 65535));
   serve->add_option("--token", s.server.token, "Require \"Authorization: Bearer TOKEN\" on every request "
-                                                "(printable, no spaces)");
+                                                "(printable, no spaces); the Agent Server API also takes it as "
+                                                "X-Api-Key (the LangGraph SDK's apiKey)");
   serve->add_option("--allow-host", s.server.allowed_hosts,
                     "Also answer requests whose Host header is NAME (repeatable; any port). Always answered: localhost, "
                     "127.0.0.1, [::1] and the --host address; other names are refused (403) against DNS rebinding")

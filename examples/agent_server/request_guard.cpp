@@ -1,4 +1,5 @@
-#include "request_guard.hpp"
+// RequestGuard (request_guard.hpp): the Host, Origin and Content-Type checks of the HTTP core.
+#include "agent_server/request_guard.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -6,9 +7,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "chatbot_error.hpp"
-
-namespace sg::chatbot {
+namespace sg::server {
 namespace {
 
 std::string lower(std::string_view s) {
@@ -101,46 +100,59 @@ RequestGuard::RequestGuard(const std::vector<std::string>& allowed_hosts) {
   for (const auto& name : allowed_hosts) allowed_.push_back(normalise_host(name));
 }
 
-void RequestGuard::check(std::string_view host, std::string_view origin, std::string_view local_address) const {
-  if (host.empty()) throw ChatbotError(ChatbotErrorId::host_not_allowed, "the request has no Host header");
+std::optional<GuardRefusal> RequestGuard::check(const HttpRequest& request) const {
+  return check(request.host, request.origin, request.local_address);
+}
+
+std::optional<GuardRefusal> RequestGuard::check(std::string_view host, std::string_view origin,
+                                                std::string_view local_address) const {
+  if (host.empty()) return GuardRefusal{HttpFailure::host_not_allowed, "the request has no Host header"};
   const auto authority = parse_authority(host);
   const bool allowed = authority && (is_loopback(authority->host) ||
                                      std::find(allowed_.begin(), allowed_.end(), authority->host) != allowed_.end() ||
                                      (!local_address.empty() && authority->host == normalise_host(local_address)));
   if (!allowed)
-    throw ChatbotError(ChatbotErrorId::host_not_allowed,
-                       "Host " + quoted(host) +
-                           " is not a name of this server: it answers to localhost, 127.0.0.1, [::1], the address it "
-                           "is bound to and the names given with --allow-host NAME (a page whose name was re-pointed at "
-                           "this machine, DNS rebinding, sends its own name)");
-  if (origin.empty()) return;
+    return GuardRefusal{HttpFailure::host_not_allowed,
+                        "Host " + quoted(host) +
+                            " is not a name of this server: it answers to localhost, 127.0.0.1, [::1], the address it "
+                            "is bound to and the names given with --allow-host NAME (a page whose name was re-pointed at "
+                            "this machine, DNS rebinding, sends its own name)"};
+  if (origin.empty()) return std::nullopt;
   static constexpr std::string_view scheme = "http://";
   const bool same = origin.size() > scheme.size() && lower(origin.substr(0, scheme.size())) == scheme &&
                     parse_authority(origin.substr(scheme.size())) == authority;
   if (!same)
-    throw ChatbotError(ChatbotErrorId::cross_origin, "Origin " + quoted(origin) + " is not this server's origin (http:// and Host " +
-                                                         quoted(host) + "): requests from other sites' pages are refused");
+    return GuardRefusal{HttpFailure::cross_origin, "Origin " + quoted(origin) +
+                                                       " is not this server's origin (http:// and Host " + quoted(host) +
+                                                       "): requests from other sites' pages are refused"};
+  return std::nullopt;
 }
 
-void check_json_content_type(std::string_view content_type) {
-  const auto refuse = [&] {
-    throw ChatbotError(ChatbotErrorId::unsupported_media_type,
-                       "the body must be JSON sent with \"Content-Type: application/json\" (got " +
-                           (content_type.empty() ? std::string("no Content-Type") : quoted(content_type)) + ")");
+std::optional<GuardRefusal> check_json_content_type(std::string_view content_type) {
+  const auto refusal = [&] {
+    return GuardRefusal{HttpFailure::unsupported_media_type,
+                        "the body must be JSON sent with \"Content-Type: application/json\" (got " +
+                            (content_type.empty() ? std::string("no Content-Type") : quoted(content_type)) + ")"};
   };
   const auto semicolon = content_type.find(';');
-  if (lower(trim(content_type.substr(0, semicolon))) != "application/json") refuse();
+  if (lower(trim(content_type.substr(0, semicolon))) != "application/json") return refusal();
   std::string_view parameters = semicolon == std::string_view::npos ? std::string_view() : content_type.substr(semicolon + 1);
   while (!trim(parameters).empty()) {
     const auto end = std::min(parameters.find(';'), parameters.size());
     const std::string_view parameter = trim(parameters.substr(0, end));
     parameters = end == parameters.size() ? std::string_view() : parameters.substr(end + 1);
     const auto equals = parameter.find('=');
-    if (equals == std::string_view::npos || lower(trim(parameter.substr(0, equals))) != "charset") refuse();
+    if (equals == std::string_view::npos || lower(trim(parameter.substr(0, equals))) != "charset") return refusal();
     std::string_view value = trim(parameter.substr(equals + 1));
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-    if (lower(value) != "utf-8") refuse();
+    if (lower(value) != "utf-8") return refusal();
   }
+  return std::nullopt;
 }
 
-}  // namespace sg::chatbot
+std::optional<GuardRefusal> check_json_body(const HttpRequest& request) {
+  if (request.body.empty()) return std::nullopt;
+  return check_json_content_type(request.content_type);
+}
+
+}  // namespace sg::server
