@@ -13,7 +13,6 @@
 #include "chat_request.hpp"
 #include "chatbot_error.hpp"
 #include "openai_compat.hpp"
-#include "web_index_html.hpp"  // generated from web/index.html (CMakeLists.txt)
 
 namespace sg::chatbot {
 namespace {
@@ -158,7 +157,8 @@ ApiRoutes::ApiRoutes(Chatbot& bot, std::string token) : bot_(&bot), token_(std::
 
 bool ApiRoutes::owns(std::string_view method, std::string_view path) const {
   if (path == "/threads") return method == "GET";
-  return path == "/" || path == "/index.html" || path == "/chat" || path.rfind("/chat/", 0) == 0 || path.rfind("/v1/", 0) == 0;
+  // The page at / is the Agent Server's (examples/agent_server/web).
+  return path == "/chat" || path.rfind("/chat/", 0) == 0 || path.rfind("/v1/", 0) == 0;
 }
 
 bool ApiRoutes::authorized(std::string_view authorization) const noexcept {
@@ -192,18 +192,6 @@ std::variant<ApiResponse, ApiCall> ApiRoutes::route(const ApiRequest& request) c
   const std::string_view path = path_of(request.target);
   const std::string_view method = request.method;
   try {
-    if (path == "/" || path == "/index.html") {
-      if (method != "GET") return method_not_allowed("GET");
-      ApiResponse page;
-      page.content_type = "text/html; charset=utf-8";
-      page.body = std::string(web_index_html());
-      page.headers = {{"Cache-Control", "no-cache"},
-                      // The page is self-contained: it may talk to this server and nothing else.
-                      {"Content-Security-Policy",
-                       "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
-                       "img-src data:; base-uri 'none'; form-action 'none'"}};
-      return page;
-    }
     if (!authorized(request.authorization)) {
       const bool openai = path.rfind("/v1/", 0) == 0;
       ApiResponse r = error_response(ChatbotErrorId::unauthorized,

@@ -30,6 +30,7 @@ HttpServer::HttpServer(Chatbot& bot, ServerOptions options) : impl_(std::make_un
   served.io_timeout = options.io_timeout;
   served.name = "sg-chatbot";
   served.log = std::move(options.log);
+  served.run_store = std::move(options.run_store);
   try {
     impl_->server = std::make_unique<sg::AgentServer>(std::move(served));
   } catch (const sg::AgentServerError& e) {

@@ -15,7 +15,7 @@
 ///                                 request's "user" field or the X-Thread-Id header; the last
 ///                                 user message is the turn's input
 ///   GET    /v1/models             the model, as OpenAI's model list
-///   GET    /                      the web chat page (web/index.html, embedded at build time)
+///   GET    /                      the web page: the Agent Server's (examples/agent_server/web)
 ///   /ok, /info, /assistants/..., POST /threads, /threads/{id}/..., /runs/...: the Agent Server
 ///                                 API (agent_server/agent_routes.hpp), assistant "chatbot"
 /// Any other path is the chatbot's (404 sg.chatbot.811).
@@ -88,6 +88,9 @@ struct ServerOptions {
   /// whole and without a newline; called from I/O threads, so it must be thread-safe. Empty:
   /// std::cerr, as "sg-chatbot: <line>".
   std::function<void(std::string_view line)> log;
+  /// Where the Agent Server API keeps its threads, runs and run events (sg::open_run_store on the
+  /// chatbot's store: durable, shared by every server on the store); empty: in memory.
+  std::shared_ptr<sg::RunStore> run_store;
 };
 
 /// Counters of a running server (sg::server::ServerStats: turns and deletes are its calls).

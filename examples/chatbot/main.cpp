@@ -30,7 +30,9 @@ int main(int argc, char** argv) {
     Chatbot bot(config);
     if (!settings.serve) return run_repl(bot, settings, model);
     if (const std::string warning = exposure_warning(settings.server); !warning.empty()) std::cerr << warning << std::endl;
-    HttpServer server(bot, settings.server);
+    ServerOptions server_options = settings.server;
+    server_options.run_store = sg::open_run_store(store);  // the API's runs: durable, beside the checkpoints
+    HttpServer server(bot, std::move(server_options));
     std::cerr << "sg-chatbot serving on http://" << settings.server.host << ":" << server.port() << "/ · checkpoints "
               << store.display() << "\nmodel: " << model.description
               << "\nthe Agent Server API (LangGraph SDK) serves the chat graph as assistant \"chatbot\"" << std::endl;

@@ -29,13 +29,6 @@ add_test(NAME "chatbot: the official openai npm client against sg-chatbot serve"
 set_tests_properties("chatbot: the official openai npm client against sg-chatbot serve" PROPERTIES
                      FIXTURES_REQUIRED sg_chatbot_clients LABELS chatbot TIMEOUT 120)
 
-add_test(NAME "chatbot: the web page in headless chromium"
-         COMMAND bash "${_sg_clients_src}/run-with-server.sh" "$<TARGET_FILE:sg_chatbot>"
-                 "${CMAKE_CURRENT_BINARY_DIR}/web-page-run" --token web-test-token --fake-delay-ms 40
-                 -- node "${SG_CHATBOT_CLIENTS_DIR}/web_page.mjs")
-set_tests_properties("chatbot: the web page in headless chromium" PROPERTIES
-                     FIXTURES_REQUIRED sg_chatbot_clients LABELS chatbot TIMEOUT 180)
-
 add_test(NAME "chatbot: the langgraph-sdk client against sg-chatbot serve (assistant chatbot, one store with /chat)"
          COMMAND bash "${_sg_clients_src}/run-with-server.sh" "$<TARGET_FILE:sg_chatbot>"
                  "${CMAKE_CURRENT_BINARY_DIR}/langgraph-sdk-run" --token sdk-test-token
