@@ -182,4 +182,12 @@ double quantile(const std::vector<double>& v, double q) {
 
 double round2(double x) { return std::round(x * 100) / 100; }
 
+std::string server_binary(const std::string& given, const char* built, const std::string& name, const std::string& flag) {
+  if (!given.empty()) return given;
+  if (built != nullptr) return built;
+  const auto here = std::filesystem::read_symlink("/proc/self/exe").parent_path() / name;
+  if (std::filesystem::exists(here)) return here.string();
+  throw std::runtime_error("sg-bench: " + flag + " PATH of " + name + " is required");
+}
+
 }  // namespace sg_bench

@@ -112,6 +112,11 @@ class PostgresDatabase {
 };
 
 /// The `q` quantile (0..1) of sorted, non-empty `v`, nearest rank.
+/// The server binary a bench starts: `given` (its command-line flag) when set, else `built` (the
+/// path CMake compiled in, or nullptr), else `name` next to sg-bench.
+/// @throws std::runtime_error naming `flag` when none is found.
+std::string server_binary(const std::string& given, const char* built, const std::string& name, const std::string& flag);
+
 double quantile(const std::vector<double>& v, double q);
 
 /// `x` rounded to 2 decimals.

@@ -68,13 +68,10 @@ net::awaitable<void> session(Load& load, int index, std::function<void()> warmed
 }
 
 std::string chatbot_binary(const std::string& given) {
-  if (!given.empty()) return given;
 #ifdef SG_CHATBOT_BIN
-  return SG_CHATBOT_BIN;
+  return server_binary(given, SG_CHATBOT_BIN, "sg-chatbot", "--binary");
 #else
-  const auto here = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "sg-chatbot";
-  if (std::filesystem::exists(here)) return here.string();
-  throw std::runtime_error("sg-bench serve: --binary PATH of sg-chatbot is required");
+  return server_binary(given, nullptr, "sg-chatbot", "--binary");
 #endif
 }
 

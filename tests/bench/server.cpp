@@ -336,13 +336,10 @@ net::awaitable<void> client(Load& load, int index, std::uint64_t salt) {
 }
 
 std::string agent_server_binary(const std::string& given) {
-  if (!given.empty()) return given;
 #ifdef SG_AGENT_SERVER_BIN
-  return SG_AGENT_SERVER_BIN;
+  return server_binary(given, SG_AGENT_SERVER_BIN, "sg-agent-server", "--server-bin");
 #else
-  const auto here = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "sg-agent-server";
-  if (std::filesystem::exists(here)) return here.string();
-  throw std::runtime_error("sg-bench server: --server-bin PATH of sg-agent-server is required");
+  return server_binary(given, nullptr, "sg-agent-server", "--server-bin");
 #endif
 }
 
