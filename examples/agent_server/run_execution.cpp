@@ -122,7 +122,8 @@ class DebugCheckpoints {
                        {"interrupts", nlohmann::json::array()}});
     }
     if (tasks_.empty()) {
-      if (payload["metadata"].value("source", "") == "input") next.push_back(std::string(START));
+      const std::string source = payload["metadata"].value(std::string(format::kSourceKey), "");
+      if (source == format::to_string(format::CheckpointSource::input)) next.push_back(std::string(START));
       else for (const auto& n : next_at_end) next.push_back(n);
     }
     payload["next"] = std::move(next);
