@@ -272,11 +272,7 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
     std::lock_guard flushing(run->flushing);
     auto events = [&] {
       std::size_t upto = 0;
-      {
-        std::lock_guard lock(mutex_);
-        run->watched = true;
-      }
-      return unflushed_events(*run, upto);
+      return unflushed_events(*run, upto, true);
     };
     if (action == "release") {
       store_->finish(run_id, owner_, status, run->final_values, thread_patch, now_ms(), false, true, events);

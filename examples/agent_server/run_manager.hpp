@@ -214,8 +214,9 @@ class RunManager {
   void execute(const std::shared_ptr<Run>& run);
   void publish(Run& run, std::string event, nlohmann::json data);
   void flush_events(Run& run);
-  /// The run's events not in the store yet, when it is watched (`upto`: the log size they reach).
-  [[nodiscard]] std::vector<StoredEvent> unflushed_events(Run& run, std::size_t& upto) const;
+  /// The run's events not in the store yet — none unless it is watched or `unwatched_too`
+  /// (`upto`: the log size they reach).
+  [[nodiscard]] std::vector<StoredEvent> unflushed_events(Run& run, std::size_t& upto, bool unwatched_too = false) const;
   void finish(const std::shared_ptr<Run>& run, const std::string& status, nlohmann::json thread_patch);
   [[nodiscard]] std::shared_ptr<Run> local_run(const std::string& run_id) const;
   /// A claimed row as a run of this process (in local_, so its lease is renewed).

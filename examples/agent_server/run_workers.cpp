@@ -165,11 +165,11 @@ void RunManager::publish(Run& run, std::string event, nlohmann::json data) {
   run.cv.notify_all();
 }
 
-std::vector<StoredEvent> RunManager::unflushed_events(Run& run, std::size_t& upto) const {
+std::vector<StoredEvent> RunManager::unflushed_events(Run& run, std::size_t& upto, bool unwatched_too) const {
   std::vector<StoredEvent> batch;
   std::lock_guard lock(mutex_);
   upto = run.flushed;
-  if (!run.watched) return batch;  // nobody elsewhere reads them
+  if (!run.watched && !unwatched_too) return batch;  // nobody elsewhere reads them
   upto = run.log.size();
   for (std::size_t i = run.flushed; i < upto; ++i)
     batch.push_back({static_cast<std::int64_t>(run.log[i].id), run.log[i].event, run.log[i].data.dump()});
