@@ -1,11 +1,17 @@
-// The run store's SQLite backend (run_store_backend.hpp): one connection to the saver's file (or
-// to a private in-memory database), used by one caller at a time. Write transactions are BEGIN
-// IMMEDIATE, so every write of the run store is atomic against every process on the file.
+// The run store's SQLite backend (run_store_backend.hpp). On a file: writes through the process's
+// writer of the file (sqlite_shared_writer.hpp, shared with the saver: one warm page cache, and
+// writers queue on a mutex instead of SQLite's busy polling), reads on a connection of its own
+// used by one caller at a time. In memory: one connection to a private in-memory database. Write
+// transactions are BEGIN IMMEDIATE, so every write of the run store is atomic against every
+// process on the file.
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "run_store_backend.hpp"
 #include "sqlite_connection.hpp"
+#include "sqlite_shared_writer.hpp"
 
 namespace sg::run_store_detail {
 namespace {
@@ -59,24 +65,38 @@ class SqliteTx final : public Tx {
   Connection& connection_;
 };
 
+constexpr std::chrono::milliseconds kBusyTimeout{10000};
+
 class SqliteBackend final : public Backend {
  public:
   SqliteBackend(const std::string& path, bool memory)
-      : connection_(memory ? ":memory:" : path, std::chrono::milliseconds(10000), false), memory_(memory) {}
+      : connection_(memory ? ":memory:" : path, kBusyTimeout, false),
+        writer_(memory ? nullptr : sqlite_detail::SharedWriter::of(path, kBusyTimeout, false)),
+        memory_(memory) {}
 
   void transact(bool write, const std::function<void(Tx&)>& fn) override {
+    if (write && writer_) {
+      auto c = writer_->lease(kBusyTimeout);
+      run(*c, true, fn);
+      return;
+    }
     std::lock_guard lock(mutex_);
-    Transaction tx(connection_, write ? Transaction::Mode::write : Transaction::Mode::read);
-    SqliteTx t(connection_);
-    fn(t);
-    tx.commit();
+    run(connection_, write, fn);
   }
 
   [[nodiscard]] std::string_view name() const noexcept override { return memory_ ? "memory" : "sqlite"; }
 
  private:
+  static void run(Connection& c, bool write, const std::function<void(Tx&)>& fn) {
+    Transaction tx(c, write ? Transaction::Mode::write : Transaction::Mode::read);
+    SqliteTx t(c);
+    fn(t);
+    tx.commit();
+  }
+
   std::mutex mutex_;
-  Connection connection_;
+  Connection connection_;  // reads (and, in memory, writes)
+  std::shared_ptr<sqlite_detail::SharedWriter> writer_;
   bool memory_;
 };
 

@@ -28,8 +28,7 @@ using sqlite_detail::Param;
 using sqlite_detail::Transaction;
 
 std::size_t SqliteSaver::do_prune(std::string_view thread_id, const PruneOptions& rule) {
-  impl_->require_writable("prune");
-  auto c = impl_->lease();
+  auto c = impl_->write_lease("prune");
   Transaction tx(*c, Transaction::Mode::write);
   std::vector<std::string> namespaces;
   {
@@ -93,8 +92,7 @@ std::size_t SqliteSaver::do_prune(std::string_view thread_id, const PruneOptions
 }
 
 void SqliteSaver::do_copy_thread(std::string_view from, std::string_view to) {
-  impl_->require_writable("copy_thread");
-  auto c = impl_->lease();
+  auto c = impl_->write_lease("copy_thread");
   Transaction tx(*c, Transaction::Mode::write);
   {
     auto s = c->prepare(

@@ -1,6 +1,7 @@
 #pragma once
-// Internal to stategraph::sqlite: SqliteSaver's state — its options and a pool of connections,
-// each lent to one thread at a time — shared by sqlite_saver.cpp (the engine's calls) and
+// Internal to stategraph::sqlite: SqliteSaver's state — its options, a pool of connections for
+// reading, each lent to one thread at a time, and the process's writer of the file
+// (sqlite_shared_writer.hpp) for writing — shared by sqlite_saver.cpp (the engine's calls) and
 // sqlite_admin.cpp (inspection and maintenance).
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "sqlite_connection.hpp"
+#include "sqlite_shared_writer.hpp"
 #include "sqlite_thread_lock.hpp"
 #include "stategraph/checkpoint/error.hpp"
 #include "stategraph/checkpoint/sqlite_saver.hpp"
@@ -31,6 +33,8 @@ struct SqliteSaver::Impl {
 
   std::mutex mutex;
   std::vector<std::unique_ptr<sqlite_detail::Connection>> idle;
+  // Every write transaction (null when read-only); set by the constructor.
+  std::shared_ptr<sqlite_detail::SharedWriter> writer;
   // The lock file of lock_thread, opened by the first call and kept open (guarded by `mutex`).
   std::shared_ptr<sqlite_detail::ThreadLockFile> thread_locks;
 
@@ -55,7 +59,13 @@ struct SqliteSaver::Impl {
                                            (options.immutable ? "immutable" : "read_only") + ")");
   }
 
-  // A pooled connection, used by one thread until the lease ends.
+  // The process's writer of the file, for one write transaction.
+  sqlite_detail::SharedWriter::Lease write_lease(std::string_view call) {
+    require_writable(call);
+    return writer->lease(options.busy_timeout);
+  }
+
+  // A pooled connection (for reading), used by one thread until the lease ends.
   class Lease {
    public:
     Lease(Impl& impl, std::unique_ptr<sqlite_detail::Connection> c) : impl_(impl), c_(std::move(c)) {}

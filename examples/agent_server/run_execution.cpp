@@ -295,7 +295,7 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
     ++wakeups_;  // the thread's next run may start now
   }
   run->cv.notify_all();
-  changed_.notify_all();
+  run->ended_cv.notify_all();
   work_.notify_one();
 }
 

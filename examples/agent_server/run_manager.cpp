@@ -196,8 +196,8 @@ bool RunManager::delete_thread(const std::string& thread_id) {
         run->cancel_action = "interrupt";
         run->cancel.cancel();
       }
+    wake_arrivals();
   }
-  changed_.notify_all();
   store_->delete_thread(thread_id);  // runs of other processes see their rows gone and stop
   for (const auto& [graph_id, graph] : graphs_)
     if (graph->checkpointer()) graph->checkpointer()->delete_thread(thread_id);
@@ -353,8 +353,8 @@ bool RunManager::cancel_run(const std::string& run_id, const std::string& action
       it->second->cancel_action = action;
       it->second->cancel.cancel();
     }
+    wake_arrivals();
   }
-  changed_.notify_all();
   return true;
 }
 

@@ -231,7 +231,20 @@ class RunManager {
   RunManagerOptions options_;
   std::string owner_;  ///< this process's id in the store's run rows
   mutable std::mutex mutex_;
-  mutable std::condition_variable changed_;  // a run became local here or ended (each run has its own cv)
+  /// Callers waiting for a run of another process (or not claimed yet) to become local here, by
+  /// run id: woken when that run is adopted here, or all at once (a cancel, a thread deleted, a
+  /// stop) — not by every run's end, which woke every waiter of the process.
+  struct Arrival {
+    std::condition_variable cv;
+    std::size_t waiters = 0;
+  };
+  mutable std::map<std::string, Arrival, std::less<>> arrivals_;
+  /// Waits (`lock` holds mutex_) until `run_id` is local here, the manager stops, `until`, or a
+  /// wake_arrivals().
+  void await_local(std::unique_lock<std::mutex>& lock, const std::string& run_id,
+                   std::chrono::steady_clock::time_point until) const;
+  /// Wakes every await_local (mutex_ held).
+  void wake_arrivals() const;
   std::condition_variable housekeeping_;     // the housekeeper's sleep (woken to stop)
   std::condition_variable work_;             // a run was admitted or ended here
   std::uint64_t wakeups_ = 0;

@@ -29,6 +29,9 @@ struct RunManager::Run {
   std::mutex flushing;          ///< one writer of the log to the store at a time (no mutex_ held)
   bool ended = false;
   std::condition_variable cv;   ///< its log grew or it ended (waited on with mutex_)
+  /// It ended, or the manager stops (waited on with mutex_ by RunManager::wait, which is not woken
+  /// by every event as `cv`'s waiters are).
+  std::condition_variable ended_cv;
   sg::CancellationToken cancel;
   std::string cancel_action;    ///< "interrupt" | "rollback" | "release" (a stop) | "lost" once cancelled
   nlohmann::json final_values;  ///< what /runs/wait answers

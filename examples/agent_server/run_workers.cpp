@@ -57,10 +57,11 @@ RunManager::~RunManager() {
         run->cancel.cancel();
       }
       run->cv.notify_all();
+      run->ended_cv.notify_all();
     }
+    wake_arrivals();
   }
   work_.notify_all();
-  changed_.notify_all();
   for (auto& w : workers_) w.join();
   {
     std::lock_guard lock(mutex_);
@@ -152,9 +153,21 @@ std::shared_ptr<RunManager::Run> RunManager::adopt_claimed(const StoredRun& row)
       run->cancel_action = "release";
       run->cancel.cancel();
     }
+    if (auto a = arrivals_.find(row.run_id); a != arrivals_.end()) a->second.cv.notify_all();
   }
-  changed_.notify_all();
   return run;
+}
+
+void RunManager::await_local(std::unique_lock<std::mutex>& lock, const std::string& run_id,
+                             std::chrono::steady_clock::time_point until) const {
+  auto& arrival = arrivals_[run_id];
+  ++arrival.waiters;
+  arrival.cv.wait_until(lock, until, [&] { return stopping_ || local_.contains(run_id); });
+  if (--arrival.waiters == 0) arrivals_.erase(run_id);
+}
+
+void RunManager::wake_arrivals() const {
+  for (auto& [id, arrival] : arrivals_) arrival.cv.notify_all();
 }
 
 void RunManager::publish(Run& run, std::string event, nlohmann::json data) {
@@ -307,8 +320,7 @@ RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64
       return out;
     }
     std::unique_lock lock(mutex_);
-    changed_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + options_.poll),
-                        [&] { return stopping_ || local_.contains(run_id); });
+    await_local(lock, run_id, std::min(deadline, std::chrono::steady_clock::now() + options_.poll));
     if (stopping_) return {{}, true, true};
   }
 }
@@ -317,7 +329,7 @@ std::optional<nlohmann::json> RunManager::wait(const std::string& run_id, const 
   for (;;) {
     if (auto run = local_run(run_id)) {
       std::unique_lock lock(mutex_);
-      while (!run->ended && !stopping_ && !cancel.cancelled()) run->cv.wait_for(lock, std::chrono::milliseconds(200));
+      while (!run->ended && !stopping_ && !cancel.cancelled()) run->ended_cv.wait_for(lock, std::chrono::milliseconds(200));
       const bool elsewhere = run->cancel_action == "release" || run->cancel_action == "lost";
       if (!run->ended || !elsewhere) return run->final_values.is_null() ? nlohmann::json::object() : run->final_values;
     }
@@ -325,7 +337,7 @@ std::optional<nlohmann::json> RunManager::wait(const std::string& run_id, const 
     if (!row) return std::nullopt;
     if (terminal(row->status) || cancel.cancelled()) return row->result;
     std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, options_.poll, [&] { return stopping_ || local_.contains(run_id); });
+    await_local(lock, run_id, std::chrono::steady_clock::now() + options_.poll);
     if (stopping_) return row->result;
   }
 }
