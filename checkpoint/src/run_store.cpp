@@ -237,7 +237,14 @@ RunStore::Admission RunStore::create_run(const StoredRun& run, std::string_view 
         }
       }
     }
-    out.claimed = !claim_owner.empty() && active.empty() && run.not_before_ms <= run.created_ms;
+    // Claimed here only when no older run could start now: a run admitted later never starts
+    // before one that waits (first come, first served across the processes).
+    out.claimed = !claim_owner.empty() && active.empty() && run.not_before_ms <= run.created_ms &&
+                  tx.query("SELECT 1 FROM sg_runs r WHERE r.status = 'pending' AND r.cancel = '' AND r.not_before_ms <= $1"
+                           " AND NOT EXISTS (SELECT 1 FROM sg_runs o WHERE o.thread_id = r.thread_id AND o.status = 'running')"
+                           " LIMIT 1",
+                           {run.created_ms})
+                      .empty();
     const auto seq = tx.query(
         "INSERT INTO sg_runs (run_id, thread_id, graph_id, status, created_ms, updated_ms, not_before_ms, doc, owner,"
         " lease_until_ms, attempt, watched) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",

@@ -1,6 +1,6 @@
 // The run store's SQLite backend (run_store_backend.hpp). On a file: writes through the process's
-// writer of the file (sqlite_shared_writer.hpp, shared with the saver: one warm page cache, and
-// writers queue on a mutex instead of SQLite's busy polling), reads on a connection of its own
+// writer of the file (sqlite_shared_writer.hpp, shared with the saver: one warm page cache, group
+// commit, writers queue on a mutex instead of SQLite's busy polling), reads on a connection of its own
 // used by one caller at a time. In memory: one connection to a private in-memory database. Write
 // transactions are BEGIN IMMEDIATE, so every write of the run store is atomic against every
 // process on the file.
@@ -76,8 +76,10 @@ class SqliteBackend final : public Backend {
 
   void transact(bool write, const std::function<void(Tx&)>& fn) override {
     if (write && writer_) {
-      auto c = writer_->lease(kBusyTimeout);
-      run(*c, true, fn);
+      writer_->write(kBusyTimeout, [&](Connection& c) {
+        SqliteTx t(c);
+        fn(t);
+      });
       return;
     }
     std::lock_guard lock(mutex_);

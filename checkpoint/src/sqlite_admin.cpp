@@ -28,93 +28,94 @@ using sqlite_detail::Param;
 using sqlite_detail::Transaction;
 
 std::size_t SqliteSaver::do_prune(std::string_view thread_id, const PruneOptions& rule) {
-  auto c = impl_->write_lease("prune");
-  Transaction tx(*c, Transaction::Mode::write);
-  std::vector<std::string> namespaces;
-  {
-    auto s = c->prepare("SELECT DISTINCT checkpoint_ns FROM sg_checkpoints WHERE thread_id = ?");
-    s.bind(1, thread_id);
-    while (s.step()) namespaces.emplace_back(s.text(0));
-  }
   std::size_t deleted = 0;
-  for (const std::string& ns : namespaces) {
-    std::vector<std::string> ids;  // oldest first
+  impl_->write("prune", [&](sqlite_detail::Connection& connection) {
+    auto* c = &connection;
+    deleted = 0;
+    std::vector<std::string> namespaces;
     {
-      auto s = c->prepare(
-          "SELECT checkpoint_id FROM sg_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id");
-      s.bind(1, thread_id).bind(2, ns);
-      while (s.step()) ids.emplace_back(s.text(0));
+      auto s = c->prepare("SELECT DISTINCT checkpoint_ns FROM sg_checkpoints WHERE thread_id = ?");
+      s.bind(1, thread_id);
+      while (s.step()) namespaces.emplace_back(s.text(0));
     }
-    const auto doomed = saver_detail::pruned_positions(ids, rule);
-    if (doomed.empty()) continue;
-    for (const std::size_t position : doomed) {
-      for (const char* sql :
-           {"DELETE FROM sg_writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
-            "DELETE FROM sg_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"}) {
-        c->prepare(sql).bind(1, thread_id).bind(2, ns).bind(3, ids[position]).run();
+    for (const std::string& ns : namespaces) {
+      std::vector<std::string> ids;  // oldest first
+      {
+        auto s = c->prepare(
+            "SELECT checkpoint_id FROM sg_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? ORDER BY checkpoint_id");
+        s.bind(1, thread_id).bind(2, ns);
+        while (s.step()) ids.emplace_back(s.text(0));
       }
-    }
-    deleted += doomed.size();
+      const auto doomed = saver_detail::pruned_positions(ids, rule);
+      if (doomed.empty()) continue;
+      for (const std::size_t position : doomed) {
+        for (const char* sql :
+             {"DELETE FROM sg_writes WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?",
+              "DELETE FROM sg_checkpoints WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id = ?"}) {
+          c->prepare(sql).bind(1, thread_id).bind(2, ns).bind(3, ids[position]).run();
+        }
+      }
+      deleted += doomed.size();
 
-    // Values the remaining checkpoints refer to stay, with the bases of their delta chains.
-    std::map<saver_detail::ValueKey, std::optional<std::string>> stored;
-    {
-      auto s = c->prepare("SELECT channel, version, base FROM sg_blobs WHERE thread_id = ? AND checkpoint_ns = ?");
-      s.bind(1, thread_id).bind(2, ns);
-      while (s.step()) {
-        std::optional<std::string> base;
-        if (!s.is_null(2)) base = std::string(s.text(2));
-        stored.emplace(saver_detail::ValueKey{std::string(s.text(0)), std::string(s.text(1))}, std::move(base));
+      // Values the remaining checkpoints refer to stay, with the bases of their delta chains.
+      std::map<saver_detail::ValueKey, std::optional<std::string>> stored;
+      {
+        auto s = c->prepare("SELECT channel, version, base FROM sg_blobs WHERE thread_id = ? AND checkpoint_ns = ?");
+        s.bind(1, thread_id).bind(2, ns);
+        while (s.step()) {
+          std::optional<std::string> base;
+          if (!s.is_null(2)) base = std::string(s.text(2));
+          stored.emplace(saver_detail::ValueKey{std::string(s.text(0)), std::string(s.text(1))}, std::move(base));
+        }
+      }
+      std::vector<ChannelVersions> live;
+      {
+        auto s = c->prepare(
+            "SELECT checkpoint_id, checkpoint FROM sg_checkpoints WHERE thread_id = ? AND checkpoint_ns = ?");
+        s.bind(1, thread_id).bind(2, ns);
+        while (s.step()) {
+          Checkpoint header;
+          sqlite_detail::decode_header(s.blob(1), header, saver_detail::describe({thread_id, ns, s.text(0)}));
+          live.push_back(std::move(header.channel_versions));
+        }
+      }
+      for (const auto& [channel, version] : saver_detail::unreferenced_values(stored, live)) {
+        c->prepare("DELETE FROM sg_blobs WHERE thread_id = ? AND checkpoint_ns = ? AND channel = ? AND version = ?")
+            .bind(1, thread_id)
+            .bind(2, ns)
+            .bind(3, channel)
+            .bind(4, version)
+            .run();
       }
     }
-    std::vector<ChannelVersions> live;
-    {
-      auto s = c->prepare(
-          "SELECT checkpoint_id, checkpoint FROM sg_checkpoints WHERE thread_id = ? AND checkpoint_ns = ?");
-      s.bind(1, thread_id).bind(2, ns);
-      while (s.step()) {
-        Checkpoint header;
-        sqlite_detail::decode_header(s.blob(1), header, saver_detail::describe({thread_id, ns, s.text(0)}));
-        live.push_back(std::move(header.channel_versions));
-      }
-    }
-    for (const auto& [channel, version] : saver_detail::unreferenced_values(stored, live)) {
-      c->prepare("DELETE FROM sg_blobs WHERE thread_id = ? AND checkpoint_ns = ? AND channel = ? AND version = ?")
-          .bind(1, thread_id)
-          .bind(2, ns)
-          .bind(3, channel)
-          .bind(4, version)
-          .run();
-    }
-  }
-  tx.commit();
+  });
   return deleted;
 }
 
 void SqliteSaver::do_copy_thread(std::string_view from, std::string_view to) {
-  auto c = impl_->write_lease("copy_thread");
-  Transaction tx(*c, Transaction::Mode::write);
-  {
-    auto s = c->prepare(
-        "SELECT EXISTS (SELECT 1 FROM sg_checkpoints WHERE thread_id = ?1) "
-        "OR EXISTS (SELECT 1 FROM sg_blobs WHERE thread_id = ?1) "
-        "OR EXISTS (SELECT 1 FROM sg_writes WHERE thread_id = ?1)");
-    s.bind(1, to);
-    if (s.step() && s.int64(0) != 0)
-      throw saver_detail::destination_exists(to);
-  }
-  for (const char* sql :
-       {"INSERT INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata, "
-        "checkpoint, checksum) SELECT ?1, checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata, checkpoint, "
-        "checksum FROM sg_checkpoints WHERE thread_id = ?2",
-        "INSERT INTO sg_blobs (thread_id, checkpoint_ns, channel, version, base, keep, data, checksum) "
-        "SELECT ?1, checkpoint_ns, channel, version, base, keep, data, checksum FROM sg_blobs WHERE thread_id = ?2",
-        "INSERT INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value, checksum) "
-        "SELECT ?1, checkpoint_ns, checkpoint_id, task_id, idx, channel, value, checksum FROM sg_writes "
-        "WHERE thread_id = ?2"}) {
-    c->prepare(sql).bind(1, to).bind(2, from).run();
-  }
-  tx.commit();
+  impl_->write("copy_thread", [&](sqlite_detail::Connection& connection) {
+    auto* c = &connection;
+    {
+      auto s = c->prepare(
+          "SELECT EXISTS (SELECT 1 FROM sg_checkpoints WHERE thread_id = ?1) "
+          "OR EXISTS (SELECT 1 FROM sg_blobs WHERE thread_id = ?1) "
+          "OR EXISTS (SELECT 1 FROM sg_writes WHERE thread_id = ?1)");
+      s.bind(1, to);
+      if (s.step() && s.int64(0) != 0)
+        throw saver_detail::destination_exists(to);
+    }
+    for (const char* sql :
+         {"INSERT INTO sg_checkpoints (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata, "
+          "checkpoint, checksum) SELECT ?1, checkpoint_ns, checkpoint_id, parent_checkpoint_id, metadata, checkpoint, "
+          "checksum FROM sg_checkpoints WHERE thread_id = ?2",
+          "INSERT INTO sg_blobs (thread_id, checkpoint_ns, channel, version, base, keep, data, checksum) "
+          "SELECT ?1, checkpoint_ns, channel, version, base, keep, data, checksum FROM sg_blobs WHERE thread_id = ?2",
+          "INSERT INTO sg_writes (thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value, checksum) "
+          "SELECT ?1, checkpoint_ns, checkpoint_id, task_id, idx, channel, value, checksum FROM sg_writes "
+          "WHERE thread_id = ?2"}) {
+      c->prepare(sql).bind(1, to).bind(2, from).run();
+    }
+  });
 }
 
 std::vector<ThreadInfo> SqliteSaver::do_list_threads(const ThreadListOptions& options) {

@@ -75,7 +75,7 @@ SqliteSaver::SqliteSaver(std::filesystem::path path, SqliteSaverOptions options)
   if (!impl_->options.read_only) {
     impl_->writer = sqlite_detail::SharedWriter::of(text, impl_->options.busy_timeout,
                                                     impl_->options.synchronous == SqliteSynchronous::full);
-    impl_->writer->lease(impl_->options.busy_timeout)->set_checksums(impl_->checksums);
+    impl_->writer->configure_connection([&](sqlite_detail::Connection& w) { w.set_checksums(impl_->checksums); });
   }
   impl_->tidy_companions = plan.tidy_companions;  // from here on the destructor tidies up
   impl_->idle.push_back(std::move(c));
@@ -288,43 +288,35 @@ void store_writes(sqlite_detail::Connection* c, const SaverWrites& writes, const
 
 void SqliteSaver::do_put(const SaverPut& put) {
   const EncodedPut encoded = encode_put(put);
-  auto c = impl_->write_lease("put");
-  Transaction tx(*c, Transaction::Mode::write);
-  store_put(&*c, put, encoded, impl_->options.checksums);
-  tx.commit();
+  impl_->write("put", [&](sqlite_detail::Connection& c) { store_put(&c, put, encoded, impl_->options.checksums); });
 }
 
 void SqliteSaver::do_put_writes(const SaverWrites& writes) {
   const std::vector<Bytes> values = encode_writes(writes);
-  auto c = impl_->write_lease("put_writes");
-  Transaction tx(*c, Transaction::Mode::write);
-  store_writes(&*c, writes, values, impl_->options.checksums);
-  tx.commit();
+  impl_->write("put_writes",
+               [&](sqlite_detail::Connection& c) { store_writes(&c, writes, values, impl_->options.checksums); });
 }
 
 void SqliteSaver::do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put) {
   const char* call = put != nullptr ? "put" : "put_writes";
-  impl_->require_writable(call);
+  impl_->require_writable(call);  // before encoding
   std::optional<EncodedPut> encoded;
   if (put != nullptr) encoded = encode_put(*put);
   std::vector<std::vector<Bytes>> values;
   values.reserve(writes.size());
   for (const auto& w : writes) values.push_back(encode_writes(w));
-  auto c = impl_->write_lease(call);
-  Transaction tx(*c, Transaction::Mode::write);
-  for (std::size_t i = 0; i < writes.size(); ++i) store_writes(&*c, writes[i], values[i], impl_->options.checksums);
-  if (put != nullptr) store_put(&*c, *put, *encoded, impl_->options.checksums);
-  tx.commit();
+  impl_->write(call, [&](sqlite_detail::Connection& c) {
+    for (std::size_t i = 0; i < writes.size(); ++i) store_writes(&c, writes[i], values[i], impl_->options.checksums);
+    if (put != nullptr) store_put(&c, *put, *encoded, impl_->options.checksums);
+  });
 }
 
 void SqliteSaver::do_delete_thread(std::string_view thread_id) {
-  auto c = impl_->write_lease("delete_thread");
-  Transaction tx(*c, Transaction::Mode::write);
-  for (const char* sql : {"DELETE FROM sg_writes WHERE thread_id = ?", "DELETE FROM sg_blobs WHERE thread_id = ?",
-                          "DELETE FROM sg_checkpoints WHERE thread_id = ?"}) {
-    c->prepare(sql).bind(1, thread_id).run();
-  }
-  tx.commit();
+  impl_->write("delete_thread", [&](sqlite_detail::Connection& c) {
+    for (const char* sql : {"DELETE FROM sg_writes WHERE thread_id = ?", "DELETE FROM sg_blobs WHERE thread_id = ?",
+                            "DELETE FROM sg_checkpoints WHERE thread_id = ?"})
+      c.prepare(sql).bind(1, thread_id).run();
+  });
 }
 
 }  // namespace sg

@@ -5,6 +5,7 @@
 // sqlite_admin.cpp (inspection and maintenance).
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -59,10 +60,11 @@ struct SqliteSaver::Impl {
                                            (options.immutable ? "immutable" : "read_only") + ")");
   }
 
-  // The process's writer of the file, for one write transaction.
-  sqlite_detail::SharedWriter::Lease write_lease(std::string_view call) {
+  // Runs `job` in a write transaction of the process's writer of the file (group commit: see
+  // sqlite_shared_writer.hpp); returns once it committed.
+  void write(std::string_view call, const std::function<void(sqlite_detail::Connection&)>& job) {
     require_writable(call);
-    return writer->lease(options.busy_timeout);
+    writer->write(options.busy_timeout, job);
   }
 
   // A pooled connection (for reading), used by one thread until the lease ends.

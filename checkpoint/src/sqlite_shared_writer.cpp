@@ -1,9 +1,11 @@
 #include "sqlite_shared_writer.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "stategraph/checkpoint/error.hpp"
 
@@ -17,9 +19,8 @@ std::shared_ptr<SharedWriter> SharedWriter::of(const std::string& path, std::chr
   static std::mutex registry_mutex;
   static std::map<std::string, std::weak_ptr<SharedWriter>> registry;
   const std::lock_guard lock(registry_mutex);
-  for (auto it = registry.begin(); it != registry.end();) it = it->second.expired() ? registry.erase(it) : std::next(it);
+  std::erase_if(registry, [](const auto& entry) { return entry.second.expired(); });
   if (auto found = registry[key].lock()) {
-    const auto gate = found->lease(busy_timeout);
     found->configure(busy_timeout, synchronous_full);
     return found;
   }
@@ -30,35 +31,122 @@ std::shared_ptr<SharedWriter> SharedWriter::of(const std::string& path, std::chr
 
 SharedWriter::SharedWriter(const std::string& path, std::chrono::milliseconds busy_timeout, bool synchronous_full)
     : connection_(path, busy_timeout, synchronous_full), busy_timeout_(busy_timeout), synchronous_full_(synchronous_full) {
-  // The writer's cache stays valid between its own transactions: give it room for a busy file's
-  // hot pages (16 MiB; SQLite's default is 2 MiB per connection).
+  // The writer's cache stays valid between its own transactions: room for a busy file's hot
+  // pages (16 MiB; SQLite's default is 2 MiB per connection).
   connection_.exec("PRAGMA cache_size=-16384", "configuring the writer connection");
 }
 
 void SharedWriter::configure(std::chrono::milliseconds busy_timeout, bool synchronous_full) {
-  if (busy_timeout > busy_timeout_) {
-    busy_timeout_ = busy_timeout;
-    sqlite3_busy_timeout(connection_.db(), static_cast<int>(busy_timeout.count()));
-  }
-  if (synchronous_full && !synchronous_full_) {
-    connection_.exec("PRAGMA synchronous=FULL", "configuring the writer connection");
-    synchronous_full_ = true;
-  }
+  configure_connection([&](Connection& c) {
+    if (busy_timeout > busy_timeout_) {
+      busy_timeout_ = busy_timeout;
+      sqlite3_busy_timeout(c.db(), static_cast<int>(busy_timeout.count()));
+    }
+    if (synchronous_full && !synchronous_full_) {
+      c.exec("PRAGMA synchronous=FULL", "configuring the writer connection");
+      synchronous_full_ = true;
+    }
+  });
 }
 
-SharedWriter::Lease SharedWriter::lease(std::chrono::milliseconds wait) {
-  std::unique_lock gate(gate_, std::defer_lock);
-  if (!gate.try_lock_for(wait))
-    throw SaverUnavailable("beginning a write: another thread of this process held the database \"" +
-                               connection_.path() + "\" for writing longer than the busy timeout (" +
-                               std::to_string(wait.count()) + " ms)",
-                           std::to_string(SQLITE_BUSY));
-  return Lease(std::move(gate), connection_);
+void SharedWriter::configure_connection(const std::function<void(Connection&)>& fn) {
+  std::unique_lock lock(mutex_);
+  ++configuring_;
+  idle_.wait(lock, [&] { return !committing_; });
+  --configuring_;
+  committing_ = true;
+  lock.unlock();
+  std::exception_ptr error;
+  try {
+    fn(connection_);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  lock.lock();
+  if (queue_.empty()) {
+    committing_ = false;
+    if (configuring_ > 0) idle_.notify_all();
+  } else {
+    queue_.front()->lead = true;
+    queue_.front()->cv.notify_one();
+  }
+  lock.unlock();
+  if (error) std::rethrow_exception(error);
 }
 
-SharedWriter::Lease::~Lease() {
-  if (gate_.owns_lock() && !connection_->autocommit())
-    sqlite3_exec(connection_->db(), "ROLLBACK", nullptr, nullptr, nullptr);
+void SharedWriter::write(std::chrono::milliseconds wait, const std::function<void(Connection&)>& job) {
+  Job mine{&job};
+  std::unique_lock lock(mutex_);
+  if (committing_) {
+    // Wait to be done by a group, or to be handed the lead of the next one.
+    queue_.push_back(&mine);
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (!mine.done && !mine.lead) {
+      if (mine.cv.wait_until(lock, deadline) == std::cv_status::timeout && !mine.done && !mine.lead) {
+        std::erase(queue_, &mine);
+        throw SaverUnavailable("beginning a write: other writers of this process held the database \"" +
+                                   connection_.path() + "\" longer than the busy timeout (" +
+                                   std::to_string(wait.count()) + " ms)",
+                               std::to_string(SQLITE_BUSY));
+      }
+    }
+  } else {
+    committing_ = true;
+    queue_.push_back(&mine);
+  }
+  if (!mine.done) {
+    // Lead: every queued job (this one among them) in one transaction.
+    std::vector<Job*> group;
+    group.swap(queue_);
+    lock.unlock();
+    run_group(group);
+    lock.lock();
+    for (Job* j : group) {
+      j->done = true;
+      if (j != &mine) j->cv.notify_one();
+    }
+    if (queue_.empty()) {
+      committing_ = false;
+      if (configuring_ > 0) idle_.notify_all();
+    } else {
+      queue_.front()->lead = true;
+      queue_.front()->cv.notify_one();
+    }
+  }
+  lock.unlock();
+  if (mine.error) std::rethrow_exception(mine.error);
+}
+
+void SharedWriter::run_group(const std::vector<Job*>& group) {
+  // No savepoints (each would cost statements and a sub-journal): a job that fails rolls the
+  // transaction back, and the jobs that had not failed run again in a new one without it.
+  std::vector<Job*> left = group;
+  while (!left.empty()) {
+    Job* failed = nullptr;
+    try {
+      Transaction tx(connection_, Transaction::Mode::write);
+      for (Job* j : left) {
+        try {
+          (*j->fn)(connection_);
+        } catch (...) {
+          j->error = std::current_exception();
+          failed = j;
+          break;
+        }
+      }
+      if (failed == nullptr) {
+        tx.commit();
+        return;
+      }
+    } catch (...) {
+      // BEGIN or COMMIT failed: nothing of the group is stored.
+      const auto error = std::current_exception();
+      for (Job* j : left)
+        if (!j->error) j->error = error;
+      return;
+    }
+    std::erase(left, failed);
+  }
 }
 
 }  // namespace sg::sqlite_detail

@@ -1,19 +1,25 @@
 #pragma once
-// Internal to stategraph::sqlite: the one connection of a process that writes to a database file.
+// Internal to stategraph::sqlite: the one connection of a process that writes to a database file,
+// and group commit.
 //
-// SQLite lets one connection write at a time; writers of one process that each had their own
-// connection queued on SQLite's write lock by polling it (the busy handler sleeps 1, 2, 5, 10…
-// ms between tries), and each write on another connection emptied the page cache of all the
-// others (WAL: a connection drops its cache when it sees the file changed by someone else), so
-// every transaction began by reading its pages again. Every SqliteSaver and RunStore of a
-// process on one file therefore writes through one SharedWriter: a connection and a gate
-// (std::timed_mutex) that a writer holds for its whole transaction. Writers of one process queue
-// on the gate; other processes still meet SQLite's lock and busy timeout.
+// SQLite lets one connection write at a time. Writers of one process that each had a connection
+// queued on SQLite's write lock by polling it (the busy handler sleeps 1, 2, 5, 10… ms between
+// tries), each write on one connection emptied the page cache of the others (WAL: a connection
+// drops its cache when it sees the file changed by someone else), and every transaction wrote
+// its own copy of the pages it touched to the WAL. Every SqliteSaver and RunStore of a process
+// on one file therefore writes through one SharedWriter: one connection, and writes that arrive
+// while a transaction runs are committed together in the next one (group commit: one BEGIN
+// IMMEDIATE, each write in a SAVEPOINT of its own, one COMMIT). Other processes on the file
+// still meet SQLite's lock and busy timeout.
 
 #include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "sqlite_connection.hpp"
 
@@ -32,35 +38,38 @@ class SharedWriter {
   SharedWriter(const SharedWriter&) = delete;
   SharedWriter& operator=(const SharedWriter&) = delete;
 
-  /// The connection, held by one thread until the lease ends; a transaction left open by an
-  /// error is rolled back when the lease ends.
-  class Lease {
-   public:
-    Lease(std::unique_lock<std::timed_mutex> gate, Connection& connection) noexcept
-        : gate_(std::move(gate)), connection_(&connection) {}
-    Lease(Lease&&) noexcept = default;
-    Lease& operator=(Lease&&) = delete;
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    ~Lease();
-    Connection& operator*() const noexcept { return *connection_; }
-    Connection* operator->() const noexcept { return connection_; }
+  /// Runs `job` on the writer's connection inside a write transaction and returns once that
+  /// transaction committed. The transaction may hold other threads' jobs too, and `job` may run
+  /// on another thread (whichever thread commits the group; the caller waits meanwhile). A job
+  /// that throws is rolled back alone (its SAVEPOINT) and its exception is rethrown here; a
+  /// BEGIN or COMMIT that fails fails every job of the group (nothing of it is stored). `job`
+  /// must not write through this SharedWriter itself.
+  /// @throws SaverUnavailable [401] (SQLite result code 5, SQLITE_BUSY) when the job did not start
+  ///         within `wait` (other writers of the process held the connection), or SQLite's errors
+  ///         (throw_sqlite) and whatever `job` throws.
+  /// Thread-safe.
+  void write(std::chrono::milliseconds wait, const std::function<void(Connection&)>& job);
 
-   private:
-    std::unique_lock<std::timed_mutex> gate_;
-    Connection* connection_;
-  };
-
-  /// Waits up to `wait` for the gate.
-  /// @throws SaverUnavailable [401] (SQLite result code 5, SQLITE_BUSY) when another thread of
-  ///         this process held it longer.
-  Lease lease(std::chrono::milliseconds wait);
+  /// Runs `fn` on the connection outside any transaction, alone (no group runs meanwhile).
+  void configure_connection(const std::function<void(Connection&)>& fn);
 
  private:
+  struct Job {
+    const std::function<void(Connection&)>* fn = nullptr;
+    std::exception_ptr error;
+    bool done = false;  // its group ended (error says how)
+    bool lead = false;  // handed the lead of the next group
+    std::condition_variable cv;
+  };
   void configure(std::chrono::milliseconds busy_timeout, bool synchronous_full);
+  void run_group(const std::vector<Job*>& group);
 
-  std::timed_mutex gate_;
-  Connection connection_;
+  std::mutex mutex_;
+  std::vector<Job*> queue_;  // jobs waiting for the next group (the first one leads it)
+  bool committing_ = false;  // a thread runs a group (or configure_connection) on connection_
+  std::size_t configuring_ = 0;  // configure_connection calls waiting for committing_ to clear
+  std::condition_variable idle_;  // committing_ cleared (for configure_connection)
+  Connection connection_;    // used only by the thread that set committing_
   std::chrono::milliseconds busy_timeout_;
   bool synchronous_full_;
 };

@@ -72,7 +72,7 @@ struct AgentServerOptions {
   std::shared_ptr<const server::Router> routes;
   std::size_t io_threads = 2;      ///< socket I/O threads (and as many read workers)
   /// Runs executing at once (each on its own worker thread; runs of one thread are queued).
-  std::size_t run_workers = 4;
+  std::size_t run_workers = 16;
   /// Where threads, runs and run events are kept (sg::open_run_store on the graphs' store): with
   /// SQLite or Postgres they are durable and every server process on the store shares the runs.
   /// Empty: a private in-memory run store (runs forgotten at exit, not shared).

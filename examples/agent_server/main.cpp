@@ -2,7 +2,7 @@
 // user's choosing. See README "Serving a graph".
 //
 //   sg-agent-server [--host 127.0.0.1] [--port 2024] [--store sqlite:agent.db] [--api-key KEY]
-//                   [--run-workers 4] [--run-lease-ms 10000] [--fake-delay-ms 0] [--allow-host NAME]...
+//                   [--run-workers 16] [--run-lease-ms 10000] [--fake-delay-ms 0] [--allow-host NAME]...
 // Prints "serving on http://HOST:PORT/" when ready; SIGINT/SIGTERM stop it (exit 0).
 // Exit status 2 for a bad configuration (store, address).
 #include <chrono>
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
   int port = 2024;
   std::string store = "sqlite:agent.db";
   std::string api_key;
-  std::size_t run_workers = 4;
+  std::size_t run_workers = 16;
   std::vector<std::string> allowed_hosts;
   int fake_delay_ms = 0;
   app.add_option("--host", host, "address to bind")->capture_default_str();

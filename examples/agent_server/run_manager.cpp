@@ -288,7 +288,7 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
   bool self = false;
   {
     std::lock_guard lock(mutex_);
-    self = executing_ + ready_.size() < options_.workers;
+    self = executing_ + ready_.size() < options_.workers + options_.claim_ahead;
   }
   const std::string claimant = self ? owner_ : std::string();
   const std::int64_t lease_until = row.created_ms + options_.lease.count();

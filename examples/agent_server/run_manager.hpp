@@ -89,6 +89,12 @@ struct ThreadRecord {
 /// How a RunManager runs its runs.
 struct RunManagerOptions {
   std::size_t workers = 4;  ///< runs executing at once in this process
+  /// Runs this process claims in their admission while its workers are all busy, to start next
+  /// in admission order — each saves a claim transaction, and it takes them only when no older
+  /// run waits in the store (RunStore::create_run); a process that dies holding them leaves
+  /// them to the others when their leases run out. 0: a run is claimed in its admission only
+  /// when a worker is free.
+  std::size_t claim_ahead = 32;
   /// A claimed run's lease: another process may take the run over once it ran out unrenewed.
   std::chrono::milliseconds lease{10000};
   /// How often an idle worker looks for runs created by other processes (its own wake it at once),

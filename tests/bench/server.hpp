@@ -22,7 +22,7 @@ struct ServerOptions {
   bool spread = false;                ///< a client's run k goes to server (client + k) % servers, not always the same one
   std::string store = "sqlite";       ///< "sqlite" (a file under $TMPDIR), "postgres" (a database of its own) or "memory"
   std::string postgres;               ///< cluster URI; empty: SG_TEST_POSTGRES_URI
-  std::size_t run_workers = 4;        ///< the servers' --run-workers
+  std::size_t run_workers = 16;       ///< the servers' --run-workers
   std::string binary;                 ///< sg-agent-server; empty: this build's (or the one next to sg-bench)
   std::vector<std::string> server_args;  ///< more arguments for every sg-agent-server
   bool keep = false;                  ///< keep the directory (server logs, SQLite file) and the Postgres database

@@ -394,6 +394,61 @@ TEST_CASE("sqlite several savers on one file write concurrently") {
   for (int i = 0; i < 6; ++i) CHECK(first.list(cfg("t" + std::to_string(i))).size() == 100);
 }
 
+TEST_CASE("sqlite writes of many threads share commits, and a write that fails is rolled back alone") {
+  // Every writer of a process goes through one connection that commits the writes queued
+  // meanwhile together (sqlite_shared_writer.hpp): a failing write among them must not take the
+  // others down with it, nor leave anything of its own.
+  sgtest::TempDir dir;
+  const auto path = dir.path() / "group.db";
+  sg::SqliteSaver first(path);
+  sg::SqliteSaver second(path);
+  std::atomic<int> failures{0};
+  std::atomic<int> refused{0};
+  std::atomic<bool> writing{true};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        sg::SqliteSaver& saver = i % 2 == 0 ? first : second;
+        sgtest::Run run(saver, "t" + std::to_string(i));
+        for (int s = 0; s < 150; ++s) run.step({{"n", s}, {"from", i}});
+        if (saver.get_tuple(run.latest_config())->checkpoint != run.history.back()) ++failures;
+      } catch (...) {
+        ++failures;
+      }
+    });
+  }
+  std::vector<std::thread> spoilers;
+  for (int i = 0; i < 2; ++i) {
+    spoilers.emplace_back([&, i] {
+      sg::SqliteSaver& saver = i == 0 ? first : second;
+      while (writing.load()) {
+        // A delta on a version nobody stored: refused inside the write transaction.
+        auto c = sgtest::checkpoint({});
+        c.channel_deltas["messages"] = {"no-such-version", 0, json::array({"x"})};
+        c.channel_versions["messages"] = sgtest::version(2);
+        try {
+          saver.put(cfg("bad" + std::to_string(i)), c, sgtest::metadata("loop", 0), c.channel_versions);
+          ++failures;
+        } catch (const sg::SaverError& e) {
+          if (e.id() == "sg.saver.403" && contains(e.what(), "no-such-version")) ++refused;
+          else ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  writing = false;
+  for (auto& t : spoilers) t.join();
+  CHECK(failures.load() == 0);
+  CHECK(refused.load() > 0);
+  for (int i = 0; i < 6; ++i) CHECK(first.list(cfg("t" + std::to_string(i))).size() == 150);
+  CHECK(first.list(cfg("bad0")).empty());
+  CHECK(second.list(cfg("bad1")).empty());
+  RawDb raw(path);
+  CHECK(raw.one("SELECT count(*) FROM sg_blobs WHERE thread_id LIKE 'bad%'") == "0");
+}
+
 // ------------------------------------------------------------------------------------- list
 
 TEST_CASE("sqlite list filters in SQL agree with JSON equality") {

@@ -118,7 +118,8 @@ class RunStore {
   /// "interrupt" / "rollback": end pending ones, ask running ones to stop; "enqueue": none);
   /// inserts the run and merge-patches the thread's document with `thread_patch`.
   /// `claim_owner` (non-empty): when the run may start at once (no other active run of its
-  /// thread, not_before passed), it is inserted claimed by that owner until `lease_until_ms`
+  /// thread, not_before passed) and no older run waits that could start now (a pending run of a
+  /// thread with no run running: first come, first served), it is inserted claimed by that owner until `lease_until_ms`
   /// (attempt 1) — the admitting process runs it without a claim of its own. `run.watched` is
   /// stored when the run is not claimed so.
   Admission create_run(const StoredRun& run, std::string_view multitask_strategy, const nlohmann::json& thread_patch,

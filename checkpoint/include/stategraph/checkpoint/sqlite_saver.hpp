@@ -38,9 +38,14 @@
 /// ~ms per put on ordinary disks). Every put, put_writes, delete_thread, prune and copy_thread is
 /// one transaction: committed entirely or not at all.
 ///
-/// Concurrency: many threads and processes may use one file. Each thread of use borrows its own
-/// connection from a small pool (a connection is used by one thread at a time); readers never
-/// block writers (WAL); writers take turns, each waiting up to `busy_timeout`.
+/// Concurrency: many threads and processes may use one file. Reading calls borrow a connection
+/// from a small pool (a connection is used by one thread at a time); readers never block
+/// writers (WAL). Writing calls of one process go through one connection per file, shared by
+/// every SqliteSaver and sg::RunStore of the process on that file: the writes that arrive while
+/// a transaction commits are committed together in the next one (group commit; each call is
+/// still atomic, and one that fails is rolled back alone), and that connection's page cache
+/// stays warm. Writers of other processes take turns with it through SQLite's lock, each
+/// waiting up to `busy_timeout`. Measured: `sg-bench server` (README.md, "Agent server").
 ///
 /// Thread-safety: every member function may be called concurrently from any number of threads.
 /// The saver must outlive the calls in flight; ThreadLock objects may outlive it.
@@ -67,8 +72,9 @@ enum class SqliteSynchronous {
 
 /// Options of SqliteSaver.
 struct SqliteSaverOptions {
-  /// How long one statement waits for another connection's write lock before the call fails
-  /// with SaverUnavailable [sg.saver.401] (SQLite busy timeout).
+  /// How long a write waits for the other writes of this process, and one statement for another
+  /// process's write lock, before the call fails with SaverUnavailable [sg.saver.401] (SQLite
+  /// busy timeout; the process's one writer connection per file keeps the longest asked for).
   std::chrono::milliseconds busy_timeout{5000};
   /// Durability of commits.
   SqliteSynchronous synchronous = SqliteSynchronous::normal;
