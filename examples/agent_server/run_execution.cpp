@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 
+#include "agent_server/events_mode.hpp"
 #include "agent_server/run_manager.hpp"
 #include "agent_server/run_state.hpp"
 
@@ -197,11 +198,28 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
   }
   const bool wants_values =
       std::find(o.stream_mode.begin(), o.stream_mode.end(), "values") != o.stream_mode.end();
+  // stream_mode "events" is built from the engine's debug and messages events (events_mode.hpp),
+  // which are streamed as themselves only when asked for too.
+  const sg::StreamModes asked = stream_modes(o);
+  std::optional<EventsMode> events;
+  if (std::find(o.stream_mode.begin(), o.stream_mode.end(), "events") != o.stream_mode.end()) {
+    events.emplace(run_id, nlohmann::json{{"graph_id", run->record.graph_id},
+                                          {"assistant_id", run->record.assistant_id},
+                                          {"run_id", run_id},
+                                          {"thread_id", thread_id}});
+    publish(*run, "events", events->start(o.command.is_null() ? o.input : o.command));
+  }
+  const sg::StreamModes engine_modes = events ? asked | sg::StreamMode::debug | sg::StreamMode::messages : asked;
   std::string status = "success";
   nlohmann::json thread_patch = nlohmann::json::object();
   DebugCheckpoints debug([&](std::string name, nlohmann::json data) { publish(*run, std::move(name), std::move(data)); });
   try {
-    ServedResult result = run->graph->run(input, config, stream_modes(o), [&](ServedEvent&& e) {
+    ServedResult result = run->graph->run(input, config, engine_modes, [&](ServedEvent&& e) {
+      if (events) {
+        const std::string name = e.ns.empty() ? std::string("events") : "events|" + e.ns;
+        for (auto& r : events->records(e)) publish(*run, name, std::move(r));
+        if (!asked.has(e.mode)) return;
+      }
       auto [name, data] = api_event(std::move(e));
       debug.add(std::move(name), std::move(data));
     });
@@ -217,6 +235,7 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
       if (wants_values) publish(*run, "values", {{std::string(format::kInterruptWrite), interrupts_json(result.interrupts)}});
       final_values[std::string(format::kInterruptWrite)] = interrupts_json(result.interrupts);
     }
+    if (events) publish(*run, "events", events->end(final_values));
     std::lock_guard lock(mutex_);
     run->final_values = std::move(final_values);
     thread_patch = {{"failed", nullptr}, {"error", nullptr}};

@@ -50,8 +50,9 @@ struct RunOptions {
 ///         outside its set (as LangGraph's validation answers).
 [[nodiscard]] RunOptions parse_run_options(const nlohmann::json& body);
 
-/// The engine's stream modes for the requested ones ("messages-tuple" → messages; "events" and
-/// "messages" (the legacy message-stream events) have no counterpart and are ignored).
+/// The engine's stream modes for the requested ones ("messages-tuple" → messages; "events" is
+/// built from debug and messages events by the run (events_mode.hpp); "messages" (the legacy
+/// message-stream events) has no counterpart and is ignored).
 [[nodiscard]] sg::StreamModes stream_modes(const RunOptions& options);
 
 /// The RunConfig of a run of `options` on `thread_id`.

@@ -1,5 +1,5 @@
 // Agent Server API, runs: client.runs.wait (final values, on a thread and stateless) and
-// client.runs.stream in each stream mode — values, updates, custom, debug, messages-tuple — and
+// client.runs.stream in each stream mode — values, updates, custom, debug, messages-tuple, events — and
 // several at once: the event names and order (`metadata` with the run id first), the data shapes,
 // how the stream ends, the run's Content-Location (onRunCreated), and stateless runs.
 import { test } from "node:test";
@@ -164,6 +164,68 @@ test("stream debug: checkpoint, task and task_result events in step order", asyn
   assert.equal(checkpoints[0].data.payload.parent_checkpoint, null);
   const final = await client.threads.getState(t.thread_id);
   assert.equal(final.checkpoint.checkpoint_id, checkpoints.at(-1).data.payload.checkpoint.checkpoint_id);
+});
+
+test("stream events: astream_events v2 records for the graph, each node and each token", async () => {
+  const t = await client.threads.create();
+  const body = checkFraming(await collect(client.runs.stream(t.thread_id, "chain", { input: {}, streamMode: "events" })));
+  assert.ok(body.every((p) => p.event === "events"), "only events: no debug or messages event leaks out");
+  const runId = (await client.runs.list(t.thread_id))[0].run_id;
+  const records = body.map((p) => p.data);
+  assert.deepEqual(records.map((r) => `${r.event}:${r.name}`), [
+    "on_chain_start:LangGraph",
+    "on_chain_start:a", "on_chain_stream:a", "on_chain_end:a",
+    "on_chain_start:b", "on_chain_stream:b", "on_chain_end:b",
+    "on_chain_start:c", "on_chain_stream:c", "on_chain_end:c",
+    "on_chain_end:LangGraph",
+  ]);
+  for (const r of records) {
+    for (const key of ["event", "name", "run_id", "tags", "metadata", "data", "parent_ids"]) assert.ok(key in r, key);
+    assert.equal(r.metadata.thread_id, t.thread_id);
+    assert.equal(r.metadata.run_id, runId);
+    assert.equal(r.metadata.graph_id, "chain");
+    assert.match(r.metadata.assistant_id, UUID);
+  }
+  const [first, last] = [records[0], records.at(-1)];
+  assert.equal(first.run_id, runId);
+  assert.deepEqual(first.parent_ids, []);
+  assert.deepEqual(first.data, { input: {} });
+  assert.deepEqual(last.data, { output: CHAIN_VALUES[3] });
+  // A node's records share the task's id; their parent is the run.
+  const b = records.filter((r) => r.name === "b");
+  assert.equal(new Set(b.map((r) => r.run_id)).size, 1);
+  assert.notEqual(b[0].run_id, runId);
+  assert.ok(b.every((r) => r.parent_ids.length === 1 && r.parent_ids[0] === runId));
+  assert.deepEqual(b[0].tags, ["graph:step:2"]);
+  assert.equal(b[0].metadata.langgraph_node, "b");
+  assert.equal(b[0].metadata.langgraph_step, 2);
+  assert.deepEqual(b[0].metadata.langgraph_triggers, ["branch:to:b"]);
+  assert.deepEqual(b[0].data, { input: CHAIN_VALUES[1] });
+  assert.deepEqual(b[1].data, { chunk: { count: 1, steps: ["b"] } });
+  assert.deepEqual(b[2].data, { input: CHAIN_VALUES[1], output: { count: 1, steps: ["b"] } });
+});
+
+test("stream events with messages-tuple: each token once per mode, the model's chunks as on_chat_model_stream", async () => {
+  const t = await client.threads.create();
+  const body = checkFraming(await collect(client.runs.stream(t.thread_id, "agent", {
+    input: { messages: [{ role: "user", content: "hello there" }] }, streamMode: ["events", "messages-tuple"],
+  })));
+  const tokens = body.filter((p) => p.event === "events" && p.data.event === "on_chat_model_stream");
+  const tuples = body.filter((p) => p.event === "messages");
+  assert.ok(tokens.length > 1, "the reply streamed in several chunks");
+  assert.equal(tokens.length, tuples.length, "as many token records as messages-tuple events");
+  assert.equal(tokens.map((p) => p.data.data.chunk.content).join(""), "You said: hello there");
+  for (const [i, p] of tokens.entries()) {
+    assert.deepEqual(p.data.data.chunk, tuples[i].data[0]);
+    assert.equal(p.data.metadata.langgraph_node, "model");
+    assert.equal(p.data.metadata.ls_model_type, "chat");
+    assert.equal(p.data.name, "scripted-fake-chat-model");
+    const [runParent, taskParent] = p.data.parent_ids;
+    assert.equal(runParent, p.data.metadata.run_id);
+    const start = body.find((q) => q.event === "events" && q.data.event === "on_chain_start" && q.data.run_id === taskParent);
+    assert.equal(start.data.name, "model", "the token's parent is the model node's task");
+  }
+  assert.ok(!body.some((p) => p.event === "debug"), "the debug events that build the records are not streamed");
 });
 
 test("stream several modes at once: interleaved in execution order", async () => {
