@@ -285,6 +285,7 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
     if (run->final_values.is_null()) run->final_values = nlohmann::json::object();
   }
   bool delete_thread = false;
+  bool ended_here = false;  // the store recorded the run's end under this process
   try {
     // Every event a watcher elsewhere has not got yet, in the transaction that ends the run
     // (asked for inside it: a watcher may have marked the run since the housekeeper last looked).
@@ -299,6 +300,7 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
       const bool held = store_->finish(run_id, owner_, status, run->final_values, thread_patch, now_ms(),
                                        action == "rollback", false, events);
       delete_thread = held && run->record.temporary;
+      ended_here = held;
     }
   } catch (const std::exception& e) {
     // The row stays running until its lease runs out; then a process takes the run over.
@@ -306,6 +308,9 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
   }
   {
     std::lock_guard lock(mutex_);
+    // The housekeeper may have marked the run lost (its lease renewal found the row no longer
+    // running: this end had just been committed) or released (a stop) meanwhile: it ended here.
+    if (ended_here) run->cancel_action = action;
     run->record.status = status;
     run->record.updated_at = now();
     run->ended = true;

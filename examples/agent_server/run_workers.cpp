@@ -254,11 +254,17 @@ void RunManager::housekeeper_loop() {
 
 void RunManager::forget_ended(bool all) {
   std::vector<std::pair<std::string, std::string>> threads;  // (run, thread to delete)
+  // Destroyed after the lock is released: a run holds its event log and final state (a whole
+  // conversation), and freeing many under mutex_ stalled every run and stream of the process.
+  std::vector<std::shared_ptr<Run>> gone;
   {
     std::lock_guard lock(mutex_);
     const auto now = std::chrono::steady_clock::now();
     while (!ended_.empty() && (all || ended_.front().until <= now)) {
-      local_.erase(ended_.front().run_id);
+      if (auto it = local_.find(ended_.front().run_id); it != local_.end()) {
+        gone.push_back(std::move(it->second));
+        local_.erase(it);
+      }
       if (!ended_.front().delete_thread.empty()) threads.emplace_back(ended_.front().run_id, ended_.front().delete_thread);
       ended_.pop_front();
     }
@@ -280,6 +286,7 @@ RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64
   bool watching = false;
   for (;;) {
     auto run = local_run(run_id);
+    bool ended_elsewhere = false;  // this process's attempt ended and the run went on elsewhere
     if (run && from < run->first_seq) {
       // Joined from before this process took the run over: what the earlier attempt stored.
       auto stored = store_->events(run_id, static_cast<std::int64_t>(from), 1000);
@@ -301,13 +308,16 @@ RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64
       const bool elsewhere = run->cancel_action == "release" || run->cancel_action == "lost";
       out.done = (run->ended && !elsewhere) || stopping_;
       if (!run->ended || !elsewhere || !out.events.empty()) return out;
+      ended_elsewhere = true;
     }
     // Another process's run (or this one's earlier attempt, or one not claimed yet): the store.
     constexpr std::size_t kPage = 1000;
     const auto row = store_->run(run_id);
     if (!row) return {{}, true, false};
     const bool ended = terminal(row->status);
-    if (ended && local_run(run_id)) continue;  // it ran here meanwhile: its events are in memory
+    // It ran here meanwhile: its events are in memory (not when this process's attempt is the one
+    // that went elsewhere: looking again would spin until the run leaves memory).
+    if (ended && !ended_elsewhere && local_run(run_id)) continue;
     if (!ended && !row->watched && !watching) {  // ask its executor to store its events
       store_->watch(run_id);
       watching = true;
