@@ -63,6 +63,12 @@ void SharedWriter::configure_connection(const std::function<void(Connection&)>& 
     error = std::current_exception();
   }
   lock.lock();
+  pass_lead();
+  lock.unlock();
+  if (error) std::rethrow_exception(error);
+}
+
+void SharedWriter::pass_lead() {
   if (queue_.empty()) {
     committing_ = false;
     if (configuring_ > 0) idle_.notify_all();
@@ -70,8 +76,6 @@ void SharedWriter::configure_connection(const std::function<void(Connection&)>& 
     queue_.front()->lead = true;
     queue_.front()->cv.notify_one();
   }
-  lock.unlock();
-  if (error) std::rethrow_exception(error);
 }
 
 void SharedWriter::write(std::chrono::milliseconds wait, const std::function<void(Connection&)>& job) {
@@ -105,13 +109,7 @@ void SharedWriter::write(std::chrono::milliseconds wait, const std::function<voi
       j->done = true;
       if (j != &mine) j->cv.notify_one();
     }
-    if (queue_.empty()) {
-      committing_ = false;
-      if (configuring_ > 0) idle_.notify_all();
-    } else {
-      queue_.front()->lead = true;
-      queue_.front()->cv.notify_one();
-    }
+    pass_lead();
   }
   lock.unlock();
   if (mine.error) std::rethrow_exception(mine.error);

@@ -63,6 +63,9 @@ class SharedWriter {
   };
   void configure(std::chrono::milliseconds busy_timeout, bool synchronous_full);
   void run_group(const std::vector<Job*>& group);
+  /// Done with the connection (mutex_ held): the first queued job leads the next group, or the
+  /// connection is free.
+  void pass_lead();
 
   std::mutex mutex_;
   std::vector<Job*> queue_;  // jobs waiting for the next group (the first one leads it)

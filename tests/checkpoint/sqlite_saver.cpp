@@ -370,25 +370,37 @@ TEST_CASE("sqlite a writer past the busy timeout gets a retryable sg.saver.401")
   CHECK(saver.latest_checkpoint_id(cfg("t")) == c.id);
 }
 
-TEST_CASE("sqlite several savers on one file write concurrently") {
-  sgtest::TempDir dir;
-  const auto path = dir.path() / "many.db";
-  sg::SqliteSaver first(path);
-  sg::SqliteSaver second(path);
-  std::atomic<int> failures{0};
+namespace {
+
+// Six threads, each writing `steps` checkpoints of its thread "t<i>" through `first` or `second`
+// (alternately) and reading the last back; a failure of any of them counts in `failures`.
+std::vector<std::thread> six_writers(sg::SqliteSaver& first, sg::SqliteSaver& second, int steps,
+                                     std::atomic<int>& failures) {
   std::vector<std::thread> threads;
   for (int i = 0; i < 6; ++i) {
-    threads.emplace_back([&, i] {
+    threads.emplace_back([&, i, steps] {
       try {
         sg::SqliteSaver& saver = i % 2 == 0 ? first : second;
         sgtest::Run run(saver, "t" + std::to_string(i));
-        for (int s = 0; s < 100; ++s) run.step({{"n", s}, {"from", i}});
+        for (int s = 0; s < steps; ++s) run.step({{"n", s}, {"from", i}});
         if (saver.get_tuple(run.latest_config())->checkpoint != run.history.back()) ++failures;
       } catch (...) {
         ++failures;
       }
     });
   }
+  return threads;
+}
+
+}  // namespace
+
+TEST_CASE("sqlite several savers on one file write concurrently") {
+  sgtest::TempDir dir;
+  const auto path = dir.path() / "many.db";
+  sg::SqliteSaver first(path);
+  sg::SqliteSaver second(path);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads = six_writers(first, second, 100, failures);
   for (auto& t : threads) t.join();
   CHECK(failures.load() == 0);
   for (int i = 0; i < 6; ++i) CHECK(first.list(cfg("t" + std::to_string(i))).size() == 100);
@@ -405,19 +417,7 @@ TEST_CASE("sqlite writes of many threads share commits, and a write that fails i
   std::atomic<int> failures{0};
   std::atomic<int> refused{0};
   std::atomic<bool> writing{true};
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 6; ++i) {
-    threads.emplace_back([&, i] {
-      try {
-        sg::SqliteSaver& saver = i % 2 == 0 ? first : second;
-        sgtest::Run run(saver, "t" + std::to_string(i));
-        for (int s = 0; s < 150; ++s) run.step({{"n", s}, {"from", i}});
-        if (saver.get_tuple(run.latest_config())->checkpoint != run.history.back()) ++failures;
-      } catch (...) {
-        ++failures;
-      }
-    });
-  }
+  std::vector<std::thread> threads = six_writers(first, second, 150, failures);
   std::vector<std::thread> spoilers;
   for (int i = 0; i < 2; ++i) {
     spoilers.emplace_back([&, i] {
