@@ -167,7 +167,11 @@ class RunStore {
   /// cancel was requested meanwhile); status and thread_patch are ignored.
   /// `events_if_watched`: called (inside the transaction) only when the run is watched; its
   /// events are appended in the same transaction (as append_events), so a watcher that sees the
-  /// run ended has all of them.
+  /// run ended has all of them. On SQLite it may be called on another thread (the one that
+  /// commits the process's queued writes together, then waiting on this one's and others') and
+  /// more than once (when another write of that group fails): it must return the same events
+  /// each time and must not wait for a lock that a thread may hold while it writes to this store
+  /// or a saver of the same file.
   /// @returns false when `owner` no longer held it (nothing changed).
   bool finish(std::string_view run_id, std::string_view owner, std::string_view status, const nlohmann::json& result,
               const nlohmann::json& thread_patch, std::int64_t now_ms, bool erase = false, bool release = false,
