@@ -69,9 +69,12 @@ void SharedWriter::configure_connection(const std::function<void(Connection&)>& 
 }
 
 void SharedWriter::pass_lead() {
-  if (queue_.empty()) {
+  if (configuring_ > 0) {
+    // A configure_connection goes first (writers queue meanwhile); it passes the lead on after.
     committing_ = false;
-    if (configuring_ > 0) idle_.notify_all();
+    idle_.notify_all();
+  } else if (queue_.empty()) {
+    committing_ = false;
   } else {
     queue_.front()->lead = true;
     queue_.front()->cv.notify_one();
@@ -81,7 +84,7 @@ void SharedWriter::pass_lead() {
 void SharedWriter::write(std::chrono::milliseconds wait, const std::function<void(Connection&)>& job) {
   Job mine{&job};
   std::unique_lock lock(mutex_);
-  if (committing_) {
+  if (committing_ || configuring_ > 0) {
     // Wait to be done by a group, or to be handed the lead of the next one.
     queue_.push_back(&mine);
     const auto deadline = std::chrono::steady_clock::now() + wait;

@@ -50,7 +50,8 @@ class SharedWriter {
   /// Thread-safe.
   void write(std::chrono::milliseconds wait, const std::function<void(Connection&)>& job);
 
-  /// Runs `fn` on the connection outside any transaction, alone (no group runs meanwhile).
+  /// Runs `fn` on the connection outside any transaction, alone (no group runs meanwhile): after
+  /// the group that runs now, before the writes queued.
   void configure_connection(const std::function<void(Connection&)>& fn);
 
  private:

@@ -449,6 +449,31 @@ TEST_CASE("sqlite writes of many threads share commits, and a write that fails i
   CHECK(raw.one("SELECT count(*) FROM sg_blobs WHERE thread_id LIKE 'bad%'") == "0");
 }
 
+TEST_CASE("sqlite a saver opened on a file that others write without pause opens at once and writes") {
+  // Opening adjusts the process's shared writer of the file (busy timeout, synchronous): that
+  // must not wait for a gap in the others' writes.
+  sgtest::TempDir dir;
+  const auto path = dir.path() / "busy_open.db";
+  sg::SqliteSaver first(path);
+  sg::SqliteSaver second(path);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads = six_writers(first, second, 300, failures);
+  std::this_thread::sleep_for(20ms);
+  const auto start = std::chrono::steady_clock::now();
+  sg::SqliteSaverOptions options;
+  options.synchronous = sg::SqliteSynchronous::full;
+  options.busy_timeout = 20s;
+  sg::SqliteSaver third(path, options);
+  const auto opened = std::chrono::steady_clock::now() - start;
+  sgtest::Run run(third, "third");
+  for (int s = 0; s < 10; ++s) run.step({{"n", s}});
+  for (auto& t : threads) t.join();
+  CHECK(opened < 2s);
+  CHECK(failures.load() == 0);
+  CHECK(third.list(cfg("third")).size() == 10);
+  for (int i = 0; i < 6; ++i) CHECK(third.list(cfg("t" + std::to_string(i))).size() == 300);
+}
+
 // ------------------------------------------------------------------------------------- list
 
 TEST_CASE("sqlite list filters in SQL agree with JSON equality") {
