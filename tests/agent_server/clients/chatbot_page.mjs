@@ -4,19 +4,18 @@
 // updates, and the turn is in the same store as the chatbot's own /chat routes.
 // Run from tests/agent_server/clients (playwright-core, page_browser.mjs) with SG_AGENT_SERVER_URL
 // set to the chatbot's URL and SG_CHATBOT_TOKEN to its token.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, openBrowser, http, until } from "./page_browser.mjs";
+import { BASE, browserForFile, http, until } from "./page_browser.mjs";
 
 const TOKEN = process.env.SG_CHATBOT_TOKEN;
 assert.ok(TOKEN, "SG_CHATBOT_TOKEN is not set");
 let browser;
 let page;
-before(async () => {
-  browser = await openBrowser();
-  page = browser.page;
+browserForFile((b) => {
+  browser = b;
+  page = b.page;
 });
-after(async () => { await browser?.close(); });
 
 test("sg-chatbot serves the Agent Server's page at /; it asks for the token and picks the chatbot", async () => {
   const res = await page.goto(BASE + "/");

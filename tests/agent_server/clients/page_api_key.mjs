@@ -2,18 +2,17 @@
 // page itself needs no key; the API refuses the page until it has one; the page asks for it,
 // keeps it in localStorage (a reload does not ask again), sends it as X-Api-Key and works; a
 // wrong key is refused and the page says so.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, openBrowser, http } from "./page_browser.mjs";
+import { BASE, browserForFile, http } from "./page_browser.mjs";
 
 const KEY = "page-test-key";
 let browser;
 let page;
-before(async () => {
-  browser = await openBrowser();
-  page = browser.page;
+browserForFile((b) => {
+  browser = b;
+  page = b.page;
 });
-after(async () => { await browser?.close(); });
 
 test("the page is public, the API is not", async () => {
   assert.equal((await http("GET", "/")).status, 200);

@@ -3,6 +3,7 @@
 // web_page.mjs launches it, with a page that records every request outside the server and every
 // page error, and plain HTTP helpers for checking what the page did through the API.
 import assert from "node:assert/strict";
+import { before, after } from "node:test";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -55,6 +56,19 @@ export async function openBrowser() {
       fs.rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * One browser for the calling test file: opened before its tests (node:test `before`), then
+ * handed to `use`, and closed after them.
+ */
+export function browserForFile(use) {
+  let browser;
+  before(async () => {
+    browser = await openBrowser();
+    use(browser);
+  });
+  after(async () => { await browser?.close(); });
 }
 
 /** A JSON request to the server, as a client other than the page. */

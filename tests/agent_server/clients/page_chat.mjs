@@ -5,17 +5,16 @@
 // HTML in a message is inert; the stop button ends the run mid-stream; a failed turn keeps the
 // typed text; threads switch and a reload shows the history; at phone width nothing overflows;
 // without marked and DOMPurify (a build that did not find them) replies are plain text.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, openBrowser, http, until } from "./page_browser.mjs";
+import { BASE, browserForFile, http, until } from "./page_browser.mjs";
 
 let browser;
 let page;
-before(async () => {
-  browser = await openBrowser();
-  page = browser.page;
+browserForFile((b) => {
+  browser = b;
+  page = b.page;
 });
-after(async () => { await browser?.close(); });
 
 /** Records each distinct text of the last reply bubble while it changes. */
 const watchReply = () => page.evaluate(() => {

@@ -5,17 +5,16 @@
 // values makes a second branch, run from there; switching branches shows each branch's state;
 // bad JSON in the editor is refused; the Studio's stop button cancels a run (sg-agent-server
 // --fake-delay-ms 40: the agent's fake model takes 40 ms a word).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, openBrowser, http } from "./page_browser.mjs";
+import { BASE, browserForFile, http } from "./page_browser.mjs";
 
 let browser;
 let page;
-before(async () => {
-  browser = await openBrowser();
-  page = browser.page;
+browserForFile((b) => {
+  browser = b;
+  page = b.page;
 });
-after(async () => { await browser?.close(); });
 
 const nodeNames = () => page.$$eval("#graph g.node", (gs) => gs.map((g) => g.dataset.node));
 const viewedValues = async () => JSON.parse(await page.inputValue("#state-values"));
