@@ -6,7 +6,6 @@
 // process on the file.
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 
 #include "run_store_backend.hpp"
