@@ -14,6 +14,7 @@ add_library(sg_sqlite
   src/sqlite_saver.cpp
   src/sqlite_schema.cpp
   src/sqlite_shared_writer.cpp
+  src/sqlite_wal_checkpointer.cpp
   src/sqlite_thread_lock.cpp)
 add_library(stategraph::sqlite ALIAS sg_sqlite)
 set_target_properties(sg_sqlite PROPERTIES EXPORT_NAME sqlite OUTPUT_NAME stategraph_sqlite)

@@ -1,7 +1,9 @@
 #include "sqlite_schema.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "stategraph/checkpoint/error.hpp"
@@ -148,10 +150,20 @@ int prepare_schema(Connection& c) {
                                            "; open it once with a writable SqliteSaver of this release");
     return first.version;
   }
-  // WAL is a property of the file; once set this is a no-op. Not inside a transaction.
-  {
-    auto s = c.prepare("PRAGMA journal_mode=WAL");
-    while (s.step()) {
+  // WAL is a property of the file; once set this is a no-op. Not inside a transaction. Two
+  // connections switching a new file at once can deadlock on its locks, and SQLite then answers
+  // BUSY at once instead of calling the busy handler: retried here, within the busy timeout.
+  const auto deadline = std::chrono::steady_clock::now() + c.busy_timeout();
+  for (;;) {
+    try {
+      auto s = c.prepare("PRAGMA journal_mode=WAL");
+      while (s.step()) {
+      }
+      break;
+    } catch (const SaverUnavailable& e) {
+      const bool busy = !e.backend_code().empty() && (std::stoi(e.backend_code()) & 0xff) == SQLITE_BUSY;
+      if (!busy || std::chrono::steady_clock::now() >= deadline) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
   if (first.version == kSchemaVersion) return kSchemaVersion;

@@ -9,8 +9,8 @@
 // its own copy of the pages it touched to the WAL. Every SqliteSaver and RunStore of a process
 // on one file therefore writes through one SharedWriter: one connection, and writes that arrive
 // while a transaction runs are committed together in the next one (group commit: one BEGIN
-// IMMEDIATE, each write in a SAVEPOINT of its own, one COMMIT). Other processes on the file
-// still meet SQLite's lock and busy timeout.
+// IMMEDIATE, one COMMIT). Its WAL checkpoints run on a thread of their own (WalCheckpointer).
+// Other processes on the file still meet SQLite's lock and busy timeout.
 
 #include <chrono>
 #include <condition_variable>
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "sqlite_connection.hpp"
+#include "sqlite_wal_checkpointer.hpp"
 
 namespace sg::sqlite_detail {
 
@@ -41,9 +42,10 @@ class SharedWriter {
   /// Runs `job` on the writer's connection inside a write transaction and returns once that
   /// transaction committed. The transaction may hold other threads' jobs too, and `job` may run
   /// on another thread (whichever thread commits the group; the caller waits meanwhile). A job
-  /// that throws is rolled back alone (its SAVEPOINT) and its exception is rethrown here; a
-  /// BEGIN or COMMIT that fails fails every job of the group (nothing of it is stored). `job`
-  /// must not write through this SharedWriter itself.
+  /// that throws rolls the transaction back, its exception is rethrown here, and the other jobs
+  /// of the group run again in a new transaction without it: a job must be re-runnable (write
+  /// the same rows when run twice) and must not write through this SharedWriter itself. A BEGIN
+  /// or COMMIT that fails fails every job of the group (nothing of it is stored).
   /// @throws SaverUnavailable [401] (SQLite result code 5, SQLITE_BUSY) when the job did not start
   ///         within `wait` (other writers of the process held the connection), or SQLite's errors
   ///         (throw_sqlite) and whatever `job` throws.
@@ -74,6 +76,7 @@ class SharedWriter {
   std::size_t configuring_ = 0;  // configure_connection calls waiting for committing_ to clear
   std::condition_variable idle_;  // committing_ cleared (for configure_connection)
   Connection connection_;    // used only by the thread that set committing_
+  WalCheckpointer checkpointer_{connection_};  // after connection_: stops before it closes
   std::chrono::milliseconds busy_timeout_;
   bool synchronous_full_;
 };

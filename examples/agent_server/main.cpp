@@ -16,6 +16,7 @@
 #include <stategraph/checkpoint/redact_password.hpp>
 
 #include "agent_server/agent_server.hpp"
+#include "agent_server/allocator_tuning.hpp"
 #include "agent_server/demo_graphs.hpp"
 
 int main(int argc, char** argv) {
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 60000));
   CLI11_PARSE(app, argc, argv);
+  sg::server::tune_allocator_for_serving();
   try {
     const sg::StoreUri uri = sg::parse_store_uri(store);
     std::shared_ptr<sg::BaseCheckpointSaver> saver = sg::open_store(uri);

@@ -6,6 +6,7 @@
 #include <stategraph/checkpoint/open_store.hpp>
 #include <stategraph/checkpoint/redact_password.hpp>
 
+#include "agent_server/allocator_tuning.hpp"
 #include "chatbot.hpp"
 #include "chatbot_error.hpp"
 #include "http_server.hpp"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     config.graph.max_tokens = settings.max_tokens;
     Chatbot bot(config);
     if (!settings.serve) return run_repl(bot, settings, model);
+    sg::server::tune_allocator_for_serving();
     if (const std::string warning = exposure_warning(settings.server); !warning.empty()) std::cerr << warning << std::endl;
     ServerOptions server_options = settings.server;
     server_options.run_store = sg::open_run_store(store);  // the API's runs: durable, beside the checkpoints

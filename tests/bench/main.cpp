@@ -128,6 +128,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"chain", "agent"}))
       ->capture_default_str();
   server->add_flag("--stateless", server_options.stateless, "chain: POST /runs/wait (a temporary thread per run)");
+  server->add_option("--durability", server_options.durability,
+                     "the runs' durability (LangGraph's: sync, async, exit; default: not sent, the server's async)")
+      ->check(CLI::IsMember({"sync", "async", "exit"}));
   server->add_option("--servers", server_options.servers, "sg-agent-server processes on the one store")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();

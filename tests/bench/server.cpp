@@ -247,14 +247,17 @@ std::optional<std::string> check_agent(const HttpResponse& res, const std::strin
 
 // The request bodies, built outside the coroutine (g++ 12 rejects braced JSON initializers in one).
 std::string thread_body(const std::string& thread_id) { return nlohmann::json{{"thread_id", thread_id}}.dump(); }
-std::string chain_body(int input_count) {
-  return nlohmann::json{{"assistant_id", "chain"}, {"input", {{"count", input_count}}}}.dump();
+std::string chain_body(int input_count, const std::string& durability) {
+  nlohmann::json body{{"assistant_id", "chain"}, {"input", {{"count", input_count}}}};
+  if (!durability.empty()) body["durability"] = durability;
+  return body.dump();
 }
-std::string agent_body(const std::string& text) {
-  return nlohmann::json{{"assistant_id", "agent"},
-                        {"input", {{"messages", {{{"role", "user"}, {"content", text}}}}}},
-                        {"stream_mode", {"messages-tuple"}}}
-      .dump();
+std::string agent_body(const std::string& text, const std::string& durability) {
+  nlohmann::json body{{"assistant_id", "agent"},
+                      {"input", {{"messages", {{{"role", "user"}, {"content", text}}}}}},
+                      {"stream_mode", {"messages-tuple"}}};
+  if (!durability.empty()) body["durability"] = durability;
+  return body.dump();
 }
 
 net::awaitable<void> client(Load& load, int index, std::uint64_t salt) {
@@ -295,7 +298,7 @@ net::awaitable<void> client(Load& load, int index, std::uint64_t salt) {
         const int input = o.stateless ? r : 1;
         const std::string target = o.stateless ? "/runs/wait" : "/threads/" + thread_id + "/runs/wait";
         const auto sent = Clock::now();
-        const auto res = co_await connection(server).request(http::verb::post, target, chain_body(input));
+        const auto res = co_await connection(server).request(http::verb::post, target, chain_body(input, o.durability));
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
         auto checked = check_chain(res, runs_on_thread, input, o.stateless);
         if (const auto* error = std::get_if<std::string>(&checked)) {
@@ -319,7 +322,7 @@ net::awaitable<void> client(Load& load, int index, std::uint64_t salt) {
           scanned = so_far.size();
         };
         const auto res = co_await connection(server).request(http::verb::post, "/threads/" + thread_id + "/runs/stream",
-                                                             agent_body(text), progress);
+                                                             agent_body(text, o.durability), progress);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
         if (auto error = check_agent(res, "You said: " + text)) {
           load.fail(where + *error);
@@ -438,6 +441,7 @@ void run_server(const ServerOptions& o) {
   std::cout << nlohmann::json{{"bench", "server"},
                               {"graph", o.graph},
                               {"stateless", o.stateless},
+                              {"durability", o.durability.empty() ? nlohmann::json() : nlohmann::json(o.durability)},
                               {"spread", o.spread},
                               {"servers", o.servers},
                               {"clients", o.clients},

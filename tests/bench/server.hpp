@@ -15,6 +15,7 @@ namespace sg_bench {
 struct ServerOptions {
   std::string graph = "chain";        ///< "chain" (a → b → c, runs/wait) or "agent" (the chat graph, runs/stream)
   bool stateless = false;             ///< chain: POST /runs/wait (a temporary thread per run) instead of the client's thread
+  std::string durability;             ///< the runs' `durability` (sync | async | exit); empty: not sent (the server's async)
   int servers = 1;                    ///< sg-agent-server processes on the one store
   int clients = 32;                   ///< concurrent clients
   int runs = 100;                     ///< measured runs per client

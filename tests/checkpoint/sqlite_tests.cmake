@@ -6,7 +6,7 @@ find_package(SQLite3 REQUIRED)  # the tests edit databases directly to damage th
 add_executable(sg_sqlite_child sqlite_child.cpp)
 target_link_libraries(sg_sqlite_child PRIVATE stategraph::sqlite stategraph::engine sg_warnings)
 
-target_sources(test_checkpoint PRIVATE sqlite_saver.cpp sqlite_integrity.cpp sqlite_processes.cpp format1_fixture.cpp)
+target_sources(test_checkpoint PRIVATE sqlite_saver.cpp sqlite_writer.cpp sqlite_integrity.cpp sqlite_processes.cpp format1_fixture.cpp)
 target_link_libraries(test_checkpoint PRIVATE stategraph::sqlite SQLite::SQLite3)
 target_compile_definitions(test_checkpoint PRIVATE SG_SQLITE_CHILD="$<TARGET_FILE:sg_sqlite_child>"
                                                    SG_CHECKPOINT_FIXTURES="${CMAKE_CURRENT_SOURCE_DIR}/fixtures")
