@@ -245,13 +245,12 @@ RunStore::Admission RunStore::create_run(const StoredRun& run, std::string_view 
                            " LIMIT 1",
                            {run.created_ms})
                       .empty();
-    const auto seq = tx.query(
+    out.seq = tx.insert_seq(
         "INSERT INTO sg_runs (run_id, thread_id, graph_id, status, created_ms, updated_ms, not_before_ms, doc, owner,"
-        " lease_until_ms, attempt, watched) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
+        " lease_until_ms, attempt, watched) VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9, $10, $11)",
         {run.run_id, run.thread_id, run.graph_id, out.claimed ? "running" : "pending", run.created_ms,
          run.not_before_ms, doc, out.claimed ? claim_owner : std::string_view(), out.claimed ? lease_until_ms : 0,
          std::int64_t{out.claimed ? 1 : 0}, std::int64_t{!out.claimed && run.watched ? 1 : 0}});
-    out.seq = to_int(seq.at(0).at(0));
     patch_thread_doc(tx, run.thread_id, thread_patch, run.created_ms);
   });
   return out;

@@ -28,6 +28,13 @@ class Tx {
   virtual std::vector<Row> query(std::string_view sql, std::initializer_list<Param> params) = 0;
   /// Runs a statement. @returns the number of rows it changed.
   virtual std::size_t exec(std::string_view sql, std::initializer_list<Param> params) = 0;
+  /// Runs an INSERT of one row into a table keyed by {seq}. @returns the row's seq. By default
+  /// `sql` + " RETURNING seq"; SQLite reads the last rowid instead (its RETURNING builds and
+  /// drops a temporary table per statement: ~7 % of a busy server's CPU).
+  virtual std::int64_t insert_seq(std::string_view sql, std::initializer_list<Param> params) {
+    const auto rows = query(std::string(sql) + " RETURNING seq", params);
+    return std::stoll(rows.at(0).at(0));
+  }
 };
 
 class Backend {

@@ -50,6 +50,11 @@ class SqliteTx final : public Tx {
     return static_cast<std::size_t>(sqlite3_changes(connection_.db()));
   }
 
+  std::int64_t insert_seq(std::string_view sql, std::initializer_list<Param> params) override {
+    exec(sql, params);
+    return sqlite3_last_insert_rowid(connection_.db());  // seq is the rowid (INTEGER PRIMARY KEY)
+  }
+
  private:
   static void bind(Stmt& stmt, std::initializer_list<Param> params) {
     int index = 1;
