@@ -190,12 +190,6 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
   config.metadata["run_id"] = run_id;
   config.metadata["assistant_id"] = run->record.assistant_id;
   config.metadata["graph_id"] = run->record.graph_id;
-  // Where a rollback returns the thread to.
-  std::optional<std::string> start;
-  try {
-    if (saver) start = saver->latest_checkpoint_id({thread_id, o.checkpoint_ns, std::nullopt});
-  } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the run reports the store's failure
-  }
   const bool wants_values =
       std::find(o.stream_mode.begin(), o.stream_mode.end(), "values") != o.stream_mode.end();
   // stream_mode "events" is built from the engine's debug and messages events (events_mode.hpp),
@@ -264,12 +258,20 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
     }
   }
   if (status == "interrupted" && run->cancel_action == "rollback" && saver) {
-    // Back to where the run started: a copy of that checkpoint becomes the head, or the thread
-    // is emptied when the run was its first.
+    // Back to where the run started: the thread's newest checkpoint before the run's first one
+    // (found here, not read before every run: the run's checkpoints carry its run_id) becomes
+    // the head again as a copy, or the thread is emptied when the run was its first.
     try {
-      if (start) run->graph->update_state({.thread_id = thread_id, .checkpoint_ns = o.checkpoint_ns, .checkpoint_id = start},
-                                          nullptr, std::string(sg::AS_COPY));
-      else saver->delete_thread(thread_id);
+      const sg::CheckpointConfig root{thread_id, o.checkpoint_ns, std::nullopt};
+      const auto written = saver->list(root, {.filter = {{"run_id", run_id}}, .values = false});
+      if (!written.empty()) {
+        const auto before = saver->list(root, {.before = written.back().checkpoint.id, .limit = 1, .values = false});
+        if (!before.empty())
+          run->graph->update_state({.thread_id = thread_id, .checkpoint_ns = o.checkpoint_ns,
+                                    .checkpoint_id = before.front().checkpoint.id},
+                                   nullptr, std::string(sg::AS_COPY));
+        else saver->delete_thread(thread_id);
+      }
     } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): the run ends cancelled either way
     }
   }

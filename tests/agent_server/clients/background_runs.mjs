@@ -3,7 +3,8 @@
 // runs.get, runs.list, runs.join, runs.joinStream, runs.cancel (a pending run -> interrupted),
 // runs.delete, and the multitask strategies when a run is already in flight on the thread:
 // reject (422), enqueue (both run, in order), interrupt (the first interrupted) and rollback (the
-// first deleted). A run is kept in flight deterministically with afterSeconds (pending until then).
+// first deleted). A run is kept in flight deterministically with afterSeconds (pending until then),
+// or running with the relay graph's pause; a running run cancelled with rollback is undone.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
@@ -116,6 +117,39 @@ test("cancel with wait: 204 once the run is done; action rollback deletes a pend
   await client.runs.cancel(t.thread_id, doomed.run_id, false, "rollback");
   await rejectsWithStatus(client.runs.get(t.thread_id, doomed.run_id), 404);
   assert.deepEqual((await client.runs.list(t.thread_id)).map((x) => x.run_id), [run.run_id]);
+});
+
+// Waits until the thread's steps grew past `count` (a running relay run saved a checkpoint).
+async function untilSteps(threadId, count) {
+  for (let i = 0; i < 200; ++i) {
+    const state = await client.threads.getState(threadId);
+    if ((state.values.steps ?? []).length > count) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error("the run saved no checkpoint within 5 s");
+}
+
+test("cancel with rollback of a running run: its checkpoints are undone, the run deleted", async () => {
+  const t = await client.threads.create();
+  const first = await client.runs.create(t.thread_id, "relay", { input: { pause_ms: 0 } });
+  await client.runs.join(t.thread_id, first.run_id);
+  const before = await client.threads.getState(t.thread_id);
+  assert.equal(before.values.steps.length, 6);
+
+  const slow = await client.runs.create(t.thread_id, "relay", { input: { pause_ms: 400 } });
+  await untilSteps(t.thread_id, 6);
+  await client.runs.cancel(t.thread_id, slow.run_id, true, "rollback");
+  await rejectsWithStatus(client.runs.get(t.thread_id, slow.run_id), 404);
+  const after = await client.threads.getState(t.thread_id);
+  assert.deepEqual(after.values, before.values, "the thread is back where the cancelled run started");
+  assert.notEqual(after.checkpoint.checkpoint_id, before.checkpoint.checkpoint_id, "as a copy: history is kept");
+
+  // The thread's first run rolled back: the thread is emptied.
+  const fresh = await client.threads.create();
+  const only = await client.runs.create(fresh.thread_id, "relay", { input: { pause_ms: 400 } });
+  await untilSteps(fresh.thread_id, 0);
+  await client.runs.cancel(fresh.thread_id, only.run_id, true, "rollback");
+  assert.deepEqual((await client.threads.getState(fresh.thread_id)).values, {});
 });
 
 test("multitask reject: a second run while one is in flight is refused with 422", async () => {
