@@ -37,20 +37,22 @@ nlohmann::json EventsMode::end(const nlohmann::json& output) const {
 
 std::vector<nlohmann::json> EventsMode::records(const ServedEvent& e) {
   std::vector<nlohmann::json> out;
+  if (e.mode != StreamMode::messages && e.mode != StreamMode::debug) return out;
+  const nlohmann::json& data = e.data.get();
   if (e.mode == StreamMode::messages) {
-    const nlohmann::json meta = e.data.value("metadata", nlohmann::json::object());
+    const nlohmann::json meta = data.value("metadata", nlohmann::json::object());
     const std::string task = meta.value("task_id", "");
     nlohmann::json m = task_metadata(e, meta.value("node", e.node), nullptr);
     m["ls_model_type"] = "chat";
     if (meta.contains("model")) m["ls_model_name"] = meta["model"];
     out.push_back(record("on_chat_model_stream", meta.value("model", "ChatModel"), "run-" + task,
-                         nlohmann::json::array(), std::move(m), {{"chunk", e.data.value("chunk", nlohmann::json())}},
+                         nlohmann::json::array(), std::move(m), {{"chunk", data.value("chunk", nlohmann::json())}},
                          nlohmann::json::array({run_id_, task})));
     return out;
   }
   if (e.mode != StreamMode::debug) return out;
-  const std::string type = e.data.value("type", "");
-  const nlohmann::json payload = e.data.value("payload", nlohmann::json::object());
+  const std::string type = data.value("type", "");
+  const nlohmann::json payload = data.value("payload", nlohmann::json::object());
   const std::string task = payload.value("id", "");
   const std::string name = payload.value("name", "");
   const nlohmann::json tags = nlohmann::json::array({"graph:step:" + std::to_string(e.step)});

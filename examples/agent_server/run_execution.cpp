@@ -17,35 +17,36 @@ namespace {
 
 /// The API's event for an engine event: the mode's name ("messages" for message chunks, sent as
 /// [chunk, metadata]), "|<ns>" after it for a subgraph's events; updates as {node: writes}.
-std::pair<std::string, nlohmann::json> api_event(ServedEvent&& e) {
+std::pair<std::string, LazyJson> api_event(ServedEvent&& e) {
   std::string name;
-  nlohmann::json data;
+  LazyJson data;
   switch (e.mode) {
     case StreamMode::values:
       name = "values";
-      data = std::move(e.data);
+      data = std::move(e.data);  // still unencoded
       break;
     case StreamMode::updates:
       name = "updates";
       if (e.node == format::kInterruptWrite) {
         nlohmann::json list = nlohmann::json::array();
         // A static interrupt (before/after a node) is streamed as an empty list, as LangGraph does.
-        for (const auto& i : e.data)
+        for (const auto& i : e.data.get())
           if (i.value("when", "during") == "during")
             list.push_back({{"value", i.value("value", nlohmann::json())}, {"id", i.value("id", "")}});
-        data = {{std::string(format::kInterruptWrite), std::move(list)}};
+        data = LazyJson(nlohmann::json{{std::string(format::kInterruptWrite), std::move(list)}});
       } else {
-        data = {{e.node, std::move(e.data)}};
+        data = LazyJson(nlohmann::json{{e.node, std::move(e.data).take()}});
       }
       break;
     case StreamMode::messages: {
       name = "messages";
-      nlohmann::json metadata = e.data.value("metadata", nlohmann::json::object());
+      const nlohmann::json& message = e.data.get();
+      nlohmann::json metadata = message.value("metadata", nlohmann::json::object());
       // The keys LangGraph's callbacks put in a message chunk's metadata (clients filter by node).
       metadata["langgraph_node"] = metadata.value("node", e.node);
       metadata["langgraph_step"] = metadata.value("step", e.step);
       metadata["langgraph_checkpoint_ns"] = metadata.value("checkpoint_ns", e.ns);
-      data = nlohmann::json::array({e.data.value("chunk", nlohmann::json()), std::move(metadata)});
+      data = LazyJson(nlohmann::json::array({message.value("chunk", nlohmann::json()), std::move(metadata)}));
       break;
     }
     case StreamMode::custom:
@@ -93,19 +94,19 @@ nlohmann::json error_json(const std::exception& e) {
 /// the task events after it, until the first other event or the end of the run.
 class DebugCheckpoints {
  public:
-  using Publish = std::function<void(std::string, nlohmann::json)>;
+  using Publish = std::function<void(std::string, LazyJson)>;
   explicit DebugCheckpoints(Publish publish) : publish_(std::move(publish)) {}
 
-  void add(std::string name, nlohmann::json data) {
+  void add(std::string name, LazyJson data) {
     const bool debug = name == "debug";
-    const std::string type = debug ? data.value("type", "") : "";
+    const std::string type = debug ? data.get().value("type", "") : "";
     if (held_ && debug && type == "task") {
-      tasks_.push_back(std::move(data));
+      tasks_.push_back(std::move(data).take());
       return;
     }
     flush({});
     if (debug && type == "checkpoint") {
-      held_ = std::move(data);
+      held_ = std::move(data).take();
       return;
     }
     publish_(std::move(name), std::move(data));
@@ -131,9 +132,9 @@ class DebugCheckpoints {
     payload["tasks"] = std::move(tasks);
     payload["checkpoint"] = checkpoint_of(payload.value("config", nlohmann::json()));
     payload["parent_checkpoint"] = checkpoint_of(payload.value("parent_config", nlohmann::json()));
-    publish_("debug", std::move(*held_));
+    publish_("debug", LazyJson(std::move(*held_)));
     held_.reset();
-    for (auto& t : tasks_) publish_("debug", std::move(t));
+    for (auto& t : tasks_) publish_("debug", LazyJson(std::move(t)));
     tasks_.clear();
   }
 
@@ -206,7 +207,7 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
   const sg::StreamModes engine_modes = events ? asked | sg::StreamMode::debug | sg::StreamMode::messages : asked;
   std::string status = "success";
   nlohmann::json thread_patch = nlohmann::json::object();
-  DebugCheckpoints debug([&](std::string name, nlohmann::json data) { publish(*run, std::move(name), std::move(data)); });
+  DebugCheckpoints debug([&](std::string name, LazyJson data) { publish(*run, std::move(name), std::move(data)); });
   try {
     ServedResult result = run->graph->run(input, config, engine_modes, [&](ServedEvent&& e) {
       if (events) {
@@ -226,7 +227,8 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
     nlohmann::json final_values = std::move(result.values);
     if (!result.interrupts.empty()) {
       // LangGraph streams a run that paused as a last values chunk {"__interrupt__": [...]}.
-      if (wants_values) publish(*run, "values", {{std::string(format::kInterruptWrite), interrupts_json(result.interrupts)}});
+      if (wants_values)
+        publish(*run, "values", nlohmann::json{{std::string(format::kInterruptWrite), interrupts_json(result.interrupts)}});
       final_values[std::string(format::kInterruptWrite)] = interrupts_json(result.interrupts);
     }
     if (events) publish(*run, "events", events->end(final_values));

@@ -44,17 +44,19 @@
 #include <nlohmann/json.hpp>
 #include <stategraph/checkpoint/run_store.hpp>
 
+#include "agent_server/lazy_json.hpp"
 #include "agent_server/served_graph.hpp"
 #include "agent_server/server_error.hpp"
 
 namespace sg::server {
 
 /// One server-sent event of a run: `event` is "metadata", "values", "updates|<ns>", ... and
-/// `data` its JSON; `id` counts from 0 in the run's log.
+/// `data` its JSON (a values event's made when first read: a run nobody streams never encodes its
+/// states); `id` counts from 0 in the run's log. Copies share `data`.
 struct RunEvent {
   std::uint64_t id = 0;
   std::string event;
-  nlohmann::json data;
+  LazyJson data;
 };
 
 /// A run as the API shows it, and what the server keeps of it.
@@ -218,7 +220,10 @@ class RunManager {
   void worker_loop();
   void housekeeper_loop();
   void execute(const std::shared_ptr<Run>& run);
-  void publish(Run& run, std::string event, nlohmann::json data);
+  void publish(Run& run, std::string event, LazyJson data);
+  void publish(Run& run, std::string event, nlohmann::json data) {
+    publish(run, std::move(event), LazyJson(std::move(data)));
+  }
   void flush_events(Run& run);
   /// The run's events not in the store yet — none unless it is watched or `unwatched_too`
   /// (`upto`: the log size they reach).

@@ -10,7 +10,7 @@ namespace {
 
 std::string sse(const RunEvent& e) {
   std::string out = "event: " + e.event + "\ndata: ";
-  out += e.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += e.data.get().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   out += "\nid: " + std::to_string(e.id) + "\n\n";
   return out;
 }

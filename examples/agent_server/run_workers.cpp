@@ -34,7 +34,7 @@ std::chrono::milliseconds jittered(std::chrono::milliseconds base) {
 
 RunEvent run_event(const StoredEvent& e) {
   auto data = nlohmann::json::parse(e.data, nullptr, false);
-  return {static_cast<std::uint64_t>(e.seq), e.event, data.is_discarded() ? nlohmann::json() : std::move(data)};
+  return {static_cast<std::uint64_t>(e.seq), e.event, LazyJson(data.is_discarded() ? nlohmann::json() : std::move(data))};
 }
 
 }  // namespace
@@ -170,7 +170,7 @@ void RunManager::wake_arrivals() const {
   for (auto& [id, arrival] : arrivals_) arrival.cv.notify_all();
 }
 
-void RunManager::publish(Run& run, std::string event, nlohmann::json data) {
+void RunManager::publish(Run& run, std::string event, LazyJson data) {
   {
     std::lock_guard lock(mutex_);
     run.log.push_back(RunEvent{run.first_seq + run.log.size(), std::move(event), std::move(data)});
@@ -185,7 +185,7 @@ std::vector<StoredEvent> RunManager::unflushed_events(Run& run, std::size_t& upt
   if (!run.watched && !unwatched_too) return batch;  // nobody elsewhere reads them
   upto = run.log.size();
   for (std::size_t i = run.flushed; i < upto; ++i)
-    batch.push_back({static_cast<std::int64_t>(run.log[i].id), run.log[i].event, run.log[i].data.dump()});
+    batch.push_back({static_cast<std::int64_t>(run.log[i].id), run.log[i].event, run.log[i].data.get().dump()});
   return batch;
 }
 

@@ -27,6 +27,8 @@
 #include <stategraph/compiled_graph.hpp>
 #include <stategraph/state_json.hpp>
 
+#include "agent_server/lazy_json.hpp"
+
 namespace sg {
 
 /// One event of a served run: StreamEvent<S> with the state as JSON.
@@ -35,8 +37,9 @@ struct ServedEvent {
   StreamMode mode = StreamMode::values;
   std::int64_t step = 0;
   std::string node;
-  /// values: the state {field: value}; the other modes: StreamEvent::data.
-  nlohmann::json data;
+  /// values: the state {field: value}, encoded when first read (LazyJson); the other modes:
+  /// StreamEvent::data.
+  LazyJson data;
   bool cached = false;  ///< updates: writes saved by an earlier run (see StreamEvent::cached)
 };
 
@@ -152,7 +155,8 @@ class TypedServedGraph final : public ServedGraph {
       out.step = e.step;
       out.node = e.node;
       out.cached = e.cached;
-      out.data = (e.mode == StreamMode::values && e.values) ? sg::to_json(*e.values) : e.data;
+      if (e.mode == StreamMode::values && e.values) out.data = LazyJson::deferred([v = e.values] { return sg::to_json(*v); });
+      else out.data = LazyJson(e.data);
       on_event(std::move(out));
     };
     auto finish = [](RunResult<S>&& r) {

@@ -204,7 +204,7 @@ TEST_CASE("agent server: a thread's runs queue - reject refuses, enqueue waits, 
   CHECK(batch.done);
   REQUIRE(!batch.events.empty());
   CHECK(batch.events.front().event == "metadata");
-  CHECK(batch.events.back().data == json{{"count", 4}, {"steps", {"a", "b", "c"}}});
+  CHECK(batch.events.back().data.get() == json{{"count", 4}, {"steps", {"a", "b", "c"}}});
   CHECK(m.list_runs(t.thread_id, 10, 0, "").size() == 2);
   CHECK(m.delete_thread(t.thread_id));
   CHECK_FALSE(m.thread(t.thread_id));
