@@ -36,60 +36,61 @@ std::string named(std::string prefix, int i) {
   return prefix;
 }
 
-}  // namespace
-
-namespace {
-
-// Six threads, each writing `steps` checkpoints of its thread "t<i>" through `first` or `second`
-// (alternately) and reading the last back; a failure of any of them counts in `failures`.
-std::vector<std::thread> six_writers(sg::SqliteSaver& first, sg::SqliteSaver& second, int steps,
-                                     std::atomic<int>& failures) {
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 6; ++i) {
-    threads.emplace_back([&, i, steps] {
-      try {
-        sg::SqliteSaver& saver = i % 2 == 0 ? first : second;
-        sgtest::Run run(saver, named("t", i));
-        for (int s = 0; s < steps; ++s) run.step({{"n", s}, {"from", i}});
-        if (saver.get_tuple(run.latest_config())->checkpoint != run.history.back()) ++failures;
-      } catch (...) {
-        ++failures;
-      }
-    });
+/// Two savers on one new file `file` and six threads writing through them from construction on:
+/// thread i writes `steps` checkpoints of its thread "t<i>" through `first` or `second`
+/// (alternately) and reads the last back; a failure of any of them counts in `failures`.
+struct SixWriters {
+  SixWriters(const char* file, int steps) : path(dir.path() / file), first(path), second(path) {
+    for (int i = 0; i < 6; ++i) {
+      threads.emplace_back([this, i, steps] {
+        try {
+          sg::SqliteSaver& saver = i % 2 == 0 ? first : second;
+          sgtest::Run run(saver, named("t", i));
+          for (int s = 0; s < steps; ++s) run.step({{"n", s}, {"from", i}});
+          if (saver.get_tuple(run.latest_config())->checkpoint != run.history.back()) ++failures;
+        } catch (...) {
+          ++failures;
+        }
+      });
+    }
   }
-  return threads;
-}
+  SixWriters(const SixWriters&) = delete;
+  SixWriters& operator=(const SixWriters&) = delete;
+  ~SixWriters() { join(); }
+  void join() {
+    for (auto& t : threads)
+      if (t.joinable()) t.join();
+  }
+
+  sgtest::TempDir dir;
+  std::filesystem::path path;
+  sg::SqliteSaver first;
+  sg::SqliteSaver second;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+};
 
 }  // namespace
 
 TEST_CASE("sqlite several savers on one file write concurrently") {
-  sgtest::TempDir dir;
-  const auto path = dir.path() / "many.db";
-  sg::SqliteSaver first(path);
-  sg::SqliteSaver second(path);
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads = six_writers(first, second, 100, failures);
-  for (auto& t : threads) t.join();
-  CHECK(failures.load() == 0);
-  for (int i = 0; i < 6; ++i) CHECK(first.list(cfg(named("t", i))).size() == 100);
+  SixWriters w("many.db", 100);
+  w.join();
+  CHECK(w.failures.load() == 0);
+  for (int i = 0; i < 6; ++i) CHECK(w.first.list(cfg(named("t", i))).size() == 100);
 }
 
 TEST_CASE("sqlite writes of many threads share commits, and a write that fails is rolled back alone") {
   // Every writer of a process goes through one connection that commits the writes queued
   // meanwhile together (sqlite_shared_writer.hpp): a failing write among them must not take the
   // others down with it, nor leave anything of its own.
-  sgtest::TempDir dir;
-  const auto path = dir.path() / "group.db";
-  sg::SqliteSaver first(path);
-  sg::SqliteSaver second(path);
-  std::atomic<int> failures{0};
+  SixWriters w("group.db", 150);
+  std::atomic<int>& failures = w.failures;
   std::atomic<int> refused{0};
   std::atomic<bool> writing{true};
-  std::vector<std::thread> threads = six_writers(first, second, 150, failures);
   std::vector<std::thread> spoilers;
   for (int i = 0; i < 2; ++i) {
     spoilers.emplace_back([&, i] {
-      sg::SqliteSaver& saver = i == 0 ? first : second;
+      sg::SqliteSaver& saver = i == 0 ? w.first : w.second;
       while (writing.load()) {
         // A delta on a version nobody stored: refused inside the write transaction.
         auto c = sgtest::checkpoint({});
@@ -105,39 +106,34 @@ TEST_CASE("sqlite writes of many threads share commits, and a write that fails i
       }
     });
   }
-  for (auto& t : threads) t.join();
+  w.join();
   writing = false;
   for (auto& t : spoilers) t.join();
   CHECK(failures.load() == 0);
   CHECK(refused.load() > 0);
-  for (int i = 0; i < 6; ++i) CHECK(first.list(cfg(named("t", i))).size() == 150);
-  CHECK(first.list(cfg("bad0")).empty());
-  CHECK(second.list(cfg("bad1")).empty());
-  RawDb raw(path);
+  for (int i = 0; i < 6; ++i) CHECK(w.first.list(cfg(named("t", i))).size() == 150);
+  CHECK(w.first.list(cfg("bad0")).empty());
+  CHECK(w.second.list(cfg("bad1")).empty());
+  RawDb raw(w.path);
   CHECK(raw.one("SELECT count(*) FROM sg_blobs WHERE thread_id LIKE 'bad%'") == "0");
 }
 
 TEST_CASE("sqlite a saver opened on a file that others write without pause opens at once and writes") {
   // Opening adjusts the process's shared writer of the file (busy timeout, synchronous): that
   // must not wait for a gap in the others' writes.
-  sgtest::TempDir dir;
-  const auto path = dir.path() / "busy_open.db";
-  sg::SqliteSaver first(path);
-  sg::SqliteSaver second(path);
-  std::atomic<int> failures{0};
-  std::vector<std::thread> threads = six_writers(first, second, 300, failures);
+  SixWriters w("busy_open.db", 300);
   std::this_thread::sleep_for(20ms);
   const auto start = std::chrono::steady_clock::now();
   sg::SqliteSaverOptions options;
   options.synchronous = sg::SqliteSynchronous::full;
   options.busy_timeout = 20s;
-  sg::SqliteSaver third(path, options);
+  sg::SqliteSaver third(w.path, options);
   const auto opened = std::chrono::steady_clock::now() - start;
   sgtest::Run run(third, "third");
   for (int s = 0; s < 10; ++s) run.step({{"n", s}});
-  for (auto& t : threads) t.join();
+  w.join();
   CHECK(opened < 2s);
-  CHECK(failures.load() == 0);
+  CHECK(w.failures.load() == 0);
   CHECK(third.list(cfg("third")).size() == 10);
   for (int i = 0; i < 6; ++i) CHECK(third.list(cfg(named("t", i))).size() == 300);
 }
