@@ -37,8 +37,9 @@ struct ServedEvent {
   StreamMode mode = StreamMode::values;
   std::int64_t step = 0;
   std::string node;
-  /// values: the state {field: value}, encoded when first read (LazyJson); the other modes:
-  /// StreamEvent::data.
+  /// values: the state {field: value}, encoded when first read (LazyJson; until then the event
+  /// holds the engine's state snapshot, which the engine copies before its next write: cheaper
+  /// than encoding it); the other modes: StreamEvent::data.
   LazyJson data;
   bool cached = false;  ///< updates: writes saved by an earlier run (see StreamEvent::cached)
 };
