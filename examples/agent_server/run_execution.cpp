@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "agent_server/events_mode.hpp"
+#include "agent_server/messages_mode.hpp"
 #include "agent_server/run_manager.hpp"
 #include "agent_server/run_state.hpp"
 
@@ -17,6 +18,16 @@ namespace {
 
 /// The API's event for an engine event: the mode's name ("messages" for message chunks, sent as
 /// [chunk, metadata]), "|<ns>" after it for a subgraph's events; updates as {node: writes}.
+/// A message chunk's metadata as messages-tuple (and the legacy messages mode) send it.
+nlohmann::json message_metadata(const ServedEvent& e) {
+  nlohmann::json metadata = e.data.get().value("metadata", nlohmann::json::object());
+  // The keys LangGraph's callbacks put in a message chunk's metadata (clients filter by node).
+  metadata["langgraph_node"] = metadata.value("node", e.node);
+  metadata["langgraph_step"] = metadata.value("step", e.step);
+  metadata["langgraph_checkpoint_ns"] = metadata.value("checkpoint_ns", e.ns);
+  return metadata;
+}
+
 std::pair<std::string, LazyJson> api_event(ServedEvent&& e) {
   std::string name;
   LazyJson data;
@@ -38,17 +49,10 @@ std::pair<std::string, LazyJson> api_event(ServedEvent&& e) {
         data = LazyJson(nlohmann::json{{e.node, std::move(e.data).take()}});
       }
       break;
-    case StreamMode::messages: {
+    case StreamMode::messages:
       name = "messages";
-      const nlohmann::json& message = e.data.get();
-      nlohmann::json metadata = message.value("metadata", nlohmann::json::object());
-      // The keys LangGraph's callbacks put in a message chunk's metadata (clients filter by node).
-      metadata["langgraph_node"] = metadata.value("node", e.node);
-      metadata["langgraph_step"] = metadata.value("step", e.step);
-      metadata["langgraph_checkpoint_ns"] = metadata.value("checkpoint_ns", e.ns);
-      data = LazyJson(nlohmann::json::array({message.value("chunk", nlohmann::json()), std::move(metadata)}));
+      data = LazyJson(nlohmann::json::array({e.data.get().value("chunk", nlohmann::json()), message_metadata(e)}));
       break;
-    }
     case StreamMode::custom:
       name = "custom";
       data = std::move(e.data);
@@ -204,7 +208,12 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
                                           {"thread_id", thread_id}});
     publish(*run, "events", events->start(o.command.is_null() ? o.input : o.command));
   }
-  const sg::StreamModes engine_modes = events ? asked | sg::StreamMode::debug | sg::StreamMode::messages : asked;
+  // The legacy mode "messages" (messages_mode.hpp) is built from values and message chunks.
+  std::optional<MessagesMode> legacy_messages;
+  if (std::find(o.stream_mode.begin(), o.stream_mode.end(), "messages") != o.stream_mode.end()) legacy_messages.emplace();
+  sg::StreamModes engine_modes = asked;
+  if (events) engine_modes = engine_modes | sg::StreamMode::debug | sg::StreamMode::messages;
+  if (legacy_messages) engine_modes = engine_modes | sg::StreamMode::values | sg::StreamMode::messages;
   std::string status = "success";
   nlohmann::json thread_patch = nlohmann::json::object();
   DebugCheckpoints debug([&](std::string name, LazyJson data) { publish(*run, std::move(name), std::move(data)); });
@@ -213,8 +222,12 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
       if (events) {
         const std::string name = e.ns.empty() ? std::string("events") : "events|" + e.ns;
         for (auto& r : events->records(e)) publish(*run, name, std::move(r));
-        if (!asked.has(e.mode)) return;
       }
+      if (legacy_messages) {
+        const nlohmann::json metadata = e.mode == StreamMode::messages ? message_metadata(e) : nlohmann::json();
+        for (auto& [name, data] : legacy_messages->events(e, metadata)) publish(*run, name, std::move(data));
+      }
+      if ((events || legacy_messages) && !asked.has(e.mode)) return;  // asked for only to build those
       auto [name, data] = api_event(std::move(e));
       debug.add(std::move(name), std::move(data));
     });

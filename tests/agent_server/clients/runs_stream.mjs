@@ -1,5 +1,5 @@
 // Agent Server API, runs: client.runs.wait (final values, on a thread and stateless) and
-// client.runs.stream in each stream mode — values, updates, custom, debug, messages-tuple, events — and
+// client.runs.stream in each stream mode — values, updates, custom, debug, messages-tuple, messages (legacy), events — and
 // several at once: the event names and order (`metadata` with the run id first), the data shapes,
 // how the stream ends, the run's Content-Location (onRunCreated), and stateless runs.
 import { test } from "node:test";
@@ -283,6 +283,38 @@ test("stream messages-tuple: [message chunk, metadata] pairs, word by word, that
   assert.equal(callChunks.map((p) => p.data[0].content).join(""), "");
   // The human input is not streamed back as a message event.
   assert.ok(!messages.some((p) => p.data[0].id === final[0].id));
+});
+
+test("stream messages (legacy): metadata, partial messages that grow, each message complete once", async () => {
+  const t = await client.threads.create();
+  const parts = await collect(client.runs.stream(t.thread_id, "agent", {
+    input: { messages: [{ role: "user", content: "weather in Oslo!" }] },
+    streamMode: "messages",
+  }));
+  const body = checkFraming(parts);
+  assert.ok(body.every((p) => p.event.startsWith("messages/")), eventsOf(body).join(","));
+  const complete = body.filter((p) => p.event === "messages/complete").flatMap((p) => p.data);
+  const final = (await client.threads.getState(t.thread_id)).values.messages;
+  assert.deepEqual(complete.map((m) => m.id), final.map((m) => m.id), "each message complete once, in order");
+  assert.equal(complete[0].type, "human");
+  assert.equal(complete.at(-1).content, "The weather in Oslo is sunny.");
+
+  const reply = final.at(-1);
+  const metadata = body.filter((p) => p.event === "messages/metadata" && reply.id in p.data);
+  assert.equal(metadata.length, 1, "metadata once per message");
+  assert.equal(metadata[0].data[reply.id].metadata.langgraph_node, "model");
+  const partial = body.filter((p) => p.event === "messages/partial" && p.data[0].id === reply.id).map((p) => p.data[0].content);
+  assert.ok(partial.length >= 6, `only ${partial.length} partial events`);
+  for (let i = 1; i < partial.length; ++i) assert.ok(partial[i].startsWith(partial[i - 1]), "each partial grows the last");
+  assert.equal(partial.at(-1), reply.content);
+  const firstMeta = body.findIndex((p) => p.event === "messages/metadata" && reply.id in p.data);
+  const firstPartial = body.findIndex((p) => p.event === "messages/partial" && p.data[0].id === reply.id);
+  assert.ok(firstMeta < firstPartial, "metadata before the first partial");
+
+  // The tool call streams as tool_call_chunks (or tool_calls) of the first AI message.
+  const call = body.filter((p) => p.event === "messages/partial" && p.data[0].id === final[1].id).at(-1).data[0];
+  const names = [...(call.tool_call_chunks ?? []), ...(call.tool_calls ?? [])].map((c) => c.name);
+  assert.ok(names.includes("get_weather"), JSON.stringify(call));
 });
 
 test("stateless stream (threadId null): metadata with a run id, then values", async () => {
