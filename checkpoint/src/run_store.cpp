@@ -276,6 +276,17 @@ std::vector<StoredRun> RunStore::runs(std::string_view thread_id) {
   return out;
 }
 
+std::vector<StoredRun> RunStore::active_runs() {
+  std::vector<StoredRun> out;
+  backend_->transact(false, [&](Tx& tx) {
+    out.clear();
+    for (const auto& r :
+         tx.query(sql("SELECT ", kRunColumns, " FROM sg_runs WHERE status IN ('pending', 'running') ORDER BY seq"), {}))
+      out.push_back(run_of(r));
+  });
+  return out;
+}
+
 std::optional<StoredRun> RunStore::claim(std::string_view owner, std::int64_t now_ms, std::int64_t lease_ms,
                                          std::span<const std::string> graph_ids, bool look_first) {
   std::string graphs = ",";  // ",a,b,": a run's graph is served when ",<graph_id>," is in it

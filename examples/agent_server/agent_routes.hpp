@@ -25,6 +25,7 @@
 /// Thread-safety: immutable after construction; route() from any threads at once.
 
 #include <memory>
+#include <map>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -74,6 +75,13 @@ class AgentRoutes final : public Router {
   [[nodiscard]] std::variant<HttpResponse, HttpCall> runs(const HttpRequest& request, const std::string& thread_id,
                                                           const std::vector<std::string>& rest,
                                                           const nlohmann::json& body) const;
+  /// POST /runs/batch: an array of stateless background runs, created in order (201-style run
+  /// objects, in order); the first refused ends the batch with its error.
+  [[nodiscard]] std::variant<HttpResponse, HttpCall> batch_runs(const nlohmann::json& body) const;
+  /// POST /runs/cancel?action=interrupt|rollback: {run_ids, thread_id?} (each must exist: else
+  /// 404 and none is cancelled) or {status: pending|running|all, thread_id?}; 204.
+  [[nodiscard]] std::variant<HttpResponse, HttpCall> cancel_runs(const nlohmann::json& body,
+                                                                 const std::map<std::string, std::string>& query) const;
   /// The API's Thread object (status, values and interrupts read from the saver).
   [[nodiscard]] nlohmann::json thread_json(const ThreadRecord& record) const;
   /// A streaming call that writes the run's events from `from` on.

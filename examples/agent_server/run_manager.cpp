@@ -344,6 +344,14 @@ std::vector<RunRecord> RunManager::list_runs(const std::string& thread_id, std::
   return page(std::move(out), offset, limit);
 }
 
+std::vector<std::string> RunManager::active_run_ids(const std::string& thread_id, const std::string& status) const {
+  std::vector<std::string> out;
+  for (const auto& row : thread_id.empty() ? store_->active_runs() : store_->runs(thread_id))
+    if ((row.status == "pending" || row.status == "running") && (status == "all" || row.status == status))
+      out.push_back(row.run_id);
+  return out;
+}
+
 bool RunManager::cancel_run(const std::string& run_id, const std::string& action) {
   const RunStore::Cancel c = store_->cancel(run_id, action, now_ms());
   if (!c.found) return false;

@@ -189,6 +189,9 @@ class RunManager {
   [[nodiscard]] std::optional<RunRecord> run(const std::string& run_id) const;
   [[nodiscard]] std::vector<RunRecord> list_runs(const std::string& thread_id, std::size_t limit, std::size_t offset,
                                                  const std::string& status) const;
+  /// The ids of the runs that are `status` ("pending", "running" or "all": either) in the store,
+  /// of `thread_id` or (empty) of every thread. Thread-safe.
+  [[nodiscard]] std::vector<std::string> active_run_ids(const std::string& thread_id, const std::string& status) const;
   /// Cancels a pending or running run ("interrupt": its progress stays; "rollback": the run and
   /// the checkpoints it wrote are deleted). @returns false when there is no such run.
   bool cancel_run(const std::string& run_id, const std::string& action);

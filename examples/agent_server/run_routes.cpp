@@ -1,5 +1,7 @@
-// AgentRoutes' run routes (agent_routes.hpp): create (background, stream, wait), list, get,
-// delete, join, join a stream, cancel (LangGraph: langgraph-api api/runs.mjs).
+// AgentRoutes' run routes (agent_routes.hpp): create (background, stream, wait), a batch of
+// stateless runs, list, get, delete, join, join a stream, cancel one or many (LangGraph:
+// langgraph-api api/runs.mjs).
+#include <algorithm>
 #include <thread>
 
 #include "agent_server/agent_routes.hpp"
@@ -64,6 +66,73 @@ HttpCall AgentRoutes::stream_call(std::string run_id, std::uint64_t from, bool c
   return call;
 }
 
+std::variant<HttpResponse, HttpCall> AgentRoutes::batch_runs(const nlohmann::json& body) const {
+  if (!body.is_array()) return agent_error(AgentServerErrorId::invalid_request, "a batch is an array of runs");
+  std::vector<std::pair<std::string, nlohmann::json>> runs;  // graph id, payload
+  for (const auto& payload : body) {
+    if (!payload.is_object() || !payload.contains("assistant_id") || !payload["assistant_id"].is_string())
+      return agent_error(AgentServerErrorId::invalid_request, "each run of a batch needs \"assistant_id\" (a graph id)");
+    runs.emplace_back(graph_of_assistant(payload["assistant_id"].get<std::string>()), payload);
+  }
+  // Stateless background runs, created in order on a call worker; the first that is refused
+  // ends the batch with its error (the ones before it stay created, as LangGraph's do).
+  HttpCall call;
+  call.run = [&m = *manager_, runs = std::move(runs)](ResponseStream*, const sg::CancellationToken&) {
+    try {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& [graph_id, payload] : runs)
+        out.push_back(run_json(m.create_run("", graph_id, payload, RunManager::new_id(), false)));
+      return json_response(out);
+    } catch (const std::exception& e) {
+      return agent_error(e);
+    }
+  };
+  return call;
+}
+
+std::variant<HttpResponse, HttpCall> AgentRoutes::cancel_runs(const nlohmann::json& body,
+                                                              const std::map<std::string, std::string>& query) const {
+  const std::string action = query.contains("action") ? query.at("action") : "interrupt";
+  if (action != "interrupt" && action != "rollback")
+    return agent_error(AgentServerErrorId::invalid_request, "action must be interrupt or rollback");
+  if (!body.is_object()) return agent_error(AgentServerErrorId::invalid_request, "the body must be an object");
+  const nlohmann::json thread = body.value("thread_id", nlohmann::json());
+  const nlohmann::json ids = body.value("run_ids", nlohmann::json());
+  const nlohmann::json status = body.value("status", nlohmann::json());
+  if (!thread.is_null() && !thread.is_string())
+    return agent_error(AgentServerErrorId::invalid_request, "thread_id must be a string");
+  if (ids.is_null() == status.is_null())
+    return agent_error(AgentServerErrorId::invalid_request, "give either run_ids or status");
+  if (!ids.is_null() && (!ids.is_array() || !std::all_of(ids.begin(), ids.end(), [](const auto& i) { return i.is_string(); })))
+    return agent_error(AgentServerErrorId::invalid_request, "run_ids must be an array of run ids");
+  if (!status.is_null() && status != "pending" && status != "running" && status != "all")
+    return agent_error(AgentServerErrorId::invalid_request, "status must be pending, running or all");
+  HttpCall call;
+  call.run = [&m = *manager_, thread_id = thread.is_string() ? thread.get<std::string>() : std::string(), ids, status,
+              action](ResponseStream*, const sg::CancellationToken&) {
+    try {
+      std::vector<std::string> targets;
+      if (ids.is_array()) {
+        for (const auto& i : ids) {  // every id must name a run (of the thread, when given) first
+          const auto run = m.run(i.get<std::string>());
+          if (!run || (!thread_id.empty() && run->thread_id != thread_id))
+            return agent_error(AgentServerErrorId::not_found, "run " + i.get<std::string>() + " not found");
+          targets.push_back(run->run_id);
+        }
+      } else {
+        targets = m.active_run_ids(thread_id, status.get<std::string>());
+      }
+      for (const auto& id : targets) m.cancel_run(id, action);
+      HttpResponse r;
+      r.status = 204;
+      return r;
+    } catch (const std::exception& e) {
+      return agent_error(e);
+    }
+  };
+  return call;
+}
+
 std::variant<HttpResponse, HttpCall> AgentRoutes::runs(const HttpRequest& request, const std::string& thread_id,
                                                        const std::vector<std::string>& rest,
                                                        const nlohmann::json& body) const {
@@ -122,10 +191,8 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::runs(const HttpRequest& reques
   if (stateless) {  // GET /runs/{run_id}/stream
     if (method == "GET" && rest.size() == 2 && rest[1] == "stream")
       return stream_call(rest[0], 0, query_flag(query, "cancel_on_disconnect"), {});
-    if (method == "POST" && rest.size() == 1 && rest[0] == "batch")
-      return agent_error(AgentServerErrorId::not_implemented, "batch runs are not implemented");
-    if (method == "POST" && rest.size() == 1 && rest[0] == "cancel")
-      return agent_error(AgentServerErrorId::not_implemented, "cancelling many runs is not implemented");
+    if (method == "POST" && rest.size() == 1 && rest[0] == "batch") return batch_runs(body);
+    if (method == "POST" && rest.size() == 1 && rest[0] == "cancel") return cancel_runs(body, query);
     return agent_error(AgentServerErrorId::not_found, "no such run route");
   }
   if (!m.thread(thread_id)) return agent_error(AgentServerErrorId::not_found, "thread " + thread_id + " not found");

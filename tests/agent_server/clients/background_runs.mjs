@@ -1,7 +1,8 @@
 // Agent Server API, background runs: client.runs.create (the run object: run_id, thread_id,
 // assistant_id, status pending -> success, metadata, multitask_strategy, created_at/updated_at),
 // runs.get, runs.list, runs.join, runs.joinStream, runs.cancel (a pending run -> interrupted),
-// runs.delete, and the multitask strategies when a run is already in flight on the thread:
+// runs.delete, runs.createBatch, runs.cancelMany, and the multitask strategies when a run is already
+// in flight on the thread:
 // reject (422), enqueue (both run, in order), interrupt (the first interrupted) and rollback (the
 // first deleted). A run is kept in flight deterministically with afterSeconds (pending until then),
 // or running with the relay graph's pause; a running run cancelled with rollback is undone.
@@ -150,6 +151,39 @@ test("cancel with rollback of a running run: its checkpoints are undone, the run
   await untilSteps(fresh.thread_id, 0);
   await client.runs.cancel(fresh.thread_id, only.run_id, true, "rollback");
   assert.deepEqual((await client.threads.getState(fresh.thread_id)).values, {});
+});
+
+test("createBatch: stateless background runs in order, each on a thread of its own", async () => {
+  const runs = await client.runs.createBatch([
+    { assistantId: "chain", input: { count: 0 }, on_completion: "keep" },
+    { assistantId: "chain", input: { count: 10 }, on_completion: "keep", metadata: { second: true } },
+  ]);
+  assert.equal(runs.length, 2);
+  for (const r of runs) checkRun(r, { threadId: r.thread_id, assistantId: r.assistant_id, status: ["pending", "running", "success"] });
+  assert.notEqual(runs[0].thread_id, runs[1].thread_id);
+  assert.equal(runs[1].metadata.second, true);
+  assert.deepEqual(await client.runs.join(runs[0].thread_id, runs[0].run_id), FINAL);
+  assert.deepEqual(await client.runs.join(runs[1].thread_id, runs[1].run_id), { count: 13, steps: ["a", "b", "c"] });
+  // A run the server refuses ends the batch with its error.
+  await rejectsWithStatus(client.runs.createBatch([{ assistantId: "no-such-graph", input: {} }]), 404);
+});
+
+test("cancelMany: by run ids (all must exist), and by status on a thread", async () => {
+  const t = await client.threads.create();
+  const a = await client.runs.create(t.thread_id, "chain", { input: { count: 0 }, afterSeconds: 5 });
+  const b = await client.runs.create(t.thread_id, "chain", { input: { count: 0 }, afterSeconds: 5, multitaskStrategy: "enqueue" });
+  await rejectsWithStatus(client.runs.cancelMany({ threadId: t.thread_id, runIds: [a.run_id, randomUUID()] }), 404);
+  assert.equal((await client.runs.get(t.thread_id, a.run_id)).status, "pending", "nothing cancelled when an id is unknown");
+  await client.runs.cancelMany({ threadId: t.thread_id, runIds: [a.run_id] });
+  assert.equal((await client.runs.get(t.thread_id, a.run_id)).status, "interrupted");
+  assert.equal((await client.runs.get(t.thread_id, b.run_id)).status, "pending");
+
+  const c = await client.runs.create(t.thread_id, "chain", { input: { count: 0 }, afterSeconds: 5, multitaskStrategy: "enqueue" });
+  await client.runs.cancelMany({ threadId: t.thread_id, status: "pending", action: "rollback" });
+  await rejectsWithStatus(client.runs.get(t.thread_id, b.run_id), 404);
+  await rejectsWithStatus(client.runs.get(t.thread_id, c.run_id), 404);
+  assert.deepEqual((await client.runs.list(t.thread_id)).map((r) => r.run_id), [a.run_id]);
+  await rejectsWithStatus(client.runs.cancelMany({ threadId: t.thread_id }), 422);
 });
 
 test("multitask reject: a second run while one is in flight is refused with 422", async () => {

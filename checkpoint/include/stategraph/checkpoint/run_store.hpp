@@ -128,6 +128,9 @@ class RunStore {
   [[nodiscard]] std::optional<StoredRun> run(std::string_view run_id);
   /// The thread's runs, newest first.
   [[nodiscard]] std::vector<StoredRun> runs(std::string_view thread_id);
+  /// The runs of every thread that are pending or running, oldest first (POST /runs/cancel by
+  /// status). @throws SaverError as the other calls.
+  [[nodiscard]] std::vector<StoredRun> active_runs();
 
   /// Claims the oldest run that may start now — pending, not cancelled, `not_before_ms` passed,
   /// the oldest active one of its thread and no run of its thread running — or a running one
