@@ -17,8 +17,8 @@ namespace sg {
 /// as with POST /runs/wait. Thread-safe: get() from any number of threads.
 class LazyJson {
  public:
-  /// Null.
-  LazyJson();
+  /// Null (allocates nothing: a placeholder about to be assigned costs nothing).
+  LazyJson() = default;
   /// An already made value. Explicit: `lazy = {{"k", v}}` would otherwise make the array
   /// ["k", v] (a braced list converted through json's initializer-list constructor).
   explicit LazyJson(nlohmann::json value);
