@@ -25,10 +25,12 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int 
   auto* me = static_cast<WalCheckpointer*>(self);
   if (frames < me->last_frames_) me->caught_up_ = false;  // the WAL started over since
   me->last_frames_ = frames;
-  if (frames >= kInlineFrames ||
-      (frames >= kBackgroundFrames && (me->caught_up_.exchange(false) || me->unavailable_.load()))) {
-    // Failing is harmless here (the pages stay in the WAL until the next checkpoint).
-    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  const bool tail = frames >= kBackgroundFrames && me->caught_up_.exchange(false);
+  if (frames >= kInlineFrames || tail || (frames >= kBackgroundFrames && me->unavailable_.load())) {
+    // Failing is harmless here (the pages stay in the WAL until the next checkpoint); a tail
+    // that could not be copied (BUSY: another process checkpoints) is tried again next commit.
+    if (sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_BUSY && tail)
+      me->caught_up_ = true;
   } else if (frames >= kBackgroundFrames) {
     bool wake = false;
     {
@@ -65,8 +67,13 @@ void WalCheckpointer::loop() {
           log - copied <= kTailFrames)
         break;
     }
-    caught_up_ = true;
     lock.lock();
+    // The commits of these passes asked again (wanted_): the next commit, which copies the tail,
+    // answers them. Running again at once instead made the thread's checkpoint overlap that
+    // commit's, which then failed (one checkpoint at a time), and on a loaded machine the two
+    // kept meeting: the WAL never started over and grew to kInlineFrames (seen in CI).
+    wanted_ = false;
+    caught_up_ = true;
   }
 }
 
