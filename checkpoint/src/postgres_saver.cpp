@@ -225,6 +225,37 @@ void PostgresSaver::do_put_batch(std::span<const SaverWrites> writes, const Save
   if (put != nullptr) throw_missing(*put, missing);
 }
 
+void PostgresSaver::do_put_batches(std::span<const SaverBatch> batches) {
+  impl_->require_writable("put");
+  struct Encoded {
+    std::optional<EncodedPut> put;
+    std::vector<EncodedWrites> writes;
+  };
+  std::vector<Encoded> encoded(batches.size());
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    if (batches[b].put != nullptr) encoded[b].put = encode_put(*batches[b].put);
+    encoded[b].writes.reserve(batches[b].writes.size());
+    for (const auto& w : batches[b].writes) encoded[b].writes.push_back(encode_writes(w));
+  }
+  // The first put refused for a missing delta base, with what it found missing: all are undone.
+  const auto refused = impl_->pool.run("put", [&](pqxx::connection& c) -> std::pair<const SaverPut*, pqxx::result> {
+    pqxx::work tx(c);
+    for (std::size_t b = 0; b < batches.size(); ++b) {
+      const auto& writes = batches[b].writes;
+      for (std::size_t i = 0; i < writes.size(); ++i) exec_writes(tx, writes[i], encoded[b].writes[i]);
+      if (batches[b].put == nullptr) continue;
+      pqxx::result m = exec_put(tx, *batches[b].put, *encoded[b].put);
+      if (!m.empty()) {
+        tx.abort();
+        return {batches[b].put, m};
+      }
+    }
+    tx.commit();
+    return {nullptr, pqxx::result{}};
+  });
+  if (refused.first != nullptr) throw_missing(*refused.first, refused.second);
+}
+
 void PostgresSaver::do_delete_thread(std::string_view thread_id) {
   impl_->require_writable("delete_thread");
   const std::string thread(thread_id);

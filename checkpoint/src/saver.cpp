@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -173,14 +174,13 @@ std::optional<CheckpointConfig> CheckpointSaver::put_batch(std::span<const TaskW
   return store_batch(writes, &put, true);
 }
 
-std::optional<CheckpointConfig> CheckpointSaver::store_batch(std::span<const TaskWrites> writes, const CheckpointPut* put,
-                                                             bool movable) {
-  std::optional<SaverPut> p;
-  if (put != nullptr) {
-    p.emplace(checked_put(put->config, put->checkpoint, put->metadata, put->new_versions));
-    p->movable = movable;
-  }
-  std::vector<SaverWrites> ws;
+namespace {
+
+/// put_batch()'s checks: the put (if any) and the writes with rows left, the put's parent's value
+/// writes dropped when it deletes them.
+void check_batch(std::span<const TaskWrites> writes, const CheckpointPut* put, std::optional<SaverPut>& p,
+                 std::vector<SaverWrites>& ws) {
+  if (put != nullptr) p.emplace(checked_put(put->config, put->checkpoint, put->metadata, put->new_versions));
   ws.reserve(writes.size());
   for (const auto& tw : writes) {
     SaverWrites w = checked_writes(tw.config, tw.writes, tw.task_id);
@@ -189,16 +189,54 @@ std::optional<CheckpointConfig> CheckpointSaver::store_batch(std::span<const Tas
       std::erase_if(w.rows, [](const SaverWrites::Row& r) { return r.idx >= 0; });
     if (!w.rows.empty()) ws.push_back(std::move(w));
   }
-  if (ws.empty() && !p) return std::nullopt;
-  if (ws.empty()) {
-    do_put(*p);
-  } else if (!p && ws.size() == 1) {
-    do_put_writes(ws.front());
-  } else {
-    do_put_batch(ws, p ? &*p : nullptr);
-  }
+}
+
+}  // namespace
+
+std::optional<CheckpointConfig> CheckpointSaver::store_batch(std::span<const TaskWrites> writes, const CheckpointPut* put,
+                                                             bool movable) {
+  std::optional<SaverPut> p;
+  std::vector<SaverWrites> ws;
+  check_batch(writes, put, p, ws);
+  if (p) p->movable = movable;
+  store_checked(ws, p ? &*p : nullptr);
   if (!p) return std::nullopt;
   return CheckpointConfig{put->config.thread_id, put->config.checkpoint_ns, put->checkpoint.id};
+}
+
+void CheckpointSaver::store_checked(std::span<const SaverWrites> writes, const SaverPut* put) {
+  if (writes.empty() && put == nullptr) return;
+  if (writes.empty()) {
+    do_put(*put);
+  } else if (put == nullptr && writes.size() == 1) {
+    do_put_writes(writes.front());
+  } else {
+    do_put_batch(writes, put);
+  }
+}
+
+void CheckpointSaver::put_batches(std::span<const PutBatch> batches) {
+  // Everything is checked before anything is stored. (std::deque: SaverPut and SaverWrites refer
+  // to each other's storage and are never moved once made.)
+  std::deque<std::optional<SaverPut>> puts;
+  std::deque<std::vector<SaverWrites>> writes;
+  std::vector<SaverBatch> checked;
+  checked.reserve(batches.size());
+  for (const auto& b : batches) {
+    auto& p = puts.emplace_back();
+    auto& ws = writes.emplace_back();
+    check_batch(b.writes, b.put ? &*b.put : nullptr, p, ws);
+    if (p || !ws.empty()) checked.push_back({ws, p ? &*p : nullptr});
+  }
+  if (checked.size() == 1) {
+    store_checked(checked.front().writes, checked.front().put);
+  } else if (!checked.empty()) {
+    do_put_batches(checked);
+  }
+}
+
+void CheckpointSaver::do_put_batches(std::span<const SaverBatch> batches) {
+  for (const auto& b : batches) store_checked(b.writes, b.put);
 }
 
 void CheckpointSaver::do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put) {

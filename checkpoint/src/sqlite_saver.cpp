@@ -311,6 +311,28 @@ void SqliteSaver::do_put_batch(std::span<const SaverWrites> writes, const SaverP
   });
 }
 
+void SqliteSaver::do_put_batches(std::span<const SaverBatch> batches) {
+  impl_->require_writable("put");  // before encoding
+  struct Encoded {
+    std::optional<EncodedPut> put;
+    std::vector<std::vector<Bytes>> writes;
+  };
+  std::vector<Encoded> encoded(batches.size());
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    if (batches[b].put != nullptr) encoded[b].put = encode_put(*batches[b].put);
+    encoded[b].writes.reserve(batches[b].writes.size());
+    for (const auto& w : batches[b].writes) encoded[b].writes.push_back(encode_writes(w));
+  }
+  impl_->write("put", [&](sqlite_detail::Connection& c) {
+    for (std::size_t b = 0; b < batches.size(); ++b) {
+      const auto& writes = batches[b].writes;
+      for (std::size_t i = 0; i < writes.size(); ++i)
+        store_writes(&c, writes[i], encoded[b].writes[i], impl_->options.checksums);
+      if (batches[b].put != nullptr) store_put(&c, *batches[b].put, *encoded[b].put, impl_->options.checksums);
+    }
+  });
+}
+
 void SqliteSaver::do_delete_thread(std::string_view thread_id) {
   impl_->write("delete_thread", [&](sqlite_detail::Connection& c) {
     for (const char* sql : {"DELETE FROM sg_writes WHERE thread_id = ?", "DELETE FROM sg_blobs WHERE thread_id = ?",

@@ -4,15 +4,6 @@
 
 namespace sg::detail {
 
-namespace {
-
-/// Async puts that took less than this on average run on the run's thread: handing a put to a
-/// worker costs a post, a wake-up and a wait at the end of the run (tens of microseconds on a
-/// busy machine), more than a small SQLite commit without fsync (sg-bench chain3, README).
-constexpr std::chrono::microseconds kInlineBelow{150};
-
-}  // namespace
-
 CheckpointWriter::CheckpointWriter(BaseCheckpointSaver& saver, bool background, Executor& executor)
     : background_(background), executor_(executor) {
   queue_->saver = &saver;
@@ -20,6 +11,7 @@ CheckpointWriter::CheckpointWriter(BaseCheckpointSaver& saver, bool background, 
 
 CheckpointWriter::~CheckpointWriter() {
   std::unique_lock lock(queue_->mutex);
+  // (A drain already posted finds the queue gone or empty: it holds it weakly.)
   queue_->idle.wait(lock, [&] { return !queue_->committing; });
   if (auto w = take_queued(); !w.empty() && !queue_->error) queue_->jobs.push_back({std::move(w), std::nullopt});
   wait_stored(lock);
@@ -57,42 +49,45 @@ void CheckpointWriter::put(CheckpointPut put, std::vector<TaskWrites> with, cons
   // Writes the put would not delete are made now (a put that keeps its parent's writes).
   const auto& parent = b.put->config.checkpoint_id;
   const bool deletes_them = b.put->checkpoint.parent_writes_applied && parent && !parent->empty();
-  const bool idle = !q.draining && !q.posted && q.jobs.empty();
-  if (!background_ || (idle && q.cost_ns.load(std::memory_order_relaxed) < std::chrono::nanoseconds(kInlineBelow).count())) {
+  if (!background_) {
     // Now, on this thread: after the jobs still queued, in order. wait_stored() runs them here
-    // (no drain job is posted in this mode, or none was: idle), so `unsaved` is called, if at
-    // all, before put returns.
+    // (nothing is queued for later in this mode), so `unsaved` is called, if at all, before put
+    // returns.
     if (unsaved && deletes_them) {
       b.unsaved = &unsaved;
     } else if (unsaved) {
       for (auto& w : unsaved()) b.writes.push_back(std::move(w));
     }
     if (q.jobs.empty() && !q.draining) {
-      // Nothing is queued ahead of it (always so unless background): stored here, as drain would.
+      // Nothing is queued ahead of it: stored here, as drain would.
       q.draining = true;
-      store_unlocked(q, std::move(b), lock);
+      std::vector<Batch> group;
+      group.push_back(std::move(b));
+      store_unlocked(q, std::move(group), lock);
       q.draining = false;
       q.idle.notify_all();
     } else {
       q.jobs.push_back(std::move(b));
       wait_stored(lock);
     }
-    if (q.error && !background_) std::rethrow_exception(q.error);
+    if (q.error) std::rethrow_exception(q.error);
     return;
   }
+  // Queued: its step's writes are made now (the StepRunner moves on).
   if (unsaved)
     for (auto& w : unsaved()) b.writes.push_back(std::move(w));
   q.jobs.push_back(std::move(b));
-  if (q.draining || q.posted) return;  // that drain runs this job too
+  if (q.draining || q.timer) return;  // that drain stores this job too
   try {
-    executor_.post([qp = queue_] {
+    q.timer = executor_.post_after(kAsyncDelay, [weak = std::weak_ptr<Queue>(queue_)] {
+      const auto qp = weak.lock();
+      if (!qp) return;  // the writer is gone, and stored everything first
       std::unique_lock held(qp->mutex);
-      qp->posted = false;
+      qp->timer.reset();
       drain(*qp, held);
     });
-    q.posted = true;
   } catch (...) {
-    // No worker: the job stays queued for the next put or flush().
+    // No thread to wait with: the job stays queued for the next flush (at the latest, the run's end).
   }
 }
 
@@ -109,9 +104,10 @@ void CheckpointWriter::put_writes(TaskWrites writes, bool now) {
   if (q.committing) return;  // the thread committing takes these in its next round
   q.committing = true;
   while (!q.now.empty() && !q.error) {
-    Batch b{std::move(q.now), std::nullopt};
+    std::vector<Batch> group;
+    group.push_back({std::move(q.now), std::nullopt});
     q.now.clear();
-    store_unlocked(q, std::move(b), lock);
+    store_unlocked(q, std::move(group), lock);
   }
   q.committing = false;
   q.idle.notify_all();
@@ -119,7 +115,6 @@ void CheckpointWriter::put_writes(TaskWrites writes, bool now) {
 
 void CheckpointWriter::store(Queue& q, Batch& b) {
   require_held(q.lock);
-  const auto start = std::chrono::steady_clock::now();
   try {
     if (b.put) {
       q.saver->put_batch(b.writes, std::move(*b.put));  // not read again: the saver may keep its values
@@ -141,20 +136,40 @@ void CheckpointWriter::store(Queue& q, Batch& b) {
     }
     throw;
   }
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
-  const auto old = q.cost_ns.load(std::memory_order_relaxed);
-  q.cost_ns.store(old == 0 ? ns : (3 * old + ns) / 4, std::memory_order_relaxed);
 }
 
-void CheckpointWriter::store_unlocked(Queue& q, Batch b, std::unique_lock<std::mutex>& lock) {
+void CheckpointWriter::store_group(Queue& q, std::vector<Batch>& group) {
+  if (group.size() == 1) {
+    store(q, group.front());
+    return;
+  }
+  require_held(q.lock);
+  std::vector<PutBatch> batches;
+  batches.reserve(group.size());
+  for (auto& b : group) batches.push_back({std::move(b.writes), std::move(b.put)});
+  try {
+    q.saver->put_batches(batches);
+    return;
+  } catch (...) {
+    // Nothing of it is stored (SQLite, Postgres): one batch at a time, as before there were
+    // groups, so that a failure keeps what it kept then (the batches before it, its writes).
+  }
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    group[i].writes = std::move(batches[i].writes);
+    group[i].put = std::move(batches[i].put);
+  }
+  for (auto& b : group) store(q, b);
+}
+
+void CheckpointWriter::store_unlocked(Queue& q, std::vector<Batch> group, std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   std::exception_ptr error;
   try {
-    store(q, b);
+    store_group(q, group);
   } catch (...) {
     error = std::current_exception();
   }
-  b = Batch{};  // freed outside the lock
+  group.clear();  // freed outside the lock
   lock.lock();
   if (error) q.error = error;
 }
@@ -163,9 +178,9 @@ void CheckpointWriter::drain(Queue& q, std::unique_lock<std::mutex>& lock) {
   if (q.draining) return;  // another thread runs the jobs, in order
   q.draining = true;
   while (!q.jobs.empty() && !q.error) {
-    Batch b = std::move(q.jobs.front());
-    q.jobs.erase(q.jobs.begin());
-    store_unlocked(q, std::move(b), lock);
+    std::vector<Batch> group = std::move(q.jobs);
+    q.jobs.clear();
+    store_unlocked(q, std::move(group), lock);
   }
   q.jobs.clear();  // empty, or abandoned after a failure
   q.draining = false;
@@ -173,6 +188,9 @@ void CheckpointWriter::drain(Queue& q, std::unique_lock<std::mutex>& lock) {
 }
 
 void CheckpointWriter::wait_stored(std::unique_lock<std::mutex>& lock) {
+  // Stored here and now: the timed drain is not needed (if it was posted already, it finds
+  // nothing to do, and clears `timer` itself).
+  if (queue_->timer && executor_.cancel(*queue_->timer)) queue_->timer.reset();
   while (queue_->draining || (!queue_->jobs.empty() && !queue_->error)) {
     if (queue_->draining)
       queue_->idle.wait(lock);

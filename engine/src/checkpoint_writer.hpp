@@ -1,19 +1,23 @@
 #pragma once
 // CheckpointWriter: sends a run's checkpoints and pending writes to the saver, batching them so a
-// superstep costs one saver transaction (CheckpointSaver::put_batch): task writes wait for the
-// step's checkpoint and are stored with it, except that under durability sync the writes of a
+// superstep costs at most one saver transaction (CheckpointSaver::put_batch): task writes wait for
+// the step's checkpoint and are stored with it, except that under durability sync the writes of a
 // task that finishes while others of its step still run are stored at once (group commit: what
-// queues up while one commit runs goes in the next). Puts run now (sync, exit, in-process
-// savers, and async while puts are cheap: a hand-off to another thread would cost more than the
-// put) or on a background queue that keeps their order (async), drained by a job on the graph's
-// executor — or by the run's own thread when it flushes before that job has started, so a run
-// never waits for a free worker (nested runs on a busy, capped executor). LangGraph:
-// pregel/_loop.py _put_checkpoint, put_writes and the durability modes (semantics reference §3.8).
+// queues up while one commit runs goes in the next). Puts under sync and exit, and to in-process
+// savers, are stored before put returns. Under async (a saver that is not in process) a put is
+// queued, and the queue is stored — every batch in it, in ONE transaction
+// (CheckpointSaver::put_batches) — kAsyncDelay after the first batch entered it, by a job of the
+// graph's executor (Executor::post_after), or sooner by the run's own thread when it flushes (the
+// run ends, pauses or fails). A run whose steps are quicker than that therefore stores all its
+// checkpoints in one commit at its end, on its own thread, without handing anything over; a slow
+// step (a model call) has the checkpoints before it stored while it runs. A crash loses at most
+// what was queued: the last kAsyncDelay of a run's checkpoints, never an acknowledged run's.
+// LangGraph: pregel/_loop.py _put_checkpoint, put_writes and the durability modes (semantics
+// reference §3.8); its async puts go to a background executor at once, one saver call each.
 //
 // Thread-safety: put and flush are called by the run's thread; put_writes by any task's thread,
 // concurrently.
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
@@ -52,8 +56,12 @@ class CheckpointWriter {
   /// made only when needed. Called at most once, on the thread that called put.
   using Unsaved = std::function<std::vector<TaskWrites>()>;
 
+  /// How long an async put waits for the run's next ones before the queue is stored.
+  static constexpr std::chrono::milliseconds kAsyncDelay{5};
+
   /// Stores a checkpoint together with every write queued so far and `with` (writes of this
-  /// checkpoint), in one put_batch. Not background: stored when it returns.
+  /// checkpoint), in one put_batch. Not background: stored when it returns. Background: queued
+  /// (see the file comment).
   /// `unsaved` (may be empty): the step's writes that `put` applies and, as its
   /// parent_writes_applied says, deletes with the rest of its parent's value writes; they are
   /// made only when the put goes to the background queue (made now, stored with it), keeps its
@@ -80,19 +88,22 @@ class CheckpointWriter {
     const ThreadLock* lock = nullptr;
     std::mutex mutex;
     std::condition_variable idle;  // draining or committing became false
-    std::vector<Batch> jobs;  // first in, first out (a few at most; a vector allocates nothing until used)
+    std::vector<Batch> jobs;  // first in, first out (a vector allocates nothing until used)
     std::vector<TaskWrites> now;    // writes to store at once (sync group commit)
     std::vector<TaskWrites> later;  // writes that wait for the next put or flush
-    bool posted = false;      // a drain job is on the executor and has not started
+    std::optional<Executor::DelayedJob> timer;  // a drain is due (post_after) and has not started
     bool draining = false;    // a thread is running jobs
     bool committing = false;  // a thread is storing `now`
     std::exception_ptr error;
-    std::atomic<std::int64_t> cost_ns{0};  // running average of a batch's time in the saver
   };
+  /// Stores every queued job (`lock` held; released while storing), unless another thread does.
   static void drain(Queue& q, std::unique_lock<std::mutex>& lock);
   static void store(Queue& q, Batch& b);
-  /// store() with `lock` released; a failure is kept in q.error.
-  static void store_unlocked(Queue& q, Batch b, std::unique_lock<std::mutex>& lock);
+  /// Stores `group` in one put_batches; should that fail (nothing stored), batch by batch as
+  /// store() does, so that a failure keeps what it kept before.
+  static void store_group(Queue& q, std::vector<Batch>& group);
+  /// store() or store_group() with `lock` released; a failure is kept in q.error.
+  static void store_unlocked(Queue& q, std::vector<Batch> group, std::unique_lock<std::mutex>& lock);
   void wait_stored(std::unique_lock<std::mutex>& lock);
   std::vector<TaskWrites> take_queued();
 

@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kNames[kSaverCalls] = {"get_tuple",    "list",          "put",          "put_writes",
                                              "delete_thread", "latest_checkpoint_id", "lock_thread", "prune",
-                                             "copy_thread",  "list_threads",  "checkpoint_bytes", "storage_stats"};
+                                             "copy_thread",  "list_threads",  "checkpoint_bytes", "storage_stats", "put_batches"};
 
 std::size_t index(SaverCall call) { return static_cast<std::size_t>(call); }
 
@@ -89,6 +89,18 @@ void FaultySaver::do_put(const sg::SaverPut& put) {
 void FaultySaver::do_put_writes(const sg::SaverWrites& writes) {
   enter(SaverCall::put_writes);
   inner_->put_writes(writes.config, writes.writes, writes.task_id);
+}
+
+void FaultySaver::do_put_batches(std::span<const sg::SaverBatch> batches) {
+  enter(SaverCall::put_batches);
+  for (const auto& b : batches) {
+    auto own = [&](const sg::SaverWrites& w) { return b.put != nullptr && w.checkpoint_id == b.put->checkpoint.id; };
+    for (const auto& w : b.writes)
+      if (!own(w)) do_put_writes(w);
+    if (b.put != nullptr) do_put(*b.put);
+    for (const auto& w : b.writes)
+      if (own(w)) do_put_writes(w);
+  }
 }
 
 void FaultySaver::do_delete_thread(std::string_view thread_id) {

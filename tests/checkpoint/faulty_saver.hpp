@@ -33,8 +33,9 @@ enum class SaverCall {
   list_threads,
   checkpoint_bytes,
   storage_stats,
+  put_batches,  ///< a group of put_batch calls (CheckpointSaver::put_batches), then counted one by one
 };
-inline constexpr std::size_t kSaverCalls = 12;
+inline constexpr std::size_t kSaverCalls = 13;
 
 class FaultySaver final : public sg::BaseCheckpointSaver {
  public:
@@ -69,6 +70,9 @@ class FaultySaver final : public sg::BaseCheckpointSaver {
   std::vector<sg::CheckpointTuple> do_list(const sg::CheckpointConfig& config, const sg::ListOptions& options) override;
   void do_put(const sg::SaverPut& put) override;
   void do_put_writes(const sg::SaverWrites& writes) override;
+  /// Counts put_batches, then stores each batch as the default hook does (its puts and writes
+  /// counted and faulted as such): not in one transaction.
+  void do_put_batches(std::span<const sg::SaverBatch> batches) override;
   void do_delete_thread(std::string_view thread_id) override;
   std::optional<std::string> do_latest_checkpoint_id(const sg::CheckpointConfig& config) override;
   std::unique_ptr<sg::ThreadLock> do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) override;

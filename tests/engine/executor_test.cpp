@@ -247,3 +247,42 @@ TEST_CASE("executor: an executor destroyed by its own job does not wait for itse
 TEST_CASE("executor: max_threads 0 is a usage error (sg.run.306)") {
   CHECK_THROWS_WITH_AS(sg::Executor({.max_threads = 0}), doctest::Contains("sg.run.306"), sg::ConfigError);
 }
+
+TEST_CASE("executor: post_after posts a job once its delay has passed, cancel takes it back") {
+  sg::Executor executor;
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<int> ran;
+  auto record = [&](int n) {
+    return [&, n] {
+      std::lock_guard lock(mutex);
+      ran.push_back(n);
+      cv.notify_all();
+    };
+  };
+  const auto start = std::chrono::steady_clock::now();
+  executor.post_after(std::chrono::milliseconds(30), record(2));
+  const auto cancelled = executor.post_after(std::chrono::milliseconds(10), record(99));
+  executor.post_after(std::chrono::milliseconds(20), record(1));  // earlier than the first: wakes the timer
+  CHECK(executor.cancel(cancelled));
+  CHECK_FALSE(executor.cancel(cancelled));  // gone already
+  std::unique_lock lock(mutex);
+  REQUIRE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return ran.size() == 2; }));
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(30));  // never early
+  CHECK(ran == std::vector<int>{1, 2});  // in due order
+  lock.unlock();
+  const auto id = executor.post_after(std::chrono::milliseconds(0), record(3));
+  lock.lock();
+  REQUIRE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return ran.size() == 3; }));
+  CHECK_FALSE(executor.cancel(id));  // posted (and run): too late
+}
+
+TEST_CASE("executor: destroying an executor runs the jobs post_after queued, due or not") {
+  std::atomic<int> ran{0};
+  {
+    sg::Executor executor({.max_threads = 1});
+    executor.post_after(std::chrono::hours(1), [&] { ++ran; });
+    executor.post_after(std::chrono::hours(2), [&] { ++ran; });
+  }
+  CHECK(ran.load() == 2);
+}

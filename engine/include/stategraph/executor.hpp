@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -63,6 +64,19 @@ class Executor {
   /// @throws std::system_error when no worker is alive and none can be started (the job is then
   ///         not queued); std::bad_alloc.
   void post(std::function<void()> job);
+
+  /// Identifies a job queued by post_after, for cancel (never 0).
+  using DelayedJob = std::uint64_t;
+  /// Queues `job` to be posted (as post does) once `delay` has passed; returns its id for cancel.
+  /// A thread of the executor's own (started on first use) waits for the due times, so jobs
+  /// that are cancelled before they are due cost no wake-up of a worker. A job is posted no
+  /// earlier than due, later when the workers are all busy. Destroying the executor posts the
+  /// jobs not yet due at once (every queued job runs). `job` must not throw.
+  /// @throws std::system_error when the waiting thread cannot be started; std::bad_alloc.
+  DelayedJob post_after(std::chrono::steady_clock::duration delay, std::function<void()> job);
+  /// Removes a job post_after queued if it was not posted yet. Returns false when it was (it
+  /// runs, or ran) or `id` is unknown. Never throws.
+  bool cancel(DelayedJob id) noexcept;
 
   [[nodiscard]] ExecutorStats stats() const;
   [[nodiscard]] std::size_t max_threads() const noexcept;

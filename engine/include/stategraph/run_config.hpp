@@ -22,8 +22,10 @@ namespace sg {
 /// When checkpoints are written (LangGraph's `durability`, langgraph-semantics §3.8).
 enum class Durability {
   sync,   ///< step N's checkpoint is stored before step N+1 starts
-  async,  ///< stored in the background, in order, while the next step runs; all stored before
-          ///< invoke returns
+  async,  ///< stored in the background, in order, while the next steps run: queued, and stored
+          ///< together (one transaction on SQLite and Postgres) 5 ms after the first was queued
+          ///< or when the run ends, whichever comes first; all stored before invoke returns.
+          ///< LangGraph hands each put to a background executor at once (pregel/_loop.py)
   exit,   ///< only when the run ends (done, error, interrupt, cancel): fewer rows, a crash mid-run
           ///< loses the run's progress
 };

@@ -155,6 +155,7 @@ class PostgresSaver final : public BaseCheckpointSaver {
   /// One transaction (one round trip per statement): every put_writes statement, then the put's;
   /// a put refused for a missing delta base rolls the writes back too.
   void do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put) override;
+  void do_put_batches(std::span<const SaverBatch> batches) override;
   /// One statement over the three tables.
   void do_delete_thread(std::string_view thread_id) override;
   /// One indexed query (the primary key, newest first).

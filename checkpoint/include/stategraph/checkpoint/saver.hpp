@@ -5,8 +5,8 @@
 ///
 /// A saver stores checkpoints addressed by (thread_id, checkpoint_ns, checkpoint_id) and the
 /// pending writes of each checkpoint's tasks. Two interfaces:
-///  - CheckpointSaver: what the engine needs (get_tuple, list, put, put_writes, delete_thread,
-///    latest_checkpoint_id, lock_thread, in_process);
+///  - CheckpointSaver: what the engine needs (get_tuple, list, put, put_writes, put_batch,
+///    put_batches, delete_thread, latest_checkpoint_id, lock_thread, in_process);
 ///  - CheckpointAdmin: what inspection and maintenance need (list_threads, checkpoint_bytes,
 ///    storage_stats, prune, copy_thread; sg-checkpoints).
 /// Both are non-virtual interfaces (spdlog's base_sink pattern, as nodes' ChatModel): each
@@ -207,6 +207,19 @@ struct CheckpointPut {
   ChannelVersions new_versions;
 };
 
+/// The arguments of one CheckpointSaver::put_batch, for CheckpointSaver::put_batches.
+struct PutBatch {
+  std::vector<TaskWrites> writes;
+  std::optional<CheckpointPut> put;  ///< none: writes only
+};
+
+/// A PutBatch after its checks, as CheckpointSaver::do_put_batches receives it. Refers to
+/// put_batches' arguments; valid during the call.
+struct SaverBatch {
+  std::span<const SaverWrites> writes;  ///< each with rows (maybe none at all)
+  const SaverPut* put;                  ///< nullptr: none
+};
+
 /// What the engine needs of a saver. Non-virtual interface: see the file comment.
 class CheckpointSaver {
  public:
@@ -270,6 +283,17 @@ class CheckpointSaver {
   /// `put` is left valid but unspecified. Same results and errors as put_batch(writes, &put).
   std::optional<CheckpointConfig> put_batch(std::span<const TaskWrites> writes, CheckpointPut&& put);
 
+  /// put_batch(b.writes, b.put) for each of `batches`, in order, stored together: in ONE
+  /// transaction by SqliteSaver and PostgresSaver (all of them or none), by the default hook
+  /// (InMemorySaver) as the put_batch calls in order, where a failure leaves what was stored
+  /// before it. The engine stores the checkpoints that queue up under `async` durability this way
+  /// (CheckpointWriter), so a run whose steps are quicker than a commit costs one transaction,
+  /// not one a step. Every batch is checked before anything is stored. A batch's put may be the
+  /// parent of the next one's (a run's consecutive checkpoints).
+  /// @throws SaverError [sg.saver.403], nothing stored, when any batch's checks fail; else as
+  ///         put_batch (SqliteSaver, PostgresSaver: nothing stored).
+  void put_batches(std::span<const PutBatch> batches);
+
   /// Deletes every checkpoint, value and write of the thread, in all namespaces. A thread that
   /// does not exist (or an empty id) is a no-op.
   /// @throws SaverError.
@@ -299,6 +323,8 @@ class CheckpointSaver {
  private:
   /// Both put_batch overloads; `movable` as SaverPut::movable.
   std::optional<CheckpointConfig> store_batch(std::span<const TaskWrites> writes, const CheckpointPut* put, bool movable);
+  /// The hook for one checked batch: do_put, do_put_writes or do_put_batch.
+  void store_checked(std::span<const SaverWrites> writes, const SaverPut* put);
 
   // ---- storage hooks: called with checked, normalised arguments (see the public calls) ----
   /// config.thread_id not empty; checkpoint_id nullopt or not empty.
@@ -312,6 +338,9 @@ class CheckpointSaver {
   /// transaction. The default calls do_put_writes for the writes of other checkpoints, then
   /// do_put, then do_put_writes for the writes of the put's checkpoint.
   virtual void do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put);
+  /// Optional: stores the batches in order (each as do_put_batch would), ideally in one
+  /// transaction. At least two batches. The default calls the hooks put_batch calls, batch by batch.
+  virtual void do_put_batches(std::span<const SaverBatch> batches);
   /// thread_id not empty.
   virtual void do_delete_thread(std::string_view thread_id) = 0;
   /// Optional: the default reads the latest tuple. thread_id not empty, checkpoint_id ignored.

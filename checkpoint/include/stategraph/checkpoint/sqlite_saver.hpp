@@ -170,6 +170,7 @@ class SqliteSaver final : public BaseCheckpointSaver {
   /// One transaction for all of it (the engine stores a superstep's task writes with its
   /// checkpoint this way).
   void do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put) override;
+  void do_put_batches(std::span<const SaverBatch> batches) override;
   /// One transaction.
   void do_delete_thread(std::string_view thread_id) override;
   /// One indexed query (no values are read).
