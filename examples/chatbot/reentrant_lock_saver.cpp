@@ -94,6 +94,16 @@ void ReentrantLockSaver::do_put_writes(const sg::SaverWrites& writes) {
   store_->put_writes(writes.config, writes.writes, writes.task_id);
 }
 
+void ReentrantLockSaver::do_put_batch(std::span<const sg::SaverWrites> writes, const sg::SaverPut* put) {
+  const auto lock = writing();
+  forward_put_batch(*store_, writes, put);
+}
+
+void ReentrantLockSaver::do_put_batches(std::span<const sg::SaverBatch> batches) {
+  const auto lock = writing();
+  forward_put_batches(*store_, batches);
+}
+
 void ReentrantLockSaver::do_delete_thread(std::string_view thread_id) {
   const auto lock = writing();
   store_->delete_thread(thread_id);

@@ -63,6 +63,9 @@ class ReentrantLockSaver final : public sg::BaseCheckpointSaver {
   std::vector<sg::CheckpointTuple> do_list(const sg::CheckpointConfig& config, const sg::ListOptions& options) override;
   void do_put(const sg::SaverPut& put) override;
   void do_put_writes(const sg::SaverWrites& writes) override;
+  /// Forwarded as one batch (forward_put_batch): one transaction of the store, as without this saver.
+  void do_put_batch(std::span<const sg::SaverWrites> writes, const sg::SaverPut* put) override;
+  void do_put_batches(std::span<const sg::SaverBatch> batches) override;
   void do_delete_thread(std::string_view thread_id) override;
   std::optional<std::string> do_latest_checkpoint_id(const sg::CheckpointConfig& config) override;
   std::unique_ptr<sg::ThreadLock> do_lock_thread(std::string_view thread_id, std::chrono::milliseconds wait) override;

@@ -320,6 +320,19 @@ class CheckpointSaver {
   /// call.
   [[nodiscard]] bool in_process() const noexcept { return do_in_process(); }
 
+ protected:
+  /// For a saver that wraps another and forwards to it (a decorator such as the chatbot's
+  /// ReentrantLockSaver): hands a batch this saver's public call has checked to `inner`'s own
+  /// hook as it is, so that it stays one transaction of `inner` (its public put and put_writes
+  /// would take it apart). Same errors as `inner`'s put_batch / put_batches.
+  static void forward_put_batch(CheckpointSaver& inner, std::span<const SaverWrites> writes, const SaverPut* put) {
+    inner.store_checked(writes, put);
+  }
+  /// As forward_put_batch, for do_put_batches (at least two batches).
+  static void forward_put_batches(CheckpointSaver& inner, std::span<const SaverBatch> batches) {
+    inner.do_put_batches(batches);
+  }
+
  private:
   /// Both put_batch overloads; `movable` as SaverPut::movable.
   std::optional<CheckpointConfig> store_batch(std::span<const TaskWrites> writes, const CheckpointPut* put, bool movable);
