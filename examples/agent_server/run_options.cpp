@@ -43,7 +43,7 @@ std::optional<std::vector<std::string>> node_list(const nlohmann::json& body, co
 RunOptions parse_run_options(const nlohmann::json& body) {
   if (!body.is_object()) throw RunRejected(AgentServerErrorId::invalid_request, "invalid run request: the body must be a JSON object");
   RunOptions o;
-  for (const char* key : {"input", "command", "config", "context", "stream_mode", "stream_subgraphs",
+  for (const char* key : {"input", "command", "config", "context", "stream_mode", "stream_subgraphs", "stream_resumable",
                           "interrupt_before", "interrupt_after", "checkpoint", "checkpoint_id", "durability",
                           "on_disconnect", "multitask_strategy", "if_not_exists", "on_completion", "after_seconds"})
     if (auto it = body.find(key); it != body.end() && !it->is_null()) o.kwargs[key] = *it;
@@ -69,6 +69,10 @@ RunOptions parse_run_options(const nlohmann::json& body) {
   if (auto it = body.find("stream_subgraphs"); it != body.end() && !it->is_null()) {
     if (!it->is_boolean()) bad_field("stream_subgraphs", "must be a boolean");
     o.stream_subgraphs = it->get<bool>();
+  }
+  if (auto it = body.find("stream_resumable"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) bad_field("stream_resumable", "must be a boolean");
+    o.stream_resumable = it->get<bool>();
   }
   o.interrupt_before = node_list(body, "interrupt_before");
   o.interrupt_after = node_list(body, "interrupt_after");

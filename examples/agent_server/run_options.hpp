@@ -31,6 +31,10 @@ struct RunOptions {
   nlohmann::json command;                              ///< null: none
   std::vector<std::string> stream_mode{"values"};      ///< as requested
   bool stream_subgraphs = false;
+  /// Keep the run's events once it ended, for a stream joined later (LangGraph's
+  /// `stream_resumable`): for its linger in memory, and in the store when another process
+  /// watches it. Without it, an ended run whose events nobody read or watched drops them at once.
+  bool stream_resumable = false;
   std::optional<std::string> checkpoint_id;
   std::string checkpoint_ns;
   std::optional<std::vector<std::string>> interrupt_before;

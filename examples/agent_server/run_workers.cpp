@@ -300,6 +300,7 @@ RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64
     }
     if (run) {
       std::unique_lock lock(mutex_);
+      run->read = true;
       run->cv.wait_until(lock, deadline,
                          [&] { return run->ended || run->first_seq + run->log.size() > from || stopping_; });
       EventBatch out;

@@ -191,7 +191,8 @@ TEST_CASE("agent server: a thread's runs queue - reject refuses, enqueue waits, 
   } catch (const RunRejected& e) {
     CHECK(e.id() == AgentServerErrorId::thread_busy);
   }
-  const RunRecord next = m.create_run(t.thread_id, "chain", json{{"input", {{"count", 1}}}, {"multitask_strategy", "interrupt"}});
+  const RunRecord next = m.create_run(t.thread_id, "chain",
+                                     json{{"input", {{"count", 1}}}, {"multitask_strategy", "interrupt"}, {"stream_resumable", true}});
   CHECK(finished(m, slow.run_id) == "interrupted");
   CHECK(finished(m, next.run_id) == "success");
   const auto values = m.wait(next.run_id, {});
@@ -199,13 +200,23 @@ TEST_CASE("agent server: a thread's runs queue - reject refuses, enqueue waits, 
   CHECK((*values)["count"] == 4);
   CHECK(m.thread(t.thread_id)->metadata["graph_id"] == "chain");
   CHECK(m.thread_status(*m.thread(t.thread_id)) == "idle");
-  // The events a stream joins: metadata first, then the values of every step.
+  // The events a stream joins after the end of a stream_resumable run: metadata first, then the
+  // values of every step.
   const auto batch = m.events(next.run_id, 0, std::chrono::milliseconds(0));
   CHECK(batch.done);
   REQUIRE(!batch.events.empty());
   CHECK(batch.events.front().event == "metadata");
   CHECK(batch.events.back().data.get() == json{{"count", 4}, {"steps", {"a", "b", "c"}}});
-  CHECK(m.list_runs(t.thread_id, 10, 0, "").size() == 2);
+  // A run nobody streamed, not resumable: its events are gone when it ends (not kept for the
+  // linger); a stream joined then ends at once, and the run's result stays.
+  const RunRecord quiet = m.create_run(t.thread_id, "chain", json{{"input", {{"count", 1}}}});
+  CHECK(finished(m, quiet.run_id) == "success");
+  const auto none = m.events(quiet.run_id, 0, std::chrono::milliseconds(0));
+  CHECK(none.done);
+  CHECK(none.events.empty());
+  REQUIRE(m.wait(quiet.run_id, {}));
+  CHECK((*m.wait(quiet.run_id, {}))["count"] == 8);
+  CHECK(m.list_runs(t.thread_id, 10, 0, "").size() == 3);
   CHECK(m.delete_thread(t.thread_id));
   CHECK_FALSE(m.thread(t.thread_id));
 }
