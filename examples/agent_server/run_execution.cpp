@@ -323,6 +323,7 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
     // The row stays running until its lease runs out; then a process takes the run over.
     log("ending run " + run_id + " in the store failed: " + e.what());
   }
+  std::vector<RunEvent> dropped;  // freed after the lock
   {
     std::lock_guard lock(mutex_);
     // The housekeeper may have marked the run lost (its lease renewal found the row no longer
@@ -337,7 +338,7 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
       // `stream_resumable`. Their ids stay taken: such a stream starts after them.
       run->first_seq += run->log.size();
       run->flushed = 0;
-      std::vector<RunEvent>().swap(run->log);
+      dropped.swap(run->log);
     }
     ended_.push_back({std::chrono::steady_clock::now() + options_.linger, run_id,
                       delete_thread ? run->row.thread_id : std::string()});
