@@ -1,6 +1,8 @@
 // sg::Executor: one mutex guards a FIFO deque of jobs and the worker counts; workers wait on a
 // condition variable (with the idle timeout) and are detached, each holding the shared state, so
-// a worker still returning after the Executor is gone touches only memory it co-owns.
+// a worker still returning after the Executor is gone touches only memory it co-owns. Jobs of
+// post_after wait, ordered by due time, for a thread of their own (started on first use, detached
+// the same way) that posts each when due.
 
 #include "stategraph/executor.hpp"
 
@@ -8,8 +10,8 @@
 #include <condition_variable>
 #include <deque>
 #include <map>
-#include <unordered_map>
 #include <mutex>
+#include <unordered_map>
 #include <utility>
 
 #include "stategraph/errors.hpp"
