@@ -61,9 +61,7 @@ void CheckpointWriter::put(CheckpointPut put, std::vector<TaskWrites> with, cons
     if (q.jobs.empty() && !q.draining) {
       // Nothing is queued ahead of it: stored here, as drain would.
       q.draining = true;
-      std::vector<Batch> group;
-      group.push_back(std::move(b));
-      store_unlocked(q, std::move(group), lock);
+      store_unlocked(q, std::move(b), lock);
       q.draining = false;
       q.idle.notify_all();
     } else {
@@ -104,10 +102,9 @@ void CheckpointWriter::put_writes(TaskWrites writes, bool now) {
   if (q.committing) return;  // the thread committing takes these in its next round
   q.committing = true;
   while (!q.now.empty() && !q.error) {
-    std::vector<Batch> group;
-    group.push_back({std::move(q.now), std::nullopt});
+    Batch b{std::move(q.now), std::nullopt};
     q.now.clear();
-    store_unlocked(q, std::move(group), lock);
+    store_unlocked(q, std::move(b), lock);
   }
   q.committing = false;
   q.idle.notify_all();
@@ -161,17 +158,26 @@ void CheckpointWriter::store_group(Queue& q, std::vector<Batch>& group) {
   for (auto& b : group) store(q, b);
 }
 
-void CheckpointWriter::store_unlocked(Queue& q, std::vector<Batch> group, std::unique_lock<std::mutex>& lock) {
+template <class Store, class Release>
+void CheckpointWriter::unlocked(Queue& q, std::unique_lock<std::mutex>& lock, Store&& store, Release&& release) {
   lock.unlock();
   std::exception_ptr error;
   try {
-    store_group(q, group);
+    store();
   } catch (...) {
     error = std::current_exception();
   }
-  group.clear();  // freed outside the lock
+  release();  // freed outside the lock
   lock.lock();
   if (error) q.error = error;
+}
+
+void CheckpointWriter::store_unlocked(Queue& q, Batch b, std::unique_lock<std::mutex>& lock) {
+  unlocked(q, lock, [&] { store(q, b); }, [&] { b = Batch{}; });
+}
+
+void CheckpointWriter::store_unlocked(Queue& q, std::vector<Batch> group, std::unique_lock<std::mutex>& lock) {
+  unlocked(q, lock, [&] { store_group(q, group); }, [&] { group.clear(); });
 }
 
 void CheckpointWriter::drain(Queue& q, std::unique_lock<std::mutex>& lock) {

@@ -102,8 +102,12 @@ class CheckpointWriter {
   /// Stores `group` in one put_batches; should that fail (nothing stored), batch by batch as
   /// store() does, so that a failure keeps what it kept before.
   static void store_group(Queue& q, std::vector<Batch>& group);
-  /// store() or store_group() with `lock` released; a failure is kept in q.error.
+  /// store() or store_group() with `lock` released; a failure is kept in q.error. What was
+  /// stored is freed before the lock is taken again.
+  static void store_unlocked(Queue& q, Batch b, std::unique_lock<std::mutex>& lock);
   static void store_unlocked(Queue& q, std::vector<Batch> group, std::unique_lock<std::mutex>& lock);
+  template <class Store, class Release>
+  static void unlocked(Queue& q, std::unique_lock<std::mutex>& lock, Store&& store, Release&& release);
   void wait_stored(std::unique_lock<std::mutex>& lock);
   std::vector<TaskWrites> take_queued();
 
