@@ -6,6 +6,7 @@
 
 #include "stategraph/checkpoint/postgres_saver.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -204,29 +205,14 @@ void PostgresSaver::do_put_writes(const SaverWrites& writes) {
 }
 
 void PostgresSaver::do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put) {
-  impl_->require_writable(put != nullptr ? "put" : "put_writes");
-  std::optional<EncodedPut> encoded_put;
-  if (put != nullptr) encoded_put = encode_put(*put);
-  std::vector<EncodedWrites> encoded;
-  encoded.reserve(writes.size());
-  for (const auto& w : writes) encoded.push_back(encode_writes(w));
-  const pqxx::result missing = impl_->pool.run(put != nullptr ? "put" : "put_writes", [&](pqxx::connection& c) {
-    pqxx::work tx(c);
-    for (std::size_t i = 0; i < writes.size(); ++i) exec_writes(tx, writes[i], encoded[i]);
-    pqxx::result m;
-    if (put != nullptr) m = exec_put(tx, *put, *encoded_put);
-    if (!m.empty()) {
-      tx.abort();  // the writes go with the refused put
-      return m;
-    }
-    tx.commit();
-    return m;
-  });
-  if (put != nullptr) throw_missing(*put, missing);
+  const SaverBatch batch{writes, put};
+  do_put_batches(std::span(&batch, 1));
 }
 
 void PostgresSaver::do_put_batches(std::span<const SaverBatch> batches) {
-  impl_->require_writable("put");
+  const bool puts = std::any_of(batches.begin(), batches.end(), [](const SaverBatch& b) { return b.put != nullptr; });
+  const char* call = puts ? "put" : "put_writes";
+  impl_->require_writable(call);
   struct Encoded {
     std::optional<EncodedPut> put;
     std::vector<EncodedWrites> writes;
@@ -238,7 +224,7 @@ void PostgresSaver::do_put_batches(std::span<const SaverBatch> batches) {
     for (const auto& w : batches[b].writes) encoded[b].writes.push_back(encode_writes(w));
   }
   // The first put refused for a missing delta base, with what it found missing: all are undone.
-  const auto refused = impl_->pool.run("put", [&](pqxx::connection& c) -> std::pair<const SaverPut*, pqxx::result> {
+  const auto refused = impl_->pool.run(call, [&](pqxx::connection& c) -> std::pair<const SaverPut*, pqxx::result> {
     pqxx::work tx(c);
     for (std::size_t b = 0; b < batches.size(); ++b) {
       const auto& writes = batches[b].writes;

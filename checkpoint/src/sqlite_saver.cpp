@@ -5,6 +5,7 @@
 
 #include "stategraph/checkpoint/sqlite_saver.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -298,21 +299,14 @@ void SqliteSaver::do_put_writes(const SaverWrites& writes) {
 }
 
 void SqliteSaver::do_put_batch(std::span<const SaverWrites> writes, const SaverPut* put) {
-  const char* call = put != nullptr ? "put" : "put_writes";
-  impl_->require_writable(call);  // before encoding
-  std::optional<EncodedPut> encoded;
-  if (put != nullptr) encoded = encode_put(*put);
-  std::vector<std::vector<Bytes>> values;
-  values.reserve(writes.size());
-  for (const auto& w : writes) values.push_back(encode_writes(w));
-  impl_->write(call, [&](sqlite_detail::Connection& c) {
-    for (std::size_t i = 0; i < writes.size(); ++i) store_writes(&c, writes[i], values[i], impl_->options.checksums);
-    if (put != nullptr) store_put(&c, *put, *encoded, impl_->options.checksums);
-  });
+  const SaverBatch batch{writes, put};
+  do_put_batches(std::span(&batch, 1));
 }
 
 void SqliteSaver::do_put_batches(std::span<const SaverBatch> batches) {
-  impl_->require_writable("put");  // before encoding
+  const bool puts = std::any_of(batches.begin(), batches.end(), [](const SaverBatch& b) { return b.put != nullptr; });
+  const char* call = puts ? "put" : "put_writes";
+  impl_->require_writable(call);  // before encoding
   struct Encoded {
     std::optional<EncodedPut> put;
     std::vector<std::vector<Bytes>> writes;
@@ -323,7 +317,7 @@ void SqliteSaver::do_put_batches(std::span<const SaverBatch> batches) {
     encoded[b].writes.reserve(batches[b].writes.size());
     for (const auto& w : batches[b].writes) encoded[b].writes.push_back(encode_writes(w));
   }
-  impl_->write("put", [&](sqlite_detail::Connection& c) {
+  impl_->write(call, [&](sqlite_detail::Connection& c) {
     for (std::size_t b = 0; b < batches.size(); ++b) {
       const auto& writes = batches[b].writes;
       for (std::size_t i = 0; i < writes.size(); ++i)
