@@ -332,6 +332,7 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
     run->record.status = status;
     run->record.updated_at = now();
     run->ended = true;
+    std::erase(active_, run);
     if (!run->read && !run->watched && !run->options.stream_resumable) {
       // Nobody streams it: its events (a values event holds a copy of the state) are not kept
       // for the linger — a stream joined later gets none, as from LangGraph's server without

@@ -191,8 +191,8 @@ bool RunManager::delete_thread(const std::string& thread_id) {
   if (!thread(thread_id)) return false;
   {
     std::lock_guard lock(mutex_);
-    for (auto& [id, run] : local_)
-      if (run->record.thread_id == thread_id && !run->ended) {
+    for (auto& run : active_)
+      if (run->record.thread_id == thread_id) {
         run->cancel_action = "interrupt";
         run->cancel.cancel();
       }

@@ -263,6 +263,10 @@ class RunManager {
   std::condition_variable work_;             // a run was admitted or ended here
   std::uint64_t wakeups_ = 0;
   std::map<std::string, std::shared_ptr<Run>> local_;  // runs this process executes or just ended
+  /// local_'s runs that have not ended: what the housekeeper walks every flush interval and
+  /// delete_thread looks through (local_ also holds every run of the last linger — thousands
+  /// at a thousand runs a second, walked under mutex_ fifty times a second before).
+  std::vector<std::shared_ptr<Run>> active_;
   std::deque<std::shared_ptr<Run>> ready_;  // claimed at admission, for the next free worker
   std::size_t executing_ = 0;               // workers running a run
   /// Ended runs stay in local_ this long (streams and waits of this process read them from

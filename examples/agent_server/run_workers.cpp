@@ -149,6 +149,7 @@ std::shared_ptr<RunManager::Run> RunManager::adopt_claimed(const StoredRun& row)
   {
     std::lock_guard lock(mutex_);
     local_[row.run_id] = run;
+    active_.push_back(run);
     if (stopping_) {
       run->cancel_action = "release";
       run->cancel.cancel();
@@ -210,8 +211,7 @@ void RunManager::housekeeper_loop() {
       std::unique_lock lock(mutex_);
       housekeeping_.wait_for(lock, options_.flush, [&] { return stopping_ && workers_done_; });
       if (stopping_ && workers_done_) break;
-      for (const auto& [id, run] : local_)
-        if (!run->ended) runs.push_back(run);
+      runs = active_;
     }
     try {
       for (const auto& run : runs) flush_events(*run);

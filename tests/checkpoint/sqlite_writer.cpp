@@ -141,8 +141,8 @@ TEST_CASE("sqlite a saver opened on a file that others write without pause opens
 
 TEST_CASE("sqlite the WAL is checkpointed in the background and stays small under continuous writes") {
   // The writer's commits copy no pages back themselves below 16,384 WAL pages (64 MiB), except the
-  // last few the checkpointer's thread left (it copies once the WAL passes 1,000 pages), after
-  // which the WAL starts over: ~8 MiB at most here. Without the thread, or when a checkpoint that
+  // last few the checkpointer's thread left (it copies once the WAL passes 4,000 pages), after
+  // which the WAL starts over: ~20 MiB at most here. Without the thread, or when a checkpoint that
   // runs beside the writer never lets the WAL start over, it grows to 64 MiB.
   sgtest::TempDir dir;
   const auto path = dir.path() / "wal.db";
