@@ -63,6 +63,30 @@ ALTER TABLE sg_checkpoints ADD COLUMN checksum INTEGER;  -- of checkpoint, then 
 ALTER TABLE sg_blobs ADD COLUMN checksum INTEGER;        -- of data
 ALTER TABLE sg_writes ADD COLUMN checksum INTEGER;       -- of value
 )sql"},
+    // sg_blobs keyed by version before channel. Keyed (thread, ns, channel, version), a step's
+    // blobs went to one place per channel in the thread's key range — a chain run's 6 channels
+    // dirtied 6 leaf pages of the key's index, each written whole to the WAL at every commit (a
+    // third of a busy server's WAL pages). Versions grow with the steps, so a thread's new blobs
+    // now land together at the end of its range. The delta-chain read (channel = ? AND version
+    // <= ? ORDER BY version DESC) walks that range backwards and skips the other channels' rows.
+    // The rows are copied as they are (an existing file's migration rewrites the table once).
+    {3, R"sql(
+CREATE TABLE sg_blobs_v3 (
+  thread_id     TEXT NOT NULL,
+  checkpoint_ns TEXT NOT NULL,
+  channel       TEXT NOT NULL,
+  version       TEXT NOT NULL,
+  base          TEXT,                      -- NULL: data is the value; else a delta on version base
+  keep          INTEGER NOT NULL DEFAULT 0, -- delta: elements of base kept before data's elements
+  data          BLOB NOT NULL,             -- CBOR: the value, or the appended array of a delta
+  checksum      INTEGER,                   -- of data
+  PRIMARY KEY (thread_id, checkpoint_ns, version, channel)
+);
+INSERT INTO sg_blobs_v3 (thread_id, checkpoint_ns, channel, version, base, keep, data, checksum)
+  SELECT thread_id, checkpoint_ns, channel, version, base, keep, data, checksum FROM sg_blobs;
+DROP TABLE sg_blobs;
+ALTER TABLE sg_blobs_v3 RENAME TO sg_blobs;
+)sql"},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,

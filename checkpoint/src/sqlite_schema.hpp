@@ -8,7 +8,7 @@
 namespace sg::sqlite_detail {
 
 /// The newest schema version this build knows (the highest migration).
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 /// The oldest version a read-only connection reads as it is. Version 1 lacks the checksum
 /// columns (version 2), which readers then select as NULL (Connection::checksums).
 inline constexpr int kOldestReadableSchema = 1;

@@ -13,14 +13,16 @@
 ///  - a versioned schema with a migrations table (`sg_migrations`), so later releases can change
 ///    it without losing data; the file is marked with `PRAGMA application_id` 0x53475350 ("SGSP").
 ///
-/// Storage (schema version 2; version 1 lacked the checksum columns):
+/// Storage (schema version 3; version 1 lacked the checksum columns, version 2 keyed sg_blobs by
+/// channel before version):
 ///  - `sg_checkpoints(thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint,
 ///    metadata)`: `checkpoint` is CBOR of {v, ts, channel_versions, versions_seen} and, from
 ///    checkpoint format 2, delta_chains (no values);
 ///    `metadata` is JSON text, so `list` filters run inside SQLite (json_extract) and the sqlite3
 ///    shell can read it.
-///  - `sg_blobs(thread_id, checkpoint_ns, channel, version, base, keep, data)`: `data` is CBOR of
-///    the value, or, when `base` is not NULL, of the appended array of a delta.
+///  - `sg_blobs(thread_id, checkpoint_ns, channel, version, base, keep, data)`, keyed (thread_id,
+///    checkpoint_ns, version, channel) so that a step's blobs are stored side by side: `data` is
+///    CBOR of the value, or, when `base` is not NULL, of the appended array of a delta.
 ///  - `sg_writes(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, value)`: CBOR.
 ///  Each row also has `checksum`: XXH3-64 (as a signed INTEGER) of its stored bytes (sg_blobs:
 ///  data; sg_writes: value; sg_checkpoints: checkpoint, then metadata), written by every put and
@@ -121,7 +123,7 @@ struct SqliteSaverOptions {
 class SqliteSaver final : public BaseCheckpointSaver {
  public:
   /// The newest schema version this build reads and writes.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   /// The oldest schema version a read_only saver reads as it is (a writable saver migrates it).
   static constexpr int kOldestReadableSchema = 1;
 
