@@ -355,10 +355,9 @@ void RunStore::watch(std::string_view run_id) {
 }
 
 bool RunStore::finish(std::string_view run_id, std::string_view owner, std::string_view status,
-                      const nlohmann::json& result, const nlohmann::json& thread_patch, std::int64_t now_ms, bool erase,
+                      std::string_view result_json, const nlohmann::json& thread_patch, std::int64_t now_ms, bool erase,
                       bool release, const std::function<std::vector<StoredEvent>()>& events_if_watched) {
   bool held = false;
-  const std::string result_text = result.dump();
   backend_->transact(true, [&](Tx& tx) {
     const auto rows = tx.query(
         "SELECT thread_id, watched FROM sg_runs WHERE run_id = $1 AND owner = $2 AND status = 'running'{lock}",
@@ -376,7 +375,7 @@ bool RunStore::finish(std::string_view run_id, std::string_view owner, std::stri
     }
     if (erase) delete_run_rows(tx, run_id);
     else tx.exec("UPDATE sg_runs SET status = $2, result = $3, updated_ms = $4, lease_until_ms = 0 WHERE run_id = $1",
-                 {run_id, status, result_text, now_ms});
+                 {run_id, status, result_json, now_ms});
     patch_thread_doc(tx, rows[0][0], thread_patch, now_ms);
   });
   return held;

@@ -10,6 +10,7 @@
 #include <stategraph/checkpoint/error.hpp>
 #include <stategraph/errors.hpp>
 
+#include "agent_server/json_text.hpp"
 #include "agent_server/request_guard.hpp"
 #include "agent_server/url.hpp"
 #include "agent_server/web_page.hpp"
@@ -64,7 +65,7 @@ nlohmann::json interrupts_by_task(const nlohmann::json& state) {
 HttpResponse json_response(const nlohmann::json& body, unsigned status) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = json_text(body);
   return r;
 }
 
@@ -79,8 +80,7 @@ HttpResponse agent_error(AgentServerErrorId id, std::string_view message) {
     shown = "internal error; see the server log (" + code + ", ref " + ref + ")";
   }
   r.status = info.http_status == 0 ? 500 : info.http_status;
-  r.body = nlohmann::json{{"detail", shown}, {"error", {{"id", code}, {"message", shown}}}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = json_text({{"detail", shown}, {"error", {{"id", code}, {"message", shown}}}});
   return r;
 }
 

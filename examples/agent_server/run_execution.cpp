@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "agent_server/events_mode.hpp"
+#include "agent_server/json_text.hpp"
 #include "agent_server/messages_mode.hpp"
 #include "agent_server/run_manager.hpp"
 #include "agent_server/run_state.hpp"
@@ -296,11 +297,16 @@ void RunManager::execute(const std::shared_ptr<Run>& run) {
 void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& status, nlohmann::json thread_patch) {
   const std::string& run_id = run->row.run_id;
   std::string action;
+  nlohmann::json values;  // freed after the lock, once encoded
   {
     std::lock_guard lock(mutex_);
     action = run->cancel_action;
-    if (run->final_values.is_null()) run->final_values = nlohmann::json::object();
+    values = std::move(run->final_values);
+    run->final_values = nullptr;
   }
+  if (values.is_null()) values = nlohmann::json::object();
+  // Encoded once: the result in the store, and every wait's answer while the run lingers.
+  auto text = std::make_shared<const std::string>(json_text(values));
   bool delete_thread = false;
   bool ended_here = false;  // the store recorded the run's end under this process
   try {
@@ -312,10 +318,10 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
       return unflushed_events(*run, upto, true);
     };
     if (action == "release") {
-      store_->finish(run_id, owner_, status, run->final_values, thread_patch, now_ms(), false, true, events);
+      store_->finish(run_id, owner_, status, *text, thread_patch, now_ms(), false, true, events);
     } else if (action != "lost") {
-      const bool held = store_->finish(run_id, owner_, status, run->final_values, thread_patch, now_ms(),
-                                       action == "rollback", false, events);
+      const bool held =
+          store_->finish(run_id, owner_, status, *text, thread_patch, now_ms(), action == "rollback", false, events);
       delete_thread = held && run->record.temporary;
       ended_here = held;
     }
@@ -332,6 +338,7 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
     run->record.status = status;
     run->record.updated_at = now();
     run->ended = true;
+    run->final_text = std::move(text);
     std::erase(active_, run);
     if (!run->read && !run->watched && !run->options.stream_resumable) {
       // Nobody streams it: its events (a values event holds a copy of the state) are not kept

@@ -210,6 +210,10 @@ class RunManager {
   /// /runs/wait answers them: the last values event's data, with "__interrupt__" when the run
   /// paused, or {"__error__": {"error", "message"}} when it failed. nullopt: no such run.
   [[nodiscard]] std::optional<nlohmann::json> wait(const std::string& run_id, const sg::CancellationToken& cancel) const;
+  /// The same as JSON text (json_text.hpp), as a response sends it: a run that ended in this
+  /// process answers with the text its end encoded once (no copy of the state, no encoding).
+  [[nodiscard]] std::optional<std::string> wait_text(const std::string& run_id,
+                                                     const sg::CancellationToken& cancel) const;
 
   /// UTC now as ISO 8601 with milliseconds and "+00:00".
   [[nodiscard]] static std::string now();

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "agent_server/agent_routes.hpp"
+#include "agent_server/json_text.hpp"
 #include "agent_server/url.hpp"
 
 namespace sg::server {
@@ -12,7 +13,7 @@ namespace {
 
 std::string sse(const RunEvent& e) {
   std::string out = "event: " + e.event + "\ndata: ";
-  out += e.data.get().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += json_text(e.data.get());
   out += "\nid: " + std::to_string(e.id) + "\n\n";
   return out;
 }
@@ -175,10 +176,10 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::runs(const HttpRequest& reques
         if (background) {
           r = json_response(run_json(run));
         } else {
-          auto values = m.wait(run.run_id, cancel);
+          auto values = m.wait_text(run.run_id, cancel);
           if (!values) return agent_error(AgentServerErrorId::not_found, "run " + run.run_id + " not found");
           if (cancel.cancelled() && cancel_on_disconnect) m.cancel_run(run.run_id, "interrupt");
-          r = json_response(*values);
+          r.body = std::move(*values);
         }
         r.headers = headers;
         return r;
@@ -220,9 +221,11 @@ std::variant<HttpResponse, HttpCall> AgentRoutes::runs(const HttpRequest& reques
   if (rest.size() == 2 && rest[1] == "join" && method == "GET") {
     HttpCall call;
     call.run = [&m, run_id](ResponseStream*, const sg::CancellationToken& cancel) {
-      auto values = m.wait(run_id, cancel);
+      auto values = m.wait_text(run_id, cancel);
       if (!values) return agent_error(AgentServerErrorId::not_found, "run " + run_id + " not found");
-      return json_response(*values);
+      HttpResponse r;
+      r.body = std::move(*values);
+      return r;
     };
     return call;
   }

@@ -38,7 +38,11 @@ struct RunManager::Run {
   std::condition_variable ended_cv;
   sg::CancellationToken cancel;
   std::string cancel_action;    ///< "interrupt" | "rollback" | "release" (a stop) | "lost" once cancelled
-  nlohmann::json final_values;  ///< what /runs/wait answers
+  /// What /runs/wait answers, until the run ends; then it is encoded once as `final_text` (the
+  /// run's result in the store and every wait's answer) and freed — a run lingers in memory for
+  /// RunManagerOptions::linger holding its result as text, a fraction of the tree's size.
+  nlohmann::json final_values;
+  std::shared_ptr<const std::string> final_text;  ///< set when `ended` is
 };
 
 }  // namespace sg::server

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <random>
 
+#include "agent_server/json_text.hpp"
 #include "agent_server/run_manager.hpp"
 #include "agent_server/run_options.hpp"
 #include "agent_server/run_state.hpp"
@@ -186,7 +187,7 @@ std::vector<StoredEvent> RunManager::unflushed_events(Run& run, std::size_t& upt
   if (!run.watched && !unwatched_too) return batch;  // nobody elsewhere reads them
   upto = run.log.size();
   for (std::size_t i = run.flushed; i < upto; ++i)
-    batch.push_back({static_cast<std::int64_t>(run.log[i].id), run.log[i].event, run.log[i].data.get().dump()});
+    batch.push_back({static_cast<std::int64_t>(run.log[i].id), run.log[i].event, json_text(run.log[i].data.get())});
   return batch;
 }
 
@@ -337,19 +338,26 @@ RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64
 }
 
 std::optional<nlohmann::json> RunManager::wait(const std::string& run_id, const sg::CancellationToken& cancel) const {
+  auto text = wait_text(run_id, cancel);
+  if (!text) return std::nullopt;
+  return nlohmann::json::parse(*text);
+}
+
+std::optional<std::string> RunManager::wait_text(const std::string& run_id, const sg::CancellationToken& cancel) const {
   for (;;) {
     if (auto run = local_run(run_id)) {
       std::unique_lock lock(mutex_);
       while (!run->ended && !stopping_ && !cancel.cancelled()) run->ended_cv.wait_for(lock, std::chrono::milliseconds(200));
       const bool elsewhere = run->cancel_action == "release" || run->cancel_action == "lost";
-      if (!run->ended || !elsewhere) return run->final_values.is_null() ? nlohmann::json::object() : run->final_values;
+      if (run->ended && !elsewhere) return *run->final_text;
+      if (!run->ended) return std::string("{}");  // the caller went away, or the server stops
     }
     const auto row = store_->run(run_id);
     if (!row) return std::nullopt;
-    if (terminal(row->status) || cancel.cancelled()) return row->result;
+    if (terminal(row->status) || cancel.cancelled()) return json_text(row->result);
     std::unique_lock lock(mutex_);
     await_local(lock, run_id, std::chrono::steady_clock::now() + options_.poll);
-    if (stopping_) return row->result;
+    if (stopping_) return json_text(row->result);
   }
 }
 

@@ -95,8 +95,8 @@ void admission_and_strategies(sg::RunStore& s) {
   CHECK(s.run("r1")->watched);
   CHECK(s.requests("p1") == std::vector<sg::RunStore::Request>{{"r1", "interrupt", true}});
   CHECK_FALSE(s.claim("p2", now_ms(), 10000, kGraphs));  // r1 still runs
-  CHECK(s.finish("r1", "p1", "interrupted", json::object(), json{{"status", "idle"}}, now_ms()));
-  CHECK_FALSE(s.finish("r1", "p1", "success", json::object(), json::object(), now_ms()));  // ended already
+  CHECK(s.finish("r1", "p1", "interrupted", "{}", json{{"status", "idle"}}, now_ms()));
+  CHECK_FALSE(s.finish("r1", "p1", "success", "{}", json::object(), now_ms()));  // ended already
   c = s.claim("p2", now_ms(), 10000, kGraphs);
   REQUIRE(c);
   CHECK(c->run_id == "r3");
@@ -105,7 +105,7 @@ void admission_and_strategies(sg::RunStore& s) {
   a = s.create_run(run_row("r5", "t1"), "rollback", json::object(), std::nullopt);
   CHECK(a.ended == std::vector<std::string>{"r4"});
   CHECK_FALSE(s.run("r4"));
-  CHECK(s.finish("r3", "p2", "success", json{{"v", 1}}, json::object(), now_ms()));
+  CHECK(s.finish("r3", "p2", "success", R"({"v":1})", json::object(), now_ms()));
   CHECK(s.run("r3")->result == json{{"v", 1}});
   // A run of a graph the claimant does not serve is left for others.
   s.create_run(run_row("r6", "t2", "other"), "reject", json::object(), thread_row("t2"));
@@ -132,11 +132,11 @@ void admission_and_strategies(sg::RunStore& s) {
     ++asked;
     return std::vector<sg::StoredEvent>{{0, "values", "{}"}};
   };
-  CHECK(s.finish("c1", "me", "success", json::object(), json::object(), now_ms(), false, false, events));
+  CHECK(s.finish("c1", "me", "success", "{}", json::object(), now_ms(), false, false, events));
   CHECK(asked == 0);
   CHECK(s.events("c1", 0, 10).empty());
   REQUIRE(s.claim("me", now_ms(), 10000, kGraphs)->run_id == "c2");
-  CHECK(s.finish("c2", "me", "success", json::object(), json::object(), now_ms(), false, false, events));
+  CHECK(s.finish("c2", "me", "success", "{}", json::object(), now_ms(), false, false, events));
   CHECK(asked == 1);
   CHECK(s.events("c2", 0, 10).size() == 1);
   // Newest first; a thread's deletion takes its runs along.
@@ -161,7 +161,7 @@ void leases_and_cancels(sg::RunStore& s) {
   const std::vector<std::string> ids{"r"};
   CHECK_FALSE(s.renew("dead", ids, t0 + 5000).front().held);
   CHECK(s.renew("alive", ids, t0 + 5000).front().held);
-  CHECK_FALSE(s.finish("r", "dead", "success", json::object(), json::object(), now_ms()));
+  CHECK_FALSE(s.finish("r", "dead", "success", "{}", json::object(), now_ms()));
   // A cancel of a running run is a request its owner sees.
   auto c = s.cancel("r", "rollback", now_ms());
   CHECK(c.found);
@@ -169,13 +169,13 @@ void leases_and_cancels(sg::RunStore& s) {
   CHECK(c.owner == "alive");
   CHECK(s.renew("alive", ids, t0 + 6000).front().cancel == "rollback");
   // Released (a graceful stop) with a cancel requested: it has ended.
-  CHECK(s.finish("r", "alive", "", json::object(), json::object(), now_ms(), false, true));
+  CHECK(s.finish("r", "alive", "", "{}", json::object(), now_ms(), false, true));
   CHECK(s.run("r")->status == "interrupted");
   // Released without: pending again, claimed at once by anyone, attempt counted.
   s.create_thread(thread_row("t3"));
   s.create_run(run_row("r7", "t3"), "reject", json::object(), std::nullopt);
   REQUIRE(s.claim("alive", now_ms(), 1000, kGraphs)->run_id == "r7");
-  CHECK(s.finish("r7", "alive", "", json::object(), json::object(), now_ms(), false, true));
+  CHECK(s.finish("r7", "alive", "", "{}", json::object(), now_ms(), false, true));
   CHECK(s.run("r7")->status == "pending");
   // A run with not_before in the future waits.
   s.create_thread(thread_row("later"));
@@ -198,7 +198,7 @@ void leases_and_cancels(sg::RunStore& s) {
   CHECK(s.next_event_seq("r7") == 2);
   CHECK(s.next_event_seq("none") == 0);
   CHECK(s.prune_events(now_ms() + 1000) == 0);  // r7 still runs
-  CHECK(s.finish("r7", "x", "success", json::object(), json::object(), now_ms()));
+  CHECK(s.finish("r7", "x", "success", "{}", json::object(), now_ms()));
   CHECK(s.prune_events(now_ms() + 1000) == 2);
   CHECK(s.events("r7", 0, 100).empty());
   CHECK(s.delete_run("r7"));
@@ -242,7 +242,7 @@ void claims_under_contention(sg::RunStore& first_store, sg::RunStore& second_sto
         std::lock_guard lock(m);
         --running[r->thread_id];
       }
-      CHECK(s.finish(r->run_id, owner, "success", json::object(), json::object(), now_ms()));
+      CHECK(s.finish(r->run_id, owner, "success", "{}", json::object(), now_ms()));
       ++done;
     }
   };

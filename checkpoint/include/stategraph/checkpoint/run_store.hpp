@@ -163,8 +163,9 @@ class RunStore {
   /// then stores its events (from the first) for that stream to read.
   void watch(std::string_view run_id);
 
-  /// Ends a run `owner` holds: status, result, and a merge patch of its thread's document (with
-  /// "status": the patch's "status" is only applied when no other run of the thread is active).
+  /// Ends a run `owner` holds: status, result (JSON text, stored as it is), and a merge patch of
+  /// its thread's document (with "status": the patch's "status" is only applied when no other
+  /// run of the thread is active).
   /// `erase`: delete the run row and its events instead (a rolled-back run).
   /// `release`: back to pending for any process to claim (a graceful stop; "interrupted" when a
   /// cancel was requested meanwhile); status and thread_patch are ignored.
@@ -176,7 +177,7 @@ class RunStore {
   /// each time and must not wait for a lock that a thread may hold while it writes to this store
   /// or a saver of the same file.
   /// @returns false when `owner` no longer held it (nothing changed).
-  bool finish(std::string_view run_id, std::string_view owner, std::string_view status, const nlohmann::json& result,
+  bool finish(std::string_view run_id, std::string_view owner, std::string_view status, std::string_view result_json,
               const nlohmann::json& thread_patch, std::int64_t now_ms, bool erase = false, bool release = false,
               const std::function<std::vector<StoredEvent>()>& events_if_watched = {});
 
