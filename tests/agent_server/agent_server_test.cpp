@@ -26,6 +26,20 @@ using namespace sg::server;  // NOLINT(google-build-using-namespace): a test fil
 
 namespace {
 
+/// A state with one text field, for a graph that writes bytes that are not valid UTF-8.
+struct TextState {
+  std::string text;
+};
+
+}  // namespace
+
+template <>
+struct sg::state_schema<TextState> {
+  static constexpr auto fields = sg::fields(sg::field<&TextState::text>("text"));
+};
+
+namespace {
+
 std::filesystem::path temp_db(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("sg_agent_server_test_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
@@ -219,6 +233,30 @@ TEST_CASE("agent server: a thread's runs queue - reject refuses, enqueue waits, 
   CHECK(m.list_runs(t.thread_id, 10, 0, "").size() == 3);
   CHECK(m.delete_thread(t.thread_id));
   CHECK_FALSE(m.thread(t.thread_id));
+}
+
+TEST_CASE("agent server: a run whose state holds bytes that are not UTF-8 ends, its result with U+FFFD") {
+  // A node's string cut inside a character (a model's reply split mid-byte-sequence). Encoding
+  // the result used to throw at the run's end, which left the run's row running in the store
+  // until its lease ran out (and then ran it again).
+  SqliteStore store("bad_utf8");
+  sg::StateGraph<TextState> g;
+  g.add_node("cut", [](const TextState&) { return sg::Update<TextState>{sg::set<&TextState::text>(std::string("caf\xc3"))}; });
+  g.add_edge(sg::START, "cut");
+  g.add_edge("cut", sg::END);
+  std::map<std::string, std::shared_ptr<const sg::ServedGraph>> graphs;
+  graphs.emplace("cut", sg::serve_graph(g.compile({.checkpointer = store.saver})));
+  RunManager m(graphs, store.runs, {.workers = 1});
+  const ThreadRecord t = m.create_thread("", {}, "raise");
+  const RunRecord run = m.create_run(t.thread_id, "cut", json{{"input", json::object()}});
+  CHECK(finished(m, run.run_id) == "success");
+  const auto text = m.wait_text(run.run_id, {});
+  REQUIRE(text);
+  CHECK(*text == "{\"text\":\"caf\xef\xbf\xbd\"}");
+  const auto row = store.runs->run(run.run_id);
+  REQUIRE(row);
+  CHECK(row->status == "success");
+  CHECK(row->result == json{{"text", "caf\xef\xbf\xbd"}});
 }
 
 TEST_CASE("agent server: an interrupt leaves the thread interrupted and a resume finishes it") {

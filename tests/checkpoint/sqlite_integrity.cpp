@@ -111,7 +111,7 @@ TEST_CASE("sqlite copy_thread copies the checksums, which still match") {
   CHECK(copied[0].checkpoint == run.history[1]);
 }
 
-TEST_CASE("sqlite a schema-1 file (no checksums) reads read-only as it is, and a writable open migrates it") {
+TEST_CASE("sqlite a schema-1 file (no checksums) reads read-only as it is, and a writable open migrates it to the latest") {
   sgtest::TempDir dir;
   const auto old_path = dir.path() / "old.db";
   const auto migrated_path = dir.path() / "migrated.db";
@@ -146,7 +146,12 @@ TEST_CASE("sqlite a schema-1 file (no checksums) reads read-only as it is, and a
   }
   CHECK(file_bytes(old_path) == bytes);
   CHECK(Raw(old_path).one("SELECT max(v) FROM sg_migrations") == "1");
-  CHECK(Raw(migrated_path).one("SELECT max(v) FROM sg_migrations") == "2");
+  CHECK(Raw(migrated_path).one("SELECT max(v) FROM sg_migrations") == std::to_string(sg::SqliteSaver::kSchemaVersion));
+  // Schema 3: the blobs keyed by version before channel (the values read above came through it).
+  const std::string blobs = Raw(migrated_path).one("SELECT sql FROM sqlite_schema WHERE name = 'sg_blobs'");
+  CHECK(blobs.find("PRIMARY KEY (thread_id, checkpoint_ns, version, channel)") != std::string::npos);
+  CHECK(Raw(migrated_path).one("SELECT count(*) FROM sg_blobs WHERE thread_id <> 'new'") ==
+        Raw(old_path).one("SELECT count(*) FROM sg_blobs"));
 }
 
 TEST_CASE("sqlite read_only leaves a cleanly closed database one file, and a live writer's files alone") {
