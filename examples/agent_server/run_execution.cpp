@@ -340,14 +340,7 @@ void RunManager::finish(const std::shared_ptr<Run>& run, const std::string& stat
     run->ended = true;
     run->final_text = std::move(text);
     std::erase(active_, run);
-    if (!run->read && !run->watched && !run->options.stream_resumable) {
-      // Nobody streams it: its events (a values event holds a copy of the state) are not kept
-      // for the linger — a stream joined later gets none, as from LangGraph's server without
-      // `stream_resumable`. Their ids stay taken: such a stream starts after them.
-      run->first_seq += run->log.size();
-      run->flushed = 0;
-      dropped.swap(run->log);
-    }
+    drop_unheld_events(*run, dropped);
     ended_.push_back({std::chrono::steady_clock::now() + options_.linger, run_id,
                       delete_thread ? run->row.thread_id : std::string()});
     ++wakeups_;  // the thread's next run may start now

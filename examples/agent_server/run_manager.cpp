@@ -319,7 +319,7 @@ RunRecord RunManager::create_run(const std::string& thread_id, const std::string
     row.watched = false;
     auto run = adopt_claimed(row);
     std::lock_guard lock(mutex_);
-    run->read = streamed;  // this caller streams it from memory
+    run->awaited = streamed;  // this caller streams it from memory
     ready_.push_back(std::move(run));
   }
   work_.notify_one();

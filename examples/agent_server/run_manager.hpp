@@ -129,6 +129,8 @@ class RunRejected : public std::runtime_error {
 [[nodiscard]] std::string assistant_id_for(const std::string& graph_id);
 
 class RunManager {
+  struct Run;  // run_state.hpp
+
  public:
   /// @param graphs graph id → graph (each with its checkpointer).
   /// @param store the thread and run rows (shared by every process that serves these graphs).
@@ -206,6 +208,33 @@ class RunManager {
     bool found = true;  ///< false: no such run
   };
   [[nodiscard]] EventBatch events(const std::string& run_id, std::uint64_t from, std::chrono::milliseconds wait) const;
+
+  /// Held by a stream for as long as it reads a run's events from this process's memory. A run
+  /// that ended, was not created `stream_resumable` and is not watched from another process
+  /// frees its events (each values event a copy of the state) when the last hold on it is let
+  /// go — or at its end when no hold was taken, none is awaited (a /runs/stream whose stream has
+  /// not begun) and nobody read them without one; a stream joined later gets none of them, as
+  /// from LangGraph's server without `stream_resumable`. Its result (wait) stays for the linger.
+  /// Empty (false) for a run this process does not have in memory. Movable; let go when
+  /// destroyed or assigned over. Not thread-safe itself (one stream's).
+  class StreamHold {
+   public:
+    StreamHold() = default;
+    StreamHold(StreamHold&& other) noexcept;
+    StreamHold& operator=(StreamHold&& other) noexcept;
+    StreamHold(const StreamHold&) = delete;
+    StreamHold& operator=(const StreamHold&) = delete;
+    ~StreamHold() { let_go(); }
+    explicit operator bool() const noexcept { return run_ != nullptr; }
+
+   private:
+    friend class RunManager;
+    void let_go() noexcept;
+    const RunManager* manager_ = nullptr;
+    std::shared_ptr<Run> run_;
+  };
+  /// A hold on the run's events (see StreamHold) for a stream that reads them from now on.
+  [[nodiscard]] StreamHold hold_stream(const std::string& run_id) const;
   /// Blocks until the run ended (or `cancel` is cancelled); then its final values as
   /// /runs/wait answers them: the last values event's data, with "__interrupt__" when the run
   /// paused, or {"__error__": {"error", "message"}} when it failed. nullopt: no such run.
@@ -223,7 +252,6 @@ class RunManager {
   [[nodiscard]] static std::int64_t now_ms();
 
  private:
-  struct Run;
   void worker_loop();
   void housekeeper_loop();
   void execute(const std::shared_ptr<Run>& run);
@@ -243,6 +271,10 @@ class RunManager {
   void log(const std::string& line) const;
   /// Drops ended runs whose linger passed (all: every one) from memory; deletes stateless threads.
   void forget_ended(bool all);
+  /// (mutex_ held) Moves an ended run's events into `dropped` (freed by the caller after the
+  /// lock) unless a stream holds or awaits them, one read them without a hold, a process
+  /// elsewhere watches the run or it is stream_resumable. Their ids stay taken.
+  void drop_unheld_events(Run& run, std::vector<RunEvent>& dropped) const;
 
   std::map<std::string, std::shared_ptr<const ServedGraph>> graphs_;
   std::shared_ptr<RunStore> store_;

@@ -41,8 +41,12 @@ HttpCall AgentRoutes::stream_call(std::string run_id, std::uint64_t from, bool c
   call.run = [m, run_id = std::move(run_id), from, cancel_on_disconnect](ResponseStream* out,
                                                                          const sg::CancellationToken& cancel) {
     std::uint64_t next = from;
+    // Held while this stream reads (taken once the run is in this process's memory): the run's
+    // events are freed when its last stream is done, unless it is stream_resumable.
+    RunManager::StreamHold hold;
     try {
       for (;;) {
+        if (!hold) hold = m->hold_stream(run_id);
         auto batch = m->events(run_id, next, std::chrono::milliseconds(1000));
         if (!batch.found) {
           if (!out->started()) return agent_error(AgentServerErrorId::not_found, "run " + run_id + " not found");

@@ -26,10 +26,11 @@ struct RunManager::Run {
   std::vector<RunEvent> log;    ///< this attempt's events
   std::size_t flushed = 0;      ///< log entries in the store
   bool watched = false;         ///< a stream in another process follows it: store its events
-  /// A stream of this process read its events, or will (created by /runs/stream). An ended run
-  /// that nobody read or watched drops its events at once (unless RunOptions::stream_resumable)
-  /// instead of keeping them — each values event a copy of the state — for its linger.
+  /// Its events are read by RunManager::events without a StreamHold (kept until the linger).
   bool read = false;
+  /// A /runs/stream created it and its stream has not taken its hold yet (kept until it does).
+  bool awaited = false;
+  int streams = 0;  ///< StreamHolds on it (RunManager::drop_unheld_events)
   std::mutex flushing;          ///< one writer of the log to the store at a time (no mutex_ held)
   bool ended = false;
   std::condition_variable cv;   ///< its log grew or it ended (waited on with mutex_)

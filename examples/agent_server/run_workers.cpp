@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <iostream>
 #include <random>
+#include <utility>
 
 #include "agent_server/json_text.hpp"
 #include "agent_server/run_manager.hpp"
@@ -301,7 +302,7 @@ RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64
     }
     if (run) {
       std::unique_lock lock(mutex_);
-      run->read = true;
+      if (run->streams == 0) run->read = true;
       run->cv.wait_until(lock, deadline,
                          [&] { return run->ended || run->first_seq + run->log.size() > from || stopping_; });
       EventBatch out;
@@ -335,6 +336,50 @@ RunManager::EventBatch RunManager::events(const std::string& run_id, std::uint64
     await_local(lock, run_id, std::min(deadline, std::chrono::steady_clock::now() + options_.poll));
     if (stopping_) return {{}, true, true};
   }
+}
+
+RunManager::StreamHold RunManager::hold_stream(const std::string& run_id) const {
+  StreamHold hold;
+  std::lock_guard lock(mutex_);
+  auto it = local_.find(run_id);
+  if (it == local_.end()) return hold;
+  hold.manager_ = this;
+  hold.run_ = it->second;
+  ++hold.run_->streams;
+  hold.run_->awaited = false;
+  return hold;
+}
+
+RunManager::StreamHold::StreamHold(StreamHold&& other) noexcept
+    : manager_(std::exchange(other.manager_, nullptr)), run_(std::move(other.run_)) {}
+
+RunManager::StreamHold& RunManager::StreamHold::operator=(StreamHold&& other) noexcept {
+  if (this != &other) {
+    let_go();
+    manager_ = std::exchange(other.manager_, nullptr);
+    run_ = std::move(other.run_);
+  }
+  return *this;
+}
+
+void RunManager::StreamHold::let_go() noexcept {
+  if (!run_) return;
+  std::vector<RunEvent> dropped;  // freed after the lock
+  {
+    std::lock_guard lock(manager_->mutex_);
+    --run_->streams;
+    manager_->drop_unheld_events(*run_, dropped);
+  }
+  run_.reset();
+  manager_ = nullptr;
+}
+
+void RunManager::drop_unheld_events(Run& run, std::vector<RunEvent>& dropped) const {
+  // `ended` first: the run's options are written by its worker before it ends, under no lock.
+  if (!run.ended || run.streams > 0 || run.awaited || run.read || run.watched || run.options.stream_resumable) return;
+  run.first_seq += run.log.size();
+  run.flushed = 0;
+  dropped.swap(run.log);
 }
 
 std::optional<nlohmann::json> RunManager::wait(const std::string& run_id, const sg::CancellationToken& cancel) const {

@@ -235,6 +235,58 @@ TEST_CASE("agent server: a thread's runs queue - reject refuses, enqueue waits, 
   CHECK_FALSE(m.thread(t.thread_id));
 }
 
+TEST_CASE("agent server: a streamed run's events are freed when its last stream lets go, unless resumable") {
+  SqliteStore store("holds");
+  RunManager m(demo(store.saver), store.runs, {.workers = 1});
+  const ThreadRecord t = m.create_thread("", {}, "raise");
+  auto read_all = [&](const std::string& run_id) {
+    std::vector<RunEvent> all;
+    for (std::uint64_t next = 0;;) {
+      auto batch = m.events(run_id, next, std::chrono::milliseconds(1000));
+      for (auto& e : batch.events) {
+        next = e.id + 1;
+        all.push_back(std::move(e));
+      }
+      if (batch.done) return all;
+    }
+  };
+  // Streamed (as /runs/stream creates it): kept while its stream holds it, then freed.
+  const RunRecord streamed = m.create_run(t.thread_id, "chain", json{{"input", {{"count", 1}}}}, "", true);
+  {
+    RunManager::StreamHold hold = m.hold_stream(streamed.run_id);
+    REQUIRE(hold);
+    const auto events = read_all(streamed.run_id);
+    REQUIRE(events.size() >= 2);
+    CHECK(events.front().event == "metadata");
+    CHECK(finished(m, streamed.run_id) == "success");
+    // A second stream joining while the first still holds the run gets them all.
+    RunManager::StreamHold second = m.hold_stream(streamed.run_id);
+    CHECK(read_all(streamed.run_id).size() == events.size());
+  }
+  const auto after = m.events(streamed.run_id, 0, std::chrono::milliseconds(0));
+  CHECK(after.done);
+  CHECK(after.events.empty());
+  CHECK((*m.wait(streamed.run_id, {}))["count"] == 4);  // its result stays
+  // Created streamed but its stream not begun when it ends: kept for that stream.
+  const RunRecord early = m.create_run(t.thread_id, "chain", json{{"input", {{"count", 1}}}}, "", true);
+  CHECK(finished(m, early.run_id) == "success");
+  {
+    RunManager::StreamHold hold = m.hold_stream(early.run_id);
+    CHECK(read_all(early.run_id).front().event == "metadata");
+  }
+  CHECK(m.events(early.run_id, 0, std::chrono::milliseconds(0)).events.empty());
+  // stream_resumable: kept after its stream let go, for a join with Last-Event-ID.
+  const RunRecord resumable = m.create_run(t.thread_id, "chain",
+                                           json{{"input", {{"count", 1}}}, {"stream_resumable", true}}, "", true);
+  {
+    RunManager::StreamHold hold = m.hold_stream(resumable.run_id);
+    (void)read_all(resumable.run_id);
+  }
+  CHECK_FALSE(m.events(resumable.run_id, 0, std::chrono::milliseconds(0)).events.empty());
+  // No hold on a run this process does not have.
+  CHECK_FALSE(m.hold_stream("no-such-run"));
+}
+
 TEST_CASE("agent server: a run whose state holds bytes that are not UTF-8 ends, its result with U+FFFD") {
   // A node's string cut inside a character (a model's reply split mid-byte-sequence). Encoding
   // the result used to throw at the run's end, which left the run's row running in the store
