@@ -44,7 +44,7 @@ RunOptions parse_run_options(const nlohmann::json& body) {
   if (!body.is_object()) throw RunRejected(AgentServerErrorId::invalid_request, "invalid run request: the body must be a JSON object");
   RunOptions o;
   for (const char* key : {"input", "command", "config", "context", "stream_mode", "stream_subgraphs", "stream_resumable",
-                          "interrupt_before", "interrupt_after", "checkpoint", "checkpoint_id", "durability",
+                          "interrupt_before", "interrupt_after", "checkpoint", "checkpoint_id", "durability", "checkpoint_during",
                           "on_disconnect", "multitask_strategy", "if_not_exists", "on_completion", "after_seconds"})
     if (auto it = body.find(key); it != body.end() && !it->is_null()) o.kwargs[key] = *it;
   if (auto it = body.find("metadata"); it != body.end() && !it->is_null()) {
@@ -92,7 +92,15 @@ RunOptions parse_run_options(const nlohmann::json& body) {
     o.recursion_limit = it->get<int>();
   }
   if (auto it = config.find("metadata"); it != config.end() && it->is_object()) o.config_metadata = *it;
-  const std::string durability = one_of(body, "durability", "async", {"sync", "async", "exit"});
+  std::string durability = one_of(body, "durability", "async", {"sync", "async", "exit"});
+  // checkpoint_during, durability's deprecated form (LangGraph: Pregel.stream maps True to
+  // "async" and False to "exit", and refuses both at once).
+  if (auto it = body.find("checkpoint_during"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) bad_field("checkpoint_during", "must be a boolean");
+    if (body.contains("durability") && !body["durability"].is_null())
+      bad_field("checkpoint_during", "cannot be given with durability (its replacement)");
+    durability = it->get<bool>() ? "async" : "exit";
+  }
   o.durability = durability == "sync" ? sg::Durability::sync
                  : durability == "exit" ? sg::Durability::exit
                                         : sg::Durability::async;

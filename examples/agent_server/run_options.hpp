@@ -9,7 +9,8 @@
 ///   checkpoint {checkpoint_id, checkpoint_ns}, checkpoint_id, multitask_strategy (reject |
 ///   enqueue | interrupt | rollback; default reject), if_not_exists (create | reject),
 ///   on_completion (delete | keep), on_disconnect (cancel | continue), durability (sync | async |
-///   exit), after_seconds.
+///   exit; or the deprecated checkpoint_during: true = async, false = exit, not with durability),
+///   after_seconds.
 ///
 /// Thread-safety: pure functions.
 

@@ -152,7 +152,12 @@ TEST_CASE("agent server: run options — defaults, every field, and the errors")
   CHECK(modes.has(sg::StreamMode::custom));
   CHECK_FALSE(modes.has(sg::StreamMode::values));
   CHECK(stream_modes(o).subgraphs);
+  // checkpoint_during, durability's deprecated form.
+  CHECK(parse_run_options(json{{"checkpoint_during", false}}).durability == sg::Durability::exit);
+  CHECK(parse_run_options(json{{"checkpoint_during", true}}).durability == sg::Durability::async);
+  CHECK(parse_run_options(json{{"checkpoint_during", false}}).kwargs["checkpoint_during"] == false);
   for (const json& bad : {json{{"stream_mode", "tokens"}}, json{{"multitask_strategy", "merge"}},
+                          json{{"checkpoint_during", "no"}}, json{{"checkpoint_during", true}, {"durability", "sync"}},
                           json{{"config", {{"recursion_limit", 0}}}}, json{{"after_seconds", -1}}, json::array()}) {
     CAPTURE(bad.dump());
     try {
