@@ -128,6 +128,27 @@ std::vector<double> load_average() {
   return out;
 }
 
+MachineCpu machine_cpu() {
+  std::istringstream in(read_text("/proc/stat"));
+  std::string label;
+  in >> label;  // "cpu"
+  // user nice system idle iowait irq softirq steal guest guest_nice (guest time is in user)
+  double v[8] = {};
+  for (double& x : v) in >> x;
+  MachineCpu out;
+  for (double x : v) out.total += x;
+  out.idle = v[3] + v[4];
+  out.steal = v[7];
+  return out;
+}
+
+std::pair<double, double> idle_and_steal_pct(const MachineCpu& a, const MachineCpu& b) {
+  const double total = b.total - a.total;
+  if (total <= 0) return {0.0, 0.0};
+  auto pct = [&](double x) { return std::round(1000.0 * x / total) / 10.0; };
+  return {pct(b.idle - a.idle), pct(b.steal - a.steal)};
+}
+
 std::string file_system_of(const std::filesystem::path& path) {
   struct statfs fs {};
   if (::statfs(path.c_str(), &fs) != 0) return "unknown";

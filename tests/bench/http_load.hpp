@@ -73,6 +73,17 @@ std::optional<double> peak_rss_mib(pid_t pid);
 /// The 1-, 5- and 15-minute load averages, from /proc/loadavg.
 std::vector<double> load_average();
 
+/// The machine's CPU time so far, all cores, in clock ticks (the "cpu" line of /proc/stat).
+struct MachineCpu {
+  double total = 0;  ///< every state
+  double idle = 0;   ///< idle + iowait
+  double steal = 0;  ///< taken by the hypervisor for other guests (a virtual machine's host)
+};
+MachineCpu machine_cpu();
+/// Of the CPU time between `a` and `b`: the idle and the stolen share in percent, rounded to
+/// 0.1 ({idle, steal}; zeros when no time passed).
+std::pair<double, double> idle_and_steal_pct(const MachineCpu& a, const MachineCpu& b);
+
 /// "tmpfs", "ext4" or the hex magic of the file system holding `path`.
 std::string file_system_of(const std::filesystem::path& path);
 

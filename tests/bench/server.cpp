@@ -394,6 +394,7 @@ void run_server(const ServerOptions& o) {
   double client_cpu0 = 0;
   long errors_in_warmup = 0;
   std::vector<double> load_start;
+  MachineCpu machine_start;
   // The clock and the CPU counters start once every client has finished its warm-up.
   load.on_warmed = [&] {
     start = Clock::now();
@@ -401,6 +402,7 @@ void run_server(const ServerOptions& o) {
     client_cpu0 = cpu_seconds("self");
     errors_in_warmup = load.errors;
     load_start = load_average();
+    machine_start = machine_cpu();
   };
   const auto salt = static_cast<std::uint64_t>(std::random_device{}());
   net::io_context ioc(1);
@@ -418,6 +420,7 @@ void run_server(const ServerOptions& o) {
   const double server_cpu = servers_cpu() - server_cpu0;
   const double client_cpu = cpu_seconds("self") - client_cpu0;
   const auto load_end = load_average();
+  const auto [idle_pct, steal_pct] = idle_and_steal_pct(machine_start, machine_cpu());
   nlohmann::json rss = nlohmann::json::array();
   for (const auto& s : servers) {
     const auto mib = peak_rss_mib(s->pid());
@@ -464,7 +467,9 @@ void run_server(const ServerOptions& o) {
                               {"client_cpu_s", round2(client_cpu)},
                               {"server_peak_rss_mib", rss},
                               {"load_average_start", rounded(load_start)},
-                              {"load_average_end", rounded(load_end)}}
+                              {"load_average_end", rounded(load_end)},
+                              {"machine_idle_pct", idle_pct},
+                              {"machine_steal_pct", steal_pct}}
                    .dump()
             << std::endl;
   if (load.errors != 0) {
