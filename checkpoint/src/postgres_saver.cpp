@@ -6,7 +6,6 @@
 
 #include "stategraph/checkpoint/postgres_saver.hpp"
 
-#include <algorithm>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -210,8 +209,7 @@ void PostgresSaver::do_put_batch(std::span<const SaverWrites> writes, const Save
 }
 
 void PostgresSaver::do_put_batches(std::span<const SaverBatch> batches) {
-  const bool puts = std::any_of(batches.begin(), batches.end(), [](const SaverBatch& b) { return b.put != nullptr; });
-  const char* call = puts ? "put" : "put_writes";
+  const char* call = saver_detail::batches_call(batches);
   impl_->require_writable(call);
   struct Encoded {
     std::optional<EncodedPut> put;

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,6 +37,14 @@ struct Location {
   std::string_view checkpoint;
   std::string_view store = {};
 };
+
+/// The saver call that `batches` stand for in errors and logs: "put" when one of them has a
+/// checkpoint, else "put_writes".
+[[nodiscard]] inline const char* batches_call(std::span<const SaverBatch> batches) {
+  for (const auto& b : batches)
+    if (b.put != nullptr) return "put";
+  return "put_writes";
+}
 
 /// `checkpoint "<id>" of thread "<t>" (namespace "<ns>"[, <store>])`.
 std::string describe(const Location& at);

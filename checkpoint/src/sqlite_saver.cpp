@@ -5,7 +5,6 @@
 
 #include "stategraph/checkpoint/sqlite_saver.hpp"
 
-#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -304,8 +303,7 @@ void SqliteSaver::do_put_batch(std::span<const SaverWrites> writes, const SaverP
 }
 
 void SqliteSaver::do_put_batches(std::span<const SaverBatch> batches) {
-  const bool puts = std::any_of(batches.begin(), batches.end(), [](const SaverBatch& b) { return b.put != nullptr; });
-  const char* call = puts ? "put" : "put_writes";
+  const char* call = saver_detail::batches_call(batches);
   impl_->require_writable(call);  // before encoding
   struct Encoded {
     std::optional<EncodedPut> put;
